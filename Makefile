@@ -1,0 +1,40 @@
+# SAETrack — every target works on a fresh Debian machine with nothing installed but Swift.
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+CONFIG ?= release
+BIN = .build/$(CONFIG)/saetrack
+export SAETRACK_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: setup build test demo bench fixtures clean
+
+## setup: install OpenBLAS, LAPACKE and pkg-config with apt-get when they are missing.
+setup:
+	@if ! pkg-config --exists openblas 2>/dev/null || [ ! -f /usr/include/lapacke.h ]; then \
+		echo "installing libopenblas-dev liblapacke-dev pkg-config"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev liblapacke-dev pkg-config; \
+	fi
+
+## build: the library and the saetrack CLI (release).
+build: setup
+	$(SWIFT) build -c $(CONFIG)
+
+## test: the whole test suite (fixtures are committed; no Python needed).
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## demo: the embedded default, end to end.
+demo: build
+	$(BIN) demo --out demo-out
+
+## bench: throughput harnesses (GEMM table and JSON in bench-out/).
+bench: build
+	$(BIN) bench gemm --json bench-out/gemm.json
+
+## fixtures: regenerate the committed test fixtures (needs Python; run by hand only).
+fixtures:
+	python3 -m venv venv && venv/bin/pip install -q -r Tests/Fixtures/requirements.txt
+	venv/bin/python Tests/Fixtures/generate_all.py
+
+clean:
+	rm -rf .build

@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: Core <- IO <- LM <- SAE <- Metrics <- SAETrack <- CLI.
+let package = Package(
+    name: "SAETrack",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "SAETrack", targets: ["SAETrack"]),
+        .executable(name: "saetrack", targets: ["saetrack"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
+        ),
+        // The same sgemm called from C, so the Swift wrapper's overhead is visible in `saetrack bench gemm`.
+        .target(name: "CGEMMBench", dependencies: ["COpenBLAS"], path: "Benchmarks/CGEMMBench"),
+        .target(name: "SAETrackCore", dependencies: ["COpenBLAS"]),
+        .target(name: "SAETrackIO", dependencies: ["SAETrackCore"]),
+        .target(name: "SAETrackLM", dependencies: ["SAETrackCore", "SAETrackIO"]),
+        .target(name: "SAETrackSAE", dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackLM"]),
+        .target(name: "SAETrackMetrics", dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackSAE"]),
+        .target(
+            name: "SAETrack",
+            dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackLM", "SAETrackSAE", "SAETrackMetrics"]
+        ),
+        .executableTarget(
+            name: "saetrack",
+            dependencies: [
+                "SAETrack", "CGEMMBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SAETrackCoreTests", dependencies: ["SAETrackCore"]),
+        .testTarget(name: "SAETrackIOTests", dependencies: ["SAETrackIO"]),
+        .testTarget(name: "SAETrackLMTests", dependencies: ["SAETrackLM"]),
+        .testTarget(name: "SAETrackSAETests", dependencies: ["SAETrackSAE"]),
+        .testTarget(name: "SAETrackMetricsTests", dependencies: ["SAETrackMetrics"]),
+        .testTarget(name: "SAETrackTests", dependencies: ["SAETrack"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
