@@ -18,10 +18,13 @@ setup:
 build: setup
 	$(SWIFT) build -c $(CONFIG)
 
+# Tests run optimised (numerical tests are slow in debug); -enable-testing keeps @testable imports.
+TESTFLAGS = -c release -Xswiftc -enable-testing
+
 ## test: the whole test suite (fixtures are committed; no Python needed).
 test: setup
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build $(TESTFLAGS) --build-tests
+	$(SWIFT) test $(TESTFLAGS) --skip-build
 
 ## demo: the embedded default, end to end.
 demo: build
@@ -33,8 +36,8 @@ bench: build
 
 ## fixtures: regenerate the committed test fixtures (needs Python; run by hand only).
 fixtures:
-	python3 -m venv venv && venv/bin/pip install -q -r Tests/Fixtures/requirements.txt
-	venv/bin/python Tests/Fixtures/generate_all.py
+	python3 -m venv venv && venv/bin/pip install -q "torch==2.13.0+cpu" && venv/bin/pip install -q -r Tests/Fixtures/requirements.txt
+	for g in Tests/Fixtures/*/generate*.py; do echo "== $$g"; venv/bin/python $$g || exit 1; done
 
 clean:
 	rm -rf .build
