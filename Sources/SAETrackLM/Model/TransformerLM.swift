@@ -179,10 +179,10 @@ public final class TransformerLM: @unchecked Sendable {
 
     /// x[n, :] ← x[n, :] − mean(x[n, :]) for every token n of an (N, C) matrix.
     public static func subtractTokenMean(_ x: inout Matrix) {
-        let C = x.cols
+        let (N, C) = (x.rows, x.cols)
         x.withUnsafeMutableBufferPointer { p in
             let base = p.baseAddress!
-            Parallel.forEachChunk(x.rows, minChunk: max(1, 8192 / max(C, 1))) { range in
+            Parallel.forEachChunk(N, minChunk: max(1, 8192 / max(C, 1))) { range in
                 for n in range {
                     let row = base + n * C
                     var sum: Float = 0
