@@ -274,7 +274,56 @@ def gen_models():
     print("models: written")
 
 
-SECTIONS = {"configs": gen_configs, "models": gen_models}
+# ----------------------------------------------------------------------------------------------
+# swift: files written by SAETrack, loaded by the reference implementations
+# ----------------------------------------------------------------------------------------------
+
+def run_swift_writer():
+    """Builds the tests and runs the Swift writer with SAETRACK_IO_WRITE_FIXTURES=1."""
+    import subprocess
+    root = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+    flags = ["-c", "release", "-Xswiftc", "-enable-testing"]
+    subprocess.run(["swift", "build", *flags, "--build-tests"], cwd=root, check=True)
+    env = dict(os.environ, SAETRACK_IO_WRITE_FIXTURES="1", SAETRACK_THREADS="1")
+    subprocess.run(["swift", "test", *flags, "--skip-build", "--filter", "swiftOutputsMatchVerifiedFixtures"],
+                   cwd=root, env=env, check=True)
+
+
+def sha256_file(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def check_model_dir(d, original):
+    """transformers loads the Swift-written directory and computes the original model's logits."""
+    from transformers import AutoModelForCausalLM
+    src = AutoModelForCausalLM.from_pretrained(os.path.join(HERE, "models", original)).eval()
+    m = AutoModelForCausalLM.from_pretrained(d).eval()
+    assert type(m) is type(src), (type(m), type(src))
+    ids = torch.arange(12).reshape(2, 6) % m.config.vocab_size
+    with torch.no_grad():
+        diff = (m(ids).logits - src(ids).logits).abs().max().item()
+    assert diff == 0.0, diff
+    return f"AutoModelForCausalLM -> {type(m).__name__}, logits identical to the transformers-saved model"
+
+
+def gen_swift():
+    run_swift_writer()
+    sw = os.path.join(HERE, "swift-written")
+    files = {}
+    for name in ["gpt2-tiny", "neox-tiny"]:
+        d = os.path.join(sw, "models", name)
+        detail = check_model_dir(d, name)
+        for f in ["config.json", "model.safetensors"]:
+            files[f"models/{name}/{f}"] = {"ok": True, "detail": detail, "sha256": sha256_file(os.path.join(d, f))}
+    import transformers
+    write_json(os.path.join(sw, "python-verdict.json"),
+               {"files": files, "transformers": transformers.__version__})
+    print(f"swift: {len(files)} Swift-written files verified")
+
+
+SECTIONS = {"configs": gen_configs, "models": gen_models, "swift": gen_swift}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SECTIONS)
