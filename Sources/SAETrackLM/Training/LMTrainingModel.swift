@@ -25,9 +25,9 @@ public final class LMTrainingModel {
     /// accumulated (call ``zeroGradients()`` between steps).
     public let gradients: UnsafeMutableBufferPointer<Float>
 
-    private let qkvLayout: HeadColumns
-    private let rotary: RotaryPositions?
-    private let orientation: Projection.Orientation
+    private let qkvLayout: QKVLayout
+    private let rotary: Rotary?
+    private let weightLayout: Linear.Layout
     private let gelu: GELU.Approximation
     private var activations: TrainingActivations?
     private var lastForwardComputedGradients = false
@@ -69,11 +69,11 @@ public final class LMTrainingModel {
         parameters.initialize(repeating: 0)
         gradients = .allocate(capacity: layout.count)
         gradients.initialize(repeating: 0)
-        qkvLayout = HeadColumns(architecture)
+        qkvLayout = architecture.family == .gptNeoX ? .interleaved : .blocked
         rotary = architecture.rotaryDims > 0
-            ? RotaryPositions(dims: architecture.rotaryDims, base: architecture.rotaryBase, context: architecture.maxPositions)
+            ? Rotary(dims: architecture.rotaryDims, base: architecture.rotaryBase, maxPositions: architecture.maxPositions)
             : nil
-        orientation = architecture.family == .gptNeoX ? .outIn : .inOut
+        weightLayout = architecture.family == .gptNeoX ? .outIn : .inOut
         gelu = architecture.gelu == .erf ? .exact : .tanh
     }
 
@@ -168,26 +168,26 @@ public final class LMTrainingModel {
             // attention branch: attY (N, C) = attention(rotary(ln1(x) · Wqkv + b))
             LayerNorm.forward(x, weight: p + w.ln1Weight, bias: p + w.ln1Bias, ln1,
                               mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, rows: n, cols: C, epsilon: eps)
-            Projection.forward(ln1, weight: p + w.qkvWeight, bias: w.qkvBias.map { UnsafePointer(p + $0) }, out: qkv,
-                               rows: n, inputs: C, outputs: 3 * C, orientation: orientation)
-            rotary?.forward(qkv, rows: n, context: t, layout: qkvLayout)
-            CausalSelfAttention.forward(qkv: qkv, att: att, out: attY, batch: b, context: t,
-                                        layout: qkvLayout, scale: attentionScale(layer: l))
+            Linear.forward(ln1, weight: p + w.qkvWeight, bias: w.qkvBias.map { UnsafePointer(p + $0) }, out: qkv,
+                               rows: n, inputs: C, outputs: 3 * C, layout: weightLayout)
+            rotary?.rotate(qkv, rows: b, context: t, heads: arch.heads, headDim: arch.headDim, layout: qkvLayout)
+            Attention.causalForward(qkv: qkv, att: att, out: attY, rows: b, context: t, heads: arch.heads,
+                                    headDim: arch.headDim, layout: qkvLayout, scale: attentionScale(layer: l))
             // residual: parallel y = x + attn + mlp(ln2(x)); sequential mid = x + attn, y = mid + mlp(ln2(mid))
             let attnSum = arch.parallelResidual ? y : acts.residualMid + l * n * C
             attnSum.update(from: x, count: n * C)
-            Projection.forward(attY, weight: p + w.attnOutWeight, bias: w.attnOutBias.map { UnsafePointer(p + $0) },
-                               out: attnSum, rows: n, inputs: C, outputs: C, orientation: orientation, accumulate: true)
+            Linear.forward(attY, weight: p + w.attnOutWeight, bias: w.attnOutBias.map { UnsafePointer(p + $0) },
+                               out: attnSum, rows: n, inputs: C, outputs: C, layout: weightLayout, accumulate: true)
             let mlpIn = arch.parallelResidual ? x : attnSum
             if !arch.parallelResidual { y.update(from: attnSum, count: n * C) }
             // MLP branch: y += gelu(ln2(mlpIn) · Wfc + b) · Wout + b
             LayerNorm.forward(mlpIn, weight: p + w.ln2Weight, bias: p + w.ln2Bias, ln2,
                               mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, rows: n, cols: C, epsilon: eps)
-            Projection.forward(ln2, weight: p + w.fcWeight, bias: p + w.fcBias, out: fcPre,
-                               rows: n, inputs: C, outputs: M, orientation: orientation)
+            Linear.forward(ln2, weight: p + w.fcWeight, bias: p + w.fcBias, out: fcPre,
+                               rows: n, inputs: C, outputs: M, layout: weightLayout)
             GELU.forward(fcPre, fcAct, count: n * M, approximation: gelu)
-            Projection.forward(fcAct, weight: p + w.fcOutWeight, bias: p + w.fcOutBias, out: y,
-                               rows: n, inputs: M, outputs: C, orientation: orientation, accumulate: true)
+            Linear.forward(fcAct, weight: p + w.fcOutWeight, bias: p + w.fcOutBias, out: y,
+                               rows: n, inputs: M, outputs: C, layout: weightLayout, accumulate: true)
         }
         // final LayerNorm, unembedding and loss
         LayerNorm.forward(acts.residual + L * n * C, weight: p + layout.finalNormWeight, bias: p + layout.finalNormBias,
@@ -224,28 +224,30 @@ public final class LMTrainingModel {
             let dy = acts.dResidual                       // (N, C) gradient of the block output
 
             // MLP branch: dFc (N, M), dLn (N, C), then dBranch (N, C) = dy + d mlpIn
-            Projection.backward(dOut: dy, inp: fcAct, weight: p + w.fcOutWeight, dInp: acts.dFc,
+            Linear.backward(dOut: dy, inp: fcAct, weight: p + w.fcOutWeight, dInp: acts.dFc,
                                 dWeight: g + w.fcOutWeight, dBias: g + w.fcOutBias,
-                                rows: n, inputs: M, outputs: C, orientation: orientation)
+                                rows: n, inputs: M, outputs: C, layout: weightLayout)
             GELU.backward(x: fcPre, dy: acts.dFc, dx: acts.dFc, count: n * M, approximation: gelu)
-            Projection.backward(dOut: acts.dFc, inp: ln2, weight: p + w.fcWeight, dInp: acts.dLn,
+            Linear.backward(dOut: acts.dFc, inp: ln2, weight: p + w.fcWeight, dInp: acts.dLn,
                                 dWeight: g + w.fcWeight, dBias: g + w.fcBias,
-                                rows: n, inputs: C, outputs: M, orientation: orientation)
+                                rows: n, inputs: C, outputs: M, layout: weightLayout)
             LayerNorm.backward(dy: acts.dLn, x: mlpIn, weight: p + w.ln2Weight,
                                mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, dx: acts.dBranch,
                                dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, rows: n, cols: C)
             BLAS.axpy(n: n * C, alpha: 1, x: dy, y: acts.dBranch)
             // attention branch: its output's gradient is dy (parallel) or d mid (sequential)
             let dAttnOut = arch.parallelResidual ? UnsafePointer(dy) : UnsafePointer(acts.dBranch)
-            Projection.backward(dOut: dAttnOut, inp: attY, weight: p + w.attnOutWeight, dInp: acts.dAttY,
+            Linear.backward(dOut: dAttnOut, inp: attY, weight: p + w.attnOutWeight, dInp: acts.dAttY,
                                 dWeight: g + w.attnOutWeight, dBias: w.attnOutBias.map { g + $0 },
-                                rows: n, inputs: C, outputs: C, orientation: orientation)
-            CausalSelfAttention.backward(dOut: acts.dAttY, qkv: qkv, att: att, dAtt: acts.dAtt, dqkv: acts.dqkv,
-                                         batch: b, context: t, layout: qkvLayout, scale: attentionScale(layer: l))
-            rotary?.backward(acts.dqkv, rows: n, context: t, layout: qkvLayout)
-            Projection.backward(dOut: acts.dqkv, inp: ln1, weight: p + w.qkvWeight, dInp: acts.dLn,
+                                rows: n, inputs: C, outputs: C, layout: weightLayout)
+            Attention.causalBackward(dOut: acts.dAttY, qkv: qkv, att: att, dAtt: acts.dAtt, dqkv: acts.dqkv,
+                                     rows: b, context: t, heads: arch.heads, headDim: arch.headDim,
+                                     layout: qkvLayout, scale: attentionScale(layer: l))
+            rotary?.rotate(acts.dqkv, rows: b, context: t, heads: arch.heads, headDim: arch.headDim,
+                           layout: qkvLayout, direction: .inverse)
+            Linear.backward(dOut: acts.dqkv, inp: ln1, weight: p + w.qkvWeight, dInp: acts.dLn,
                                 dWeight: g + w.qkvWeight, dBias: w.qkvBias.map { g + $0 },
-                                rows: n, inputs: C, outputs: 3 * C, orientation: orientation)
+                                rows: n, inputs: C, outputs: 3 * C, layout: weightLayout)
             // dResidual (N, C) = d ln1-path + dBranch: the gradient of the block input
             LayerNorm.backward(dy: acts.dLn, x: x, weight: p + w.ln1Weight,
                                mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, dx: acts.dResidual,
