@@ -146,6 +146,10 @@ public final class SAETrackRun {
     private func finish(step: Int, baseline: Bool) throws {
         try state.write(to: directory)
         try? FileManager.default.removeItem(at: stateDirectory(step: step, baseline: baseline))
+        let states = url("state")
+        if (try? FileManager.default.contentsOfDirectory(atPath: states.path))?.isEmpty == true {
+            try? FileManager.default.removeItem(at: states)
+        }
         try checkpoint(.stageFinished(step: step, baseline: baseline))
     }
 
