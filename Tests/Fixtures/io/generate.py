@@ -420,6 +420,47 @@ def gen_malformed():
 
 
 # ----------------------------------------------------------------------------------------------
+# sha256: hashlib digests of test messages and of the tiny models' canonical weight encoding
+# ----------------------------------------------------------------------------------------------
+
+def sha256_messages():
+    """Messages around the 55/56/63/64-byte padding boundaries, non-ASCII, and a 1 MB one."""
+    msgs = {"empty": b"", "abc": b"abc",
+            "nist-448": b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "utf8": "é€😀".encode()}
+    for n in [1, 55, 56, 57, 63, 64, 65, 127, 128, 129, 1000]:
+        msgs[f"bytes-{n}"] = bytes((i * 7 + 3) % 256 for i in range(n))
+    msgs["million-a"] = b"a" * 1_000_000
+    return msgs
+
+
+def canonical_weights_sha256(weights):
+    """SAETrack's canonical weight hash: sorted names; u64 name length, name, u64 rows, u64 cols, F32 LE."""
+    import hashlib
+    h = hashlib.sha256()
+    for name in sorted(weights, key=lambda k: k.encode()):
+        t = weights[name].to(torch.float32).contiguous()
+        rows, cols = (1, t.shape[0]) if t.dim() == 1 else (t.shape[0], t.shape[1])
+        b = name.encode()
+        h.update(struct.pack("<Q", len(b)) + b + struct.pack("<QQ", rows, cols))
+        h.update(t.numpy().astype("<f4").tobytes())
+    return h.hexdigest()
+
+
+def gen_sha256():
+    import hashlib
+    msgs = sha256_messages()
+    vectors = {k: {"hex": v.hex() if len(v) <= 1000 else None, "length": len(v), "sha256": hashlib.sha256(v).hexdigest()}
+               for k, v in msgs.items()}
+    weights = {}
+    for name in ["gpt2-tiny", "neox-tiny", "neox-tiny-f16", "gpt2-tiny-bf16"]:
+        w = load_file(os.path.join(HERE, "models", f"{name}-expected.safetensors"))
+        weights[name] = canonical_weights_sha256(w)
+    write_json(out("sha256.json"), {"messages": vectors, "weights": weights})
+    print(f"sha256: {len(vectors)} messages, {len(weights)} weight digests")
+
+
+# ----------------------------------------------------------------------------------------------
 # swift: files written by SAETrack, loaded by the reference implementations
 # ----------------------------------------------------------------------------------------------
 
@@ -484,7 +525,7 @@ def gen_swift():
     print(f"swift: {len(files)} Swift-written files verified")
 
 
-SECTIONS = {"configs": gen_configs, "models": gen_models, "safetensors": gen_safetensors, "swift": gen_swift}
+SECTIONS = {"configs": gen_configs, "models": gen_models, "safetensors": gen_safetensors, "sha256": gen_sha256, "swift": gen_swift}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SECTIONS)
