@@ -3,6 +3,16 @@
 /// `Matrix` is a value type (copy-on-write through its backing array). Hot loops reach the
 /// storage through ``withUnsafeBufferPointer(_:)`` / ``withUnsafeMutableBufferPointer(_:)``
 /// and BLAS, never through the element subscript.
+///
+/// ## Shape checks
+/// A shape that cannot be right (storage of the wrong size, an index or row range out of bounds,
+/// a reshape to another size, mismatched operands in ``BLAS/gemm(_:transposeA:_:transposeB:alpha:beta:into:)``
+/// and the kernels' `Matrix` forms) is a programmer error: it stops the process with a
+/// `precondition` failure whose message names both shapes, e.g.
+/// `BLAS.gemm: inner dimensions differ: op(A) is (2, 3), op(B) is (4, 2)`. Preconditions are
+/// kept in release (`-O`) builds, so a wrong shape never reads or writes out of bounds.
+/// Errors that depend on data read from disk are thrown by the loaders instead.
+/// The pointer-based APIs (BLAS, kernels) check nothing: their callers own the shapes.
 public struct Matrix: Equatable, Sendable {
     /// Number of rows.
     public private(set) var rows: Int

@@ -1,0 +1,135 @@
+import Foundation
+
+/// Layer normalisation over the last dimension, forward and backward side by side (llm.c style).
+///
+/// For each row `r` of an (N, C) buffer:
+///
+///     μ_r = (1/C) Σ_c x[r,c]        σ²_r = (1/C) Σ_c (x[r,c] − μ_r)²      rstd_r = 1/√(σ²_r + ε)
+///     x̂[r,c] = (x[r,c] − μ_r) · rstd_r
+///     y[r,c] = x̂[r,c] · weight[c] + bias[c]
+///
+/// The forward saves `mean` and `rstd` (N each) for the backward.
+public enum LayerNorm {
+    /// Forward.
+    /// - Parameters:
+    ///   - x: (rows, cols) input.
+    ///   - weight: (cols) gain γ.  - bias: (cols) shift β.
+    ///   - y: (rows, cols) output, written. May be the same buffer as `x`.
+    ///   - mean: (rows) μ, written.  - rstd: (rows) 1/√(σ² + ε), written.
+    ///   - epsilon: ε (GPT-2 uses 1e-5).
+    public static func forward(
+        _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        _ y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+        rows: Int, cols: Int, epsilon: Float = 1e-5
+    ) {
+        let invC = 1 / Float(cols)
+        Parallel.forEachChunk(rows, minChunk: max(1, 8192 / max(cols, 1))) { range in
+            for r in range {
+                let xr = x + r * cols, yr = y + r * cols
+                var sum: Float = 0
+                for c in 0..<cols { sum += xr[c] }
+                let m = sum * invC
+                var sq: Float = 0
+                for c in 0..<cols { let d = xr[c] - m; sq += d * d }
+                let s = 1 / (sq * invC + epsilon).squareRoot()
+                for c in 0..<cols { yr[c] = (xr[c] - m) * s * weight[c] + bias[c] }
+                mean[r] = m
+                rstd[r] = s
+            }
+        }
+    }
+
+    /// Backward.
+    ///
+    /// With g = dy ⊙ γ:
+    ///
+    ///     dx[r,c]   = rstd_r · ( g[r,c] − mean_c'(g[r,c']) − x̂[r,c] · mean_c'(g[r,c'] · x̂[r,c']) )
+    ///     dweight[c] += Σ_r dy[r,c] · x̂[r,c]
+    ///     dbias[c]   += Σ_r dy[r,c]
+    ///
+    /// - Parameters:
+    ///   - dy: (rows, cols) upstream gradient.  - x: (rows, cols) the forward input.
+    ///   - weight: (cols) γ.  - mean, rstd: (rows) saved by the forward.
+    ///   - dx: (rows, cols) written (overwritten).
+    ///   - dweight, dbias: (cols) **accumulated** (+=), so several batches can add into them.
+    public static func backward(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
+        rows: Int, cols: Int
+    ) {
+        let invC = 1 / Float(cols)
+        // dx: independent per row.
+        Parallel.forEachChunk(rows, minChunk: max(1, 8192 / max(cols, 1))) { range in
+            for r in range {
+                let dyr = dy + r * cols, xr = x + r * cols, dxr = dx + r * cols
+                let m = mean[r], s = rstd[r]
+                var gMean: Float = 0, gxMean: Float = 0
+                for c in 0..<cols {
+                    let g = dyr[c] * weight[c]
+                    gMean += g
+                    gxMean += g * (xr[c] - m) * s
+                }
+                gMean *= invC
+                gxMean *= invC
+                for c in 0..<cols {
+                    let xhat = (xr[c] - m) * s
+                    dxr[c] = s * (dyr[c] * weight[c] - gMean - xhat * gxMean)
+                }
+            }
+        }
+        // dweight, dbias: reductions over rows, split by columns so the sum order never depends
+        // on the thread count.
+        Parallel.forEachChunk(cols, minChunk: max(1, 65536 / max(rows, 1))) { colRange in
+            for r in 0..<rows {
+                let dyr = dy + r * cols, xr = x + r * cols
+                let m = mean[r], s = rstd[r]
+                for c in colRange {
+                    dweight[c] += dyr[c] * (xr[c] - m) * s
+                    dbias[c] += dyr[c]
+                }
+            }
+        }
+    }
+
+    /// The forward on matrices: returns (y, mean, rstd) with y (N, C) and mean, rstd (N).
+    /// `weight` and `bias` hold `x.cols` elements.
+    public static func forward(
+        _ x: Matrix, weight: [Float], bias: [Float], epsilon: Float = 1e-5
+    ) -> (y: Matrix, mean: [Float], rstd: [Float]) {
+        precondition(weight.count == x.cols && bias.count == x.cols,
+                     "LayerNorm.forward: x has \(x.cols) columns but weight has \(weight.count), bias \(bias.count)")
+        var y = Matrix(rows: x.rows, cols: x.cols)
+        var mean = [Float](repeating: 0, count: x.rows), rstd = [Float](repeating: 0, count: x.rows)
+        if x.count == 0 { return (y, mean, rstd) }
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                forward(px.baseAddress!, weight: weight, bias: bias, py.baseAddress!, mean: &mean, rstd: &rstd,
+                        rows: x.rows, cols: x.cols, epsilon: epsilon)
+            }
+        }
+        return (y, mean, rstd)
+    }
+
+    /// The backward on matrices: returns dx (N, C) and fresh dweight, dbias (C).
+    public static func backward(
+        dy: Matrix, x: Matrix, weight: [Float], mean: [Float], rstd: [Float]
+    ) -> (dx: Matrix, dweight: [Float], dbias: [Float]) {
+        precondition(dy.rows == x.rows && dy.cols == x.cols,
+                     "LayerNorm.backward: dy is (\(dy.rows), \(dy.cols)) but x is (\(x.rows), \(x.cols))")
+        precondition(weight.count == x.cols && mean.count == x.rows && rstd.count == x.rows,
+                     "LayerNorm.backward: weight, mean, rstd must hold \(x.cols), \(x.rows), \(x.rows) elements")
+        var dx = Matrix(rows: x.rows, cols: x.cols)
+        var dweight = [Float](repeating: 0, count: x.cols), dbias = [Float](repeating: 0, count: x.cols)
+        if x.count == 0 { return (dx, dweight, dbias) }
+        dy.withUnsafeBufferPointer { pdy in
+            x.withUnsafeBufferPointer { px in
+                dx.withUnsafeMutableBufferPointer { pdx in
+                    backward(dy: pdy.baseAddress!, x: px.baseAddress!, weight: weight, mean: mean, rstd: rstd,
+                             dx: pdx.baseAddress!, dweight: &dweight, dbias: &dbias, rows: x.rows, cols: x.cols)
+                }
+            }
+        }
+        return (dx, dweight, dbias)
+    }
+}

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Fixtures for Tests/SAETrackIOTests, written by the reference implementations.
+
+Rerun from the repository root with the project venv:
+
+    /work/venv/bin/python Tests/Fixtures/io/generate.py            # all sections
+    /work/venv/bin/python Tests/Fixtures/io/generate.py configs models
+
+Sections:
+  configs     HF config.json files (GPT-2 small, Pythia-70m/410m, legacy and rope_parameters
+              forms, edge cases) and transformers' own parse of each (configs/expected.json).
+  models      tiny GPT-2 and GPT-NeoX directories saved by transformers (F32, F16, BF16, sharded,
+              hub-style GPT-2 without the `transformer.` prefix and with `attn.bias` buffers),
+              and broken directories each with the problems the loader must list.
+Everything is seeded and deterministic; outputs are committed, tests never run Python.
+"""
+import json
+import os
+import shutil
+import sys
+import warnings
+
+warnings.filterwarnings("ignore")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def out(*parts):
+    p = os.path.join(HERE, *parts)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    return p
+
+
+def fresh_dir(*parts):
+    p = os.path.join(HERE, *parts)
+    shutil.rmtree(p, ignore_errors=True)
+    os.makedirs(p)
+    return p
+
+
+def write_json(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+# ----------------------------------------------------------------------------------------------
+# configs
+# ----------------------------------------------------------------------------------------------
+
+# Pythia config.json as published on the Hub (legacy rotary keys), references.md §E.3.
+def pythia_hub_config(hidden, layers, heads):
+    return {
+        "architectures": ["GPTNeoXForCausalLM"], "bos_token_id": 0, "eos_token_id": 0,
+        "hidden_act": "gelu", "hidden_size": hidden, "initializer_range": 0.02,
+        "intermediate_size": 4 * hidden, "layer_norm_eps": 1e-05, "max_position_embeddings": 2048,
+        "model_type": "gpt_neox", "num_attention_heads": heads, "num_hidden_layers": layers,
+        "rotary_emb_base": 10000, "rotary_pct": 0.25, "tie_word_embeddings": False,
+        "torch_dtype": "float16", "transformers_version": "4.24.0", "use_cache": True,
+        "use_parallel_residual": True, "vocab_size": 50304,
+    }
+
+
+# GPT-2 small config.json as published on the Hub, references.md §E.2.
+GPT2_SMALL_HUB = {
+    "activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
+    "bos_token_id": 50256, "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02,
+    "layer_norm_epsilon": 1e-05, "model_type": "gpt2", "n_ctx": 1024, "n_embd": 768, "n_head": 12,
+    "n_inner": None, "n_layer": 12, "n_positions": 1024, "reorder_and_upcast_attn": False,
+    "resid_pdrop": 0.1, "scale_attn_by_inverse_layer_idx": False, "scale_attn_weights": True,
+    "summary_activation": None, "summary_first_dropout": 0.1, "summary_proj_to_labels": True,
+    "summary_type": "cls_index", "summary_use_proj": True,
+    "task_specific_params": {"text-generation": {"do_sample": True, "max_length": 50}},
+    "vocab_size": 50257,
+}
+
+
+def parsed_by_transformers(path):
+    """What transformers makes of a config file: the oracle the Swift decoder must agree with."""
+    from transformers import AutoConfig
+    c = AutoConfig.from_pretrained(os.path.dirname(path)) if os.path.basename(path) == "config.json" \
+        else AutoConfig.from_pretrained(path)
+    if c.model_type == "gpt2":
+        return {"model_type": "gpt2", "d_model": c.n_embd, "n_layers": c.n_layer, "n_heads": c.n_head,
+                "vocab_size": c.vocab_size, "context_length": c.n_positions,
+                "d_mlp": c.n_inner if c.n_inner is not None else 4 * c.n_embd,
+                "layer_norm_epsilon": c.layer_norm_epsilon, "activation": c.activation_function,
+                "tied": c.tie_word_embeddings, "bos_token_id": c.bos_token_id,
+                "scale_attn_by_inverse_layer_idx": c.scale_attn_by_inverse_layer_idx,
+                "parallel_residual": False, "rotary_dims": 0, "rotary_base": None}
+    head_dim = c.hidden_size // c.num_attention_heads
+    rp = c.rope_parameters
+    return {"model_type": "gpt_neox", "d_model": c.hidden_size, "n_layers": c.num_hidden_layers,
+            "n_heads": c.num_attention_heads, "vocab_size": c.vocab_size,
+            "context_length": c.max_position_embeddings, "d_mlp": c.intermediate_size,
+            "layer_norm_epsilon": c.layer_norm_eps, "activation": c.hidden_act,
+            "tied": c.tie_word_embeddings, "bos_token_id": c.bos_token_id,
+            "scale_attn_by_inverse_layer_idx": False, "parallel_residual": c.use_parallel_residual,
+            "rotary_dims": int(head_dim * rp["partial_rotary_factor"]), "rotary_base": rp["rope_theta"]}
+
+
+def gen_configs():
+    from transformers import GPT2Config, GPTNeoXConfig
+    d = fresh_dir("configs")
+    files = {}
+    files["gpt2-small.json"] = GPT2_SMALL_HUB
+    files["pythia-70m.json"] = pythia_hub_config(512, 6, 8)
+    files["pythia-410m.json"] = pythia_hub_config(1024, 24, 16)
+    # transformers 5 re-save of Pythia-70m: rope_parameters instead of rotary_pct/rotary_emb_base.
+    neox = GPTNeoXConfig(**{k: v for k, v in pythia_hub_config(512, 6, 8).items()
+                            if k not in ("architectures", "model_type", "transformers_version", "torch_dtype")})
+    neox.architectures = ["GPTNeoXForCausalLM"]
+    resaved = neox.to_dict()
+    assert "rope_parameters" in resaved and "rotary_pct" not in resaved, resaved.keys()
+    files["pythia-70m-rope-parameters.json"] = resaved
+    # rope_parameters and different legacy keys: rope_parameters wins in transformers.
+    both = dict(resaved)
+    both["rope_parameters"] = {"rope_theta": 500.0, "partial_rotary_factor": 0.5, "rope_type": "default"}
+    both["rotary_pct"] = 0.25
+    both["rotary_emb_base"] = 10000
+    files["pythia-both-rotary-forms.json"] = both
+    # GPT-2 variants: explicit n_inner, inverse-layer-idx scaling, untied head, exact gelu.
+    g = GPT2Config(n_embd=64, n_layer=3, n_head=4, n_positions=128, n_inner=96, vocab_size=1000,
+                   scale_attn_by_inverse_layer_idx=True, tie_word_embeddings=False,
+                   activation_function="gelu", bos_token_id=1, eos_token_id=2)
+    g.architectures = ["GPT2LMHeadModel"]
+    files["gpt2-variant.json"] = g.to_dict()
+    # A sequential-residual NeoX with gelu_new and tied embeddings.
+    n = GPTNeoXConfig(hidden_size=96, num_hidden_layers=2, num_attention_heads=3, intermediate_size=200,
+                      vocab_size=300, max_position_embeddings=64, rotary_pct=1.0, rotary_emb_base=500,
+                      use_parallel_residual=False, hidden_act="gelu_new", tie_word_embeddings=True)
+    files["neox-variant.json"] = n.to_dict()
+    expected = {}
+    for name, obj in files.items():
+        write_json(os.path.join(d, name), obj)
+        expected[name] = parsed_by_transformers(os.path.join(d, name))
+    # Configs the Swift loader must reject with a specific error (checked by name in the tests).
+    bad = {
+        "bad-unknown-model-type.json": {"model_type": "llama", "hidden_size": 64},
+        "bad-missing-model-type.json": {"n_embd": 64},
+        "bad-activation.json": dict(GPT2_SMALL_HUB, activation_function="swiglu"),
+        "bad-heads.json": dict(GPT2_SMALL_HUB, n_head=7),
+        "bad-type.json": dict(pythia_hub_config(512, 6, 8), hidden_size="512"),
+        "bad-rope-type.json": dict(resaved, rope_parameters={"rope_theta": 1e4, "partial_rotary_factor": 0.25,
+                                                             "rope_type": "yarn"}),
+    }
+    for name, obj in bad.items():
+        write_json(os.path.join(d, name), obj)
+    with open(os.path.join(d, "bad-not-json.json"), "w") as f:
+        f.write('{"model_type": "gpt2", ')
+    write_json(os.path.join(d, "expected.json"), expected)
+    print(f"configs: {len(files)} good, {len(bad) + 1} bad")
+
+
+# ----------------------------------------------------------------------------------------------
+# models
+# ----------------------------------------------------------------------------------------------
+
+def tiny_gpt2(**kw):
+    from transformers import GPT2Config, GPT2LMHeadModel
+    torch.manual_seed(1)
+    c = GPT2Config(n_embd=16, n_layer=2, n_head=2, n_positions=32, vocab_size=50, bos_token_id=0,
+                   eos_token_id=0, **kw)
+    return GPT2LMHeadModel(c).eval()
+
+
+def tiny_neox(**kw):
+    from transformers import GPTNeoXConfig, GPTNeoXForCausalLM
+    torch.manual_seed(2)
+    c = GPTNeoXConfig(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                      max_position_embeddings=32, vocab_size=50, rotary_pct=0.25, bos_token_id=0,
+                      eos_token_id=0, **kw)
+    return GPTNeoXForCausalLM(c).eval()
+
+
+def drop_generation_config(d):
+    p = os.path.join(d, "generation_config.json")
+    if os.path.exists(p):
+        os.remove(p)
+
+
+def save_model(model, *parts, dtype=None, **kw):
+    d = fresh_dir(*parts)
+    if dtype is not None:
+        model = model.to(dtype)
+    model.save_pretrained(d, **kw)
+    drop_generation_config(d)
+    return d
+
+
+def expected_weights(model, gpt2):
+    """Parameters as float32 under SAETrack's names (GPT-2: no `transformer.` prefix, no tied head)."""
+    out = {}
+    for name, p in model.state_dict().items():
+        if gpt2:
+            if name == "lm_head.weight" and model.config.tie_word_embeddings:
+                continue
+            name = name.removeprefix("transformer.")
+        elif name == "lm_head.weight":      # transformers 5 names NeoX's head lm_head in memory, embed_out on disk
+            name = "embed_out.weight"
+        out[name] = p.detach().to(torch.float32).contiguous()
+    return out
+
+
+def gen_models():
+    d = fresh_dir("models")
+    g = tiny_gpt2()
+    save_model(g, "models", "gpt2-tiny")
+    save_file(expected_weights(g, True), out("models", "gpt2-tiny-expected.safetensors"))
+    n = tiny_neox()
+    save_model(n, "models", "neox-tiny")
+    save_file(expected_weights(n, False), out("models", "neox-tiny-expected.safetensors"))
+    nf16 = tiny_neox()
+    save_model(nf16, "models", "neox-tiny-f16", dtype=torch.float16)
+    save_file(expected_weights(nf16.to(torch.float16), False), out("models", "neox-tiny-f16-expected.safetensors"))
+    gbf = tiny_gpt2()
+    save_model(gbf, "models", "gpt2-tiny-bf16", dtype=torch.bfloat16)
+    save_file(expected_weights(gbf.to(torch.bfloat16), True), out("models", "gpt2-tiny-bf16-expected.safetensors"))
+    # Sharded: several model-0000x-of-0000y.safetensors + model.safetensors.index.json.
+    ns = tiny_neox()
+    sd = save_model(ns, "models", "neox-tiny-sharded", max_shard_size="10KB")
+    assert os.path.exists(os.path.join(sd, "model.safetensors.index.json")), os.listdir(sd)
+    # Hub-style GPT-2 (like openai-community/gpt2): no prefix, causal-mask buffers `h.{i}.attn.bias`.
+    hub = fresh_dir("models", "gpt2-tiny-hubstyle")
+    tensors = {k: v.clone() for k, v in expected_weights(g, True).items()}
+    for i in range(g.config.n_layer):
+        tensors[f"h.{i}.attn.bias"] = torch.tril(torch.ones(1, 1, 32, 32, dtype=torch.uint8)).to(torch.float32)
+        tensors[f"h.{i}.attn.masked_bias"] = torch.tensor(-1e4)
+    save_file(tensors, os.path.join(hub, "model.safetensors"), metadata={"format": "pt"})
+    shutil.copy(os.path.join(HERE, "models", "gpt2-tiny", "config.json"), hub)
+    # Old NeoX checkpoints also carry attention.bias / masked_bias / rotary_emb.inv_freq buffers.
+    old = fresh_dir("models", "neox-tiny-buffers")
+    tensors = {k: v.clone() for k, v in expected_weights(n, False).items()}
+    for i in range(n.config.num_hidden_layers):
+        tensors[f"gpt_neox.layers.{i}.attention.bias"] = torch.tril(torch.ones(1, 1, 32, 32)).bool()
+        tensors[f"gpt_neox.layers.{i}.attention.masked_bias"] = torch.tensor(-1e9)
+        tensors[f"gpt_neox.layers.{i}.attention.rotary_emb.inv_freq"] = torch.ones(2)
+    save_file(tensors, os.path.join(old, "model.safetensors"), metadata={"format": "pt"})
+    shutil.copy(os.path.join(HERE, "models", "neox-tiny", "config.json"), old)
+
+    # Broken directories: every problem must be listed in one error.
+    base = expected_weights(n, False)
+    def broken(name, tensors, config_from="neox-tiny"):
+        b = fresh_dir("models", "broken", name)
+        save_file(tensors, os.path.join(b, "model.safetensors"), metadata={"format": "pt"})
+        shutil.copy(os.path.join(HERE, "models", config_from, "config.json"), b)
+    t = dict(base)
+    del t["gpt_neox.layers.1.mlp.dense_4h_to_h.weight"]
+    del t["embed_out.weight"]
+    t["gpt_neox.layers.2.attention.dense.weight"] = torch.zeros(16, 16)
+    t["gpt_neox.final_layer_norm.weight"] = torch.zeros(17)
+    t["gpt_neox.layers.0.attention.query_key_value.weight"] = torch.zeros(16, 48)
+    t["gpt_neox.layers.0.mlp.dense_h_to_4h.bias"] = torch.zeros(64, dtype=torch.int32)
+    broken("neox-many-problems", t)
+    gt = expected_weights(g, True)
+    gt2 = {("transformer." + k): v for k, v in gt.items()}
+    gt2["wte.weight"] = gt["wte.weight"].clone()     # both prefixed and unprefixed: duplicate
+    broken("gpt2-duplicate", gt2, config_from="gpt2-tiny")
+    no_cfg = fresh_dir("models", "broken", "no-config")
+    save_file(base, os.path.join(no_cfg, "model.safetensors"))
+    no_w = fresh_dir("models", "broken", "no-weights")
+    shutil.copy(os.path.join(HERE, "models", "neox-tiny", "config.json"), no_w)
+    open(os.path.join(no_w, "pytorch_model.bin"), "wb").close()
+    bad_idx = fresh_dir("models", "broken", "index-missing-shard")
+    shutil.copy(os.path.join(HERE, "models", "neox-tiny", "config.json"), bad_idx)
+    write_json(os.path.join(bad_idx, "model.safetensors.index.json"),
+               {"metadata": {"total_size": 4}, "weight_map": {"embed_out.weight": "model-00001-of-00002.safetensors"}})
+    print("models: written")
+
+
+# ----------------------------------------------------------------------------------------------
+# swift: files written by SAETrack, loaded by the reference implementations
+# ----------------------------------------------------------------------------------------------
+
+def run_swift_writer():
+    """Builds the tests and runs the Swift writer with SAETRACK_IO_WRITE_FIXTURES=1."""
+    import subprocess
+    root = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+    flags = ["-c", "release", "-Xswiftc", "-enable-testing"]
+    subprocess.run(["swift", "build", *flags, "--build-tests"], cwd=root, check=True)
+    env = dict(os.environ, SAETRACK_IO_WRITE_FIXTURES="1", SAETRACK_THREADS="1")
+    subprocess.run(["swift", "test", *flags, "--skip-build", "--filter", "swiftOutputsMatchVerifiedFixtures"],
+                   cwd=root, env=env, check=True)
+
+
+def sha256_file(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def check_model_dir(d, original):
+    """transformers loads the Swift-written directory and computes the original model's logits."""
+    from transformers import AutoModelForCausalLM
+    src = AutoModelForCausalLM.from_pretrained(os.path.join(HERE, "models", original)).eval()
+    m = AutoModelForCausalLM.from_pretrained(d).eval()
+    assert type(m) is type(src), (type(m), type(src))
+    ids = torch.arange(12).reshape(2, 6) % m.config.vocab_size
+    with torch.no_grad():
+        diff = (m(ids).logits - src(ids).logits).abs().max().item()
+    assert diff == 0.0, diff
+    return f"AutoModelForCausalLM -> {type(m).__name__}, logits identical to the transformers-saved model"
+
+
+def gen_swift():
+    run_swift_writer()
+    sw = os.path.join(HERE, "swift-written")
+    files = {}
+    for name in ["gpt2-tiny", "neox-tiny"]:
+        d = os.path.join(sw, "models", name)
+        detail = check_model_dir(d, name)
+        for f in ["config.json", "model.safetensors"]:
+            files[f"models/{name}/{f}"] = {"ok": True, "detail": detail, "sha256": sha256_file(os.path.join(d, f))}
+    import transformers
+    write_json(os.path.join(sw, "python-verdict.json"),
+               {"files": files, "transformers": transformers.__version__})
+    print(f"swift: {len(files)} Swift-written files verified")
+
+
+SECTIONS = {"configs": gen_configs, "models": gen_models, "swift": gen_swift}
+
+if __name__ == "__main__":
+    wanted = sys.argv[1:] or list(SECTIONS)
+    for s in wanted:
+        SECTIONS[s]()

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import SAETrackCore
+
+@Suite("GELU and ReLU")
+struct ActivationTests {
+    @Test("GELU forward matches the Double formulas (erf and tanh forms)", arguments: [GELU.Approximation.exact, .tanh])
+    func geluForward(_ approximation: GELU.Approximation) {
+        var rng = SeededRandom(seed: 31)
+        let x = rng.matrix(7, 33, -6, 6)
+        let y = GELU.forward(x, approximation: approximation)
+        for (v, out) in zip(x.storage, y.storage) {
+            let d = Double(v)
+            let ref = approximation == .exact
+                ? 0.5 * d * (1 + erf(d / 2.0.squareRoot()))
+                : 0.5 * d * (1 + tanh((2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d)))
+            #expect(abs(Double(out) - ref) < 1e-5)
+        }
+    }
+
+    @Test("GELU backward matches central finite differences", arguments: [GELU.Approximation.exact, .tanh])
+    func geluBackward(_ approximation: GELU.Approximation) {
+        var rng = SeededRandom(seed: 32)
+        let x = rng.matrix(3, 41, -5, 5)
+        let w = rng.floats(x.count)
+        let dx = GELU.backward(x: x, dy: Matrix(rows: 3, cols: 41, storage: w), approximation: approximation)
+        let numeric = FiniteDifference.gradient(
+            of: { GELU.forward(Matrix(rows: 3, cols: 41, storage: $0), approximation: approximation).storage },
+            at: x.storage, weights: w, h: 1e-2)
+        #expect(FiniteDifference.maxRelativeError(dx.storage, numeric) < 1e-3)
+    }
+
+    @Test("ReLU forward and backward (finite differences away from the kink)")
+    func relu() {
+        var rng = SeededRandom(seed: 33)
+        // Keep |x| ≥ 0.1 so x ± h never crosses 0.
+        let x = Matrix(rows: 4, cols: 9, storage: rng.floats(36).map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 })
+        let y = ReLU.forward(x)
+        #expect(y.storage == x.storage.map { max($0, 0) })
+        let w = rng.floats(36)
+        let dx = ReLU.backward(x: x, dy: Matrix(rows: 4, cols: 9, storage: w))
+        let numeric = FiniteDifference.gradient(
+            of: { ReLU.forward(Matrix(rows: 4, cols: 9, storage: $0)).storage }, at: x.storage, weights: w)
+        #expect(FiniteDifference.maxRelativeError(dx.storage, numeric) < 1e-4)
+        #expect(ReLU.backward(x: Matrix([[0, -1, 2]]), dy: Matrix([[5, 5, 5]])).storage == [0, 0, 5])
+    }
+}
