@@ -1,0 +1,265 @@
+import Foundation
+import SAETrackCore
+
+/// A GPT-NeoX or GPT-2 language model that can be trained: parameters and gradients in one flat
+/// buffer each (``ParameterLayout``), a forward that caches what the backward needs, and a backward
+/// that walks the same kernels in reverse (llm.c's `gpt2_forward` / `gpt2_backward`).
+///
+/// ```swift
+/// let model = try LMTrainingModel(architecture: .demo(vocabSize: 260), seed: 0)
+/// model.zeroGradients()
+/// let loss = model.forward(tokens: batch, batch: 16, context: 128, computeGradients: true)
+/// model.backward()               // model.gradients now holds dloss/dθ
+/// ```
+///
+/// The loss is the mean next-token cross-entropy over every position except each row's last, exactly
+/// what transformers computes for `model(input_ids, labels=input_ids).loss`.
+public final class LMTrainingModel {
+    /// The shape and wiring.
+    public let architecture: LMTrainingArchitecture
+    /// Where each named tensor lives in ``parameters`` and ``gradients``.
+    public let layout: ParameterLayout
+    /// All parameters, laid out by ``layout``.
+    public let parameters: UnsafeMutableBufferPointer<Float>
+    /// Gradients of the last ``forward(tokens:batch:context:computeGradients:)`` + ``backward()``,
+    /// accumulated (call ``zeroGradients()`` between steps).
+    public let gradients: UnsafeMutableBufferPointer<Float>
+
+    private let qkvLayout: QKVLayout
+    private let rotary: RotaryPositions?
+    private let orientation: Projection.Orientation
+    private let gelu: GELU.Approximation
+    private var activations: TrainingActivations?
+    private var lastForwardComputedGradients = false
+
+    /// A freshly initialised model (Hugging Face's scheme, seeded; see ``ParameterInitialization``).
+    public convenience init(architecture: LMTrainingArchitecture, seed: UInt64) throws {
+        try self.init(architecture: architecture)
+        ParameterInitialization.initialize(parameters, layout: layout, architecture: architecture, seed: seed)
+    }
+
+    /// A model holding `weights` (Hugging Face names and shapes, 1-D tensors as one-row matrices).
+    /// Throws ``LMTrainingError/weightMismatch(missing:unexpected:wrongShape:)`` listing every
+    /// missing, unexpected or wrongly shaped tensor. A tied `lm_head.weight` equal in shape is accepted.
+    public convenience init(architecture: LMTrainingArchitecture, weights: [String: Matrix]) throws {
+        try self.init(architecture: architecture)
+        var missing: [String] = [], wrongShape: [String] = []
+        for t in layout.tensors {
+            guard let m = weights[t.name] else { missing.append(t.name); continue }
+            guard m.count == t.count, m.cols == t.shape.last! else {
+                wrongShape.append("\(t.name) is [\(m.rows), \(m.cols)], expected \(t.shape)")
+                continue
+            }
+            m.withUnsafeBufferPointer { src in
+                _ = UnsafeMutableBufferPointer(rebasing: parameters[t.range]).update(fromContentsOf: src)
+            }
+        }
+        let tiedHeadNames: Set<String> = architecture.tiedEmbeddings ? ["lm_head.weight", "embed_out.weight"] : []
+        let unexpected = weights.keys.filter { layout.tensor(named: $0) == nil && !tiedHeadNames.contains($0) }.sorted()
+        if !missing.isEmpty || !unexpected.isEmpty || !wrongShape.isEmpty {
+            throw LMTrainingError.weightMismatch(missing: missing, unexpected: unexpected, wrongShape: wrongShape)
+        }
+    }
+
+    private init(architecture: LMTrainingArchitecture) throws {
+        try architecture.validate()
+        self.architecture = architecture
+        layout = ParameterLayout(architecture)
+        parameters = .allocate(capacity: layout.count)
+        parameters.initialize(repeating: 0)
+        gradients = .allocate(capacity: layout.count)
+        gradients.initialize(repeating: 0)
+        qkvLayout = QKVLayout(architecture)
+        rotary = architecture.rotaryDims > 0
+            ? RotaryPositions(dims: architecture.rotaryDims, base: architecture.rotaryBase, context: architecture.maxPositions)
+            : nil
+        orientation = architecture.family == .gptNeoX ? .outIn : .inOut
+        gelu = architecture.gelu == .erf ? .exact : .tanh
+    }
+
+    deinit {
+        parameters.deallocate()
+        gradients.deallocate()
+    }
+
+    /// Number of trainable parameters (a tied unembedding counted once).
+    public var parameterCount: Int { layout.count }
+
+    /// Every parameter tensor by Hugging Face name, 1-D tensors as one-row matrices (what
+    /// `ModelDirectory.write` takes). The tied unembedding appears once, under the embedding's name.
+    public func weights() -> [String: Matrix] {
+        var out: [String: Matrix] = [:]
+        for t in layout.tensors {
+            out[t.name] = Matrix(rows: t.shape.count == 1 ? 1 : t.shape[0], cols: t.shape.last!,
+                                 storage: Array(parameters[t.range]))
+        }
+        return out
+    }
+
+    /// Sets every gradient to zero.
+    public func zeroGradients() { gradients.update(repeating: 0) }
+
+    /// The forward pass: caches activations, returns the mean next-token cross-entropy.
+    ///
+    /// With `computeGradients` the unembedding's backward runs fused with the loss (its logits never
+    /// exist in full): the head's weight gradient is added to ``gradients`` and ``backward()`` continues
+    /// from the final LayerNorm.
+    /// - Parameters:
+    ///   - tokens: (B, T) row-major ids, each in `0..<vocabSize`; T ≤ `maxPositions`.
+    public func forward(tokens: UnsafeBufferPointer<Int32>, batch b: Int, context t: Int,
+                        computeGradients: Bool = false) -> Float {
+        run(tokens: tokens, batch: b, context: t, computeGradients: computeGradients, logits: nil)
+    }
+
+    /// The forward pass over an array of tokens; see ``forward(tokens:batch:context:computeGradients:)``.
+    public func forward(tokens: [Int32], batch b: Int, context t: Int, computeGradients: Bool = false) -> Float {
+        tokens.withUnsafeBufferPointer { forward(tokens: $0, batch: b, context: t, computeGradients: computeGradients) }
+    }
+
+    /// Every logit of a forward pass: (B*T, V).
+    public func logits(tokens: [Int32], batch b: Int, context t: Int) -> Matrix {
+        var out = Matrix(rows: b * t, cols: architecture.vocabSize)
+        tokens.withUnsafeBufferPointer { tok in
+            out.withUnsafeMutableBufferPointer { z in
+                _ = run(tokens: tok, batch: b, context: t, computeGradients: false, logits: z.baseAddress!)
+            }
+        }
+        return out
+    }
+
+    private func prepare(batch b: Int, context t: Int) -> TrainingActivations {
+        if let a = activations, a.batch == b, a.context == t { return a }
+        activations = nil   // free the old shape first
+        let a = TrainingActivations(architecture, batch: b, context: t)
+        activations = a
+        return a
+    }
+
+    private func run(tokens: UnsafeBufferPointer<Int32>, batch b: Int, context t: Int,
+                     computeGradients: Bool, logits: UnsafeMutablePointer<Float>?) -> Float {
+        let arch = architecture
+        let (L, C, M, V) = (arch.layers, arch.dModel, arch.dMLP, arch.vocabSize)
+        precondition(b >= 1 && t >= 1 && tokens.count == b * t,
+                     "LMTrainingModel.forward: \(tokens.count) tokens cannot be (\(b), \(t))")
+        precondition(t <= arch.maxPositions, "LMTrainingModel.forward: context \(t) exceeds \(arch.maxPositions) positions")
+        let acts = prepare(batch: b, context: t)
+        let n = b * t
+        for i in 0..<n {
+            let token = tokens[i]
+            precondition(token >= 0 && Int(token) < V, "LMTrainingModel.forward: token \(token) outside the vocabulary 0..<\(V)")
+            acts.tokens[i] = token
+            acts.targets[i] = (i % t == t - 1) ? -1 : tokens[i + 1]
+        }
+        let p = parameters.baseAddress!
+        let eps = arch.layerNormEpsilon
+
+        // Embeddings → residual[0] (N, C)
+        EmbeddingLookup.forward(tokens: acts.tokens, wte: p + layout.tokenEmbedding,
+                                wpe: layout.positionEmbedding.map { UnsafePointer(p + $0) },
+                                out: acts.residual, batch: b, context: t, channels: C)
+        for l in 0..<L {
+            let w = layout.blocks[l]
+            let x = acts.residual + l * n * C             // (N, C) block input
+            let y = acts.residual + (l + 1) * n * C       // (N, C) block output
+            let ln1 = acts.ln1 + l * n * C, qkv = acts.qkv + l * n * 3 * C
+            let att = acts.att + l * b * arch.heads * t * t, attY = acts.attY + l * n * C
+            let ln2 = acts.ln2 + l * n * C, fcPre = acts.fcPre + l * n * M, fcAct = acts.fcAct + l * n * M
+
+            // attention branch: attY (N, C) = attention(rotary(ln1(x) · Wqkv + b))
+            LayerNorm.forward(x, weight: p + w.ln1Weight, bias: p + w.ln1Bias, ln1,
+                              mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, rows: n, cols: C, epsilon: eps)
+            Projection.forward(ln1, weight: p + w.qkvWeight, bias: w.qkvBias.map { UnsafePointer(p + $0) }, out: qkv,
+                               rows: n, inputs: C, outputs: 3 * C, orientation: orientation)
+            rotary?.forward(qkv, rows: n, context: t, layout: qkvLayout)
+            CausalSelfAttention.forward(qkv: qkv, att: att, out: attY, batch: b, context: t,
+                                        layout: qkvLayout, scale: attentionScale(layer: l))
+            // residual: parallel y = x + attn + mlp(ln2(x)); sequential mid = x + attn, y = mid + mlp(ln2(mid))
+            let attnSum = arch.parallelResidual ? y : acts.residualMid + l * n * C
+            attnSum.update(from: x, count: n * C)
+            Projection.forward(attY, weight: p + w.attnOutWeight, bias: w.attnOutBias.map { UnsafePointer(p + $0) },
+                               out: attnSum, rows: n, inputs: C, outputs: C, orientation: orientation, accumulate: true)
+            let mlpIn = arch.parallelResidual ? x : attnSum
+            if !arch.parallelResidual { y.update(from: attnSum, count: n * C) }
+            // MLP branch: y += gelu(ln2(mlpIn) · Wfc + b) · Wout + b
+            LayerNorm.forward(mlpIn, weight: p + w.ln2Weight, bias: p + w.ln2Bias, ln2,
+                              mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, rows: n, cols: C, epsilon: eps)
+            Projection.forward(ln2, weight: p + w.fcWeight, bias: p + w.fcBias, out: fcPre,
+                               rows: n, inputs: C, outputs: M, orientation: orientation)
+            GELU.forward(fcPre, fcAct, count: n * M, approximation: gelu)
+            Projection.forward(fcAct, weight: p + w.fcOutWeight, bias: p + w.fcOutBias, out: y,
+                               rows: n, inputs: M, outputs: C, orientation: orientation, accumulate: true)
+        }
+        // final LayerNorm, unembedding and loss
+        LayerNorm.forward(acts.residual + L * n * C, weight: p + layout.finalNormWeight, bias: p + layout.finalNormBias,
+                          acts.lnf, mean: acts.lnfMean, rstd: acts.lnfRstd, rows: n, cols: C, epsilon: eps)
+        lastForwardComputedGradients = computeGradients
+        return UnembeddingCrossEntropy.run(
+            x: acts.lnf, weight: p + layout.unembedding, targets: acts.targets,
+            dx: computeGradients ? acts.dLnf : nil,
+            dWeight: computeGradients ? gradients.baseAddress! + layout.unembedding : nil,
+            logits: logits, rows: n, channels: C, vocab: V)
+    }
+
+    /// The backward pass of the last `forward(…, computeGradients: true)`: adds dloss/dθ to ``gradients``.
+    public func backward() {
+        guard let acts = activations, lastForwardComputedGradients else {
+            preconditionFailure("LMTrainingModel.backward: call forward(…, computeGradients: true) first")
+        }
+        let arch = architecture
+        let (L, C, M) = (arch.layers, arch.dModel, arch.dMLP)
+        let (b, t, n) = (acts.batch, acts.context, acts.rows)
+        let p = parameters.baseAddress!, g = gradients.baseAddress!
+
+        // final LayerNorm: dResidual (N, C) = dloss/d residual[L]
+        LayerNorm.backward(dy: acts.dLnf, x: acts.residual + L * n * C, weight: p + layout.finalNormWeight,
+                           mean: acts.lnfMean, rstd: acts.lnfRstd, dx: acts.dResidual,
+                           dweight: g + layout.finalNormWeight, dbias: g + layout.finalNormBias, rows: n, cols: C)
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let w = layout.blocks[l]
+            let x = acts.residual + l * n * C
+            let ln1 = acts.ln1 + l * n * C, qkv = acts.qkv + l * n * 3 * C
+            let att = acts.att + l * b * arch.heads * t * t, attY = acts.attY + l * n * C
+            let ln2 = acts.ln2 + l * n * C, fcPre = acts.fcPre + l * n * M, fcAct = acts.fcAct + l * n * M
+            let mlpIn = arch.parallelResidual ? x : acts.residualMid + l * n * C
+            let dy = acts.dResidual                       // (N, C) gradient of the block output
+
+            // MLP branch: dFc (N, M), dLn (N, C), then dBranch (N, C) = dy + d mlpIn
+            Projection.backward(dOut: dy, inp: fcAct, weight: p + w.fcOutWeight, dInp: acts.dFc,
+                                dWeight: g + w.fcOutWeight, dBias: g + w.fcOutBias,
+                                rows: n, inputs: M, outputs: C, orientation: orientation)
+            GELU.backward(x: fcPre, dy: acts.dFc, dx: acts.dFc, count: n * M, approximation: gelu)
+            Projection.backward(dOut: acts.dFc, inp: ln2, weight: p + w.fcWeight, dInp: acts.dLn,
+                                dWeight: g + w.fcWeight, dBias: g + w.fcBias,
+                                rows: n, inputs: C, outputs: M, orientation: orientation)
+            LayerNorm.backward(dy: acts.dLn, x: mlpIn, weight: p + w.ln2Weight,
+                               mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, dx: acts.dBranch,
+                               dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, rows: n, cols: C)
+            BLAS.axpy(n: n * C, alpha: 1, x: dy, y: acts.dBranch)
+            // attention branch: its output's gradient is dy (parallel) or d mid (sequential)
+            let dAttnOut = arch.parallelResidual ? UnsafePointer(dy) : UnsafePointer(acts.dBranch)
+            Projection.backward(dOut: dAttnOut, inp: attY, weight: p + w.attnOutWeight, dInp: acts.dAttY,
+                                dWeight: g + w.attnOutWeight, dBias: w.attnOutBias.map { g + $0 },
+                                rows: n, inputs: C, outputs: C, orientation: orientation)
+            CausalSelfAttention.backward(dOut: acts.dAttY, qkv: qkv, att: att, dAtt: acts.dAtt, dqkv: acts.dqkv,
+                                         batch: b, context: t, layout: qkvLayout, scale: attentionScale(layer: l))
+            rotary?.backward(acts.dqkv, rows: n, context: t, layout: qkvLayout)
+            Projection.backward(dOut: acts.dqkv, inp: ln1, weight: p + w.qkvWeight, dInp: acts.dLn,
+                                dWeight: g + w.qkvWeight, dBias: w.qkvBias.map { g + $0 },
+                                rows: n, inputs: C, outputs: 3 * C, orientation: orientation)
+            // dResidual (N, C) = d ln1-path + dBranch: the gradient of the block input
+            LayerNorm.backward(dy: acts.dLn, x: x, weight: p + w.ln1Weight,
+                               mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, dx: acts.dResidual,
+                               dweight: g + w.ln1Weight, dbias: g + w.ln1Bias, rows: n, cols: C)
+            BLAS.axpy(n: n * C, alpha: 1, x: acts.dBranch, y: acts.dResidual)
+        }
+        EmbeddingLookup.backward(dOut: acts.dResidual, tokens: acts.tokens, dwte: g + layout.tokenEmbedding,
+                                 dwpe: layout.positionEmbedding.map { g + $0 }, batch: b, context: t, channels: C)
+        lastForwardComputedGradients = false
+    }
+
+    /// 1/√hd, further divided by layer + 1 for GPT-2's `scale_attn_by_inverse_layer_idx`.
+    private func attentionScale(layer l: Int) -> Float {
+        let base = 1 / Float(architecture.headDim).squareRoot()
+        return architecture.scaleAttentionByInverseLayerIndex ? base / Float(l + 1) : base
+    }
+}

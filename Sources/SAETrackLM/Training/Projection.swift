@@ -1,0 +1,83 @@
+import SAETrackCore
+
+/// An affine projection `y = x·W + b` over all tokens, forward and backward, one BLAS call per matmul.
+///
+/// The weight keeps the orientation its checkpoint stores: GPT-NeoX's `nn.Linear` is (out, in) and
+/// computes `x·Wᵀ`; GPT-2's `Conv1D` is (in, out) and computes `x·W`. Gradients accumulate (`+=`) into
+/// the caller's buffers, which the trainer zeroes once per step (tied weights add up from two places).
+enum Projection {
+    /// How the weight is stored.
+    enum Orientation: Sendable {
+        /// `nn.Linear`: W is (out, in).
+        case outIn
+        /// GPT-2 `Conv1D`: W is (in, out).
+        case inOut
+    }
+
+    /// `out (N, O) ← [out +] inp (N, I) · op(W) + b`.
+    /// - Parameters:
+    ///   - inp: (N, I) input rows.
+    ///   - weight: (O, I) for ``Orientation/outIn``, (I, O) for ``Orientation/inOut``.
+    ///   - bias: (O) or nil.
+    ///   - out: (N, O), overwritten, or added to when `accumulate` (residual adds).
+    static func forward(
+        _ inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        out: UnsafeMutablePointer<Float>, rows n: Int, inputs i: Int, outputs o: Int,
+        orientation: Orientation, accumulate: Bool = false
+    ) {
+        switch orientation {
+        case .outIn:
+            BLAS.gemm(.none, .transposed, m: n, n: o, k: i, a: inp, lda: i, b: weight, ldb: i,
+                      beta: accumulate ? 1 : 0, c: out, ldc: o)
+        case .inOut:
+            BLAS.gemm(.none, .none, m: n, n: o, k: i, a: inp, lda: i, b: weight, ldb: o,
+                      beta: accumulate ? 1 : 0, c: out, ldc: o)
+        }
+        guard let bias else { return }
+        Parallel.forEachChunk(n, minChunk: max(1, 16_384 / max(o, 1))) { range in
+            for r in range {
+                let row = out + r * o
+                for j in 0..<o { row[j] += bias[j] }
+            }
+        }
+    }
+
+    /// Backward of ``forward(_:weight:bias:out:rows:inputs:outputs:orientation:accumulate:)``.
+    /// - Parameters:
+    ///   - dOut: (N, O) gradient of the output.
+    ///   - inp: (N, I) the forward input.
+    ///   - weight: as in the forward.
+    ///   - dInp: (N, I) gradient of the input: overwritten, or added to when `accumulateInput`; nil skips it.
+    ///   - dWeight: same shape as `weight`, added to.
+    ///   - dBias: (O), added to; nil when the projection has no bias.
+    static func backward(
+        dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        dInp: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+        rows n: Int, inputs i: Int, outputs o: Int, orientation: Orientation, accumulateInput: Bool = false
+    ) {
+        switch orientation {
+        case .outIn:
+            if let dInp {   // dInp (N, I) = dOut (N, O) · W (O, I)
+                BLAS.gemm(.none, .none, m: n, n: i, k: o, a: dOut, lda: o, b: weight, ldb: i,
+                          beta: accumulateInput ? 1 : 0, c: dInp, ldc: i)
+            }
+            // dW (O, I) += dOutᵀ (O, N) · inp (N, I)
+            BLAS.gemm(.transposed, .none, m: o, n: i, k: n, a: dOut, lda: o, b: inp, ldb: i,
+                      beta: 1, c: dWeight, ldc: i)
+        case .inOut:
+            if let dInp {   // dInp (N, I) = dOut (N, O) · Wᵀ (O, I)
+                BLAS.gemm(.none, .transposed, m: n, n: i, k: o, a: dOut, lda: o, b: weight, ldb: o,
+                          beta: accumulateInput ? 1 : 0, c: dInp, ldc: i)
+            }
+            // dW (I, O) += inpᵀ (I, N) · dOut (N, O)
+            BLAS.gemm(.transposed, .none, m: i, n: o, k: n, a: inp, lda: i, b: dOut, ldb: o,
+                      beta: 1, c: dWeight, ldc: o)
+        }
+        if let dBias {   // dB (O) += dOutᵀ (O, N) · 1 (N)
+            let ones = [Float](repeating: 1, count: n)
+            ones.withUnsafeBufferPointer { one in
+                BLAS.gemv(.transposed, m: n, n: o, a: dOut, lda: o, x: one.baseAddress!, beta: 1, y: dBias)
+            }
+        }
+    }
+}
