@@ -9,6 +9,7 @@ struct SAETrackCommand: ParsableCommand {
         subcommands: [
             // One line per command; each command lives in its own file.
             TokenizeCommand.self,
+            CorpusCommand.self,
         ]
     )
 }
