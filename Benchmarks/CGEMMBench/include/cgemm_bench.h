@@ -1,9 +1,22 @@
 #ifndef SAETRACK_CGEMM_BENCH_H
 #define SAETRACK_CGEMM_BENCH_H
 
-/// Calls cblas_sgemm (row-major, C = A·op(B)) `repeats` times from C and returns the seconds taken.
-/// A is (m, k), B is (k, n) or (n, k) when transB != 0, C is (m, n).
+/// The C baselines for `saetrack bench gemm`: the same OpenBLAS sgemm called directly from C, and
+/// the machine's FP32 FMA peak measured with a register-only loop.
+
+/// Calls cblas_sgemm (row-major, C = op(A)·op(B)) `repeats` times from C and returns the seconds taken.
+/// op(A) is (m, k): A is (m, k), or (k, m) when transA != 0. op(B) is (k, n): B is (k, n), or (n, k)
+/// when transB != 0. C is (m, n). All operands are packed (leading dimension = width).
 double cgemm_bench_sgemm(int m, int n, int k, int transA, int transB, const float *a, const float *b,
                          float *c, int repeats);
+
+/// Runs `iterations` iterations of an AVX2 FMA loop (12 independent 8-lane accumulators, i.e.
+/// 192 FP32 FLOPs per iteration) on each of `threads` threads started together, and returns the
+/// achieved GFLOP/s summed over threads (wall-clock time from the common start to the last finish).
+/// Returns a negative value when the CPU lacks AVX2/FMA or a thread cannot be started.
+double cgemm_bench_fma_peak(int threads, long iterations);
+
+/// FP32 FLOPs done by one thread per iteration of `cgemm_bench_fma_peak`'s loop.
+int cgemm_bench_fma_flops_per_iteration(void);
 
 #endif

@@ -15,7 +15,7 @@ enum CausalSelfAttention {
     ///   - scale: score scale, 1/√hd (GPT-2 may further divide by layer + 1).
     static func forward(
         qkv: UnsafePointer<Float>, att: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
-        batch b: Int, context t: Int, layout: QKVLayout, scale: Float
+        batch b: Int, context t: Int, layout: HeadColumns, scale: Float
     ) {
         let (nh, hd, w) = (layout.heads, layout.headDim, layout.rowWidth)
         let c = nh * hd
@@ -50,7 +50,7 @@ enum CausalSelfAttention {
     static func backward(
         dOut: UnsafePointer<Float>, qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
         dAtt: UnsafeMutablePointer<Float>, dqkv: UnsafeMutablePointer<Float>,
-        batch b: Int, context t: Int, layout: QKVLayout, scale: Float
+        batch b: Int, context t: Int, layout: HeadColumns, scale: Float
     ) {
         let (nh, hd, w) = (layout.heads, layout.headDim, layout.rowWidth)
         let c = nh * hd

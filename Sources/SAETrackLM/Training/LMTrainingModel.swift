@@ -25,7 +25,7 @@ public final class LMTrainingModel {
     /// accumulated (call ``zeroGradients()`` between steps).
     public let gradients: UnsafeMutableBufferPointer<Float>
 
-    private let qkvLayout: QKVLayout
+    private let qkvLayout: HeadColumns
     private let rotary: RotaryPositions?
     private let orientation: Projection.Orientation
     private let gelu: GELU.Approximation
@@ -69,7 +69,7 @@ public final class LMTrainingModel {
         parameters.initialize(repeating: 0)
         gradients = .allocate(capacity: layout.count)
         gradients.initialize(repeating: 0)
-        qkvLayout = QKVLayout(architecture)
+        qkvLayout = HeadColumns(architecture)
         rotary = architecture.rotaryDims > 0
             ? RotaryPositions(dims: architecture.rotaryDims, base: architecture.rotaryBase, context: architecture.maxPositions)
             : nil

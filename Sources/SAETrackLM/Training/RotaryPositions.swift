@@ -38,17 +38,17 @@ struct RotaryPositions: Sendable {
 
     /// Rotates every head's query and key in place.
     /// - Parameter qkv: (B*T, 3C) fused projections; row n is position n mod T.
-    func forward(_ qkv: UnsafeMutablePointer<Float>, rows: Int, context t: Int, layout: QKVLayout) {
+    func forward(_ qkv: UnsafeMutablePointer<Float>, rows: Int, context t: Int, layout: HeadColumns) {
         apply(qkv, rows: rows, context: t, layout: layout, sinSign: 1)
     }
 
     /// Rotates the query and key gradients back: dx = Rᵀ dy, in place.
     /// - Parameter dqkv: (B*T, 3C) gradient of the rotated projections; becomes the gradient before rotation.
-    func backward(_ dqkv: UnsafeMutablePointer<Float>, rows: Int, context t: Int, layout: QKVLayout) {
+    func backward(_ dqkv: UnsafeMutablePointer<Float>, rows: Int, context t: Int, layout: HeadColumns) {
         apply(dqkv, rows: rows, context: t, layout: layout, sinSign: -1)
     }
 
-    private func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, context t: Int, layout: QKVLayout, sinSign: Float) {
+    private func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, context t: Int, layout: HeadColumns, sinSign: Float) {
         let half = dims / 2
         guard half > 0 else { return }
         precondition(t <= context, "RotaryPositions: context \(t) exceeds the table's \(context) positions")

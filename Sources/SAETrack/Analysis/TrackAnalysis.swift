@@ -1,0 +1,250 @@
+import Foundation
+
+/// Everything `saetrack analyze` measures on a finished track: the data of every figure and
+/// table in the report, written as `analysis.json` (and one CSV per figure). Plain values only,
+/// so Python can plot it too.
+///
+/// Steps are LM training steps; plots put `step + 1` on a log axis as the paper does.
+public struct TrackAnalysis: Codable, Equatable {
+    /// What was analysed.
+    public var meta: Meta
+    /// Per-checkpoint summary table: LM loss, SAE loss, L0, EV, dead fraction, CE recovered, drift.
+    public var summary: [CheckpointSummary]
+    /// Formation progress measures (method.md §7.4), one curve per tracked feature per measure.
+    public var progress: [ProgressMeasure]
+    /// Raw random-token similarity R(c) per measure (method.md §7.5, F8).
+    public var randomBaseline: [RandomBaseline]
+    /// Decoder drift (method.md §8): quantiles of cos to final and to previous, and sampled features.
+    public var drift: Drift
+    /// Histograms of per-latent decoder cosine SAE[c] vs SAE[final] (log count axis, F10).
+    public var cosineHistograms: [CosineHistogram]
+    /// 2-D PCA trajectories of decoder rows (F11).
+    public var trajectories: [FeatureTrajectory]
+    /// Warm-start (chain) vs from-scratch training curves at chosen checkpoints (F12, measured).
+    public var convergence: [ConvergenceComparison]
+    /// Ground truth on the synthetic corpus: best-feature AUROC per planted feature per checkpoint.
+    public var groundTruth: [GroundTruthCurve]
+    /// Top-activating contexts of selected features across checkpoints.
+    public var featureCards: [FeatureCard]
+    /// Checkpoint-integrity and analysis warnings, shown at the top of the report.
+    public var warnings: [String]
+
+    public init(meta: Meta, summary: [CheckpointSummary] = [], progress: [ProgressMeasure] = [],
+                randomBaseline: [RandomBaseline] = [], drift: Drift = Drift(), cosineHistograms: [CosineHistogram] = [],
+                trajectories: [FeatureTrajectory] = [], convergence: [ConvergenceComparison] = [],
+                groundTruth: [GroundTruthCurve] = [], featureCards: [FeatureCard] = [], warnings: [String] = []) {
+        self.meta = meta; self.summary = summary; self.progress = progress; self.randomBaseline = randomBaseline
+        self.drift = drift; self.cosineHistograms = cosineHistograms; self.trajectories = trajectories
+        self.convergence = convergence; self.groundTruth = groundTruth; self.featureCards = featureCards
+        self.warnings = warnings
+    }
+
+    /// Provenance of the analysed track.
+    public struct Meta: Codable, Equatable {
+        public var title: String
+        public var model: String
+        public var hook: String
+        public var centered: Bool
+        public var dIn: Int
+        public var dSAE: Int
+        /// Checkpoint steps of the chain, in chain order.
+        public var steps: [Int]
+        public var order: String
+        public var evaluationTokens: Int
+        public var firstStageSteps: Int
+        public var continualStageSteps: Int
+        public var notes: [String]
+        public init(title: String, model: String, hook: String, centered: Bool, dIn: Int, dSAE: Int, steps: [Int],
+                    order: String = "forward", evaluationTokens: Int = 0, firstStageSteps: Int = 0,
+                    continualStageSteps: Int = 0, notes: [String] = []) {
+            self.title = title; self.model = model; self.hook = hook; self.centered = centered; self.dIn = dIn
+            self.dSAE = dSAE; self.steps = steps; self.order = order; self.evaluationTokens = evaluationTokens
+            self.firstStageSteps = firstStageSteps; self.continualStageSteps = continualStageSteps; self.notes = notes
+        }
+    }
+
+    /// One row of the summary table.
+    public struct CheckpointSummary: Codable, Equatable {
+        public var step: Int
+        public var lmLoss: Double?
+        public var saeLoss: Double
+        public var mse: Double
+        public var l0: Double
+        public var explainedVariance: Double
+        public var deadFraction: Double
+        public var ceRecovered: Double?
+        /// Median decoder cosine of live features to the final SAE and to the previous checkpoint's SAE.
+        public var cosToFinalMedian: Double
+        public var cosToPreviousMedian: Double?
+        public var saeTrainingSteps: Int
+        public init(step: Int, lmLoss: Double? = nil, saeLoss: Double, mse: Double, l0: Double, explainedVariance: Double,
+                    deadFraction: Double, ceRecovered: Double? = nil, cosToFinalMedian: Double,
+                    cosToPreviousMedian: Double? = nil, saeTrainingSteps: Int = 0) {
+            self.step = step; self.lmLoss = lmLoss; self.saeLoss = saeLoss; self.mse = mse; self.l0 = l0
+            self.explainedVariance = explainedVariance; self.deadFraction = deadFraction; self.ceRecovered = ceRecovered
+            self.cosToFinalMedian = cosToFinalMedian; self.cosToPreviousMedian = cosToPreviousMedian
+            self.saeTrainingSteps = saeTrainingSteps
+        }
+    }
+
+    /// One progress measure (e.g. "activation cosine") with a curve per feature.
+    public struct ProgressMeasure: Codable, Equatable {
+        /// Identifier: activationCosine, featureCosine, weightedJaccard, binaryJaccard.
+        public var measure: String
+        public var title: String
+        public var steps: [Int]
+        public var features: [FeatureCurve]
+        public init(measure: String, title: String, steps: [Int], features: [FeatureCurve]) {
+            self.measure = measure; self.title = title; self.steps = steps; self.features = features
+        }
+    }
+
+    /// A per-feature curve over checkpoints, with its automatically found phase boundaries.
+    public struct FeatureCurve: Codable, Equatable {
+        public var feature: Int
+        public var label: String
+        public var values: [Double]
+        /// Step at which the curve leaves the baseline (emergent phase starts), if it does.
+        public var onsetStep: Int?
+        /// Step after which the curve stays near its final value (convergent phase), if it does.
+        public var settleStep: Int?
+        public init(feature: Int, label: String, values: [Double], onsetStep: Int? = nil, settleStep: Int? = nil) {
+            self.feature = feature; self.label = label; self.values = values
+            self.onsetStep = onsetStep; self.settleStep = settleStep
+        }
+    }
+
+    /// The raw random-token similarity R(c) of one measure.
+    public struct RandomBaseline: Codable, Equatable {
+        public var measure: String
+        public var steps: [Int]
+        public var values: [Double]
+        public init(measure: String, steps: [Int], values: [Double]) {
+            self.measure = measure; self.steps = steps; self.values = values
+        }
+    }
+
+    /// Decoder drift over the chain.
+    public struct Drift: Codable, Equatable {
+        public var steps: [Int]
+        /// Quantiles (10, 25, 50, 75, 90 %) over live features of cos(W_dec[c][i], W_dec[final][i]).
+        public var toFinalQuantiles: [[Double]]
+        /// Median over live features of cos(W_dec[c][i], W_dec[c−1][i]); nil for the first checkpoint.
+        public var toPreviousMedian: [Double?]
+        /// Median index-aligned decoder cosine between two independently trained SAEs, for contrast
+        /// (what "no feature identity" looks like); nil when no baseline was trained.
+        public var independentMedian: Double?
+        /// Sampled features' cosine-to-final curves (F9).
+        public var features: [FeatureCurve]
+        public init(steps: [Int] = [], toFinalQuantiles: [[Double]] = [], toPreviousMedian: [Double?] = [],
+                    independentMedian: Double? = nil, features: [FeatureCurve] = []) {
+            self.steps = steps; self.toFinalQuantiles = toFinalQuantiles; self.toPreviousMedian = toPreviousMedian
+            self.independentMedian = independentMedian; self.features = features
+        }
+    }
+
+    /// Histogram of per-latent decoder cosine between the SAE at `step` and the final SAE.
+    public struct CosineHistogram: Codable, Equatable {
+        public var step: Int
+        public var finalStep: Int
+        public var edges: [Double]
+        public var counts: [Double]
+        public init(step: Int, finalStep: Int, edges: [Double], counts: [Double]) {
+            self.step = step; self.finalStep = finalStep; self.edges = edges; self.counts = counts
+        }
+    }
+
+    /// PCA trajectory of one feature's decoder row over the chain.
+    public struct FeatureTrajectory: Codable, Equatable {
+        public var feature: Int
+        public var label: String
+        public var steps: [Int]
+        public var pc1: [Double]
+        public var pc2: [Double]
+        /// Fraction of variance explained by the two components.
+        public var explainedVariance: [Double]
+        public init(feature: Int, label: String, steps: [Int], pc1: [Double], pc2: [Double], explainedVariance: [Double]) {
+            self.feature = feature; self.label = label; self.steps = steps; self.pc1 = pc1; self.pc2 = pc2
+            self.explainedVariance = explainedVariance
+        }
+    }
+
+    /// Training curves of one run (chain stage or from-scratch baseline).
+    public struct TrainingCurve: Codable, Equatable {
+        public var run: String
+        public var steps: [Int]
+        public var loss: [Double]
+        public var mse: [Double]
+        public var l0: [Double]
+        public var explainedVariance: [Double]
+        public init(run: String, steps: [Int], loss: [Double], mse: [Double], l0: [Double], explainedVariance: [Double]) {
+            self.run = run; self.steps = steps; self.loss = loss; self.mse = mse; self.l0 = l0
+            self.explainedVariance = explainedVariance
+        }
+    }
+
+    /// Warm start vs from scratch at one checkpoint.
+    public struct ConvergenceComparison: Codable, Equatable {
+        public var checkpointStep: Int
+        /// The SAE-Track stage (warm-started from the previous SAE).
+        public var chain: TrainingCurve
+        /// The independent from-scratch SAE with the same budget as the chain up to this stage.
+        public var scratch: TrainingCurve
+        /// Held-out EV of the finished chain SAE and of the finished scratch SAE.
+        public var chainFinalEV: Double
+        public var scratchFinalEV: Double
+        /// Scratch steps needed to reach the EV the chain reached at the end of its stage (nil: never).
+        public var scratchStepsToMatchChain: Int?
+        public init(checkpointStep: Int, chain: TrainingCurve, scratch: TrainingCurve, chainFinalEV: Double,
+                    scratchFinalEV: Double, scratchStepsToMatchChain: Int?) {
+            self.checkpointStep = checkpointStep; self.chain = chain; self.scratch = scratch
+            self.chainFinalEV = chainFinalEV; self.scratchFinalEV = scratchFinalEV
+            self.scratchStepsToMatchChain = scratchStepsToMatchChain
+        }
+    }
+
+    /// A planted feature's best-feature AUROC over checkpoints.
+    public struct GroundTruthCurve: Codable, Equatable {
+        public var name: String
+        public var kind: String
+        public var steps: [Int]
+        public var auroc: [Double]
+        public var bestFeature: [Int]
+        /// First step from which AUROC stays ≥ the formation threshold.
+        public var formedStep: Int?
+        public init(name: String, kind: String, steps: [Int], auroc: [Double], bestFeature: [Int], formedStep: Int?) {
+            self.name = name; self.kind = kind; self.steps = steps; self.auroc = auroc
+            self.bestFeature = bestFeature; self.formedStep = formedStep
+        }
+    }
+
+    /// One feature's top contexts at several checkpoints.
+    public struct FeatureCard: Codable, Equatable {
+        public var feature: Int
+        /// Automatic label: "token-level" or "concept-level" (from activating-token entropy).
+        public var kind: String
+        public var description: String
+        public var snapshots: [Snapshot]
+        public init(feature: Int, kind: String, description: String, snapshots: [Snapshot]) {
+            self.feature = feature; self.kind = kind; self.description = description; self.snapshots = snapshots
+        }
+
+        /// Top contexts at one checkpoint.
+        public struct Snapshot: Codable, Equatable {
+            public var step: Int
+            public var contexts: [Context]
+            public init(step: Int, contexts: [Context]) { self.step = step; self.contexts = contexts }
+        }
+
+        /// A window of decoded tokens around an activating position.
+        public struct Context: Codable, Equatable {
+            public var activation: Double
+            public var tokens: [String]
+            /// Index into `tokens` of the activating token.
+            public var position: Int
+            public init(activation: Double, tokens: [String], position: Int) {
+                self.activation = activation; self.tokens = tokens; self.position = position
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// The headline findings of an analysis as short sentences: which planted features formed
+/// when, how far decoders drifted, and how much faster warm starts converged. Printed by
+/// `saetrack demo` and placed at the top of the report.
+public enum TrackFindings {
+    /// AUROC at or above which a planted feature counts as represented by some SAE feature.
+    public static let formationThreshold = 0.85
+
+    /// The findings, most important first.
+    public static func sentences(for analysis: TrackAnalysis) -> [String] {
+        var out: [String] = []
+        let gt = analysis.groundTruth
+        if !gt.isEmpty {
+            let early = gt.filter { $0.formedStep == analysis.meta.steps.first }
+            let later = gt.filter { $0.formedStep != nil && $0.formedStep != analysis.meta.steps.first }
+            let never = gt.filter { $0.formedStep == nil }
+            if !early.isEmpty {
+                out.append("Present from initialisation (AUROC ≥ \(fmt(formationThreshold, 2)) at step \(analysis.meta.steps.first ?? 0)): "
+                           + early.map { "“\($0.name)” [\($0.kind)]" }.joined(separator: ", ") + ".")
+            }
+            if !later.isEmpty {
+                out.append("Formed during training: " + later.sorted { ($0.formedStep ?? 0) < ($1.formedStep ?? 0) }
+                    .map { "“\($0.name)” [\($0.kind)] at step \($0.formedStep!) (AUROC \(fmt($0.auroc.first ?? 0, 2)) → \(fmt($0.auroc.last ?? 0, 2)))" }
+                    .joined(separator: "; ") + ".")
+            }
+            if !never.isEmpty {
+                out.append("Not (stably) represented by the end: " + never.map { "“\($0.name)” (final AUROC \(fmt($0.auroc.last ?? 0, 2)))" }
+                    .joined(separator: ", ") + ".")
+            }
+        }
+        let d = analysis.drift
+        if d.toFinalQuantiles.count >= 2 {
+            let medians = d.toFinalQuantiles.map { $0.count > 2 ? $0[2] : .nan }
+            var s = "Drift: median decoder cosine to the final SAE rises \(fmt(medians.first!, 2))"
+            if medians.count > 3 {
+                let mid = medians.count / 2
+                s += " → \(fmt(medians[mid], 2)) (step \(d.steps[mid]))"
+            }
+            s += " → \(fmt(medians[medians.count - 2], 2)) (step \(d.steps[medians.count - 2]))"
+            let prev = d.toPreviousMedian.compactMap { $0 }
+            if let lo = prev.min(), let hi = prev.max() {
+                s += "; consecutive chained SAEs stay at median cosine \(fmt(lo, 2))–\(fmt(hi, 2))"
+            }
+            if let ind = d.independentMedian {
+                s += " vs \(fmt(ind, 2)) between independently trained SAEs (index identity holds only for the chain)"
+            }
+            out.append(s + ".")
+        }
+        for c in analysis.convergence {
+            var s = "Convergence at step \(c.checkpointStep): the warm-started stage reached held-out EV \(fmt(c.chainFinalEV, 3)) in \(c.chain.steps.last ?? 0) steps; "
+            s += "from scratch reached \(fmt(c.scratchFinalEV, 3)) in \(c.scratch.steps.last ?? 0) steps"
+            if let m = c.scratchStepsToMatchChain, let chainSteps = c.chain.steps.last, chainSteps > 0 {
+                s += " and needed \(m) steps to match the chain (\(fmt(Double(m) / Double(chainSteps), 1))× the stage budget)"
+            } else {
+                s += " and never matched the chain"
+            }
+            out.append(s + ".")
+        }
+        if let first = analysis.summary.first, let last = analysis.summary.last {
+            var s = "SAE quality: EV \(fmt(first.explainedVariance, 3)) → \(fmt(last.explainedVariance, 3)), L0 \(fmt(first.l0, 1)) → \(fmt(last.l0, 1)), dead fraction \(fmt(first.deadFraction, 2)) → \(fmt(last.deadFraction, 2))"
+            if let a = first.lmLoss, let b = last.lmLoss { s += "; LM loss \(fmt(a, 2)) → \(fmt(b, 2))" }
+            out.append(s + ".")
+        }
+        return out
+    }
+
+    /// `v` with `digits` decimals ("–" for non-finite).
+    public static func fmt(_ v: Double, _ digits: Int) -> String {
+        v.isFinite ? String(format: "%.\(digits)f", v) : "–"
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// The sgemm throughput harness behind `saetrack bench gemm`.
+///
+/// For each shape and thread count it times the Swift wrapper
+/// (``BLAS/gemm(_:transposeA:_:transposeB:alpha:beta:into:)``) and the same OpenBLAS call made
+/// from C, interleaved trial by trial (alternating which goes first) on the same buffers, and keeps
+/// the best trial of each, so background load on a shared machine hurts both sides alike. Each
+/// result is also expressed as a percentage of the machine's FP32 FMA peak measured in the same run.
+///
+/// The C baselines live in the `CGEMMBench` target, which this module cannot depend on, so they
+/// are passed in: see ``CBaselines``.
+public struct GEMMBenchmark {
+    /// The C side of the comparison.
+    public struct CBaselines {
+        /// Calls the same sgemm from C `repeats` times on packed operands (A, B, C) and returns
+        /// the seconds taken.
+        public var sgemm: (_ shape: GEMMShape, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                           _ c: UnsafeMutablePointer<Float>, _ repeats: Int) -> Double
+        /// Measures the FP32 FMA peak on `threads` threads running together and returns GFLOP/s
+        /// (negative when it cannot be measured).
+        public var fmaPeak: (_ threads: Int, _ iterations: Int) -> Double
+
+        public init(
+            sgemm: @escaping (GEMMShape, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Double,
+            fmaPeak: @escaping (Int, Int) -> Double
+        ) {
+            self.sgemm = sgemm
+            self.fmaPeak = fmaPeak
+        }
+    }
+
+    /// What to measure and for how long.
+    public struct Configuration: Codable, Sendable {
+        public var shapes: [GEMMShape]
+        /// Thread counts to run every shape on (BLAS threads, set through ``Threads``).
+        public var threadCounts: [Int]
+        /// Interleaved Swift/C trials per measurement; the best of each side is kept.
+        public var trials: Int
+        /// Each trial repeats the product until it takes at least this long.
+        public var minSecondsPerTrial: Double
+        /// Iterations of the FMA loop per peak trial (192 FLOPs per iteration per thread).
+        public var peakIterations: Int
+        /// Peak trials per thread count, half before and half after the products; the best is kept.
+        /// Many short trials find an undisturbed window on a busy machine.
+        public var peakTrials: Int
+
+        public init(shapes: [GEMMShape], threadCounts: [Int], trials: Int, minSecondsPerTrial: Double,
+                    peakIterations: Int, peakTrials: Int) {
+            self.shapes = shapes
+            self.threadCounts = threadCounts
+            self.trials = trials
+            self.minSecondsPerTrial = minSecondsPerTrial
+            self.peakIterations = peakIterations
+            self.peakTrials = peakTrials
+        }
+
+        /// 1 thread and every core.
+        public static var defaultThreadCounts: [Int] {
+            let all = ProcessInfo.processInfo.activeProcessorCount
+            return all > 1 ? [1, all] : [1]
+        }
+
+        /// The full run: squares 256…2048 and the SAE step at tokens 4096 × d_in 768 × d_sae 24576.
+        public static func full(threadCounts: [Int] = defaultThreadCounts) -> Configuration {
+            Configuration(
+                shapes: GEMMShape.squares([256, 512, 1024, 2048])
+                    + GEMMShape.sparseAutoencoderStep(tokens: 4096, dIn: 768, dSAE: 24576),
+                threadCounts: threadCounts, trials: 5, minSecondsPerTrial: 0.25,
+                peakIterations: 20_000_000, peakTrials: 20)
+        }
+
+        /// A smoke test that finishes in a couple of seconds: small squares and a scaled-down SAE step.
+        public static func quick(threadCounts: [Int] = defaultThreadCounts) -> Configuration {
+            Configuration(
+                shapes: GEMMShape.squares([64, 128, 256])
+                    + GEMMShape.sparseAutoencoderStep(tokens: 256, dIn: 64, dSAE: 512),
+                threadCounts: threadCounts, trials: 2, minSecondsPerTrial: 0.01,
+                peakIterations: 2_000_000, peakTrials: 4)
+        }
+    }
+
+    public var configuration: Configuration
+    public var baselines: CBaselines
+
+    public init(configuration: Configuration, baselines: CBaselines) {
+        self.configuration = configuration
+        self.baselines = baselines
+    }
+
+    /// Runs every measurement and returns the report. `progress` receives one line per step
+    /// (for stderr). Restores the thread count it found.
+    public func run(progress: (String) -> Void = { _ in }) -> GEMMBenchmarkReport {
+        let config = configuration
+        let savedThreads = Threads.count
+        defer { Threads.set(savedThreads) }
+
+        let loadBefore = Self.loadAverage()
+        var peaks = measurePeaks(trials: (config.peakTrials + 1) / 2, previous: nil, progress: progress)
+
+        var results: [GEMMBenchmarkReport.Result] = []
+        var rng = SeededRandom(seed: 2024)
+        for shape in config.shapes {
+            var a = Matrix(rows: shape.aShape.rows, cols: shape.aShape.cols)
+            var b = Matrix(rows: shape.bShape.rows, cols: shape.bShape.cols)
+            var c = Matrix(rows: shape.m, cols: shape.n)
+            a.withUnsafeMutableBufferPointer { rng.fillUniform($0, -1, 1) }
+            b.withUnsafeMutableBufferPointer { rng.fillUniform($0, -1, 1) }
+            for threads in config.threadCounts {
+                Threads.set(threads)
+                let result = measure(shape, threads: threads, a: a, b: b, c: &c)
+                let peak = peaks.first { $0.threads == threads }?.gflops ?? .nan
+                let row = GEMMBenchmarkReport.Result(
+                    shape: shape, threads: threads, repeats: result.repeats,
+                    swiftGFLOPS: result.swift, cGFLOPS: result.c, peakGFLOPS: peak)
+                progress("\(shape.name) (\(shape.m)×\(shape.n)×\(shape.k) \(shape.transposeCode)) on \(threads) thread(s): "
+                         + "Swift \(Self.format(row.swiftGFLOPS, 1)), C \(Self.format(row.cGFLOPS, 1)) GFLOP/s, "
+                         + "Swift/C \(Self.format(row.swiftOverC, 3))")
+                results.append(row)
+            }
+        }
+        // The rest of the peak trials; the percentages use the best peak seen in the whole run.
+        peaks = measurePeaks(trials: config.peakTrials / 2, previous: peaks, progress: progress)
+        for i in results.indices {
+            results[i].peakGFLOPS = peaks.first { $0.threads == results[i].threads }?.gflops ?? .nan
+        }
+        return GEMMBenchmarkReport(
+            date: ISO8601DateFormatter().string(from: Date()), blasConfig: Threads.blasConfig,
+            processors: ProcessInfo.processInfo.activeProcessorCount,
+            loadAverageBefore: loadBefore, loadAverageAfter: Self.loadAverage(),
+            configuration: config, peaks: peaks, results: results)
+    }
+
+    /// Best FMA peak per thread count over `trials` more trials (and `previous`, when given).
+    private func measurePeaks(
+        trials: Int, previous: [GEMMBenchmarkReport.Peak]?, progress: (String) -> Void
+    ) -> [GEMMBenchmarkReport.Peak] {
+        configuration.threadCounts.map { threads in
+            var best = previous?.first { $0.threads == threads }?.gflops ?? -Double.infinity
+            for _ in 0..<trials { best = max(best, baselines.fmaPeak(threads, configuration.peakIterations)) }
+            progress("FMA peak on \(threads) thread(s): \(Self.format(best, 1)) GFLOP/s (best so far)")
+            return GEMMBenchmarkReport.Peak(threads: threads, gflops: best)
+        }
+    }
+
+    /// The 1-minute load average, a hint of how much else was running.
+    static func loadAverage() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
+              let first = text.split(separator: " ").first else { return nil }
+        return Double(first)
+    }
+
+    /// Times one shape on the current thread count; returns the best GFLOP/s of each side.
+    private func measure(_ shape: GEMMShape, threads: Int, a: Matrix, b: Matrix, c: inout Matrix)
+        -> (swift: Double, c: Double, repeats: Int)
+    {
+        let config = configuration
+        let cCall = baselines.sgemm
+        func swiftSeconds(_ repeats: Int, _ c: inout Matrix) -> Double {
+            Stopwatch.time {
+                for _ in 0..<repeats {
+                    BLAS.gemm(a, transposeA: shape.transposeA, b, transposeB: shape.transposeB, into: &c)
+                }
+            }
+        }
+        func cSeconds(_ repeats: Int, _ c: inout Matrix) -> Double {
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        cCall(shape, pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, repeats)
+                    }
+                }
+            }
+        }
+        // Warm up both paths (page faults, OpenBLAS buffers), then size the trials from the timing.
+        _ = cSeconds(1, &c)
+        let once = swiftSeconds(1, &c)
+        let repeats = max(1, Int((config.minSecondsPerTrial / max(once, 1e-9)).rounded(.up)))
+        var bestSwift = Double.infinity, bestC = Double.infinity
+        for trial in 0..<max(1, config.trials) {
+            if trial % 2 == 0 {
+                bestSwift = min(bestSwift, swiftSeconds(repeats, &c))
+                bestC = min(bestC, cSeconds(repeats, &c))
+            } else {
+                bestC = min(bestC, cSeconds(repeats, &c))
+                bestSwift = min(bestSwift, swiftSeconds(repeats, &c))
+            }
+        }
+        let work = shape.flops * Double(repeats) * 1e-9
+        return (work / bestSwift, work / bestC, repeats)
+    }
+
+    static func format(_ x: Double, _ decimals: Int) -> String {
+        x.isFinite ? String(format: "%.\(decimals)f", x) : "n/a"
+    }
+}

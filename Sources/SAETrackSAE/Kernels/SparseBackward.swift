@@ -1,0 +1,64 @@
+import SAETrackCore
+
+/// Weight gradients of a sparse-code layer pair, feature-major (one pass over the active features).
+///
+/// With codes a (B, d_sae) stored sparsely, an upstream gradient Y = ∂L/∂x̂ (B, d_in) and the
+/// encoder input sae_in (B, d_in), for every stored entry (b, i):
+/// ```
+/// dpre[b,i]   = Y[b]·W_dec[i] + c[i]          sampled dense-dense product (+ per-feature constant, e.g. L1)
+/// dW_dec[i]  += a[b,i] · Y[b]                 (d_sae, d_in)  = aᵀ·Y restricted to active entries
+/// dW_encᵀ[i] += dpre[b,i] · sae_in[b]         (d_sae, d_in)  = (sae_inᵀ·dpre)ᵀ, dpre sparse too
+/// db_enc[i]  += dpre[b,i]
+/// ```
+/// Features are split across threads; each feature's rows are reduced in increasing batch order, so
+/// results do not depend on the thread count. Features with no entry get zero rows (`overwrite`) or
+/// are left untouched (accumulate).
+public enum SparseBackward {
+    /// - Parameters:
+    ///   - codes: (B, d_sae) the entries a[b,i]; only its structure and values are read
+    ///   - columns: `codes.columns()`
+    ///   - upstream: (B, d_in) Y
+    ///   - saeIn: (B, d_in)
+    ///   - wDec: (d_sae, d_in)
+    ///   - featureConstant: (d_sae) c, or nil for zeros
+    ///   - overwrite: zero every gradient row first (else accumulate)
+    ///   - dPre: (nnz) written with dpre in CSR entry order, if given
+    public static func accumulate(
+        codes: SparseCodes, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
+        featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
+        overwrite: Bool, dPre: UnsafeMutablePointer<Float>? = nil
+    ) {
+        let (d, m) = (wDec.cols, wDec.rows)
+        precondition(upstream.cols == d && saeIn.cols == d && upstream.rows == codes.rows && saeIn.rows == codes.rows,
+                     "SparseBackward: shapes do not match")
+        precondition(gradWDec.rows == m && gradWEncT.rows == m && gradBEnc.count == m, "SparseBackward: gradient shapes")
+        let constants = featureConstant ?? [Float](repeating: 0, count: m)
+        upstream.withUnsafeBufferPointer { yb in saeIn.withUnsafeBufferPointer { xb in wDec.withUnsafeBufferPointer { wb in
+        codes.value.withUnsafeBufferPointer { val in constants.withUnsafeBufferPointer { cb in
+        columns.colStart.withUnsafeBufferPointer { cs in columns.row.withUnsafeBufferPointer { rowOf in
+        columns.entry.withUnsafeBufferPointer { entryOf in
+        gradWDec.withUnsafeMutableBufferPointer { gd in gradWEncT.withUnsafeMutableBufferPointer { ge in
+        gradBEnc.withUnsafeMutableBufferPointer { gbe in
+            let (y, x, w, gdb, geb) = (yb.baseAddress!, xb.baseAddress!, wb.baseAddress!, gd.baseAddress!, ge.baseAddress!)
+            Parallel.forEachChunk(m, minChunk: 64) { range in
+                for i in range {
+                    let gDec = gdb + i * d, gEnc = geb + i * d, wi = w + i * d
+                    if overwrite {
+                        gDec.update(repeating: 0, count: d); gEnc.update(repeating: 0, count: d); gbe[i] = 0
+                    }
+                    var bias: Float = 0
+                    for k in cs[i]..<cs[i + 1] {
+                        let r = Int(rowOf[k]), e = Int(entryOf[k])
+                        let yr = y + r * d
+                        let df = VectorOps.dot(yr, wi, d) + cb[i]
+                        VectorOps.axpy(val[e], yr, gDec, d)
+                        VectorOps.axpy(df, x + r * d, gEnc, d)
+                        bias += df
+                        dPre?[e] = df
+                    }
+                    gbe[i] += bias
+                }
+            }
+        } } } } } } } } } } }
+    }
+}

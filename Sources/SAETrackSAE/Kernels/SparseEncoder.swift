@@ -1,0 +1,138 @@
+import Foundation
+import SAETrackCore
+
+/// Encoder forward: the one dense GEMM of a step, emitted directly as sparse codes.
+///
+/// ```
+/// pre = sae_in · W_enc + b_enc        (rows, d_sae)   one GEMM per chunk of `chunkRows` rows
+/// f   = ReLU(pre)  or  TopK_k(pre)→ReLU               kept as CSR (SparseCodes), never dense
+/// ```
+/// The dense pre-activations live only in a (chunkRows, d_sae) scratch buffer. Optional extras read
+/// from the same buffer: the pre-activations of dead features (ghost grads, method.md §4.3) and the
+/// AuxK selection among dead features (references.md §A.1).
+public enum SparseEncoder {
+    /// The nonlinearity producing the codes.
+    public enum Activation: Sendable, Equatable {
+        case relu
+        case topK(Int)
+    }
+
+    /// What the encoder returns.
+    public struct Output {
+        /// (B, d_sae) nonzero activations.
+        public var codes: SparseCodes
+        /// (B, n_dead) pre-activations of the requested dead features, if requested.
+        public var deadPre: Matrix?
+        /// (B, d_sae) AuxK codes: per row the `auxK` largest pre-activations among dead features
+        /// (raw values, not ReLU'd), if requested.
+        public var auxCodes: SparseCodes?
+    }
+
+    /// Encodes `saeIn` (B, d_in) = x − b_dec with `wEncT` (d_sae, d_in) and `bEnc` (d_sae).
+    /// - Parameters:
+    ///   - deadFeatures: increasing feature ids for `gatherDeadPre` / `auxK`.
+    ///   - gatherDeadPre: also return `pre[:, deadFeatures]`.
+    ///   - auxK: if > 0, also return the AuxK codes over `deadFeatures`.
+    public static func encode(
+        saeIn: Matrix, wEncT: Matrix, bEnc: [Float], activation: Activation, chunkRows: Int = 1024,
+        deadFeatures: [Int32] = [], gatherDeadPre: Bool = false, auxK: Int = 0
+    ) -> Output {
+        let (b, d, m) = (saeIn.rows, saeIn.cols, wEncT.rows)
+        precondition(wEncT.cols == d && bEnc.count == m, "SparseEncoder: shapes do not match")
+        let nDead = deadFeatures.count
+        let chunk = max(1, min(chunkRows, b))
+        var pre = Matrix(rows: chunk, cols: m)                                // (chunk, d_sae) scratch
+        var deadStore = [Float](repeating: 0, count: gatherDeadPre ? b * nDead : 0)   // (B, n_dead)
+        let mainRows = RowBlocks(rows: b)
+        let auxRows = RowBlocks(rows: b)
+        var r0 = 0
+        while r0 < b {
+            let rows = min(chunk, b - r0)
+            saeIn.withUnsafeBufferPointer { x in
+                wEncT.withUnsafeBufferPointer { w in
+                    pre.withUnsafeMutableBufferPointer { p in
+                        BLAS.gemm(.none, .transposed, m: rows, n: m, k: d, a: x.baseAddress! + r0 * d, lda: d,
+                                  b: w.baseAddress!, ldb: d, c: p.baseAddress!, ldc: m)
+                    }
+                }
+            }
+            let base = r0
+            pre.withUnsafeBufferPointer { p in
+                bEnc.withUnsafeBufferPointer { be in
+                    deadFeatures.withUnsafeBufferPointer { dead in deadStore.withUnsafeMutableBufferPointer { ds in
+                        let deadOut: UnsafeMutablePointer<Float>? = gatherDeadPre ? ds.baseAddress : nil
+                        Parallel.forEachChunk(rows, minChunk: 16) { range in
+                            var idx: [Int32] = [], val: [Float] = [], counts: [Int] = []
+                            var aIdx: [Int32] = [], aVal: [Float] = [], aCounts: [Int] = []
+                            var heap = TopKHeap(capacity: max(1, activationK(activation), auxK))
+                            for r in range {
+                                let row = p.baseAddress! + r * m
+                                let before = idx.count
+                                switch activation {
+                                case .relu:
+                                    for i in 0..<m {
+                                        let v = row[i] + be[i]
+                                        if v > 0 { idx.append(Int32(i)); val.append(v) }
+                                    }
+                                case .topK(let k):
+                                    heap.reset(capacity: k)
+                                    for i in 0..<m { heap.offer(row[i] + be[i], Int32(i)) }
+                                    heap.appendSortedByIndex(positiveOnly: true, to: &idx, &val)
+                                }
+                                counts.append(idx.count - before)
+                                if let out = deadOut {
+                                    let o = out + (base + r) * nDead
+                                    for (t, i) in dead.enumerated() { o[t] = row[Int(i)] + be[Int(i)] }
+                                }
+                                if auxK > 0 {
+                                    let aBefore = aIdx.count
+                                    heap.reset(capacity: min(auxK, nDead))
+                                    for i in dead { heap.offer(row[Int(i)] + be[Int(i)], i) }
+                                    heap.appendSortedByIndex(positiveOnly: false, to: &aIdx, &aVal)
+                                    aCounts.append(aIdx.count - aBefore)
+                                }
+                            }
+                            mainRows.store(start: base + range.lowerBound, counts: counts, index: idx, value: val)
+                            if auxK > 0 { auxRows.store(start: base + range.lowerBound, counts: aCounts, index: aIdx, value: aVal) }
+                        }
+                    } }
+                }
+            }
+            r0 += rows
+        }
+        let deadPre = gatherDeadPre ? Matrix(rows: b, cols: nDead, storage: deadStore) : nil
+        return Output(codes: mainRows.assemble(cols: m), deadPre: deadPre,
+                      auxCodes: auxK > 0 ? auxRows.assemble(cols: m) : nil)
+    }
+
+    private static func activationK(_ a: Activation) -> Int {
+        if case .topK(let k) = a { return k }
+        return 1
+    }
+}
+
+/// Thread-safe collection of per-row-block CSR pieces, assembled in row order.
+private final class RowBlocks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var blocks: [(start: Int, counts: [Int], index: [Int32], value: [Float])] = []
+    let rows: Int
+    init(rows: Int) { self.rows = rows }
+
+    func store(start: Int, counts: [Int], index: [Int32], value: [Float]) {
+        lock.lock(); blocks.append((start, counts, index, value)); lock.unlock()
+    }
+
+    func assemble(cols: Int) -> SparseCodes {
+        blocks.sort { $0.start < $1.start }
+        var rowStart = [Int](); rowStart.reserveCapacity(rows + 1); rowStart.append(0)
+        let total = blocks.reduce(0) { $0 + $1.index.count }
+        var index = [Int32](); index.reserveCapacity(total)
+        var value = [Float](); value.reserveCapacity(total)
+        for blk in blocks {
+            for c in blk.counts { rowStart.append(rowStart.last! + c) }
+            index.append(contentsOf: blk.index); value.append(contentsOf: blk.value)
+        }
+        precondition(rowStart.count == rows + 1, "SparseEncoder: row blocks do not cover the batch")
+        return SparseCodes(rows: rows, cols: cols, rowStart: rowStart, index: index, value: value)
+    }
+}

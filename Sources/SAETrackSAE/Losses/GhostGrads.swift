@@ -1,0 +1,100 @@
+import Foundation
+import SAETrackCore
+
+/// SAE-Track's ghost grads (method.md §4.3, `sparse_autoencoder.py` "ghost protocol").
+///
+/// With D the dead features, pre their pre-activations and e = x̂ − x:
+/// ```
+/// r   = x − x̂ = −e;   r_c = r − mean_batch(r)
+/// g   = exp(pre[:, D]) · W_dec[D]                          (B, d)
+/// s_b = ‖r_b‖ / (1e-6 + 2‖g_b‖)                           detached
+/// G   = (s_b·g − r)² / ‖r_c,b‖                             r, ‖r_c‖ detached
+/// ρ   = (e² / ‖x_c,b‖) / (G + 1e-6)                        detached
+/// ghost = mean_{b,j} ρ·G
+/// ```
+/// The gradient reaches pre[:, D] (hence W_enc, b_enc, b_dec) and W_dec[D]. The dense work is over
+/// the dead columns only (BLAS GEMMs).
+enum GhostGrads {
+    /// Adds the ghost loss's gradients into `gradients` and returns the loss.
+    /// - Parameters:
+    ///   - deadPre: (B, n_dead) pre-activations of `deadFeatures`
+    ///   - error: (B, d) e = x̂ − x
+    ///   - denominators: (B) ‖x_b − mean(x)‖₂
+    ///   - saeIn: (B, d)
+    ///   - wDec: (d_sae, d)
+    static func apply(deadFeatures: [Int32], deadPre: Matrix, error e: Matrix, denominators: [Float],
+                      saeIn: Matrix, wDec: Matrix, gradients g: inout SAEParameters) -> Float {
+        let (b, d, nD) = (e.rows, e.cols, deadFeatures.count)
+        var expPre = deadPre                                                    // (B, nD) E
+        expPre.withUnsafeMutableBufferPointer { p in for t in p.indices { p[t] = Foundation.exp(p[t]) } }
+        var wDead = Matrix(rows: nD, cols: d)                                   // (nD, d) W_dec[D]
+        wDec.withUnsafeBufferPointer { w in
+            wDead.withUnsafeMutableBufferPointer { o in
+                for (t, i) in deadFeatures.enumerated() {
+                    (o.baseAddress! + t * d).update(from: w.baseAddress! + Int(i) * d, count: d)
+                }
+            }
+        }
+        let ghostOut = BLAS.matmul(expPre, wDead)                               // (B, d) g
+        let residualMean = SAEObjective.columnMeans(e).map { -$0 }              // mean_b r
+        var dGhost = Matrix(rows: b, cols: d)                                   // (B, d) ∂ghost/∂g
+        var total: Double = 0
+        let inv = 1 / Float(b * d)
+        e.withUnsafeBufferPointer { eb in
+            ghostOut.withUnsafeBufferPointer { gb in
+                dGhost.withUnsafeMutableBufferPointer { db in
+                    for r in 0..<b {
+                        var r2: Float = 0, rc2: Float = 0, g2: Float = 0
+                        for j in 0..<d {
+                            let res = -eb[r * d + j]
+                            r2 += res * res
+                            let rc = res - residualMean[j]
+                            rc2 += rc * rc
+                            g2 += gb[r * d + j] * gb[r * d + j]
+                        }
+                        let scale = r2.squareRoot() / (1e-6 + 2 * g2.squareRoot())
+                        let rn = rc2.squareRoot()
+                        for j in 0..<d {
+                            let res = -eb[r * d + j]
+                            let diff = scale * gb[r * d + j] - res
+                            let ghostElem = diff * diff / rn
+                            let mseElem = eb[r * d + j] * eb[r * d + j] / denominators[r]
+                            let rho = mseElem / (ghostElem + 1e-6)
+                            total += Double(rho * ghostElem)
+                            db[r * d + j] = inv * rho * 2 * diff / rn * scale
+                        }
+                    }
+                }
+            }
+        }
+        var dExp = Matrix(rows: b, cols: nD)                                    // (B, nD) = dg·W_dec[D]ᵀ
+        BLAS.gemm(dGhost, wDead, transposeB: true, into: &dExp)
+        var gradWDead = Matrix(rows: nD, cols: d)                               // (nD, d) = Eᵀ·dg
+        BLAS.gemm(expPre, transposeA: true, dGhost, into: &gradWDead)
+        dExp.withUnsafeMutableBufferPointer { de in                             // dpre = dE ⊙ E
+            expPre.withUnsafeBufferPointer { ex in for t in de.indices { de[t] *= ex[t] } }
+        }
+        var gradWEncDead = Matrix(rows: nD, cols: d)                            // (nD, d) = dpreᵀ·sae_in
+        BLAS.gemm(dExp, transposeA: true, saeIn, into: &gradWEncDead)
+        dExp.withUnsafeBufferPointer { dp in
+            for (t, i) in deadFeatures.enumerated() {
+                var s: Float = 0
+                for r in 0..<b { s += dp[r * nD + t] }
+                g.bEnc[Int(i)] += s
+            }
+        }
+        g.wDec.withUnsafeMutableBufferPointer { gd in
+            g.wEncT.withUnsafeMutableBufferPointer { ge in
+                gradWDead.withUnsafeBufferPointer { a in
+                    gradWEncDead.withUnsafeBufferPointer { c in
+                        for (t, i) in deadFeatures.enumerated() {
+                            VectorOps.axpy(1, a.baseAddress! + t * d, gd.baseAddress! + Int(i) * d, d)
+                            VectorOps.axpy(1, c.baseAddress! + t * d, ge.baseAddress! + Int(i) * d, d)
+                        }
+                    }
+                }
+            }
+        }
+        return Float(total) * inv
+    }
+}

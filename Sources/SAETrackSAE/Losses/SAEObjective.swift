@@ -1,0 +1,224 @@
+import SAETrackCore
+
+/// One training step's forward pass, loss and gradients, for both architectures.
+///
+/// Standard (SAE-Track, method.md §3.2), with x (B, d), sae_in = x − b_dec:
+/// ```
+/// pre = sae_in·W_enc + b_enc;  f = ReLU(pre);  x̂ = f·W_dec + b_dec;  e = x̂ − x
+/// MSE (saeTrack) = 1/(B·d) Σ_b Σ_j e[b,j]² / ‖x_b − mean_batch(x)‖₂      (norm, NOT squared)
+/// MSE (saeLens)  = 1/B Σ_b Σ_j e[b,j]²
+/// L1  = l1 · 1/B Σ_b Σ_i f[b,i] · (1 | ‖W_dec[i]‖₂)                       (`SAEL1Mode`)
+/// ```
+/// plus ghost grads (`GhostGrads`) or, for TopK, AuxK (`AuxKLoss`), and the optional anchor
+/// `reg·(‖W_enc − W_enc^prev‖² + ‖W_dec − W_dec^prev‖²)`. Backward:
+/// ```
+/// Y = ∂L/∂x̂ = 2e / (B·d·‖x_c,b‖)  (saeTrack)  or  2e / B  (saeLens)              (B, d)
+/// dpre[b,i] = Y[b]·W_dec[i] + l1/B·(1 | ‖W_dec[i]‖)   at active (b,i) only        (SparseBackward)
+/// dW_dec = fᵀY;  dW_enc = sae_inᵀ·dpre;  db_enc = Σ_b dpre;  db_dec = Σ_b Y − W_enc·db_enc
+/// ```
+/// and finally, if enabled, the component of each decoder-row gradient parallel to the row is
+/// removed: g_i ← g_i − (g_i·w_i) w_i (method.md §4.1 step 7).
+public struct SAEObjective: Sendable {
+    public var architecture: SAEArchitecture
+    public var mseMode: SAEMSEMode
+    public var l1Mode: SAEL1Mode
+    public var l1Coefficient: Float
+    public var k: Int
+    public var auxKCoefficient: Float
+    public var ghostGrads: Bool
+    public var regCoefficient: Float
+    public var removeParallelGradient: Bool
+    public var encoderChunkRows: Int
+
+    /// The objective a training config describes, at its full L1 coefficient.
+    public init(_ config: SAETrainingConfig) {
+        architecture = config.architecture
+        mseMode = config.mseMode
+        l1Mode = config.l1Mode
+        l1Coefficient = config.l1Coefficient
+        k = config.k
+        auxKCoefficient = config.auxKCoefficient
+        ghostGrads = config.ghostGrads
+        regCoefficient = config.regCoefficient
+        removeParallelGradient = config.removeParallelGradient
+        encoderChunkRows = config.encoderChunkRows
+    }
+
+    /// What one evaluation returns.
+    public struct Result {
+        public var terms: SAELossTerms
+        /// (B, d_sae) the codes f.
+        public var codes: SparseCodes
+        /// (B, d_in) x̂.
+        public var reconstruction: Matrix
+        /// Gradients of `terms.loss` (after the parallel-component removal), nil if not requested.
+        public var gradients: SAEParameters?
+    }
+
+    /// Loss terms and (optionally) gradients for batch `x` (B, d_in).
+    /// - Parameters:
+    ///   - deadFeatures: increasing ids of dead features (ghost grads / AuxK act only if non-empty)
+    ///   - previous: the anchor SAE for `regCoefficient > 0`
+    public func evaluate(_ p: SAEParameters, batch x: Matrix, deadFeatures: [Int32] = [],
+                         previous: SAEParameters? = nil, gradients wantGradients: Bool = true) -> Result {
+        let (b, d, m) = (x.rows, p.dIn, p.dSAE)
+        precondition(x.cols == d, "SAEObjective: batch has \(x.cols) columns, d_in is \(d)")
+        let useGhost = architecture == .standard && ghostGrads && !deadFeatures.isEmpty
+        let useAuxK = architecture == .topk && auxKCoefficient != 0 && !deadFeatures.isEmpty
+        let kAux = useAuxK ? min(d / 2, deadFeatures.count) : 0
+
+        // sae_in = x − b_dec                                                     (B, d)
+        var saeIn = x
+        saeIn.withUnsafeMutableBufferPointer { s in
+            p.bDec.withUnsafeBufferPointer { bd in
+                for r in 0..<b { for j in 0..<d { s[r * d + j] -= bd[j] } }
+            }
+        }
+        let enc = SparseEncoder.encode(
+            saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc,
+            activation: architecture == .standard ? .relu : .topK(k), chunkRows: encoderChunkRows,
+            deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux)
+        let codes = enc.codes
+        let xHat = SparseDecoder.decode(codes, wDec: p.wDec, bias: p.bDec)      // (B, d)
+
+        // Reconstruction error and the per-token MSE denominators.
+        var terms = SAELossTerms()
+        var e = xHat                                                            // (B, d) e = x̂ − x
+        var denominators = [Float](repeating: 1, count: b)                      // ‖x_b − mean(x)‖₂
+        var sumSquaredError: Double = 0, sumCentredSquared: Double = 0, mseSum: Double = 0
+        let mean = Self.columnMeans(x)
+        e.withUnsafeMutableBufferPointer { eb in
+            x.withUnsafeBufferPointer { xb in
+                for r in 0..<b {
+                    var c2: Float = 0, e2: Float = 0
+                    for j in 0..<d {
+                        let xc = xb[r * d + j] - mean[j]
+                        c2 += xc * xc
+                        let diff = eb[r * d + j] - xb[r * d + j]
+                        eb[r * d + j] = diff
+                        e2 += diff * diff
+                    }
+                    denominators[r] = c2.squareRoot()
+                    sumSquaredError += Double(e2); sumCentredSquared += Double(c2)
+                    mseSum += mseMode == .saeTrack ? Double(e2 / denominators[r]) : Double(e2)
+                }
+            }
+        }
+        terms.mse = Float(mseMode == .saeTrack ? mseSum / Double(b * d) : mseSum / Double(b))
+        terms.explainedVariance = Float(1 - sumSquaredError / max(sumCentredSquared, .leastNonzeroMagnitude))
+        terms.l0 = Float(codes.meanRowCount)
+        terms.deadCount = deadFeatures.count
+
+        // Sparsity.
+        let decoderNorms = l1Mode == .decoderNormWeighted ? p.decoderRowNorms() : []
+        var featureSums = [Float](repeating: 0, count: m)                       // Σ_b f[b,i]
+        for (i, v) in zip(codes.index, codes.value) { featureSums[Int(i)] += v }
+        if architecture == .standard {
+            var s: Double = 0
+            for i in 0..<m { s += Double(l1Mode == .plain ? featureSums[i] : featureSums[i] * decoderNorms[i]) }
+            terms.sparsity = Float(s / Double(b))
+            terms.l1 = l1Coefficient * terms.sparsity
+        }
+
+        // Upstream gradient Y = ∂MSE/∂x̂.                                        (B, d)
+        var upstream = e
+        upstream.withUnsafeMutableBufferPointer { u in
+            for r in 0..<b {
+                let scale: Float = mseMode == .saeTrack ? 2 / (Float(b * d) * denominators[r]) : 2 / Float(b)
+                for j in 0..<d { u[r * d + j] *= scale }
+            }
+        }
+
+        var grads: SAEParameters? = nil
+        if wantGradients {
+            var g = SAEParameters(zerosWithDIn: d, dSAE: m)
+            var constants: [Float]? = nil
+            if architecture == .standard {
+                let base = l1Coefficient / Float(b)
+                constants = l1Mode == .plain ? [Float](repeating: base, count: m) : decoderNorms.map { base * $0 }
+            }
+            SparseBackward.accumulate(codes: codes, columns: codes.columns(), upstream: upstream, saeIn: saeIn,
+                                      wDec: p.wDec, featureConstant: constants, gradWDec: &g.wDec,
+                                      gradWEncT: &g.wEncT, gradBEnc: &g.bEnc, overwrite: true)
+            if architecture == .standard && l1Mode == .decoderNormWeighted {
+                // ∂/∂W_dec[i] of l1/B·‖W_dec[i]‖·Σ_b f[b,i] = l1/B·Σ_b f[b,i] · W_dec[i]/‖W_dec[i]‖
+                let base = l1Coefficient / Float(b)
+                g.wDec.withUnsafeMutableBufferPointer { gd in
+                    p.wDec.withUnsafeBufferPointer { w in
+                        for i in 0..<m where featureSums[i] != 0 {
+                            VectorOps.axpy(base * featureSums[i] / decoderNorms[i], w.baseAddress! + i * d,
+                                           gd.baseAddress! + i * d, d)
+                        }
+                    }
+                }
+            }
+            if useGhost, let deadPre = enc.deadPre {
+                terms.ghost = GhostGrads.apply(deadFeatures: deadFeatures, deadPre: deadPre, error: e,
+                                               denominators: denominators, saeIn: saeIn, wDec: p.wDec,
+                                               gradients: &g)
+            }
+            if useAuxK, let aux = enc.auxCodes {
+                terms.auxK = AuxKLoss.apply(auxCodes: aux, kAux: kAux, deadCount: deadFeatures.count,
+                                            coefficient: auxKCoefficient, error: e, saeIn: saeIn,
+                                            wDec: p.wDec, gradients: &g)
+            }
+            // db_dec = Σ_b Y[b] − W_enc·db_enc   (through x̂'s bias and through sae_in = x − b_dec)
+            upstream.withUnsafeBufferPointer { u in
+                for r in 0..<b { for j in 0..<d { g.bDec[j] += u[r * d + j] } }
+            }
+            p.wEncT.withUnsafeBufferPointer { w in
+                g.bEnc.withUnsafeBufferPointer { gb in
+                    g.bDec.withUnsafeMutableBufferPointer { gbd in
+                        BLAS.gemv(.transposed, m: m, n: d, alpha: -1, a: w.baseAddress!, lda: d,
+                                  x: gb.baseAddress!, beta: 1, y: gbd.baseAddress!)
+                    }
+                }
+            }
+            if regCoefficient != 0, let prev = previous {
+                terms.reg = regCoefficient * AnchorRegularisation.apply(p, previous: prev, coefficient: regCoefficient, gradients: &g)
+            }
+            if removeParallelGradient { Self.removeParallelComponent(&g.wDec, decoder: p.wDec) }
+            grads = g
+        } else {
+            if useGhost, let deadPre = enc.deadPre {
+                var scratch = SAEParameters(zerosWithDIn: d, dSAE: m)
+                terms.ghost = GhostGrads.apply(deadFeatures: deadFeatures, deadPre: deadPre, error: e,
+                                               denominators: denominators, saeIn: saeIn, wDec: p.wDec,
+                                               gradients: &scratch)
+            }
+            if regCoefficient != 0, let prev = previous {
+                var scratch = SAEParameters(zerosWithDIn: d, dSAE: m)
+                terms.reg = regCoefficient * AnchorRegularisation.apply(p, previous: prev, coefficient: regCoefficient, gradients: &scratch)
+            }
+        }
+        terms.loss = terms.mse + terms.l1 + terms.ghost + terms.auxK + terms.reg
+        return Result(terms: terms, codes: codes, reconstruction: xHat, gradients: grads)
+    }
+
+    /// g_i ← g_i − (g_i·w_i) w_i for every decoder row (assumes unit rows, as SAE-Track does).
+    public static func removeParallelComponent(_ grad: inout Matrix, decoder w: Matrix) {
+        let (m, d) = (w.rows, w.cols)
+        grad.withUnsafeMutableBufferPointer { g in
+            w.withUnsafeBufferPointer { wb in
+                let (gb, wp) = (g.baseAddress!, wb.baseAddress!)
+                Parallel.forEachChunk(m, minChunk: 256) { range in
+                    for i in range {
+                        let gi = gb + i * d, wi = wp + i * d
+                        let proj = VectorOps.dot(gi, wi, d)
+                        if proj != 0 { VectorOps.axpy(-proj, wi, gi, d) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Per-column mean of x (B, d) → (d), accumulated in Double.
+    static func columnMeans(_ x: Matrix) -> [Float] {
+        let (b, d) = (x.rows, x.cols)
+        var acc = [Double](repeating: 0, count: d)
+        x.withUnsafeBufferPointer { xb in
+            for r in 0..<b { for j in 0..<d { acc[j] += Double(xb[r * d + j]) } }
+        }
+        return acc.map { Float($0 / Double(max(b, 1))) }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import SAETrackCore
+
+/// Adam (β₁, β₂, ε; no weight decay, no clipping), exactly as `torch.optim.Adam` steps:
+/// ```
+/// m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²
+/// p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
+/// ```
+/// The update is dense over every parameter, so parameters whose gradient is zero in a step (the
+/// inactive features) still move with their momentum, as in PyTorch.
+public struct Adam: Sendable, Equatable {
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    /// Steps taken (t in the bias corrections).
+    public var step: Int = 0
+    /// First moments, same layout as the parameters.
+    public var m: SAEParameters
+    /// Second moments.
+    public var v: SAEParameters
+
+    /// A fresh optimizer (zero moments) for parameters of this shape.
+    public init(dIn: Int, dSAE: Int, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+        m = SAEParameters(zerosWithDIn: dIn, dSAE: dSAE)
+        v = SAEParameters(zerosWithDIn: dIn, dSAE: dSAE)
+    }
+
+    /// One update of `p` with gradients `g` at learning rate `lr`.
+    public mutating func update(_ p: inout SAEParameters, gradients g: SAEParameters, lr: Float) {
+        step += 1
+        let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
+        let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
+        let stepSize = Float(Double(lr) / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        func run(_ param: UnsafeMutableBufferPointer<Float>, _ grad: UnsafeBufferPointer<Float>,
+                 _ mm: UnsafeMutableBufferPointer<Float>, _ vv: UnsafeMutableBufferPointer<Float>) {
+            let (pp, gp, mp, vp) = (param.baseAddress!, grad.baseAddress!, mm.baseAddress!, vv.baseAddress!)
+            Parallel.forEachChunk(param.count, minChunk: 1 << 16) { range in
+                for t in range {
+                    let gt = gp[t]
+                    let mt = b1 * mp[t] + (1 - b1) * gt
+                    let vt = b2 * vp[t] + (1 - b2) * gt * gt
+                    mp[t] = mt; vp[t] = vt
+                    pp[t] -= stepSize * mt / (vt.squareRoot() / bc2Sqrt + eps)
+                }
+            }
+        }
+        p.wEncT.withUnsafeMutableBufferPointer { a in g.wEncT.withUnsafeBufferPointer { b in
+            m.wEncT.withUnsafeMutableBufferPointer { c in v.wEncT.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
+        p.wDec.withUnsafeMutableBufferPointer { a in g.wDec.withUnsafeBufferPointer { b in
+            m.wDec.withUnsafeMutableBufferPointer { c in v.wDec.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
+        p.bEnc.withUnsafeMutableBufferPointer { a in g.bEnc.withUnsafeBufferPointer { b in
+            m.bEnc.withUnsafeMutableBufferPointer { c in v.bEnc.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
+        p.bDec.withUnsafeMutableBufferPointer { a in g.bDec.withUnsafeBufferPointer { b in
+            m.bDec.withUnsafeMutableBufferPointer { c in v.bDec.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
+    }
+}

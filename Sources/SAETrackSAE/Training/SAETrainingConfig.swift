@@ -1,0 +1,200 @@
+import Foundation
+
+/// Which sparse autoencoder is trained.
+public enum SAEArchitecture: String, Codable, Sendable {
+    /// ReLU codes with an L1 penalty (SAE-Track, SAELens `standard`).
+    case standard
+    /// The k largest pre-activations per token, ReLU'd (SAELens `topk`), with AuxK for dead latents.
+    case topk
+}
+
+/// How the reconstruction error is scaled.
+public enum SAEMSEMode: String, Codable, Sendable {
+    /// SAE-Track (method.md §3.2): `mean_{b,j} (x̂ − x)² / ‖x_b − mean_batch(x)‖₂` — divided by the
+    /// norm, not the squared norm, and averaged over B·d.
+    case saeTrack
+    /// SAELens v6: `mean_b Σ_j (x̂ − x)²`.
+    case saeLens
+}
+
+/// How the decoder rows are treated (SAE-Track's `w_dec_norm`).
+public enum SAEDecoderNormMode: String, Codable, Sendable {
+    /// `w_dec_norm = 1`: rows renormalised to unit L2 norm before every step and before saving.
+    case unitNorm
+    /// `w_dec_norm = 0`: rows are free (no renormalisation).
+    case free
+}
+
+/// The sparsity penalty of the `standard` architecture.
+public enum SAEL1Mode: String, Codable, Sendable {
+    /// `(1/B) Σ_b Σ_i f[b,i]` (SAE-Track default, `w_dec_norm = 1`).
+    case plain
+    /// `(1/B) Σ_b Σ_i f[b,i]·‖W_dec[i]‖₂` (SAE-Track `w_dec_norm = 0`, SAELens v6 standard).
+    case decoderNormWeighted
+}
+
+/// Learning-rate schedule; `s` is the 0-based optimizer step.
+public enum SAELRSchedule: String, Codable, Sendable {
+    /// SAE-Track's `constantwithwarmup`: `lr · min(1, (s+1)/warmup)` — the first step already uses
+    /// `lr/warmup` (method.md Q12).
+    case constantWithWarmup
+    /// The same warm-up, constant, then a linear decay to `lrEnd` over the last `decaySteps` steps.
+    case warmupLinearDecay
+}
+
+/// How `b_dec` is initialised for a from-scratch SAE.
+public enum SAEBDecInit: String, Codable, Sendable {
+    /// Weiszfeld geometric median of an activation sample (method.md §3.3).
+    case geometricMedian
+    /// Mean of an activation sample.
+    case mean
+    /// Zeros.
+    case zeros
+}
+
+/// Every knob of one SAE training run.
+///
+/// Defaults equal SAE-Track's first-stage column of method.md §4.2 except the dictionary size and
+/// token budget, which are always given. Use ``firstStage(dIn:dSAE:tokens:seed:)`` and
+/// ``continualStage(dIn:dSAE:tokens:seed:)`` for the two columns.
+public struct SAETrainingConfig: Codable, Sendable, Equatable {
+    public var architecture: SAEArchitecture = .standard
+    /// Input width d_in.
+    public var dIn: Int
+    /// Dictionary size d_sae.
+    public var dSAE: Int
+    /// TopK: active latents per token.
+    public var k: Int = 32
+    /// AuxK loss coefficient (TopK only; SAELens `aux_loss_coefficient`).
+    public var auxKCoefficient: Float = 1
+    public var mseMode: SAEMSEMode = .saeTrack
+    public var l1Mode: SAEL1Mode = .plain
+    public var decoderNormMode: SAEDecoderNormMode = .unitNorm
+    /// Remove the gradient component parallel to each decoder row (method.md §4.1 step 7; SAE-Track
+    /// applies it in both decoder modes).
+    public var removeParallelGradient: Bool = true
+    public var l1Coefficient: Float = 8e-5
+    /// Linear L1 warm-up: coefficient · min(1, (s+1)/l1WarmupSteps); 0 = off.
+    public var l1WarmupSteps: Int = 0
+    public var lr: Float = 4e-4
+    public var adamBeta1: Float = 0.9
+    public var adamBeta2: Float = 0.999
+    public var adamEpsilon: Float = 1e-8
+    public var schedule: SAELRSchedule = .constantWithWarmup
+    public var warmupSteps: Int = 5000
+    /// `warmupLinearDecay`: length of the final linear decay.
+    public var decaySteps: Int = 0
+    /// `warmupLinearDecay`: learning rate reached at the last step.
+    public var lrEnd: Float = 0
+    /// Optimizer steps (SAE-Track: ceil(total_tokens / batchSize)).
+    public var steps: Int
+    /// Tokens per step.
+    public var batchSize: Int = 4096
+    public var bDecInit: SAEBDecInit = .geometricMedian
+    /// Activations used for the b_dec initialisation (SAE-Track: its 262,144-token storage buffer).
+    public var bDecInitSamples: Int = 262_144
+    /// Ghost grads for dead features (standard architecture, method.md §4.3).
+    public var ghostGrads: Bool = true
+    /// A feature is dead when it has not fired for more than this many steps.
+    public var deadFeatureWindow: Int = 5000
+    /// Firing frequencies are logged and reset every this many steps.
+    public var featureSamplingWindow: Int = 1000
+    /// Anchor to the previous SAE: λ·(‖W_enc − W_enc^prev‖² + ‖W_dec − W_dec^prev‖²) (method.md §5.4).
+    public var regCoefficient: Float = 0
+    public var seed: UInt64 = 42
+    public var logEvery: Int = 100
+    /// Save a resumable trainer state every this many steps (0 = never).
+    public var saveEvery: Int = 0
+    /// Rows of the batch per encoder GEMM (bounds the dense pre-activation buffer).
+    public var encoderChunkRows: Int = 1024
+
+    enum CodingKeys: String, CodingKey {
+        case architecture, k
+        case dIn = "d_in", dSAE = "d_sae"
+        case auxKCoefficient = "aux_loss_coefficient"
+        case mseMode = "mse_mode", l1Mode = "l1_mode", decoderNormMode = "decoder_norm_mode"
+        case removeParallelGradient = "remove_parallel_gradient"
+        case l1Coefficient = "l1_coefficient", l1WarmupSteps = "l1_warm_up_steps"
+        case lr, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2", adamEpsilon = "adam_epsilon"
+        case schedule = "lr_scheduler_name", warmupSteps = "lr_warm_up_steps", decaySteps = "lr_decay_steps"
+        case lrEnd = "lr_end", steps, batchSize = "train_batch_size_tokens"
+        case bDecInit = "b_dec_init_method", bDecInitSamples = "b_dec_init_samples"
+        case ghostGrads = "use_ghost_grads", deadFeatureWindow = "dead_feature_window"
+        case featureSamplingWindow = "feature_sampling_window", regCoefficient = "reg_coefficient"
+        case seed, logEvery = "log_every", saveEvery = "save_every", encoderChunkRows = "encoder_chunk_rows"
+    }
+
+    /// A configuration with the given sizes and step count and every other knob at its default.
+    public init(dIn: Int, dSAE: Int, steps: Int) {
+        self.dIn = dIn
+        self.dSAE = dSAE
+        self.steps = steps
+    }
+
+    /// Steps needed to see `tokens` tokens: ceil(tokens / batchSize), as SAE-Track's `<` loop does.
+    public static func steps(forTokens tokens: Int, batchSize: Int) -> Int {
+        (tokens + batchSize - 1) / batchSize
+    }
+
+    /// SAE-Track's from-scratch SAE (method.md §4.2, first column): lr 4e-4 with a 5000-step warm-up,
+    /// l1 8e-5, geometric-median b_dec, ghost grads after 5000 silent steps, sampling window 1000.
+    /// The paper's budget is 300M tokens.
+    public static func firstStage(dIn: Int, dSAE: Int, tokens: Int = 300_000_000, batchSize: Int = 4096,
+                                  seed: UInt64 = 42) -> SAETrainingConfig {
+        var c = SAETrainingConfig(dIn: dIn, dSAE: dSAE, steps: steps(forTokens: tokens, batchSize: batchSize))
+        c.batchSize = batchSize
+        c.seed = seed
+        return c
+    }
+
+    /// SAE-Track's continual stage (method.md §4.2, second column): warm start from the previous SAE,
+    /// lr 4e-5 with a 3-step warm-up, ghost grads on but dead window 1e11 (never fires), sampling
+    /// window 250, b_dec kept. The paper's budget is 15M tokens.
+    public static func continualStage(dIn: Int, dSAE: Int, tokens: Int = 15_000_000, batchSize: Int = 4096,
+                                      seed: UInt64 = 42) -> SAETrainingConfig {
+        var c = firstStage(dIn: dIn, dSAE: dSAE, tokens: tokens, batchSize: batchSize, seed: seed)
+        c.lr = 4e-5
+        c.warmupSteps = 3
+        c.deadFeatureWindow = 100_000_000_000
+        c.featureSamplingWindow = 250
+        return c
+    }
+
+    /// Learning rate at 0-based optimizer step `s`.
+    public func learningRate(atStep s: Int) -> Float {
+        let warm = warmupSteps > 0 ? min(1, Float(s + 1) / Float(warmupSteps)) : 1
+        switch schedule {
+        case .constantWithWarmup:
+            return lr * warm
+        case .warmupLinearDecay:
+            let decayStart = steps - decaySteps
+            if decaySteps > 0 && s >= decayStart {
+                let t = Float(s - decayStart + 1) / Float(decaySteps)        // (0, 1]
+                return (lr + (lrEnd - lr) * t) * warm
+            }
+            return lr * warm
+        }
+    }
+
+    /// L1 coefficient at 0-based step `s` (linear warm-up when `l1WarmupSteps > 0`).
+    public func l1Coefficient(atStep s: Int) -> Float {
+        l1WarmupSteps > 0 ? l1Coefficient * min(1, Float(s + 1) / Float(l1WarmupSteps)) : l1Coefficient
+    }
+
+    /// Checks the configuration, naming every problem.
+    public func validate() throws {
+        var problems: [String] = []
+        if dIn <= 0 { problems.append("d_in must be positive (got \(dIn))") }
+        if dSAE <= 0 { problems.append("d_sae must be positive (got \(dSAE))") }
+        if steps < 0 { problems.append("steps must be ≥ 0 (got \(steps))") }
+        if batchSize <= 0 { problems.append("batch size must be positive (got \(batchSize))") }
+        if architecture == .topk && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }
+        if lr <= 0 { problems.append("lr must be positive (got \(lr))") }
+        if schedule == .warmupLinearDecay && decaySteps > steps {
+            problems.append("lr_decay_steps (\(decaySteps)) exceeds steps (\(steps))")
+        }
+        if featureSamplingWindow <= 0 { problems.append("feature_sampling_window must be positive") }
+        if encoderChunkRows <= 0 { problems.append("encoder_chunk_rows must be positive") }
+        if !problems.isEmpty { throw SAETrainingError.invalidConfig(problems) }
+    }
+}

@@ -1,0 +1,191 @@
+"""Fixtures for Tests/SAETrackSAETests: PyTorch / SAELens / scipy oracles for SAETrackSAE.
+
+Run by hand (never by the tests):  /work/venv/bin/python Tests/Fixtures/sae/generate.py
+
+Writes, next to this script:
+  standard_<case>.safetensors   a PyTorch transcription of SAE-Track's SparseAutoencoder.forward
+                                (method.md §3.2, ghost grads §4.3) for a small SAE and batch: inputs,
+                                loss terms (metadata), every gradient after the parallel-component
+                                removal (§4.1 step 7), and the parameters after one torch Adam step.
+  saelens_<case>.safetensors    SAELens v6 StandardTrainingSAE / TopKTrainingSAE (AuxK) training
+                                forward pass: loss terms and raw gradients (no projection).
+  geometric_median.safetensors  point sets and the minimiser of Σ‖p_i − m‖ found by scipy.optimize.
+  saelens_saved_sae/            an SAE saved by sae_lens (cfg.json + sae_weights.safetensors), with
+  saelens_saved_encode.safetensors  a batch and sae_lens's encode() of it.
+"""
+import json
+import os
+import shutil
+
+import numpy as np
+import scipy.optimize
+import torch
+from safetensors.torch import save_file
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+torch.manual_seed(0)
+np.random.seed(0)
+
+D_IN, D_SAE, B = 12, 40, 16
+
+
+def t32(x):
+    return x.detach().to(torch.float32).contiguous().clone()
+
+
+def random_params(unit_rows=True):
+    W_enc = torch.randn(D_IN, D_SAE) * 0.4
+    b_enc = torch.randn(D_SAE) * 0.3 - 0.2
+    W_dec = torch.randn(D_SAE, D_IN)
+    W_dec = W_dec / W_dec.norm(dim=1, keepdim=True)
+    if not unit_rows:
+        W_dec = W_dec * (0.5 + 1.5 * torch.rand(D_SAE, 1))
+    b_dec = torch.randn(D_IN) * 0.1
+    return [p.clone().requires_grad_(True) for p in (W_enc, b_enc, W_dec, b_dec)]
+
+
+def saetrack_forward(x, W_enc, b_enc, W_dec, b_dec, l1, w_dec_norm, dead_mask):
+    """Transcription of SAE-Track `sae_training/sparse_autoencoder.py::forward` (lp_norm = 1)."""
+    sae_in = x - b_dec
+    hidden_pre = sae_in @ W_enc + b_enc
+    feature_acts = torch.relu(hidden_pre)
+    sae_out = feature_acts @ W_dec + b_dec
+    x_centred = x - x.mean(dim=0, keepdim=True)
+    mse_loss = (sae_out - x) ** 2 / (x_centred ** 2).sum(dim=-1, keepdim=True).sqrt()
+    ghost = torch.tensor(0.0)
+    if dead_mask is not None and dead_mask.sum() > 0:
+        residual = x - sae_out
+        residual_centred = residual - residual.mean(dim=0, keepdim=True)
+        l2_norm_residual = torch.norm(residual, dim=-1)
+        fa_dead = torch.exp(hidden_pre[:, dead_mask])
+        ghost_out = fa_dead @ W_dec[dead_mask, :]
+        l2_norm_ghost_out = torch.norm(ghost_out, dim=-1)
+        norm_scaling_factor = l2_norm_residual / (1e-6 + l2_norm_ghost_out * 2)
+        ghost_out = ghost_out * norm_scaling_factor[:, None].detach()
+        g = (ghost_out - residual.detach()) ** 2 / (residual_centred.detach() ** 2).sum(dim=-1, keepdim=True).sqrt()
+        rescale = (mse_loss / (g + 1e-6)).detach()
+        ghost = (rescale * g).mean()
+    mse = mse_loss.mean()
+    if w_dec_norm == 1:
+        sparsity = feature_acts.norm(p=1, dim=1).mean(dim=(0,))
+    else:
+        decoder_norms = torch.norm(W_dec, dim=1, keepdim=True)
+        sparsity = (feature_acts * decoder_norms.squeeze()).norm(p=1, dim=1).mean(dim=(0,))
+    l1_loss = l1 * sparsity
+    loss = mse + l1_loss + ghost
+    l0 = (feature_acts > 0).float().sum(-1).mean()
+    return loss, mse, l1_loss, sparsity, ghost, l0
+
+
+def write(name, tensors, meta):
+    save_file({k: t32(v) for k, v in tensors.items()}, os.path.join(HERE, name),
+              metadata={k: v if isinstance(v, str) else repr(float(v.detach() if torch.is_tensor(v) else v)) for k, v in meta.items()})
+    print("wrote", name)
+
+
+def standard_case(name, w_dec_norm, dead, seed, lr=1e-3, l1=8e-5 * 200):
+    torch.manual_seed(seed)
+    x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
+    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=(w_dec_norm == 1))
+    inputs = {"x": x, "W_enc": W_enc, "b_enc": b_enc, "W_dec": W_dec, "b_dec": b_dec}
+    inputs = {k: v.detach().clone() for k, v in inputs.items()}  # before Adam updates them in place
+    dead_mask = torch.zeros(D_SAE, dtype=torch.bool)
+    dead_mask[dead] = True
+    loss, mse, l1_loss, sparsity, ghost, l0 = saetrack_forward(
+        x, W_enc, b_enc, W_dec, b_dec, l1, w_dec_norm, dead_mask if len(dead) else None)
+    loss.backward()
+    with torch.no_grad():  # remove_gradient_parallel_to_decoder_directions
+        par = (W_dec.grad * W_dec.data).sum(-1)
+        W_dec.grad -= par[:, None] * W_dec.data
+    grads = {"grad_" + k: v.grad for k, v in (("W_enc", W_enc), ("b_enc", b_enc), ("W_dec", W_dec), ("b_dec", b_dec))}
+    opt = torch.optim.Adam([W_enc, b_enc, W_dec, b_dec], lr=lr)
+    opt.step()
+    after = {"after_" + k: v for k, v in (("W_enc", W_enc), ("b_enc", b_enc), ("W_dec", W_dec), ("b_dec", b_dec))}
+    write(f"standard_{name}.safetensors",
+          {**{k: v.detach() for k, v in inputs.items()}, **grads, **after,
+           "dead": torch.tensor(dead, dtype=torch.float32) if len(dead) else torch.zeros(0)},
+          {"loss": loss, "mse": mse, "l1": l1_loss, "sparsity": sparsity, "ghost": ghost, "l0": l0,
+           "l1_coefficient": l1, "lr": lr, "w_dec_norm": str(w_dec_norm)})
+
+
+def saelens_case(name, architecture, dead, seed, k=4):
+    from sae_lens.saes.sae import TrainStepInput
+    from sae_lens.saes.standard_sae import StandardTrainingSAE, StandardTrainingSAEConfig
+    from sae_lens.saes.topk_sae import TopKTrainingSAE, TopKTrainingSAEConfig
+    torch.manual_seed(seed)
+    if architecture == "standard":
+        sae = StandardTrainingSAE(StandardTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, l1_coefficient=0.02))
+        coefficients = {"l1": 0.02}
+    else:
+        sae = TopKTrainingSAE(TopKTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, k=k, rescale_acts_by_decoder_norm=False,
+                                                    aux_loss_coefficient=1.0))
+        coefficients = {}
+    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=(architecture == "topk"))
+    with torch.no_grad():
+        sae.W_enc.copy_(W_enc); sae.b_enc.copy_(b_enc); sae.W_dec.copy_(W_dec); sae.b_dec.copy_(b_dec)
+    x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
+    dead_mask = torch.zeros(D_SAE, dtype=torch.bool)
+    dead_mask[dead] = True
+    out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients=coefficients,
+                                                   dead_neuron_mask=dead_mask if len(dead) else None,
+                                                   n_training_steps=0, is_logging_step=False))
+    out.loss.backward()
+    losses = {k: float(v.detach()) for k, v in out.losses.items()}
+    meta = {"loss": float(out.loss), "mse": losses["mse_loss"], "k": float(k),
+            "l1": losses.get("l1_loss", 0.0), "aux_k": losses.get("auxiliary_reconstruction_loss", 0.0),
+            "l1_coefficient": 0.02, "l0": float((out.feature_acts > 0).float().sum(-1).mean())}
+    write(f"saelens_{name}.safetensors",
+          {"x": x, "W_enc": W_enc, "b_enc": b_enc, "W_dec": W_dec, "b_dec": b_dec,
+           "feature_acts": out.feature_acts.detach(),
+           "grad_W_enc": sae.W_enc.grad, "grad_b_enc": sae.b_enc.grad, "grad_W_dec": sae.W_dec.grad,
+           "grad_b_dec": sae.b_dec.grad,
+           "dead": torch.tensor(dead, dtype=torch.float32) if len(dead) else torch.zeros(0)}, meta)
+
+
+def geometric_median_fixture():
+    tensors = {}
+    for i, (n, d) in enumerate([(7, 2), (25, 3), (40, 5)]):
+        pts = np.random.randn(n, d) * np.random.uniform(0.5, 3, size=d) + np.random.randn(d)
+        pts[0] += 10  # an outlier, where median and mean differ
+
+        def f(m):
+            return np.linalg.norm(pts - m, axis=1).sum()
+
+        res = scipy.optimize.minimize(f, pts.mean(0), method="Nelder-Mead",
+                                      options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 200000, "maxfev": 200000})
+        res = scipy.optimize.minimize(f, res.x, method="BFGS", options={"gtol": 1e-10})
+        tensors[f"points_{i}"] = torch.tensor(pts)
+        tensors[f"median_{i}"] = torch.tensor(res.x)
+        tensors[f"objective_{i}"] = torch.tensor([res.fun])
+    write("geometric_median.safetensors", tensors, {})
+
+
+def saelens_saved_sae():
+    from sae_lens.saes.standard_sae import StandardSAE, StandardSAEConfig
+    torch.manual_seed(7)
+    sae = StandardSAE(StandardSAEConfig(d_in=D_IN, d_sae=D_SAE))
+    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=True)
+    with torch.no_grad():
+        sae.W_enc.copy_(W_enc); sae.b_enc.copy_(b_enc); sae.W_dec.copy_(W_dec); sae.b_dec.copy_(b_dec)
+    path = os.path.join(HERE, "saelens_saved_sae")
+    shutil.rmtree(path, ignore_errors=True)
+    sae.save_model(path)
+    for extra in os.listdir(path):
+        if extra not in ("cfg.json", "sae_weights.safetensors"):
+            os.remove(os.path.join(path, extra))
+    x = torch.randn(B, D_IN) * 1.5
+    with torch.no_grad():
+        f = sae.encode(x)
+        xhat = sae.decode(f)
+    write("saelens_saved_encode.safetensors", {"x": x, "feature_acts": f, "reconstruction": xhat}, {})
+
+
+if __name__ == "__main__":
+    standard_case("plain", w_dec_norm=1, dead=[], seed=1)
+    standard_case("ghost", w_dec_norm=1, dead=[3, 7, 8, 20, 31, 39], seed=2)
+    standard_case("weighted", w_dec_norm=0, dead=[], seed=3)
+    saelens_case("standard", "standard", dead=[], seed=4)
+    saelens_case("topk_auxk", "topk", dead=list(range(0, 40, 3)), seed=5)       # 14 dead ≥ d_in/2: scale 1
+    saelens_case("topk_auxk_few", "topk", dead=[5, 17, 33], seed=6)              # 3 dead < d_in/2: scale 0.5
+    geometric_median_fixture()
+    saelens_saved_sae()

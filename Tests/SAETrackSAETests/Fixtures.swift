@@ -1,0 +1,63 @@
+import Foundation
+import SAETrackCore
+import SAETrackIO
+@testable import SAETrackSAE
+
+/// Locates and reads the committed fixtures of Tests/Fixtures/sae (written by generate.py there).
+enum Fixtures {
+    static let directory: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.lastPathComponent != "Tests" { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("Fixtures/sae")
+    }()
+
+    static func file(_ name: String) throws -> SafetensorsFile {
+        try SafetensorsFile(contentsOf: directory.appendingPathComponent(name))
+    }
+
+    /// The SAE stored under W_enc/b_enc/W_dec/b_dec (or a prefix of them) in a fixture.
+    static func sae(_ f: SafetensorsFile, prefix: String = "") throws -> SparseAutoencoder {
+        SparseAutoencoder(wEnc: try f.matrix(prefix + "W_enc"), bEnc: try f.floats(prefix + "b_enc"),
+                          wDec: try f.matrix(prefix + "W_dec"), bDec: try f.floats(prefix + "b_dec"))
+    }
+
+    static func scalar(_ f: SafetensorsFile, _ key: String) -> Float {
+        Float(f.metadata[key].flatMap(Double.init) ?? .nan)
+    }
+
+    static func deadFeatures(_ f: SafetensorsFile) throws -> [Int32] {
+        try f.floats("dead").map { Int32($0) }
+    }
+}
+
+/// ‖a − b‖∞ / ‖b‖∞ (0 when both are zero).
+func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "maxRelativeError: \(a.count) vs \(b.count) elements")
+    var diff: Float = 0, scale: Float = 0
+    for (x, y) in zip(a, b) { diff = max(diff, abs(x - y)); scale = max(scale, abs(y)) }
+    return scale == 0 ? diff : diff / scale
+}
+
+func relativeError(_ a: Float, _ b: Float) -> Float { abs(a - b) / max(abs(b), 1e-30) }
+
+/// Random activations with a planted sparse dictionary: x = Σ_k c_k·u_k, with `active` of
+/// `atoms` random unit directions per sample and coefficients in [1, 2).
+func plantedDictionaryData(samples: Int, dIn: Int, atoms: Int, active: Int, seed: UInt64) -> (x: Matrix, dictionary: Matrix) {
+    var rng = SeededRandom(seed: seed)
+    var dict = Matrix(rows: atoms, cols: dIn)
+    dict.withUnsafeMutableBufferPointer { rng.fillNormal($0) }
+    for a in 0..<atoms {
+        var n: Float = 0
+        for j in 0..<dIn { n += dict[a, j] * dict[a, j] }
+        for j in 0..<dIn { dict[a, j] /= n.squareRoot() }
+    }
+    var x = Matrix(rows: samples, cols: dIn)
+    for s in 0..<samples {
+        for _ in 0..<active {
+            let a = rng.int(below: atoms)
+            let c = rng.uniform(1, 2)
+            for j in 0..<dIn { x[s, j] += c * dict[a, j] }
+        }
+    }
+    return (x, dict)
+}

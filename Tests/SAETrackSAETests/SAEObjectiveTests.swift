@@ -1,0 +1,104 @@
+import Testing
+import SAETrackCore
+import SAETrackIO
+@testable import SAETrackSAE
+
+/// Loss terms, gradients and one Adam step against the PyTorch / SAELens fixtures (generate.py).
+struct SAEObjectiveTests {
+    /// Evaluates the SAE-Track objective on a `standard_<case>` fixture.
+    func saeTrackCase(_ name: String, l1Mode: SAEL1Mode) throws -> (SafetensorsFile, SAEObjective.Result, SAEParameters) {
+        let f = try Fixtures.file("standard_\(name).safetensors")
+        var config = SAETrainingConfig(dIn: 12, dSAE: 40, steps: 1)
+        config.l1Mode = l1Mode
+        config.l1Coefficient = Fixtures.scalar(f, "l1_coefficient")
+        config.encoderChunkRows = 5                                   // several encoder chunks
+        let params = SAEParameters(try Fixtures.sae(f))
+        let result = SAEObjective(config).evaluate(params, batch: try f.matrix("x"), deadFeatures: try Fixtures.deadFeatures(f))
+        return (f, result, params)
+    }
+
+    func expectGradientsMatch(_ f: SafetensorsFile, _ g: SAEParameters, tolerance: Float = 1e-5) throws {
+        #expect(maxRelativeError(g.wEncT.transposed().storage, try f.floats("grad_W_enc")) <= tolerance)
+        #expect(maxRelativeError(g.bEnc, try f.floats("grad_b_enc")) <= tolerance)
+        #expect(maxRelativeError(g.wDec.storage, try f.floats("grad_W_dec")) <= tolerance)
+        #expect(maxRelativeError(g.bDec, try f.floats("grad_b_dec")) <= tolerance)
+    }
+
+    @Test("SAE-Track loss (MSE / ‖x − mean‖, plain L1), gradients after parallel removal and one Adam step match PyTorch",
+          arguments: [("plain", SAEL1Mode.plain), ("ghost", .plain), ("weighted", .decoderNormWeighted)])
+    func saeTrackMatchesTorch(_ name: String, _ l1Mode: SAEL1Mode) throws {
+        let (f, result, params) = try saeTrackCase(name, l1Mode: l1Mode)
+        let t = result.terms
+        #expect(relativeError(t.mse, Fixtures.scalar(f, "mse")) <= 1e-5)
+        #expect(relativeError(t.sparsity, Fixtures.scalar(f, "sparsity")) <= 1e-5)
+        #expect(relativeError(t.l1, Fixtures.scalar(f, "l1")) <= 1e-5)
+        #expect(abs(t.ghost - Fixtures.scalar(f, "ghost")) <= 1e-5 * max(1, abs(Fixtures.scalar(f, "ghost"))))
+        #expect(relativeError(t.loss, Fixtures.scalar(f, "loss")) <= 1e-5)
+        #expect(t.l0 == Fixtures.scalar(f, "l0"))
+        if name == "ghost" { #expect(t.ghost > 0) }
+        let g = try #require(result.gradients)
+        try expectGradientsMatch(f, g)
+
+        var p = params
+        var adam = Adam(dIn: 12, dSAE: 40)
+        adam.update(&p, gradients: g, lr: Fixtures.scalar(f, "lr"))
+        #expect(maxRelativeError(p.wEncT.transposed().storage, try f.floats("after_W_enc")) <= 1e-5)
+        #expect(maxRelativeError(p.bEnc, try f.floats("after_b_enc")) <= 1e-5)
+        #expect(maxRelativeError(p.wDec.storage, try f.floats("after_W_dec")) <= 1e-5)
+        #expect(maxRelativeError(p.bDec, try f.floats("after_b_dec")) <= 1e-5)
+    }
+
+    @Test("SAELens v6 standard loss (Σ_j MSE, decoder-norm-weighted L1) and gradients match sae_lens")
+    func saeLensStandardMatches() throws {
+        let f = try Fixtures.file("saelens_standard.safetensors")
+        var config = SAETrainingConfig(dIn: 12, dSAE: 40, steps: 1)
+        config.mseMode = .saeLens
+        config.l1Mode = .decoderNormWeighted
+        config.l1Coefficient = Fixtures.scalar(f, "l1_coefficient")
+        config.removeParallelGradient = false
+        let result = SAEObjective(config).evaluate(SAEParameters(try Fixtures.sae(f)), batch: try f.matrix("x"))
+        #expect(relativeError(result.terms.mse, Fixtures.scalar(f, "mse")) <= 1e-5)
+        #expect(relativeError(result.terms.l1, Fixtures.scalar(f, "l1")) <= 1e-5)
+        #expect(maxRelativeError(result.codes.dense().storage, try f.floats("feature_acts")) <= 1e-5)
+        try expectGradientsMatch(f, try #require(result.gradients))
+    }
+
+    @Test("TopK codes, AuxK loss (scale 1 and scale n_dead/(d_in/2)) and gradients match sae_lens TopKTrainingSAE",
+          arguments: ["topk_auxk", "topk_auxk_few"])
+    func topKAuxKMatches(_ name: String) throws {
+        let f = try Fixtures.file("saelens_\(name).safetensors")
+        var config = SAETrainingConfig(dIn: 12, dSAE: 40, steps: 1)
+        config.architecture = .topk
+        config.k = Int(Fixtures.scalar(f, "k"))
+        config.mseMode = .saeLens
+        config.removeParallelGradient = false
+        let dead = try Fixtures.deadFeatures(f)
+        let result = SAEObjective(config).evaluate(SAEParameters(try Fixtures.sae(f)), batch: try f.matrix("x"), deadFeatures: dead)
+        #expect(maxRelativeError(result.codes.dense().storage, try f.floats("feature_acts")) <= 1e-5)
+        #expect(relativeError(result.terms.mse, Fixtures.scalar(f, "mse")) <= 1e-5)
+        #expect(relativeError(result.terms.auxK, Fixtures.scalar(f, "aux_k")) <= 1e-5)
+        #expect(result.terms.l0 == 4)
+        try expectGradientsMatch(f, try #require(result.gradients))
+    }
+
+    @Test("anchor regularisation adds λ‖ΔW‖² and 2λΔW; zero at the anchor itself")
+    func anchorRegularisation() throws {
+        let f = try Fixtures.file("standard_plain.safetensors")
+        let sae = try Fixtures.sae(f)
+        var config = SAETrainingConfig(dIn: 12, dSAE: 40, steps: 1)
+        config.regCoefficient = 0.5
+        config.removeParallelGradient = false
+        let p = SAEParameters(sae)
+        var shifted = p
+        shifted.wDec.storage[5] += 0.25
+        let x = try f.matrix("x")
+        let atAnchor = SAEObjective(config).evaluate(p, batch: x, previous: p)
+        #expect(atAnchor.terms.reg == 0)
+        let off = SAEObjective(config).evaluate(shifted, batch: x, previous: p)
+        #expect(abs(off.terms.reg - 0.5 * 0.0625) <= 1e-7)
+        config.regCoefficient = 0
+        let plain = SAEObjective(config).evaluate(shifted, batch: x)
+        let extra = try #require(off.gradients).wDec.storage[5] - (try #require(plain.gradients)).wDec.storage[5]
+        #expect(abs(extra - 2 * 0.5 * 0.25) <= 1e-6)
+    }
+}

@@ -1,0 +1,109 @@
+import Testing
+import SAETrackCore
+@testable import SAETrackSAE
+
+/// The sparse kernels against the dense computation they replace.
+struct SparseKernelTests {
+    /// Codes with a chosen number of active entries per row, including empty and all-active rows.
+    func randomCodes(rows: Int, cols: Int, seed: UInt64) -> Matrix {
+        var rng = SeededRandom(seed: seed)
+        var f = Matrix(rows: rows, cols: cols)
+        for r in 0..<rows {
+            let active: Int
+            switch r % 4 {
+            case 0: active = 0
+            case 1: active = cols
+            case 2: active = 1 + rng.int(below: 3)
+            default: active = rng.int(below: cols)
+            }
+            for i in rng.permutation(cols).prefix(active) { f[r, i] = rng.uniform(0.1, 2) }
+        }
+        return f
+    }
+
+    func random(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
+        var rng = SeededRandom(seed: seed)
+        var m = Matrix(rows: rows, cols: cols)
+        m.withUnsafeMutableBufferPointer { rng.fillNormal($0) }
+        return m
+    }
+
+    @Test("CSR round-trips a dense matrix; CSC lists every entry once, rows increasing")
+    func csrRoundTrip() {
+        let f = randomCodes(rows: 13, cols: 29, seed: 1)
+        let codes = SparseCodes(dense: f)
+        #expect(codes.dense() == f)
+        let cols = codes.columns()
+        #expect(cols.colStart.last == codes.nnz)
+        for i in 0..<29 {
+            for k in cols.colStart[i]..<cols.colStart[i + 1] {
+                #expect(codes.index[Int(cols.entry[k])] == Int32(i))
+                if k > cols.colStart[i] { #expect(cols.row[k] > cols.row[k - 1]) }
+            }
+        }
+    }
+
+    @Test("sparse decoder equals f·W_dec + b_dec (rows with L0 = 0, 1–3, random and all-active)",
+          arguments: [1, 2])
+    func decoderMatchesDense(threads: Int) {
+        Threads.set(threads)
+        let f = randomCodes(rows: 21, cols: 37, seed: 2)
+        let w = random(37, 19, seed: 3)
+        let bias = (0..<19).map { Float($0) * 0.1 }
+        let sparse = SparseDecoder.decode(SparseCodes(dense: f), wDec: w, bias: bias)
+        var dense = Matrix(rows: 21, cols: 19)
+        for r in 0..<21 { for j in 0..<19 { dense[r, j] = bias[j] } }
+        BLAS.gemm(f, w, beta: 1, into: &dense)
+        #expect(maxRelativeError(sparse.storage, dense.storage) <= 1e-5)
+    }
+
+    @Test("sparse backward equals the dense fᵀY, sae_inᵀ·dpre, Σ dpre with dpre = (Y·W_decᵀ + c) ⊙ 1[f≠0]",
+          arguments: [1, 2])
+    func backwardMatchesDense(threads: Int) {
+        Threads.set(threads)
+        let (b, m, d) = (21, 37, 19)
+        let f = randomCodes(rows: b, cols: m, seed: 4)
+        let y = random(b, d, seed: 5), x = random(b, d, seed: 6), w = random(m, d, seed: 7)
+        let c = (0..<m).map { Float($0) * 0.01 }
+        let codes = SparseCodes(dense: f)
+        var gDec = Matrix(rows: m, cols: d, repeating: 9), gEnc = Matrix(rows: m, cols: d, repeating: 9)
+        var gB = [Float](repeating: 9, count: m)
+        SparseBackward.accumulate(codes: codes, columns: codes.columns(), upstream: y, saeIn: x, wDec: w,
+                                  featureConstant: c, gradWDec: &gDec, gradWEncT: &gEnc, gradBEnc: &gB, overwrite: true)
+        // Dense reference.
+        var dpre = BLAS.matmul(y, w, transposeB: true)                        // (B, m)
+        for r in 0..<b { for i in 0..<m { dpre[r, i] = f[r, i] != 0 ? dpre[r, i] + c[i] : 0 } }
+        let refDec = BLAS.matmul(f, transposeA: true, y)                      // (m, d)
+        let refEnc = BLAS.matmul(dpre, transposeA: true, x)                   // (m, d) = (xᵀ dpre)ᵀ
+        let refB = (0..<m).map { i in (0..<b).reduce(Float(0)) { $0 + dpre[$1, i] } }
+        #expect(maxRelativeError(gDec.storage, refDec.storage) <= 1e-5)
+        #expect(maxRelativeError(gEnc.storage, refEnc.storage) <= 1e-5)
+        #expect(maxRelativeError(gB, refB) <= 1e-5)
+    }
+
+    @Test("sparse encoder equals dense ReLU((x − b_dec)·W_enc + b_enc) and TopK, for any chunk size")
+    func encoderMatchesDense() {
+        let (b, m, d) = (23, 41, 11)
+        let sae = SparseAutoencoder(wEnc: random(d, m, seed: 8), bEnc: (0..<m).map { Float($0 % 5) * 0.2 - 0.5 },
+                                    wDec: random(m, d, seed: 9), bDec: [Float](repeating: 0.1, count: d))
+        let x = random(b, d, seed: 10)
+        let dense = sae.encode(x)
+        var saeIn = x
+        for r in 0..<b { for j in 0..<d { saeIn[r, j] -= 0.1 } }
+        let p = SAEParameters(sae)
+        for chunk in [1, 7, 64] {
+            let out = SparseEncoder.encode(saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc, activation: .relu, chunkRows: chunk)
+            #expect(maxRelativeError(out.codes.dense().storage, dense.storage) <= 1e-5)
+        }
+        let k = 5
+        let topk = SparseEncoder.encode(saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc, activation: .topK(k), chunkRows: 8)
+        for r in 0..<b {
+            // pre-activations of the row, sorted: the kept entries are the k largest positive ones.
+            var pre = [Float](repeating: 0, count: m)
+            for i in 0..<m { var s = sae.bEnc[i]; for j in 0..<d { s += saeIn[r, j] * sae.wEnc[j, i] }; pre[i] = s }
+            let threshold = pre.sorted(by: >)[k - 1]
+            let kept = (topk.codes.rowStart[r]..<topk.codes.rowStart[r + 1]).map { Int(topk.codes.index[$0]) }
+            #expect(Set(kept) == Set((0..<m).filter { pre[$0] >= threshold && pre[$0] > 0 }))
+        }
+    }
+}

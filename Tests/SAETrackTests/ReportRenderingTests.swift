@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import SAETrack
+
+/// A hand-made analysis with the shapes the paper describes (sigmoids on a log-step axis),
+/// used to check the report renders every figure; set SAETRACK_REPORT_PREVIEW=/path.html to keep it.
+func sampleAnalysis() -> TrackAnalysis {
+    let steps = [0, 1, 2, 4, 8, 16, 32, 64, 128] + stride(from: 180, through: 600, by: 60).map { $0 }
+    func sig(_ s: Int, mid: Double, lo: Double, hi: Double) -> Double {
+        lo + (hi - lo) / (1 + exp(-(log10(Double(s) + 1) - mid) * 5))
+    }
+    let meta = TrackAnalysis.Meta(title: "SAE-Track report (sample)", model: "GPT-NeoX 4×128", hook: "blocks.2.hook_resid_pre",
+                                  centered: true, dIn: 128, dSAE: 1024, steps: steps, evaluationTokens: 8192,
+                                  firstStageSteps: 800, continualStageSteps: 150)
+    let summary = steps.enumerated().map { i, s in
+        TrackAnalysis.CheckpointSummary(step: s, lmLoss: sig(s, mid: 1.3, lo: 5.6, hi: 1.74), saeLoss: 0.02, mse: 0.01,
+                                        l0: sig(s, mid: 1.5, lo: 9.8, hi: 20), explainedVariance: sig(s, mid: 1, lo: 0.95, hi: 0.985),
+                                        deadFraction: sig(s, mid: 2.2, lo: 0.02, hi: 0.6), ceRecovered: sig(s, mid: 1, lo: 0.5, hi: 0.95),
+                                        cosToFinalMedian: sig(s, mid: 1.2, lo: 0.58, hi: 1), cosToPreviousMedian: i == 0 ? nil : 0.97,
+                                        saeTrainingSteps: i == 0 ? 800 : 150)
+    }
+    let labels = ["sports", "and", "the", "weather", "number", "quote"]
+    let progress = ["Activation space (cosine)", "Feature space (cosine)", "Weighted Jaccard", "Binary Jaccard"].enumerated().map { mi, title in
+        TrackAnalysis.ProgressMeasure(measure: "m\(mi)", title: title, steps: steps, features: labels.enumerated().map { fi, l in
+            TrackAnalysis.FeatureCurve(feature: fi * 37, label: l, values: steps.map { sig($0, mid: 0.8 + Double(fi) * 0.25, lo: fi % 2 == 0 ? 0 : 0.6, hi: 0.8) },
+                                       onsetStep: 8, settleStep: 180)
+        })
+    }
+    let quant = steps.map { s in [0.1, 0.3, 0.5, 0.7, 0.9].map { q in min(1, sig(s, mid: 1.2, lo: 0.58 * q + 0.1, hi: 1) * (0.9 + 0.1 * q)) } }
+    let drift = TrackAnalysis.Drift(steps: steps, toFinalQuantiles: quant,
+                                    toPreviousMedian: steps.indices.map { $0 == 0 ? nil : 0.95 + 0.002 * Double($0) },
+                                    independentMedian: 0.04,
+                                    features: (0..<6).map { k in TrackAnalysis.FeatureCurve(feature: k * 101, label: "", values: steps.map { s in sig(s, mid: 1 + Double(k) * 0.2, lo: 0.3, hi: 1) }) })
+    var rng = SeededRandom(seed: 1)
+    let hists = [0, 16, 180, 540].map { s in
+        let vals = (0..<1024).map { _ in min(1, max(-1, sig(s, mid: 1.2, lo: 0.55, hi: 0.99) + Double(rng.normal()) * 0.15)) }
+        let h = HistogramSeries.binning(vals, name: "", bins: 100, range: -1...1)
+        return TrackAnalysis.CosineHistogram(step: s, finalStep: 600, edges: h.edges, counts: h.counts)
+    }
+    let trajs = (0..<4).map { f in
+        TrackAnalysis.FeatureTrajectory(feature: f * 7, label: labels[f], steps: steps,
+                                        pc1: steps.indices.map { cos(Double($0) * 0.2 + Double(f)) * Double(steps.count - $0) },
+                                        pc2: steps.indices.map { sin(Double($0) * 0.2) * Double(steps.count - $0) * 0.5 },
+                                        explainedVariance: [0.7, 0.2])
+    }
+    let cSteps = Array(stride(from: 0, through: 150, by: 10)), sSteps = Array(stride(from: 0, through: 2000, by: 50))
+    let conv = TrackAnalysis.ConvergenceComparison(
+        checkpointStep: 600,
+        chain: .init(run: "chain", steps: cSteps, loss: cSteps.map { 0.02 + 0.01 * exp(-Double($0) / 20) }, mse: cSteps.map { 0.01 + 0.01 * exp(-Double($0) / 20) },
+                     l0: cSteps.map { 17 + 5 * exp(-Double($0) / 20) }, explainedVariance: cSteps.map { 0.98 - 0.05 * exp(-Double($0) / 20) }),
+        scratch: .init(run: "scratch", steps: sSteps, loss: sSteps.map { 0.02 + 0.3 * exp(-Double($0) / 300) }, mse: sSteps.map { 0.01 + 0.2 * exp(-Double($0) / 300) },
+                       l0: sSteps.map { 17 + 300 * exp(-Double($0) / 200) }, explainedVariance: sSteps.map { 0.975 - 0.9 * exp(-Double($0) / 300) }),
+        chainFinalEV: 0.981, scratchFinalEV: 0.972, scratchStepsToMatchChain: nil)
+    let gt = [("sports words", "concept", 1.2), ("and", "token", -1.0), ("topic on function words", "concept", 1.4), ("inside quote", "structural", 1.8)].map { n, k, mid in
+        TrackAnalysis.GroundTruthCurve(name: n, kind: k, steps: steps, auroc: steps.map { sig($0, mid: mid, lo: 0.52, hi: 0.99) },
+                                       bestFeature: steps.map { _ in 12 }, formedStep: mid < 0 ? 0 : 32)
+    }
+    let card = TrackAnalysis.FeatureCard(feature: 37, kind: "concept-level", description: "best match for planted 'sports words'",
+        snapshots: [0, 32, 600].map { s in .init(step: s, contexts: (0..<3).map { i in
+            .init(activation: Double(3 - i) * 1.3, tokens: ["the", "team", "<scores>", "and", "\"", "ball", "is", "fast", "."], position: 1 + i) }) })
+    return TrackAnalysis(meta: meta, summary: summary, progress: progress,
+                         randomBaseline: [.init(measure: "activation cosine", steps: steps, values: steps.map { sig($0, mid: 1.4, lo: 0.05, hi: 0.3) })],
+                         drift: drift, cosineHistograms: hists, trajectories: trajs, convergence: [conv], groundTruth: gt,
+                         featureCards: [card, card], warnings: ["step64: model.safetensors sha256 differs from the recorded one"])
+}
+
+@Suite("Report rendering")
+struct ReportRenderingTests {
+    @Test("linear ticks are 1/2/5 × 10^k multiples covering the niced domain")
+    func linearTicks() {
+        let s = PlotScale.niceLinear(0.013, 0.87)
+        #expect(s.lower == 0 && abs(s.upper - 1.0) < 1e-12)
+        let t = s.ticks(target: 5).map(\.label)
+        #expect(t == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
+        #expect(PlotScale.niceStep(0.31) == 0.5 && PlotScale.niceStep(7) == 10 && PlotScale.niceStep(1.5) == 2)
+    }
+
+    @Test("log ticks: decades labelled 10^k with unlabelled minor ticks 2…9")
+    func logTicks() {
+        let s = PlotScale(kind: .log, lower: 1, upper: 1000, pixelStart: 0, pixelEnd: 300)
+        let major = s.ticks().filter { !$0.isMinor }
+        #expect(major.map(\.label) == ["10⁰", "10¹", "10²", "10³"])
+        #expect(s.ticks().filter(\.isMinor).count == 24)
+        #expect(abs(s.pixel(10) - 100) < 1e-9 && abs(s.pixel(100) - 200) < 1e-9)
+    }
+
+    @Test("report renders every section as well-formed inline SVG without NaN")
+    func rendersEverything() throws {
+        let html = TrackReport.html(sampleAnalysis())
+        for id in ["findings", "summary", "formation", "groundtruth", "drift", "convergence", "cards", "settings"] {
+            #expect(html.contains("id=\"\(id)\""), "missing section \(id)")
+        }
+        #expect(html.components(separatedBy: "<svg").count - 1 == html.components(separatedBy: "</svg>").count - 1)
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 15)
+        #expect(!html.contains("NaN") && !html.contains("nan\"") && !html.contains("<script"))
+        #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"))
+        if let path = ProcessInfo.processInfo.environment["SAETRACK_REPORT_PREVIEW"] {
+            try html.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+    }
+}
