@@ -65,7 +65,7 @@ public struct SyntheticCorpusConfig: Codable, Equatable, Sendable {
     }
 
     /// demo-design.md: ~4.3M tokens in rows of 128.
-    public static let demo = SyntheticCorpusConfig(documents: 55_000)
+    public static let demo = SyntheticCorpusConfig(documents: 57_000)
     /// A small corpus for tests and `--quick` runs (~160k tokens).
     public static let quick = SyntheticCorpusConfig(documents: 2_000)
 
