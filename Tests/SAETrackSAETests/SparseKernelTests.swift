@@ -31,7 +31,7 @@ struct SparseKernelTests {
     @Test("CSR round-trips a dense matrix; CSC lists every entry once, rows increasing")
     func csrRoundTrip() {
         let f = randomCodes(rows: 13, cols: 29, seed: 1)
-        let codes = SparseCodes(dense: f)
+        let codes = SparseActivations(dense: f)
         #expect(codes.dense() == f)
         let cols = codes.columns()
         #expect(cols.colStart.last == codes.nnz)
@@ -50,7 +50,7 @@ struct SparseKernelTests {
         let f = randomCodes(rows: 21, cols: 37, seed: 2)
         let w = random(37, 19, seed: 3)
         let bias = (0..<19).map { Float($0) * 0.1 }
-        let sparse = SparseDecoder.decode(SparseCodes(dense: f), wDec: w, bias: bias)
+        let sparse = SparseDecoder.decode(SparseActivations(dense: f), wDec: w, bias: bias)
         var dense = Matrix(rows: 21, cols: 19)
         for r in 0..<21 { for j in 0..<19 { dense[r, j] = bias[j] } }
         BLAS.gemm(f, w, beta: 1, into: &dense)
@@ -65,7 +65,7 @@ struct SparseKernelTests {
         let f = randomCodes(rows: b, cols: m, seed: 4)
         let y = random(b, d, seed: 5), x = random(b, d, seed: 6), w = random(m, d, seed: 7)
         let c = (0..<m).map { Float($0) * 0.01 }
-        let codes = SparseCodes(dense: f)
+        let codes = SparseActivations(dense: f)
         var gDec = Matrix(rows: m, cols: d, repeating: 9), gEnc = Matrix(rows: m, cols: d, repeating: 9)
         var gB = [Float](repeating: 9, count: m)
         SparseBackward.accumulate(codes: codes, columns: codes.columns(), upstream: y, saeIn: x, wDec: w,

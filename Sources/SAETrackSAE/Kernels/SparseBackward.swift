@@ -24,7 +24,7 @@ public enum SparseBackward {
     ///   - overwrite: zero every gradient row first (else accumulate)
     ///   - dPre: (nnz) written with dpre in CSR entry order, if given
     public static func accumulate(
-        codes: SparseCodes, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
+        codes: SparseActivations, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
         featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
         overwrite: Bool, dPre: UnsafeMutablePointer<Float>? = nil
     ) {

@@ -10,7 +10,7 @@ public enum SparseDecoder {
     ///   - wDec: (d_sae, d_in)
     ///   - bias: (d_in) added to every row, or nil for none
     /// - Returns: (B, d_in)
-    public static func decode(_ codes: SparseCodes, wDec: Matrix, bias: [Float]?) -> Matrix {
+    public static func decode(_ codes: SparseActivations, wDec: Matrix, bias: [Float]?) -> Matrix {
         let (b, d) = (codes.rows, wDec.cols)
         precondition(codes.cols == wDec.rows, "SparseDecoder: codes have \(codes.cols) features, W_dec has \(wDec.rows) rows")
         precondition(bias == nil || bias!.count == d, "SparseDecoder: bias has \(bias!.count) entries, d_in is \(d)")

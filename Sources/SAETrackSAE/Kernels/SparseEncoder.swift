@@ -5,7 +5,7 @@ import SAETrackCore
 ///
 /// ```
 /// pre = sae_in · W_enc + b_enc        (rows, d_sae)   one GEMM per chunk of `chunkRows` rows
-/// f   = ReLU(pre)  or  TopK_k(pre)→ReLU               kept as CSR (SparseCodes), never dense
+/// f   = ReLU(pre)  or  TopK_k(pre)→ReLU               kept as CSR (SparseActivations), never dense
 /// ```
 /// The dense pre-activations live only in a (chunkRows, d_sae) scratch buffer. Optional extras read
 /// from the same buffer: the pre-activations of dead features (ghost grads, method.md §4.3) and the
@@ -20,12 +20,12 @@ public enum SparseEncoder {
     /// What the encoder returns.
     public struct Output {
         /// (B, d_sae) nonzero activations.
-        public var codes: SparseCodes
+        public var codes: SparseActivations
         /// (B, n_dead) pre-activations of the requested dead features, if requested.
         public var deadPre: Matrix?
         /// (B, d_sae) AuxK codes: per row the `auxK` largest pre-activations among dead features
         /// (raw values, not ReLU'd), if requested.
-        public var auxCodes: SparseCodes?
+        public var auxCodes: SparseActivations?
     }
 
     /// Encodes `saeIn` (B, d_in) = x − b_dec with `wEncT` (d_sae, d_in) and `bEnc` (d_sae).
@@ -122,7 +122,7 @@ private final class RowBlocks: @unchecked Sendable {
         lock.lock(); blocks.append((start, counts, index, value)); lock.unlock()
     }
 
-    func assemble(cols: Int) -> SparseCodes {
+    func assemble(cols: Int) -> SparseActivations {
         blocks.sort { $0.start < $1.start }
         var rowStart = [Int](); rowStart.reserveCapacity(rows + 1); rowStart.append(0)
         let total = blocks.reduce(0) { $0 + $1.index.count }
@@ -133,6 +133,6 @@ private final class RowBlocks: @unchecked Sendable {
             index.append(contentsOf: blk.index); value.append(contentsOf: blk.value)
         }
         precondition(rowStart.count == rows + 1, "SparseEncoder: row blocks do not cover the batch")
-        return SparseCodes(rows: rows, cols: cols, rowStart: rowStart, index: index, value: value)
+        return SparseActivations(rows: rows, cols: cols, rowStart: rowStart, index: index, value: value)
     }
 }

@@ -48,7 +48,7 @@ public struct SAEObjective: Sendable {
     public struct Result {
         public var terms: SAELossTerms
         /// (B, d_sae) the codes f.
-        public var codes: SparseCodes
+        public var codes: SparseActivations
         /// (B, d_in) x̂.
         public var reconstruction: Matrix
         /// Gradients of `terms.loss` (after the parallel-component removal), nil if not requested.

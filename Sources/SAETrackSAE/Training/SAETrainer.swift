@@ -111,7 +111,7 @@ public final class SAETrainer {
         return result.terms
     }
 
-    private func updateCounters(_ codes: SparseCodes) {
+    private func updateCounters(_ codes: SparseActivations) {
         var fired = [Bool](repeating: false, count: config.dSAE)
         for i in codes.index {
             fired[Int(i)] = true

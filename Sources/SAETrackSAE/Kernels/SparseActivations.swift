@@ -5,7 +5,7 @@ import SAETrackCore
 /// Row b's entries are `index[rowStart[b]..<rowStart[b+1]]` (feature ids, increasing) with their
 /// activations in `value`. With L0 ≪ d_sae this is all the decoder forward and every weight
 /// gradient need (`SparseDecoder`, `SparseBackward`).
-public struct SparseCodes: Sendable, Equatable {
+public struct SparseActivations: Sendable, Equatable {
     /// Batch rows B.
     public var rows: Int
     /// Dictionary size d_sae.
@@ -22,7 +22,7 @@ public struct SparseCodes: Sendable, Equatable {
 
     public init(rows: Int, cols: Int, rowStart: [Int], index: [Int32], value: [Float]) {
         precondition(rowStart.count == rows + 1 && index.count == value.count && rowStart.last == index.count,
-                     "SparseCodes: inconsistent CSR arrays")
+                     "SparseActivations: inconsistent CSR arrays")
         self.rows = rows; self.cols = cols; self.rowStart = rowStart; self.index = index; self.value = value
     }
 
@@ -81,7 +81,7 @@ public struct SparseCodes: Sendable, Equatable {
     }
 }
 
-/// A feature-major (CSC) view of ``SparseCodes``: feature i's entries are positions
+/// A feature-major (CSC) view of ``SparseActivations``: feature i's entries are positions
 /// `colStart[i]..<colStart[i+1]`, each naming its batch `row` and its `entry` in the CSR arrays.
 public struct SparseColumns: Sendable {
     /// (d_sae + 1)
