@@ -8,6 +8,7 @@ struct SAETrackCommand: ParsableCommand {
         abstract: "Track how SAE features form and drift across a language model's training checkpoints.",
         subcommands: [
             // One line per command; each command lives in its own file.
+            ActivationsCommand.self,
             BenchCommand.self,
             TokenizeCommand.self,
             CorpusCommand.self,
