@@ -12,6 +12,9 @@ struct SAETrackCommand: ParsableCommand {
             BenchCommand.self,
             TokenizeCommand.self,
             CorpusCommand.self,
+            TrainLMCommand.self,
+            TrackCommand.self,
+            AnalyzeCommand.self,
         ]
     )
 }
