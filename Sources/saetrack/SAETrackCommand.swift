@@ -15,6 +15,7 @@ struct SAETrackCommand: ParsableCommand {
             TrainLMCommand.self,
             TrackCommand.self,
             AnalyzeCommand.self,
+            DemoCommand.self,
         ]
     )
 }
