@@ -40,7 +40,7 @@ public struct SAETrackDemo {
         let fm = FileManager.default
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
         let logURL = out.appendingPathComponent("demo.log")
-        if !fm.fileExists(atPath: logURL.path) { fm.createFile(atPath: logURL.path, contents: nil) }
+        if !fm.fileExists(atPath: logURL.path) { _ = fm.createFile(atPath: logURL.path, contents: nil) }
         let logHandle = try FileHandle(forWritingTo: logURL)
         logHandle.seekToEndOfFile()
         defer { try? logHandle.close() }
