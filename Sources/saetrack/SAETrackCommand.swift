@@ -10,6 +10,9 @@ struct SAETrackCommand: ParsableCommand {
             // One line per command; each command lives in its own file.
             ActivationsCommand.self,
             BenchCommand.self,
+            TrainLMCommand.self,
+            TrackCommand.self,
+            AnalyzeCommand.self,
         ]
     )
 }
