@@ -37,8 +37,24 @@ public enum SparseEncoder {
         saeIn: Matrix, wEncT: Matrix, bEnc: [Float], activation: Activation, chunkRows: Int = 1024,
         deadFeatures: [Int32] = [], gatherDeadPre: Bool = false, auxK: Int = 0
     ) -> Output {
-        let (b, d, m) = (saeIn.rows, saeIn.cols, wEncT.rows)
-        precondition(wEncT.cols == d && bEnc.count == m, "SparseEncoder: shapes do not match")
+        precondition(wEncT.cols == saeIn.cols && bEnc.count == wEncT.rows, "SparseEncoder: shapes do not match")
+        return encode(saeIn: saeIn, weights: wEncT, transposed: true, bEnc: bEnc, activation: activation,
+                      chunkRows: chunkRows, deadFeatures: deadFeatures, gatherDeadPre: gatherDeadPre, auxK: auxK)
+    }
+
+    /// The same with W_enc in SAELens orientation, (d_in, d_sae) (inference; no transpose needed).
+    public static func encode(saeIn: Matrix, wEnc: Matrix, bEnc: [Float], activation: Activation,
+                              chunkRows: Int = 1024) -> Output {
+        precondition(wEnc.rows == saeIn.cols && bEnc.count == wEnc.cols, "SparseEncoder: shapes do not match")
+        return encode(saeIn: saeIn, weights: wEnc, transposed: false, bEnc: bEnc, activation: activation,
+                      chunkRows: chunkRows, deadFeatures: [], gatherDeadPre: false, auxK: 0)
+    }
+
+    private static func encode(
+        saeIn: Matrix, weights: Matrix, transposed: Bool, bEnc: [Float], activation: Activation, chunkRows: Int,
+        deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int
+    ) -> Output {
+        let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
         let nDead = deadFeatures.count
         let chunk = max(1, min(chunkRows, b))
         var pre = Matrix(rows: chunk, cols: m)                                // (chunk, d_sae) scratch
@@ -49,10 +65,11 @@ public enum SparseEncoder {
         while r0 < b {
             let rows = min(chunk, b - r0)
             saeIn.withUnsafeBufferPointer { x in
-                wEncT.withUnsafeBufferPointer { w in
+                weights.withUnsafeBufferPointer { w in
                     pre.withUnsafeMutableBufferPointer { p in
-                        BLAS.gemm(.none, .transposed, m: rows, n: m, k: d, a: x.baseAddress! + r0 * d, lda: d,
-                                  b: w.baseAddress!, ldb: d, c: p.baseAddress!, ldc: m)
+                        BLAS.gemm(.none, transposed ? .transposed : .none, m: rows, n: m, k: d,
+                                  a: x.baseAddress! + r0 * d, lda: d, b: w.baseAddress!, ldb: transposed ? d : m,
+                                  c: p.baseAddress!, ldc: m)
                     }
                 }
             }

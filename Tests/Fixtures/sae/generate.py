@@ -179,6 +179,23 @@ def saelens_saved_sae():
         xhat = sae.decode(f)
     write("saelens_saved_encode.safetensors", {"x": x, "feature_acts": f, "reconstruction": xhat}, {})
 
+    # Evaluation metrics in numpy on a larger batch (SAEEvaluation's oracle).
+    xe = (torch.randn(64, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)).numpy().astype(np.float64)
+    W_enc, b_enc, W_dec, b_dec = (t.detach().numpy().astype(np.float64) for t in (sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec))
+    fe = np.maximum((xe - b_dec) @ W_enc + b_enc, 0)
+    xh = fe @ W_dec + b_dec
+    err2 = ((xh - xe) ** 2).sum(1)
+    cen2 = ((xe - xe.mean(0)) ** 2).sum(1)
+    freq = (fe > 0).mean(0)
+    write("evaluation.safetensors", {"x": torch.tensor(xe), "firing_frequency": torch.tensor(freq)}, {
+        "l0": (fe > 0).sum(1).mean(), "mse": ((xh - xe) ** 2).mean(),
+        "sae_track_mse": (((xh - xe) ** 2) / np.sqrt(cen2)[:, None]).mean(),
+        "explained_variance": 1 - err2.mean() / cen2.mean(),
+        "legacy_explained_variance": (1 - err2 / cen2).mean(),
+        "l2_ratio": (np.linalg.norm(xh, axis=1) / np.linalg.norm(xe, axis=1)).mean(),
+        "dead_fraction": (freq == 0).mean(), "dense_fraction": (freq > 0.1).mean(),
+        "histogram_bin_of_first": np.floor((np.log10(freq[0] + 1e-10) + 10) / 10 * 50)})
+
 
 if __name__ == "__main__":
     standard_case("plain", w_dec_norm=1, dead=[], seed=1)
