@@ -13,3 +13,25 @@ public enum DType: String, CaseIterable, Sendable, Codable {
         }
     }
 }
+
+extension DType {
+    /// Rank in the reference implementation's `Dtype` enum declaration order. The reference writer
+    /// sorts tensors by this rank, descending, then by name (byte-wise).
+    var referenceOrder: Int {
+        switch self {
+        case .bool: return 0
+        case .u8: return 1
+        case .i8: return 2
+        case .i16: return 3
+        case .u16: return 4
+        case .f16: return 5
+        case .bf16: return 6
+        case .i32: return 7
+        case .u32: return 8
+        case .f32: return 9
+        case .f64: return 10
+        case .i64: return 11
+        case .u64: return 12
+        }
+    }
+}

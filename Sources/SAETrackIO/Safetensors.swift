@@ -1,37 +1,21 @@
 import Foundation
 import SAETrackCore
 
-/// Errors raised while reading or writing safetensors files. Each names the file.
-public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
-    case unreadable(file: String, reason: String)
-    case malformedHeader(file: String, reason: String)
-    case missingTensor(file: String, tensor: String)
-    case unsupportedDType(file: String, tensor: String, dtype: String)
-    case writeFailed(file: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case let .unreadable(f, r): return "\(f): cannot read: \(r)"
-        case let .malformedHeader(f, r): return "\(f): malformed safetensors header: \(r)"
-        case let .missingTensor(f, t): return "\(f): no tensor named '\(t)'"
-        case let .unsupportedDType(f, t, d): return "\(f): tensor '\(t)' has unsupported dtype \(d)"
-        case let .writeFailed(f, r): return "\(f): write failed: \(r)"
-        }
-    }
-}
-
 /// Name, element type, shape and byte range of one tensor in a safetensors file.
 public struct TensorInfo: Equatable, Sendable {
     public var name: String
     public var dtype: DType
+    /// Dimensions; `[]` is a scalar (one element), a 0 anywhere means no elements.
     public var shape: [Int]
     /// Byte offsets relative to the start of the data section.
     public var dataOffsets: Range<Int>
+    /// Number of elements (validated not to overflow when the file was opened).
     public var elementCount: Int { shape.reduce(1, *) }
 }
 
-/// A safetensors file opened lazily: the header is parsed on open, tensor bytes are read from a
-/// memory map only when asked for.
+/// A safetensors file opened lazily: the header is parsed and fully validated on open (see
+/// ``SafetensorsError`` for every check); tensor bytes are read from a memory map only when
+/// asked for, without assuming alignment.
 public struct SafetensorsFile: @unchecked Sendable {
     /// The file's path (used in every error message).
     public let path: String
@@ -43,15 +27,16 @@ public struct SafetensorsFile: @unchecked Sendable {
     private let dataStart: Int
     private let index: [String: Int]
 
-    /// Opens and parses the header of the file at `url`.
+    /// Maps the file at `url` and validates its header.
     public init(contentsOf url: URL) throws {
-        path = url.path
-        do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw SafetensorsError.unreadable(file: url.path, reason: error.localizedDescription)
-        }
-        (tensors, metadata, dataStart) = try SafetensorsHeader.parse(data, file: url.path)
+        try self.init(bytes: MappedFile.map(url.path), path: url.path)
+    }
+
+    /// Validates in-memory safetensors bytes; `path` names them in errors.
+    public init(bytes: Data, path: String = "<memory>") throws {
+        self.path = path
+        data = bytes
+        (tensors, metadata, dataStart) = try bytes.withUnsafeBytes { try SafetensorsHeader.parse($0, file: path) }
         var idx: [String: Int] = [:]
         for (i, t) in tensors.enumerated() { idx[t.name] = i }
         index = idx
@@ -63,65 +48,41 @@ public struct SafetensorsFile: @unchecked Sendable {
     /// Header entry for `name`, or nil.
     public func info(_ name: String) -> TensorInfo? { index[name].map { tensors[$0] } }
 
-    /// The raw little-endian bytes of `name`.
-    public func rawBytes(_ name: String) throws -> Data {
+    /// Calls `body` with the tensor's raw little-endian bytes (no copy; possibly unaligned).
+    public func withRawBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let t = info(name) else { throw SafetensorsError.missingTensor(file: path, tensor: name) }
-        let lo = dataStart + t.dataOffsets.lowerBound, hi = dataStart + t.dataOffsets.upperBound
-        return data.subdata(in: (data.startIndex + lo)..<(data.startIndex + hi))
+        return try data.withUnsafeBytes { all in
+            try body(UnsafeRawBufferPointer(rebasing: all[(dataStart + t.dataOffsets.lowerBound)..<(dataStart + t.dataOffsets.upperBound)]))
+        }
     }
 
-    /// The elements of `name` converted to `Float` (any numeric dtype; F64/I64 may lose precision).
+    /// A copy of the raw little-endian bytes of `name`.
+    public func rawBytes(_ name: String) throws -> Data { try withRawBytes(name) { Data($0) } }
+
+    /// The elements of `name` converted to `Float` (any dtype; F64, I64, U64 and large I32 may round).
     public func floats(_ name: String) throws -> [Float] {
         guard let t = info(name) else { throw SafetensorsError.missingTensor(file: path, tensor: name) }
-        let bytes = try rawBytes(name)
-        return bytes.withUnsafeBytes { raw -> [Float] in
-            DTypeConversion.toFloat(raw, dtype: t.dtype, count: t.elementCount)
-        }
+        return try withRawBytes(name) { DTypeConversion.toFloat($0, dtype: t.dtype, count: t.elementCount) }
     }
 
-    /// The elements of `name` converted to `Int32` (integer dtypes only).
+    /// The elements of `name` as `Int32` (integer and BOOL dtypes; I64/U32/U64 values must fit).
     public func int32s(_ name: String) throws -> [Int32] {
         guard let t = info(name) else { throw SafetensorsError.missingTensor(file: path, tensor: name) }
-        let bytes = try rawBytes(name)
-        guard let out = bytes.withUnsafeBytes({ DTypeConversion.toInt32($0, dtype: t.dtype, count: t.elementCount) }) else {
-            throw SafetensorsError.unsupportedDType(file: path, tensor: name, dtype: t.dtype.rawValue + " (integer expected)")
+        let out = try withRawBytes(name) { DTypeConversion.toInt32($0, dtype: t.dtype, count: t.elementCount) }
+        switch out {
+        case .some(.some(let values)): return values
+        case .some(.none): throw SafetensorsError.unsupportedDType(file: path, tensor: name, dtype: t.dtype.rawValue + " (a value does not fit in Int32)")
+        case .none: throw SafetensorsError.unsupportedDType(file: path, tensor: name, dtype: t.dtype.rawValue + " (integer expected)")
         }
-        return out
     }
 
-    /// `name` as a matrix: 2-D tensors keep their shape, 1-D become one row, higher ranks fold
-    /// leading dimensions into rows.
+    /// `name` as a matrix: 2-D tensors keep their shape, 1-D and scalars become one row, higher
+    /// ranks fold leading dimensions into rows.
     public func matrix(_ name: String) throws -> Matrix {
         guard let t = info(name) else { throw SafetensorsError.missingTensor(file: path, tensor: name) }
         let values = try floats(name)
         let cols = t.shape.last ?? 1
         let rows = t.shape.isEmpty ? 1 : t.shape.dropLast().reduce(1, *)
         return Matrix(rows: rows, cols: cols, storage: values)
-    }
-}
-
-/// One tensor to write: a name, dtype, shape and its little-endian bytes.
-public struct TensorData: Sendable {
-    public var dtype: DType
-    public var shape: [Int]
-    public var bytes: Data
-
-    public init(dtype: DType, shape: [Int], bytes: Data) {
-        self.dtype = dtype; self.shape = shape; self.bytes = bytes
-    }
-
-    /// An F32 tensor from floats.
-    public init(shape: [Int], floats: [Float]) {
-        precondition(shape.reduce(1, *) == floats.count, "TensorData: \(floats.count) floats cannot have shape \(shape)")
-        self.init(dtype: .f32, shape: shape, bytes: floats.withUnsafeBytes { Data($0) })
-    }
-
-    /// An F32 tensor from a matrix (shape [rows, cols]).
-    public init(_ m: Matrix) { self.init(shape: [m.rows, m.cols], floats: m.storage) }
-
-    /// An I32 tensor.
-    public init(shape: [Int], int32s: [Int32]) {
-        precondition(shape.reduce(1, *) == int32s.count, "TensorData: \(int32s.count) ints cannot have shape \(shape)")
-        self.init(dtype: .i32, shape: shape, bytes: int32s.withUnsafeBytes { Data($0) })
     }
 }

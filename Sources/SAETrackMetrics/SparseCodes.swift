@@ -52,6 +52,21 @@ public struct SparseCodes: Sendable, Equatable {
         }
     }
 
+    /// Rows with value `weights[id]` (1 without weights) at the (increasing, distinct) ids of
+    /// `supports[r]`; zero weights are dropped so that every stored value is non-zero.
+    public init(width: Int, supports: [[Int32]], weights: [Float]? = nil) {
+        self.init(width: width)
+        for ids in supports {
+            precondition(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 } && ids.allSatisfy { $0 >= 0 && Int($0) < width },
+                         "SparseCodes: supports must be increasing ids below \(width)")
+            for id in ids {
+                let w = weights?[Int(id)] ?? 1
+                if w != 0 { indices.append(id); values.append(w) }
+            }
+            rowStart.append(indices.count)
+        }
+    }
+
     /// Appends the rows of a dense code matrix (N, width).
     public mutating func append(_ dense: Matrix) {
         precondition(dense.cols == width, "SparseCodes.append: \(dense.cols) columns, width is \(width)")

@@ -20,6 +20,10 @@ enum SwiftOutputs {
             try ModelDirectory.write(config: src.config, weights: src.loadWeights(), to: dir.appendingPathComponent("models/\(name)"))
             files += ["models/\(name)/config.json", "models/\(name)/model.safetensors"]
         }
+        // Every dtype, scalar, empty tensor and several metadata keys, re-written by SAETrack.
+        let src = try SafetensorsFile(contentsOf: IOFixtures.url("safetensors/all-dtypes-multi-metadata.safetensors"))
+        try SafetensorsWriter.write(tensorData(of: src), metadata: src.metadata, to: dir.appendingPathComponent("safetensors/all-dtypes.safetensors"))
+        files.append("safetensors/all-dtypes.safetensors")
         return files
     }
 }

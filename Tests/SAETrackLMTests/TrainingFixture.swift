@@ -6,7 +6,7 @@ import SAETrackIO
 /// One debug state written by Tests/Fixtures/train/generate.py (transformers + torch autograd).
 struct TrainingFixture {
     let file: SafetensorsFile
-    let architecture: LMTrainingArchitecture
+    let config: ModelConfig
     let training: [String: Any]
     let tokens: [Int32]             // (B, T)
     let batch: Int, context: Int
@@ -17,30 +17,11 @@ struct TrainingFixture {
 
     init(_ name: String) throws {
         file = try SafetensorsFile(contentsOf: Self.directory.appendingPathComponent("\(name).safetensors"))
-        let config = try JSONSerialization.jsonObject(with: Data(file.metadata["config"]!.utf8)) as! [String: Any]
         training = try JSONSerialization.jsonObject(with: Data(file.metadata["training"]!.utf8)) as! [String: Any]
-        architecture = Self.architecture(config)
+        config = try ModelConfig.decode(Data(file.metadata["config"]!.utf8), file: "\(name).safetensors")
         let shape = file.info("tokens")!.shape
         (batch, context) = (shape[0], shape[1])
         tokens = try file.int32s("tokens")
-    }
-
-    /// The config.json keys the generator's tiny models use, mapped to a training architecture.
-    static func architecture(_ c: [String: Any]) -> LMTrainingArchitecture {
-        func int(_ k: String) -> Int { c[k] as! Int }
-        if c["model_type"] as? String == "gpt2" {
-            return .gpt2(layers: int("n_layer"), dModel: int("n_embd"), heads: int("n_head"),
-                         dMLP: (c["n_inner"] as? Int) ?? 4 * int("n_embd"), vocabSize: int("vocab_size"),
-                         maxPositions: int("n_positions"))
-        }
-        let rope = c["rope_parameters"] as! [String: Any]
-        return .gptNeoX(layers: int("num_hidden_layers"), dModel: int("hidden_size"), heads: int("num_attention_heads"),
-                        dMLP: int("intermediate_size"), vocabSize: int("vocab_size"),
-                        maxPositions: int("max_position_embeddings"),
-                        rotaryPct: (rope["partial_rotary_factor"] as! NSNumber).doubleValue,
-                        rotaryBase: (rope["rope_theta"] as! NSNumber).doubleValue,
-                        parallelResidual: c["use_parallel_residual"] as! Bool,
-                        tiedEmbeddings: c["tie_word_embeddings"] as! Bool)
     }
 
     /// Tensors under `prefix` ("param." or "grad.") by HF name, 1-D as one-row matrices.
@@ -56,7 +37,7 @@ struct TrainingFixture {
     }
 
     func model() throws -> LMTrainingModel {
-        try LMTrainingModel(architecture: architecture, weights: tensors("param."))
+        try LMTrainingModel(config: config, weights: tensors("param."))
     }
 }
 

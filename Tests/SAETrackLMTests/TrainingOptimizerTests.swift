@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SAETrackCore
+import SAETrackIO
 @testable import SAETrackLM
 
 /// Five optimisation steps against torch.optim.AdamW + LambdaLR + clip_grad_norm_
@@ -49,7 +50,7 @@ struct TrainingOptimizerTests {
 
     @Test("no weight decay on biases and LayerNorm parameters")
     func decayGroups() throws {
-        let layout = ParameterLayout(.gpt2(layers: 1, dModel: 8, heads: 2, dMLP: 16, vocabSize: 11, maxPositions: 4))
+        let layout = ParameterLayout(.gpt2(GPT2Config(nEmbd: 8, nLayer: 1, nHead: 2, nPositions: 4, vocabSize: 11)))
         let decayed = Set(layout.tensors.filter(\.decays).map(\.name))
         #expect(decayed == ["wte.weight", "wpe.weight", "h.0.attn.c_attn.weight", "h.0.attn.c_proj.weight",
                             "h.0.mlp.c_fc.weight", "h.0.mlp.c_proj.weight"])

@@ -1,12 +1,13 @@
 import Foundation
 import SAETrackCore
+import SAETrackIO
 
 /// A GPT-NeoX or GPT-2 language model that can be trained: parameters and gradients in one flat
 /// buffer each (``ParameterLayout``), a forward that caches what the backward needs, and a backward
 /// that walks the same kernels in reverse (llm.c's `gpt2_forward` / `gpt2_backward`).
 ///
 /// ```swift
-/// let model = try LMTrainingModel(architecture: .demo(vocabSize: 260), seed: 0)
+/// let model = try LMTrainingModel(config: .demoLM(vocabSize: 260), seed: 0)
 /// model.zeroGradients()
 /// let loss = model.forward(tokens: batch, batch: 16, context: 128, computeGradients: true)
 /// model.backward()               // model.gradients now holds dloss/dθ
@@ -15,8 +16,8 @@ import SAETrackCore
 /// The loss is the mean next-token cross-entropy over every position except each row's last, exactly
 /// what transformers computes for `model(input_ids, labels=input_ids).loss`.
 public final class LMTrainingModel {
-    /// The shape and wiring.
-    public let architecture: LMTrainingArchitecture
+    /// The Hugging Face config: shape and wiring (what checkpoints are written with).
+    public let config: ModelConfig
     /// Where each named tensor lives in ``parameters`` and ``gradients``.
     public let layout: ParameterLayout
     /// All parameters, laid out by ``layout``.
@@ -25,24 +26,27 @@ public final class LMTrainingModel {
     /// accumulated (call ``zeroGradients()`` between steps).
     public let gradients: UnsafeMutableBufferPointer<Float>
 
-    private let qkvLayout: HeadColumns
-    private let rotary: RotaryPositions?
-    private let orientation: Projection.Orientation
+    private let qkvLayout: QKVLayout
+    private let rotary: Rotary?
+    private let weightLayout: Linear.Layout
     private let gelu: GELU.Approximation
+    private let scalesByInverseLayerIndex: Bool
     private var activations: TrainingActivations?
     private var lastForwardComputedGradients = false
 
     /// A freshly initialised model (Hugging Face's scheme, seeded; see ``ParameterInitialization``).
-    public convenience init(architecture: LMTrainingArchitecture, seed: UInt64) throws {
-        try self.init(architecture: architecture)
-        ParameterInitialization.initialize(parameters, layout: layout, architecture: architecture, seed: seed)
+    /// - Parameter initializerRange: the standard deviation (HF `initializer_range`, 0.02).
+    public convenience init(config: ModelConfig, seed: UInt64, initializerRange: Float = 0.02) throws {
+        try self.init(config: config)
+        ParameterInitialization.initialize(parameters, layout: layout, layers: config.nLayers,
+                                           initializerRange: initializerRange, seed: seed)
     }
 
     /// A model holding `weights` (Hugging Face names and shapes, 1-D tensors as one-row matrices).
     /// Throws ``LMTrainingError/weightMismatch(missing:unexpected:wrongShape:)`` listing every
     /// missing, unexpected or wrongly shaped tensor. A tied `lm_head.weight` equal in shape is accepted.
-    public convenience init(architecture: LMTrainingArchitecture, weights: [String: Matrix]) throws {
-        try self.init(architecture: architecture)
+    public convenience init(config: ModelConfig, weights: [String: Matrix]) throws {
+        try self.init(config: config)
         var missing: [String] = [], wrongShape: [String] = []
         for t in layout.tensors {
             guard let m = weights[t.name] else { missing.append(t.name); continue }
@@ -54,27 +58,40 @@ public final class LMTrainingModel {
                 _ = UnsafeMutableBufferPointer(rebasing: parameters[t.range]).update(fromContentsOf: src)
             }
         }
-        let tiedHeadNames: Set<String> = architecture.tiedEmbeddings ? ["lm_head.weight", "embed_out.weight"] : []
+        let tiedHeadNames: Set<String> = config.tiedEmbeddings ? ["lm_head.weight", "embed_out.weight"] : []
         let unexpected = weights.keys.filter { layout.tensor(named: $0) == nil && !tiedHeadNames.contains($0) }.sorted()
         if !missing.isEmpty || !unexpected.isEmpty || !wrongShape.isEmpty {
             throw LMTrainingError.weightMismatch(missing: missing, unexpected: unexpected, wrongShape: wrongShape)
         }
     }
 
-    private init(architecture: LMTrainingArchitecture) throws {
-        try architecture.validate()
-        self.architecture = architecture
-        layout = ParameterLayout(architecture)
+    private init(config: ModelConfig) throws {
+        let unsupported = { (reason: String) in LMTrainingError.invalidArchitecture("\(config.summary): \(reason)") }
+        guard config.rotaryDims % 2 == 0 else { throw unsupported("rotary dims \(config.rotaryDims) must be even") }
+        switch config.activation {
+        case .geluExact: gelu = .exact
+        case .geluTanh: gelu = .tanh
+        default: throw unsupported("training supports the GELU activations only, not \(config.activation)")
+        }
+        if case .gpt2(let c) = config {
+            guard c.scaleAttnWeights else { throw unsupported("scale_attn_weights = false is not supported") }
+            scalesByInverseLayerIndex = c.scaleAttnByInverseLayerIdx
+        } else {
+            scalesByInverseLayerIndex = false
+        }
+        self.config = config
+        layout = ParameterLayout(config)
         parameters = .allocate(capacity: layout.count)
         parameters.initialize(repeating: 0)
         gradients = .allocate(capacity: layout.count)
         gradients.initialize(repeating: 0)
-        qkvLayout = HeadColumns(architecture)
-        rotary = architecture.rotaryDims > 0
-            ? RotaryPositions(dims: architecture.rotaryDims, base: architecture.rotaryBase, context: architecture.maxPositions)
+        let neox: Bool
+        if case .gptNeoX = config { neox = true } else { neox = false }
+        qkvLayout = neox ? .interleaved : .blocked
+        weightLayout = neox ? .outIn : .inOut
+        rotary = config.rotaryDims > 0
+            ? Rotary(dims: config.rotaryDims, base: config.rotaryBase ?? 10_000, maxPositions: config.contextLength)
             : nil
-        orientation = architecture.family == .gptNeoX ? .outIn : .inOut
-        gelu = architecture.gelu == .erf ? .exact : .tanh
     }
 
     deinit {
@@ -118,7 +135,7 @@ public final class LMTrainingModel {
 
     /// Every logit of a forward pass: (B*T, V).
     public func logits(tokens: [Int32], batch b: Int, context t: Int) -> Matrix {
-        var out = Matrix(rows: b * t, cols: architecture.vocabSize)
+        var out = Matrix(rows: b * t, cols: config.vocabSize)
         tokens.withUnsafeBufferPointer { tok in
             out.withUnsafeMutableBufferPointer { z in
                 _ = run(tokens: tok, batch: b, context: t, computeGradients: false, logits: z.baseAddress!)
@@ -130,18 +147,18 @@ public final class LMTrainingModel {
     private func prepare(batch b: Int, context t: Int) -> TrainingActivations {
         if let a = activations, a.batch == b, a.context == t { return a }
         activations = nil   // free the old shape first
-        let a = TrainingActivations(architecture, batch: b, context: t)
+        let a = TrainingActivations(config, batch: b, context: t)
         activations = a
         return a
     }
 
     private func run(tokens: UnsafeBufferPointer<Int32>, batch b: Int, context t: Int,
                      computeGradients: Bool, logits: UnsafeMutablePointer<Float>?) -> Float {
-        let arch = architecture
-        let (L, C, M, V) = (arch.layers, arch.dModel, arch.dMLP, arch.vocabSize)
+        let arch = config
+        let (L, C, M, V) = (arch.nLayers, arch.dModel, arch.dMLP, arch.vocabSize)
         precondition(b >= 1 && t >= 1 && tokens.count == b * t,
                      "LMTrainingModel.forward: \(tokens.count) tokens cannot be (\(b), \(t))")
-        precondition(t <= arch.maxPositions, "LMTrainingModel.forward: context \(t) exceeds \(arch.maxPositions) positions")
+        precondition(t <= arch.contextLength, "LMTrainingModel.forward: context \(t) exceeds \(arch.contextLength) positions")
         let acts = prepare(batch: b, context: t)
         let n = b * t
         for i in 0..<n {
@@ -162,32 +179,32 @@ public final class LMTrainingModel {
             let x = acts.residual + l * n * C             // (N, C) block input
             let y = acts.residual + (l + 1) * n * C       // (N, C) block output
             let ln1 = acts.ln1 + l * n * C, qkv = acts.qkv + l * n * 3 * C
-            let att = acts.att + l * b * arch.heads * t * t, attY = acts.attY + l * n * C
+            let att = acts.att + l * b * arch.nHeads * t * t, attY = acts.attY + l * n * C
             let ln2 = acts.ln2 + l * n * C, fcPre = acts.fcPre + l * n * M, fcAct = acts.fcAct + l * n * M
 
             // attention branch: attY (N, C) = attention(rotary(ln1(x) · Wqkv + b))
             LayerNorm.forward(x, weight: p + w.ln1Weight, bias: p + w.ln1Bias, ln1,
                               mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, rows: n, cols: C, epsilon: eps)
-            Projection.forward(ln1, weight: p + w.qkvWeight, bias: w.qkvBias.map { UnsafePointer(p + $0) }, out: qkv,
-                               rows: n, inputs: C, outputs: 3 * C, orientation: orientation)
-            rotary?.forward(qkv, rows: n, context: t, layout: qkvLayout)
-            CausalSelfAttention.forward(qkv: qkv, att: att, out: attY, batch: b, context: t,
-                                        layout: qkvLayout, scale: attentionScale(layer: l))
+            Linear.forward(ln1, weight: p + w.qkvWeight, bias: w.qkvBias.map { UnsafePointer(p + $0) }, out: qkv,
+                               rows: n, inputs: C, outputs: 3 * C, layout: weightLayout)
+            rotary?.rotate(qkv, rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim, layout: qkvLayout)
+            Attention.causalForward(qkv: qkv, att: att, out: attY, rows: b, context: t, heads: arch.nHeads,
+                                    headDim: arch.headDim, layout: qkvLayout, scale: attentionScale(layer: l))
             // residual: parallel y = x + attn + mlp(ln2(x)); sequential mid = x + attn, y = mid + mlp(ln2(mid))
             let attnSum = arch.parallelResidual ? y : acts.residualMid + l * n * C
             attnSum.update(from: x, count: n * C)
-            Projection.forward(attY, weight: p + w.attnOutWeight, bias: w.attnOutBias.map { UnsafePointer(p + $0) },
-                               out: attnSum, rows: n, inputs: C, outputs: C, orientation: orientation, accumulate: true)
+            Linear.forward(attY, weight: p + w.attnOutWeight, bias: w.attnOutBias.map { UnsafePointer(p + $0) },
+                               out: attnSum, rows: n, inputs: C, outputs: C, layout: weightLayout, accumulate: true)
             let mlpIn = arch.parallelResidual ? x : attnSum
             if !arch.parallelResidual { y.update(from: attnSum, count: n * C) }
             // MLP branch: y += gelu(ln2(mlpIn) · Wfc + b) · Wout + b
             LayerNorm.forward(mlpIn, weight: p + w.ln2Weight, bias: p + w.ln2Bias, ln2,
                               mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, rows: n, cols: C, epsilon: eps)
-            Projection.forward(ln2, weight: p + w.fcWeight, bias: p + w.fcBias, out: fcPre,
-                               rows: n, inputs: C, outputs: M, orientation: orientation)
+            Linear.forward(ln2, weight: p + w.fcWeight, bias: p + w.fcBias, out: fcPre,
+                               rows: n, inputs: C, outputs: M, layout: weightLayout)
             GELU.forward(fcPre, fcAct, count: n * M, approximation: gelu)
-            Projection.forward(fcAct, weight: p + w.fcOutWeight, bias: p + w.fcOutBias, out: y,
-                               rows: n, inputs: M, outputs: C, orientation: orientation, accumulate: true)
+            Linear.forward(fcAct, weight: p + w.fcOutWeight, bias: p + w.fcOutBias, out: y,
+                               rows: n, inputs: M, outputs: C, layout: weightLayout, accumulate: true)
         }
         // final LayerNorm, unembedding and loss
         LayerNorm.forward(acts.residual + L * n * C, weight: p + layout.finalNormWeight, bias: p + layout.finalNormBias,
@@ -205,8 +222,8 @@ public final class LMTrainingModel {
         guard let acts = activations, lastForwardComputedGradients else {
             preconditionFailure("LMTrainingModel.backward: call forward(…, computeGradients: true) first")
         }
-        let arch = architecture
-        let (L, C, M) = (arch.layers, arch.dModel, arch.dMLP)
+        let arch = config
+        let (L, C, M) = (arch.nLayers, arch.dModel, arch.dMLP)
         let (b, t, n) = (acts.batch, acts.context, acts.rows)
         let p = parameters.baseAddress!, g = gradients.baseAddress!
 
@@ -218,34 +235,36 @@ public final class LMTrainingModel {
             let w = layout.blocks[l]
             let x = acts.residual + l * n * C
             let ln1 = acts.ln1 + l * n * C, qkv = acts.qkv + l * n * 3 * C
-            let att = acts.att + l * b * arch.heads * t * t, attY = acts.attY + l * n * C
+            let att = acts.att + l * b * arch.nHeads * t * t, attY = acts.attY + l * n * C
             let ln2 = acts.ln2 + l * n * C, fcPre = acts.fcPre + l * n * M, fcAct = acts.fcAct + l * n * M
             let mlpIn = arch.parallelResidual ? x : acts.residualMid + l * n * C
             let dy = acts.dResidual                       // (N, C) gradient of the block output
 
             // MLP branch: dFc (N, M), dLn (N, C), then dBranch (N, C) = dy + d mlpIn
-            Projection.backward(dOut: dy, inp: fcAct, weight: p + w.fcOutWeight, dInp: acts.dFc,
+            Linear.backward(dOut: dy, inp: fcAct, weight: p + w.fcOutWeight, dInp: acts.dFc,
                                 dWeight: g + w.fcOutWeight, dBias: g + w.fcOutBias,
-                                rows: n, inputs: M, outputs: C, orientation: orientation)
+                                rows: n, inputs: M, outputs: C, layout: weightLayout)
             GELU.backward(x: fcPre, dy: acts.dFc, dx: acts.dFc, count: n * M, approximation: gelu)
-            Projection.backward(dOut: acts.dFc, inp: ln2, weight: p + w.fcWeight, dInp: acts.dLn,
+            Linear.backward(dOut: acts.dFc, inp: ln2, weight: p + w.fcWeight, dInp: acts.dLn,
                                 dWeight: g + w.fcWeight, dBias: g + w.fcBias,
-                                rows: n, inputs: C, outputs: M, orientation: orientation)
+                                rows: n, inputs: C, outputs: M, layout: weightLayout)
             LayerNorm.backward(dy: acts.dLn, x: mlpIn, weight: p + w.ln2Weight,
                                mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, dx: acts.dBranch,
                                dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, rows: n, cols: C)
             BLAS.axpy(n: n * C, alpha: 1, x: dy, y: acts.dBranch)
             // attention branch: its output's gradient is dy (parallel) or d mid (sequential)
             let dAttnOut = arch.parallelResidual ? UnsafePointer(dy) : UnsafePointer(acts.dBranch)
-            Projection.backward(dOut: dAttnOut, inp: attY, weight: p + w.attnOutWeight, dInp: acts.dAttY,
+            Linear.backward(dOut: dAttnOut, inp: attY, weight: p + w.attnOutWeight, dInp: acts.dAttY,
                                 dWeight: g + w.attnOutWeight, dBias: w.attnOutBias.map { g + $0 },
-                                rows: n, inputs: C, outputs: C, orientation: orientation)
-            CausalSelfAttention.backward(dOut: acts.dAttY, qkv: qkv, att: att, dAtt: acts.dAtt, dqkv: acts.dqkv,
-                                         batch: b, context: t, layout: qkvLayout, scale: attentionScale(layer: l))
-            rotary?.backward(acts.dqkv, rows: n, context: t, layout: qkvLayout)
-            Projection.backward(dOut: acts.dqkv, inp: ln1, weight: p + w.qkvWeight, dInp: acts.dLn,
+                                rows: n, inputs: C, outputs: C, layout: weightLayout)
+            Attention.causalBackward(dOut: acts.dAttY, qkv: qkv, att: att, dAtt: acts.dAtt, dqkv: acts.dqkv,
+                                     rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim,
+                                     layout: qkvLayout, scale: attentionScale(layer: l))
+            rotary?.rotate(acts.dqkv, rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim,
+                           layout: qkvLayout, direction: .inverse)
+            Linear.backward(dOut: acts.dqkv, inp: ln1, weight: p + w.qkvWeight, dInp: acts.dLn,
                                 dWeight: g + w.qkvWeight, dBias: w.qkvBias.map { g + $0 },
-                                rows: n, inputs: C, outputs: 3 * C, orientation: orientation)
+                                rows: n, inputs: C, outputs: 3 * C, layout: weightLayout)
             // dResidual (N, C) = d ln1-path + dBranch: the gradient of the block input
             LayerNorm.backward(dy: acts.dLn, x: x, weight: p + w.ln1Weight,
                                mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, dx: acts.dResidual,
@@ -259,7 +278,7 @@ public final class LMTrainingModel {
 
     /// 1/√hd, further divided by layer + 1 for GPT-2's `scale_attn_by_inverse_layer_idx`.
     private func attentionScale(layer l: Int) -> Float {
-        let base = 1 / Float(architecture.headDim).squareRoot()
-        return architecture.scaleAttentionByInverseLayerIndex ? base / Float(l + 1) : base
+        let base = 1 / Float(config.headDim).squareRoot()
+        return scalesByInverseLayerIndex ? base / Float(l + 1) : base
     }
 }

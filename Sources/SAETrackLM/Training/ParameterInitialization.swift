@@ -1,5 +1,6 @@
 import Foundation
 import SAETrackCore
+import SAETrackIO
 
 /// Hugging Face's initialisation scheme, seeded (transformers' `_init_weights` for GPT-NeoX and GPT-2).
 ///
@@ -11,10 +12,9 @@ import SAETrackCore
 /// Tensors are drawn in layout order from one ``SeededRandom`` stream, so a seed fixes every value.
 enum ParameterInitialization {
     static func initialize(_ parameters: UnsafeMutableBufferPointer<Float>, layout: ParameterLayout,
-                           architecture a: LMTrainingArchitecture, seed: UInt64) {
+                           layers: Int, initializerRange std: Float, seed: UInt64) {
         var rng = SeededRandom(seed: seed)
-        let std = a.initializerRange
-        let residualStd = std / Float(2 * a.layers).squareRoot()
+        let residualStd = std / Float(2 * layers).squareRoot()
         for t in layout.tensors {
             let slice = UnsafeMutableBufferPointer(rebasing: parameters[t.range])
             switch t.role {

@@ -1,3 +1,5 @@
+import SAETrackIO
+
 /// Everything the forward caches for the backward, plus the backward's scratch, for one (B, T) batch
 /// shape (llm.c's `ActivationTensors`). One allocation per buffer, owned here and freed on deinit.
 final class TrainingActivations {
@@ -36,10 +38,10 @@ final class TrainingActivations {
 
     private var owned: [(UnsafeMutableRawPointer)] = []
 
-    init(_ a: LMTrainingArchitecture, batch: Int, context: Int) {
+    init(_ a: ModelConfig, batch: Int, context: Int) {
         self.batch = batch
         self.context = context
-        let (L, C, M, NH) = (a.layers, a.dModel, a.dMLP, a.heads)
+        let (L, C, M, NH) = (a.nLayers, a.dModel, a.dMLP, a.nHeads)
         let n = batch * context
         let attention = batch * NH * context * context
         var owned: [UnsafeMutableRawPointer] = []

@@ -17,6 +17,7 @@ Everything is seeded and deterministic; outputs are committed, tests never run P
 import json
 import os
 import shutil
+import struct
 import sys
 import warnings
 
@@ -275,6 +276,191 @@ def gen_models():
 
 
 # ----------------------------------------------------------------------------------------------
+# safetensors: valid files from the reference writer, malformed files and the reference's verdict
+# ----------------------------------------------------------------------------------------------
+
+def all_dtype_tensors():
+    """Every dtype SAETrack reads, with edge values (F16 subnormal/inf/nan, BF16, extremes)."""
+    g = torch.Generator().manual_seed(3)
+    return {
+        "bool": torch.tensor([True, False, True]),
+        "u8": torch.tensor([0, 1, 255], dtype=torch.uint8),
+        "i8": torch.tensor([-128, 0, 127], dtype=torch.int8),
+        "i16": torch.tensor([-32768, 7, 32767], dtype=torch.int16),
+        "u16": torch.tensor([0, 40000, 65535], dtype=torch.uint16),
+        "i32": torch.tensor([[-2147483648, 2147483647], [5, -6]], dtype=torch.int32),
+        "u32": torch.tensor([0, 123456, 2147483647], dtype=torch.uint32),
+        "i64": torch.tensor([-2147483648, 0, 2147483647], dtype=torch.int64),
+        "u64": torch.tensor([0, 77, 2147483647], dtype=torch.uint64),
+        "f16": torch.tensor([1.0, -2.5, 6.1e-5, 6e-8, 65504.0, float("inf"), float("-inf"), float("nan")], dtype=torch.float16),
+        "bf16": torch.randn(3, 4, generator=g).to(torch.bfloat16),
+        "f32": torch.randn(2, 3, 4, generator=g),
+        "f64": torch.tensor([1e-300, 3.141592653589793, -1e300, 0.1], dtype=torch.float64),
+        "scalar": torch.tensor(7.25),
+        "empty": torch.zeros(0, 3),
+        "name with \"quotes\", \\ slash/ é \n tab\t": torch.ones(2),
+    }
+
+
+def expected_floats(t):
+    """What SAETrack's floats() must return: each element converted to float32 by torch."""
+    return t.to(torch.float64).to(torch.float32).reshape(-1) if t.dtype in (torch.uint32, torch.uint64) \
+        else t.to(torch.float32).reshape(-1)
+
+
+def header_bytes(b):
+    n = struct.unpack("<Q", b[:8])[0]
+    return n, b[8:8 + n]
+
+
+def gen_safetensors():
+    from safetensors.torch import save
+    from safetensors import safe_open
+    d = fresh_dir("safetensors")
+    t = all_dtype_tensors()
+    save_file(t, os.path.join(d, "all-dtypes.safetensors"), metadata={"format": "pt"})
+    save_file(t, os.path.join(d, "all-dtypes-no-metadata.safetensors"))
+    save_file(t, os.path.join(d, "all-dtypes-empty-metadata.safetensors"), metadata={})
+    save_file(t, os.path.join(d, "all-dtypes-multi-metadata.safetensors"),
+              metadata={"format": "pt", "tokenizer": "gpt2", "note": "é \"quoted\"\n"})
+    save_file({}, os.path.join(d, "no-tensors.safetensors"))
+    # Expected element values as float32 (and as int64 for integer dtypes), by name.
+    save_file({name: expected_floats(v).contiguous() for name, v in t.items()},
+              os.path.join(d, "all-dtypes-expected-f32.safetensors"))
+    ints = {name: v.to(torch.int64).reshape(-1).tolist() for name, v in t.items()
+            if not v.is_floating_point()}
+    meta = {"ints": ints, "shapes": {name: list(v.shape) for name, v in t.items()},
+            "dtypes": {name: json.loads(header_bytes(open(os.path.join(d, "all-dtypes.safetensors"), "rb").read())[1])[name]["dtype"]
+                       for name in t}}
+    # Extra padding spaces after the JSON are valid.
+    raw = open(os.path.join(d, "all-dtypes-no-metadata.safetensors"), "rb").read()
+    n, h = header_bytes(raw)
+    padded = h + b" " * 16
+    with open(os.path.join(d, "extra-padding.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(padded)) + padded + raw[8 + n:])
+    safe_open(os.path.join(d, "extra-padding.safetensors"), "pt")
+    write_json(os.path.join(d, "expected.json"), meta)
+    gen_malformed()
+    print("safetensors: valid files written")
+
+
+def malformed_cases():
+    """(file name, header length override or None, header bytes, data bytes, expected Swift error, tensor)."""
+    def h(obj):
+        return json.dumps(obj, separators=(",", ":")).encode()
+    ok = {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}
+    data8 = b"\x00" * 8
+    cases = [
+        ("empty-file", None, None, b"", "fileTooSmall", None),
+        ("five-bytes", None, None, b"\x01\x02\x03\x04\x05", "fileTooSmall", None),
+        ("header-past-eof", 4096, h(ok), data8, "headerPastEnd", None),
+        ("huge-length", 2**63, h(ok), data8, "headerTooLarge", None),
+        ("over-max-header", 100_000_001, h(ok), data8, "headerTooLarge", None),
+        ("zero-length-header", 0, b"", data8, "headerNotObject", None),
+        ("leading-space", None, b" " + h(ok), data8, "headerNotObject", None),
+        ("array-header", None, b"[1,2]", b"", "headerNotObject", None),
+        ("invalid-utf8", None, b'{"a\xff":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', data8, "headerNotUTF8", None),
+        ("overlong-utf8", None, b'{"a\xc0\xaf":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', data8, "headerNotUTF8", None),
+        ("truncated-json", None, b'{"a":{"dtype":"F32","sha', data8, "headerInvalidJSON", None),
+        ("trailing-garbage", None, h(ok) + b"x", data8, "headerInvalidJSON", None),
+        ("lone-surrogate", None, b'{"\\ud800":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', data8, "headerInvalidJSON", None),
+        ("deep-nesting", None, b'{"__metadata__":' + b"[" * 1000 + b"]" * 1000 + b"}", b"", "headerInvalidJSON", None),
+        ("duplicate-tensor", None, b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', data8, "duplicateTensor", "a"),
+        ("nested-metadata", None, h({"__metadata__": {"k": {"x": "y"}}, **ok}), data8, "invalidMetadata", None),
+        ("metadata-number", None, h({"__metadata__": {"k": 1}, **ok}), data8, "invalidMetadata", None),
+        ("metadata-array", None, h({"__metadata__": ["k"], **ok}), data8, "invalidMetadata", None),
+        ("missing-dtype", None, h({"a": {"shape": [2], "data_offsets": [0, 8]}}), data8, "invalidTensorEntry", "a"),
+        ("shape-not-array", None, h({"a": {"dtype": "F32", "shape": 2, "data_offsets": [0, 8]}}), data8, "invalidTensorEntry", "a"),
+        ("entry-not-object", None, h({"a": "F32"}), b"", "invalidTensorEntry", "a"),
+        ("unknown-dtype", None, h({"a": {"dtype": "F33", "shape": [2], "data_offsets": [0, 8]}}), data8, "unknownDType", "a"),
+        ("unsupported-dtype-f8", None, h({"a": {"dtype": "F8_E4M3", "shape": [8], "data_offsets": [0, 8]}}), data8, "unsupportedDType", "a"),
+        ("negative-dim", None, h({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}), data8, "invalidShape", "a"),
+        ("fractional-dim", None, h({"a": {"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]}}), data8, "invalidShape", "a"),
+        ("overflowing-shape", None, h({"a": {"dtype": "F32", "shape": [2**40, 2**40], "data_offsets": [0, 8]}}), data8, "invalidShape", "a"),
+        ("overflowing-bytes", None, h({"a": {"dtype": "F64", "shape": [2**61], "data_offsets": [0, 8]}}), data8, "invalidShape", "a"),
+        ("huge-dim-literal", None, b'{"a":{"dtype":"F32","shape":[100000000000000000000],"data_offsets":[0,8]}}', data8, "invalidShape", "a"),
+        ("offsets-reversed", None, h({"a": {"dtype": "F32", "shape": [0], "data_offsets": [8, 0]}}), data8, "invalidOffsets", "a"),
+        ("offsets-three", None, h({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 8]}}), data8, "invalidOffsets", "a"),
+        ("offsets-negative", None, h({"a": {"dtype": "F32", "shape": [2], "data_offsets": [-8, 0]}}), data8, "invalidOffsets", "a"),
+        ("byte-count-mismatch", None, h({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}), data8, "byteCountMismatch", "a"),
+        ("hole", None, h({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}}), b"\x00" * 12, "dataHole", "b"),
+        ("hole-at-start", None, h({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}), data8, "dataHole", "a"),
+        ("overlap", None, h({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}), data8, "dataOverlap", "b"),
+        ("past-end", None, h({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}), data8, "dataPastEnd", "a"),
+        ("trailing-data", None, h(ok), data8 + b"\x00" * 4, "trailingData", None),
+    ]
+    return cases
+
+
+def gen_malformed():
+    from safetensors import safe_open
+    d = fresh_dir("safetensors", "malformed")
+    manifest = {}
+    for name, n_override, header, data, error, tensor in malformed_cases():
+        if header is None:
+            raw = data
+        else:
+            pad = b" " * ((8 - len(header) % 8) % 8) if n_override is None else b""
+            header = header + pad
+            raw = struct.pack("<Q", len(header) if n_override is None else n_override) + header + data
+        path = os.path.join(d, name + ".safetensors")
+        with open(path, "wb") as f:
+            f.write(raw)
+        try:
+            with safe_open(path, "pt") as f:
+                for k in f.keys():
+                    f.get_tensor(k)
+            python = "accepted"
+        except Exception as e:   # the reference's verdict, recorded for the report
+            python = f"{type(e).__name__}: {str(e)[:120]}"
+        manifest[name] = {"error": error, "tensor": tensor, "python": python}
+    write_json(os.path.join(d, "expected.json"), manifest)
+    accepted = [k for k, v in manifest.items() if v["python"] == "accepted"]
+    print(f"malformed: {len(manifest)} files; Python safetensors accepts {accepted}")
+
+
+# ----------------------------------------------------------------------------------------------
+# sha256: hashlib digests of test messages and of the tiny models' canonical weight encoding
+# ----------------------------------------------------------------------------------------------
+
+def sha256_messages():
+    """Messages around the 55/56/63/64-byte padding boundaries, non-ASCII, and a 1 MB one."""
+    msgs = {"empty": b"", "abc": b"abc",
+            "nist-448": b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "utf8": "é€😀".encode()}
+    for n in [1, 55, 56, 57, 63, 64, 65, 127, 128, 129, 1000]:
+        msgs[f"bytes-{n}"] = bytes((i * 7 + 3) % 256 for i in range(n))
+    msgs["million-a"] = b"a" * 1_000_000
+    return msgs
+
+
+def canonical_weights_sha256(weights):
+    """SAETrack's canonical weight hash: sorted names; u64 name length, name, u64 rows, u64 cols, F32 LE."""
+    import hashlib
+    h = hashlib.sha256()
+    for name in sorted(weights, key=lambda k: k.encode()):
+        t = weights[name].to(torch.float32).contiguous()
+        rows, cols = (1, t.shape[0]) if t.dim() == 1 else (t.shape[0], t.shape[1])
+        b = name.encode()
+        h.update(struct.pack("<Q", len(b)) + b + struct.pack("<QQ", rows, cols))
+        h.update(t.numpy().astype("<f4").tobytes())
+    return h.hexdigest()
+
+
+def gen_sha256():
+    import hashlib
+    msgs = sha256_messages()
+    vectors = {k: {"hex": v.hex() if len(v) <= 1000 else None, "length": len(v), "sha256": hashlib.sha256(v).hexdigest()}
+               for k, v in msgs.items()}
+    weights = {}
+    for name in ["gpt2-tiny", "neox-tiny", "neox-tiny-f16", "gpt2-tiny-bf16"]:
+        w = load_file(os.path.join(HERE, "models", f"{name}-expected.safetensors"))
+        weights[name] = canonical_weights_sha256(w)
+    write_json(out("sha256.json"), {"messages": vectors, "weights": weights})
+    print(f"sha256: {len(vectors)} messages, {len(weights)} weight digests")
+
+
+# ----------------------------------------------------------------------------------------------
 # swift: files written by SAETrack, loaded by the reference implementations
 # ----------------------------------------------------------------------------------------------
 
@@ -308,6 +494,21 @@ def check_model_dir(d, original):
     return f"AutoModelForCausalLM -> {type(m).__name__}, logits identical to the transformers-saved model"
 
 
+def check_safetensors(path):
+    """Python's safetensors loads the Swift-written file: same tensors, dtypes, bits and metadata."""
+    from safetensors import safe_open
+    want = all_dtype_tensors()
+    with safe_open(path, "pt") as f:
+        assert f.metadata() == {"format": "pt", "tokenizer": "gpt2", "note": "é \"quoted\"\n"}, f.metadata()
+        assert set(f.keys()) == set(want), set(f.keys()) ^ set(want)
+        for k in f.keys():
+            got = f.get_tensor(k)
+            assert got.dtype == want[k].dtype and got.shape == want[k].shape, k
+            assert torch.equal(got.reshape(-1).view(torch.uint8), want[k].reshape(-1).view(torch.uint8)), k
+    return {"ok": True, "detail": "safetensors.safe_open: every tensor bit-identical, metadata equal",
+            "sha256": sha256_file(path)}
+
+
 def gen_swift():
     run_swift_writer()
     sw = os.path.join(HERE, "swift-written")
@@ -317,13 +518,14 @@ def gen_swift():
         detail = check_model_dir(d, name)
         for f in ["config.json", "model.safetensors"]:
             files[f"models/{name}/{f}"] = {"ok": True, "detail": detail, "sha256": sha256_file(os.path.join(d, f))}
+    files["safetensors/all-dtypes.safetensors"] = check_safetensors(os.path.join(sw, "safetensors", "all-dtypes.safetensors"))
     import transformers
     write_json(os.path.join(sw, "python-verdict.json"),
                {"files": files, "transformers": transformers.__version__})
     print(f"swift: {len(files)} Swift-written files verified")
 
 
-SECTIONS = {"configs": gen_configs, "models": gen_models, "swift": gen_swift}
+SECTIONS = {"configs": gen_configs, "models": gen_models, "safetensors": gen_safetensors, "sha256": gen_sha256, "swift": gen_swift}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SECTIONS)

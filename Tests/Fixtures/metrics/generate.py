@@ -181,11 +181,120 @@ def progress_fixture(rng):
     })
 
 
+def matching_fixture(rng):
+    a = f32(rng.standard_normal((30, 10)))
+    b = f32(rng.standard_normal((40, 10)))
+    alive_a = np.ones(30, bool)
+    alive_a[[2, 17]] = False
+    alive_b = np.ones(40, bool)
+    alive_b[[0, 5, 39]] = False
+    threshold = 0.5
+
+    def summary(a, b, alive_a, alive_b):
+        ia, ib = np.flatnonzero(alive_a), np.flatnonzero(alive_b)
+        c = cosine_matrix(a[ia], b[ib])
+        row_arg = ib[np.argmax(c, axis=1)]  # argmax: first maximum, i.e. the lowest index on ties
+        col_arg = ia[np.argmax(c, axis=0)]
+        row_max, col_max = c.max(axis=1), c.max(axis=0)
+        return {
+            "rowMax": tolist(row_max), "rowArg": row_arg.tolist(), "rowIdx": ia.tolist(),
+            "colMax": tolist(col_max), "colArg": col_arg.tolist(), "colIdx": ib.tolist(),
+            "mmcsAB": float(row_max.mean()), "mmcsBA": float(col_max.mean()),
+            "sharedAB": float((row_max >= threshold).mean()), "sharedBA": float((col_max >= threshold).mean()),
+        }
+
+    # One-to-one: scipy's exact optimum on the live cosine matrix, both orientations.
+    ia, ib = np.flatnonzero(alive_a), np.flatnonzero(alive_b)
+    c = cosine_matrix(a[ia], b[ib])
+    r, col = scipy.optimize.linear_sum_assignment(c, maximize=True)
+    total_ab = float(c[r, col].sum())
+    r2, col2 = scipy.optimize.linear_sum_assignment(c.T, maximize=True)
+    total_ba = float(c.T[r2, col2].sum())
+    # Integer costs with many ties, square and rectangular, minimised.
+    ints = rng.integers(0, 6, size=(25, 25)).astype(np.float32)
+    ri, ci = scipy.optimize.linear_sum_assignment(ints)
+    rect = f32(rng.standard_normal((13, 31)))
+    rr, rc = scipy.optimize.linear_sum_assignment(rect)
+    rrt, rct = scipy.optimize.linear_sum_assignment(rect.T)
+    write("matching.json", {
+        "a": tolist(a), "b": tolist(b), "alive_a": alive_a.tolist(), "alive_b": alive_b.tolist(),
+        "threshold": threshold,
+        "all": summary(a, b, np.ones(30, bool), np.ones(40, bool)),
+        "masked": summary(a, b, alive_a, alive_b),
+        "lsa_total_ab": total_ab, "lsa_total_ba": total_ba, "lsa_matched_ab": int(len(r)),
+        "int_costs": tolist(ints), "int_total": float(ints[ri, ci].sum()),
+        "rect_costs": tolist(rect), "rect_total": float(rect[rr, rc].sum()), "rect_t_total": float(rect.T[rrt, rct].sum()),
+    })
+
+
+def midranks(x):
+    """1-based ranks with ties averaged, written out with numpy (no scipy/sklearn)."""
+    x = np.asarray(x, dtype=np.float64)
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    ranks = np.empty(len(x))
+    start = 0
+    while start < len(x):
+        end = start + 1
+        while end < len(x) and xs[end] == xs[start]:
+            end += 1
+        ranks[order[start:end]] = (start + 1 + end) / 2.0
+        start = end
+    return ranks
+
+
+def auroc(scores, labels):
+    labels = np.asarray(labels, bool)
+    p, q = labels.sum(), (~labels).sum()
+    if p == 0 or q == 0:
+        return None
+    r = midranks(scores)[labels].sum()
+    return float((r - p * (p + 1) / 2) / (p * q))
+
+
+def auroc_fixture(rng):
+    scores = np.round(rng.random(60), 1).astype(np.float32)  # many ties
+    labels = rng.random(60) < 0.3
+    # Sparse non-negative codes with ties, 3 labels; feature 4 dead; label 2 has no positives.
+    n, m = 200, 12
+    codes = np.maximum(np.round(rng.standard_normal((n, m)), 1) - 0.3, 0).astype(np.float32)
+    codes[:, 4] = 0
+    masks = np.zeros((3, n), bool)
+    masks[0] = rng.random(n) < 0.2
+    masks[1] = codes[:, 7] > 0.5  # feature 7 separates label 1 perfectly
+    expected = [[auroc(codes[:, f], masks[li]) for f in range(m)] for li in range(3)]
+    best = []
+    for li in range(3):
+        cands = [(v, f) for f, v in enumerate(expected[li]) if v is not None and (codes[:, f] > 0).any()]
+        best.append(None if not cands else max(cands, key=lambda t: (t[0], -t[1]))[1])
+    write("auroc.json", {
+        "scores": tolist(scores), "labels": labels.tolist(), "auroc": auroc(scores, labels),
+        "codes": tolist(codes), "masks": masks.astype(int).tolist(), "expected": expected, "best": best,
+    })
+
+
+def pca_fixture(rng):
+    # A drifting direction: 9 checkpoints of a unit vector in 16-d moving along a curve plus noise.
+    t = np.linspace(0, 1, 9)[:, None]
+    base, d1, d2 = rng.standard_normal((3, 16))
+    rows = base + 3 * t * d1 + 2 * np.sin(3 * t) * d2 + 0.05 * rng.standard_normal((9, 16))
+    rows = f32(rows / np.linalg.norm(rows, axis=1, keepdims=True))
+    x = rows.astype(np.float64) - rows.astype(np.float64).mean(axis=0)
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    write("pca.json", {
+        "rows": tolist(rows), "points": tolist(u[:, :2] * s[:2]),
+        "evr": tolist((s ** 2 / (s ** 2).sum())[:2]), "components": tolist(vt[:2]),
+    })
+
+
 def main():
     rng = np.random.default_rng(20241217)
     cosine_fixture(rng)
     similarity_fixture(rng)
     progress_fixture(rng)
+    matching_fixture(rng)
+    auroc_fixture(rng)
+    pca_fixture(rng)
 
 
 if __name__ == "__main__":

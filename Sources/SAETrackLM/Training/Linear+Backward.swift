@@ -1,31 +1,24 @@
 import SAETrackCore
 
-/// An affine projection `y = x·W + b` over all tokens, forward and backward, one BLAS call per matmul.
+/// The training kernels of ``Linear``: a forward over raw parameter memory that can add into the
+/// residual stream, and its backward beside it, one BLAS call per matmul.
 ///
-/// The weight keeps the orientation its checkpoint stores: GPT-NeoX's `nn.Linear` is (out, in) and
-/// computes `x·Wᵀ`; GPT-2's `Conv1D` is (in, out) and computes `x·W`. Gradients accumulate (`+=`) into
-/// the caller's buffers, which the trainer zeroes once per step (tied weights add up from two places).
-enum Projection {
-    /// How the weight is stored.
-    enum Orientation: Sendable {
-        /// `nn.Linear`: W is (out, in).
-        case outIn
-        /// GPT-2 `Conv1D`: W is (in, out).
-        case inOut
-    }
-
+/// The weight keeps the layout its checkpoint stores (``Linear/Layout``): `.outIn` computes `x·Wᵀ`,
+/// `.inOut` computes `x·W`. Gradients accumulate (`+=`) into the caller's buffers, which the trainer
+/// zeroes once per step (a tied weight adds up from two places).
+extension Linear {
     /// `out (N, O) ← [out +] inp (N, I) · op(W) + b`.
     /// - Parameters:
     ///   - inp: (N, I) input rows.
-    ///   - weight: (O, I) for ``Orientation/outIn``, (I, O) for ``Orientation/inOut``.
+    ///   - weight: (O, I) for `.outIn`, (I, O) for `.inOut`.
     ///   - bias: (O) or nil.
     ///   - out: (N, O), overwritten, or added to when `accumulate` (residual adds).
     static func forward(
         _ inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         out: UnsafeMutablePointer<Float>, rows n: Int, inputs i: Int, outputs o: Int,
-        orientation: Orientation, accumulate: Bool = false
+        layout: Layout, accumulate: Bool = false
     ) {
-        switch orientation {
+        switch layout {
         case .outIn:
             BLAS.gemm(.none, .transposed, m: n, n: o, k: i, a: inp, lda: i, b: weight, ldb: i,
                       beta: accumulate ? 1 : 0, c: out, ldc: o)
@@ -42,7 +35,7 @@ enum Projection {
         }
     }
 
-    /// Backward of ``forward(_:weight:bias:out:rows:inputs:outputs:orientation:accumulate:)``.
+    /// Backward of ``forward(_:weight:bias:out:rows:inputs:outputs:layout:accumulate:)``.
     /// - Parameters:
     ///   - dOut: (N, O) gradient of the output.
     ///   - inp: (N, I) the forward input.
@@ -53,9 +46,9 @@ enum Projection {
     static func backward(
         dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         dInp: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
-        rows n: Int, inputs i: Int, outputs o: Int, orientation: Orientation, accumulateInput: Bool = false
+        rows n: Int, inputs i: Int, outputs o: Int, layout: Layout, accumulateInput: Bool = false
     ) {
-        switch orientation {
+        switch layout {
         case .outIn:
             if let dInp {   // dInp (N, I) = dOut (N, O) · W (O, I)
                 BLAS.gemm(.none, .none, m: n, n: i, k: o, a: dOut, lda: o, b: weight, ldb: i,

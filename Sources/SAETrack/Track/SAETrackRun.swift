@@ -1,0 +1,239 @@
+import Foundation
+import SAETrackCore
+import SAETrackIO
+import SAETrackSAE
+
+/// The SAE-Track chain (method.md §5.1) over a checkpoint series, resumable at any point.
+///
+/// Stage 0 trains an SAE from scratch on the first checkpoint with the first-stage settings; every
+/// next stage loads all four tensors of the previous SAE and trains on its checkpoint with the
+/// continual settings and a fresh Adam. Feature i of every SAE is feature i of the chain.
+///
+/// Track directory:
+/// ```
+/// track.json                       config, stages (status, log, metrics), baselines, warnings
+/// saes/step{N}/                    SAELens layout: cfg.json + sae_weights.safetensors
+/// baselines/step{N}/               from-scratch SAEs at the baseline checkpoints
+/// cache/eval-step{N}.safetensors   `activations` (N_eval, d_in): held-out activations for analysis
+/// state/...                        resumable trainer states of unfinished runs (removed when done)
+/// logs/step{N}.csv                 full training logs (with throughput)
+/// ```
+/// Every file is written atomically and `track.json` is updated only after the files it refers
+/// to exist, so a run killed at any moment and restarted ends with the same files as an
+/// uninterrupted one (training is seeded and deterministic for a fixed thread count).
+public final class SAETrackRun {
+    public let directory: URL
+    public private(set) var state: TrackState
+    public let provider: any CheckpointActivationProvider
+    /// Name recorded as the model in SAE provenance.
+    public var modelName: String
+    /// Progress lines (stderr by default).
+    public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// Called at every consistent point; returning true stops the run there with
+    /// `TrackError.interrupted` (a simulated kill).
+    public var stopAt: ((TrackEvent) -> Bool)?
+    /// Keep the evaluation-activation cache (needed by `analyze`).
+    public var writeEvaluationCache = true
+
+    /// Opens the track in `directory`: resumes it when `track.json` exists (the configuration must
+    /// match), otherwise starts a new one. `checkpoints` maps each configured step to its directory.
+    public init(directory: URL, config: TrackConfig, checkpoints: [Int: URL], provider: any CheckpointActivationProvider,
+                modelName: String = "", warnings: [String] = []) throws {
+        self.directory = directory
+        self.provider = provider
+        self.modelName = modelName
+        guard Set(config.steps).count == config.steps.count else {
+            throw TrackError.invalidCheckpoints("duplicate steps in \(config.steps)")
+        }
+        for s in config.baselineSteps where !config.steps.contains(s) {
+            throw TrackError.invalidCheckpoints("baseline step \(s) is not in the chain \(config.steps)")
+        }
+        if TrackState.exists(in: directory) {
+            var existing = try TrackState.read(from: directory)
+            let diffs = config.differences(from: existing.config)
+            guard diffs.isEmpty else {
+                throw TrackError.configMismatch(file: directory.appendingPathComponent(TrackState.fileName).path, differences: diffs)
+            }
+            // Live tracking: the chain may have grown since the last run.
+            for (i, step) in config.steps.enumerated() where i >= existing.stages.count {
+                existing.config.steps.append(step)
+                existing.appendStage(step: step, checkpoint: checkpoints[step]?.path ?? "", index: i)
+            }
+            state = existing
+        } else {
+            state = TrackState(config: config, checkpoints: checkpoints.mapValues(\.path))
+        }
+        for w in warnings where !state.warnings.contains(w) { state.warnings.append(w) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try state.write(to: directory)
+    }
+
+    /// Runs every unfinished stage (and baseline) in chain order.
+    public func run() throws {
+        for i in state.stages.indices where !isComplete(stageIndex: i) {
+            try runStage(index: i)
+        }
+    }
+
+    /// Live tracking: records a newly written checkpoint at the end of the chain and runs its stage.
+    public func append(step: Int, checkpoint: URL) throws {
+        if let i = state.stages.firstIndex(where: { $0.step == step }) {
+            if !isComplete(stageIndex: i) { try run() }
+            return
+        }
+        if let last = state.config.steps.last {
+            let ordered = state.config.order == .forward ? step > last : step < last
+            guard ordered else { throw TrackError.invalidCheckpoints("step \(step) does not continue the \(state.config.order) chain ending at \(last)") }
+        }
+        state.config.steps.append(step)
+        state.appendStage(step: step, checkpoint: checkpoint.path, index: state.stages.count)
+        try state.write(to: directory)
+        try run()
+    }
+
+    private func isComplete(stageIndex i: Int) -> Bool {
+        state.stages[i].status == .done
+            && !state.baselines.contains { $0.step == state.stages[i].step && $0.status != .done }
+    }
+
+    // MARK: - One stage
+
+    private func url(_ relative: String) -> URL { directory.appendingPathComponent(relative) }
+
+    private func runStage(index i: Int) throws {
+        let stage = state.stages[i]
+        let total = state.stages.count
+        progress("stage \(i + 1)/\(total)  checkpoint step \(stage.step)  \(stage.warmStartedFrom.map { "warm start from step \($0)" } ?? "from scratch")")
+        let acts = try provider.activations(step: stage.step, checkpoint: URL(fileURLWithPath: stage.checkpoint))
+        guard acts.train.cols == state.dIn, acts.eval.cols == state.dIn else {
+            throw TrackError.shapeMismatch("checkpoint step \(stage.step) gives d_in \(acts.train.cols), the SAEs have d_in \(state.dIn)")
+        }
+        if let sha = acts.weightsSHA256, let recorded = stage.weightsSHA256, sha != recorded {
+            state.warnings.append("checkpoint step \(stage.step): weights SHA-256 changed since the stage started (\(recorded.prefix(12))… → \(sha.prefix(12))…)")
+        }
+        if state.stages[i].status != .done {
+            let initial: SparseAutoencoder? = try stage.warmStartedFrom.map { prev in
+                guard let p = state.stages.first(where: { $0.step == prev }), p.status == .done, TrackSAEFiles.exists(at: url(p.sae)) else {
+                    throw TrackError.missingSAE(step: prev, path: url("saes/step\(prev)").path)
+                }
+                return try TrackSAEFiles.read(from: url(p.sae))
+            }
+            state.stages[i].status = .training
+            state.stages[i].weightsSHA256 = acts.weightsSHA256
+            try state.write(to: directory)
+            try checkpoint(.stageStarted(step: stage.step))
+            let config = state.config.stageConfig(index: i)
+            let record = try train(config: config, initial: initial, activations: acts, step: stage.step, baseline: false,
+                                   label: "stage \(i + 1)/\(total)")
+            state.stages[i].log = record.log
+            state.stages[i].metrics = record.metrics
+            state.stages[i].status = .done
+            try finish(step: stage.step, baseline: false)
+        }
+        if let b = state.baselines.firstIndex(where: { $0.step == stage.step }), state.baselines[b].status != .done {
+            let config = state.config.baselineConfig(index: i)
+            progress("baseline at step \(stage.step): from scratch, \(config.steps) SAE steps (same budget as the chain so far)")
+            state.baselines[b].status = .training
+            state.baselines[b].weightsSHA256 = acts.weightsSHA256
+            try state.write(to: directory)
+            let record = try train(config: config, initial: nil, activations: acts, step: stage.step, baseline: true,
+                                   label: "baseline \(stage.step)")
+            state.baselines[b].log = record.log
+            state.baselines[b].metrics = record.metrics
+            state.baselines[b].status = .done
+            try finish(step: stage.step, baseline: true)
+        }
+    }
+
+    private func finish(step: Int, baseline: Bool) throws {
+        try state.write(to: directory)
+        try? FileManager.default.removeItem(at: stateDirectory(step: step, baseline: baseline))
+        try checkpoint(.stageFinished(step: step, baseline: baseline))
+    }
+
+    private func stateDirectory(step: Int, baseline: Bool) -> URL {
+        url("state/\(baseline ? "baseline" : "stage")-step\(step)")
+    }
+
+    private func checkpoint(_ event: TrackEvent) throws {
+        if let stopAt, stopAt(event) { throw TrackError.interrupted(event.description) }
+    }
+
+    private struct RunRecord { var log: [TrainingPoint]; var metrics: StageMetrics }
+
+    /// Trains one SAE (resuming from its saved trainer state when present), writes it, its log and
+    /// the evaluation cache, and evaluates it.
+    private func train(config: SAETrainingConfig, initial: SparseAutoencoder?, activations acts: CheckpointActivations,
+                       step: Int, baseline: Bool, label: String) throws -> RunRecord {
+        let stateDir = stateDirectory(step: step, baseline: baseline)
+        let source = InMemoryActivations(acts.train, seed: config.seed)
+        let trainer: SAETrainer
+        if FileManager.default.fileExists(atPath: stateDir.appendingPathComponent("trainer_state.json").path) {
+            trainer = try SAETrainer(resumingFrom: stateDir, source: source)
+            progress("  resuming \(label) at SAE step \(trainer.step)/\(config.steps)")
+        } else {
+            trainer = try SAETrainer(config: config, initial: initial, source: source)
+        }
+        let every = max(1, state.config.checkpointEvery)
+        let started = Date()
+        let startStep = trainer.step
+        var lastPrint = Date.distantPast
+        while trainer.step < config.steps {
+            let next = min(config.steps, (trainer.step / every + 1) * every)
+            _ = try trainer.train(untilStep: next) { [progress] e in
+                let now = Date()
+                guard now.timeIntervalSince(lastPrint) > 1 || e.step == config.steps else { return }
+                lastPrint = now
+                let done = Double(e.step - startStep), left = Double(config.steps - e.step)
+                let eta = done > 0 ? now.timeIntervalSince(started) / done * left : 0
+                progress(String(format: "  %@  step %d/%d  loss %.4f  L0 %.1f  EV %.3f  %.0f tok/s  ETA %@",
+                                label, e.step, config.steps, e.terms.loss, e.terms.l0, e.terms.explainedVariance,
+                                e.tokensPerSecond, Self.clock(eta)))
+            }
+            try trainer.saveState(to: stateDir)
+            try checkpoint(.trainerStateSaved(step: step, saeStep: trainer.step, baseline: baseline))
+        }
+        let result = try trainer.train()
+        let saeDir = url(baseline ? "baselines/step\(step)" : "saes/step\(step)")
+        let stageIndex = state.stages.firstIndex { $0.step == step }
+        let parent = baseline ? nil : stageIndex.flatMap { state.stages[$0].warmStartedFrom }
+        try TrackSAEFiles.write(result.sae, provenance: .init(modelName: modelName, hookName: state.config.hook, checkpointStep: step,
+                                                              centered: state.config.centered, warmStartedFrom: parent,
+                                                              weightsSHA256: acts.weightsSHA256), to: saeDir)
+        var csv = SAETrainingLogEntry.csvHeader + "\n"
+        for e in result.log { csv += e.csvRow + "\n" }
+        try AtomicFile.write(csv, to: url("logs/\(baseline ? "baseline-" : "")step\(step).csv"))
+        if writeEvaluationCache && !baseline {
+            try SafetensorsWriter.write(["activations": TensorData(acts.eval)], metadata: ["step": String(step), "hook": state.config.hook],
+                                        to: url("cache/eval-step\(step).safetensors"))
+        }
+        try checkpoint(.saeWritten(step: step, baseline: baseline))
+        var (metrics, _) = StageEvaluation.evaluate(result.sae, on: acts.eval, l1Coefficient: Double(config.l1Coefficient))
+        if let splice = acts.spliceLosses {
+            let l = try splice(result.sae)
+            metrics.lmLoss = l.clean; metrics.reconstructedLoss = l.reconstructed; metrics.zeroAblatedLoss = l.zeroAblated
+        }
+        progress(String(format: "  %@ done: held-out EV %.3f  L0 %.1f  dead %.2f%@", label, metrics.explainedVariance, metrics.l0,
+                        metrics.deadFraction, metrics.ceRecovered.map { String(format: "  CE recovered %.3f", $0) } ?? ""))
+        let log = result.log.map {
+            TrainingPoint(step: $0.step, loss: Double($0.terms.loss), mse: Double($0.terms.mse), l0: Double($0.terms.l0),
+                          explainedVariance: Double($0.terms.explainedVariance), deadFeatures: $0.deadFeatures)
+        }
+        return RunRecord(log: log, metrics: metrics)
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return String(format: "%d:%02d", s / 60, s % 60)
+    }
+
+    // MARK: - Reading a finished track
+
+    /// The SAE of the chain at `step`.
+    public func sae(atStep step: Int) throws -> SparseAutoencoder {
+        guard let s = state.stages.first(where: { $0.step == step }), s.status == .done else {
+            throw TrackError.missingSAE(step: step, path: url("saes/step\(step)").path)
+        }
+        return try TrackSAEFiles.read(from: url(s.sae))
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import SAETrackSAE
+
+/// Chain direction over the chosen checkpoints (method.md §5.1: the published chains run forward
+/// from step 0; `pipeline.py`'s defaults ran backward from the last checkpoint).
+public enum TrackOrder: String, Codable, Sendable {
+    case forward, backward
+}
+
+/// How much training the independent from-scratch baseline gets at a checkpoint.
+public enum BaselineBudget: String, Codable, Sendable {
+    /// As many steps as the whole chain up to and including that stage (first stage + k continual
+    /// stages): the compute SAE-Track actually spent to get there. The default.
+    case cumulative
+    /// As many steps as the first (from-scratch) stage: the paper's per-checkpoint baseline.
+    case firstStage
+}
+
+/// Everything that determines a track's result. Stored in `track.json`; a restart must pass the
+/// same configuration (checked field by field).
+public struct TrackConfig: Codable, Equatable, Sendable {
+    /// The checkpoint series directory (`step{N}/` or `checkpoint-{N}/` subdirectories).
+    public var series: String
+    /// Hook name, TransformerLens style: `blocks.4.hook_resid_pre`.
+    public var hook: String
+    /// Subtract each token's mean over d_model (TransformerLens `center_writing_weights`).
+    public var centered: Bool
+    /// Checkpoint steps in chain order (already ordered by `order`).
+    public var steps: [Int]
+    public var order: TrackOrder
+    /// First-stage (from scratch) and continual-stage SAE settings (method.md §4.2).
+    public var firstStage: SAETrainingConfig
+    public var continualStage: SAETrainingConfig
+    /// Steps at which a from-scratch baseline is also trained.
+    public var baselineSteps: [Int]
+    public var baselineBudget: BaselineBudget
+    /// Save a resumable trainer state every this many SAE steps.
+    public var checkpointEvery: Int
+
+    enum CodingKeys: String, CodingKey {
+        case series, hook, centered, steps, order
+        case firstStage = "first_stage", continualStage = "continual_stage"
+        case baselineSteps = "baseline_steps", baselineBudget = "baseline_budget"
+        case checkpointEvery = "checkpoint_every"
+    }
+
+    public init(series: String, hook: String, centered: Bool, steps: [Int], order: TrackOrder = .forward,
+                firstStage: SAETrainingConfig, continualStage: SAETrainingConfig, baselineSteps: [Int] = [],
+                baselineBudget: BaselineBudget = .cumulative, checkpointEvery: Int = 50) {
+        self.series = series; self.hook = hook; self.centered = centered
+        self.steps = order == .forward ? steps.sorted() : steps.sorted(by: >)
+        self.order = order; self.firstStage = firstStage; self.continualStage = continualStage
+        self.baselineSteps = baselineSteps; self.baselineBudget = baselineBudget
+        self.checkpointEvery = checkpointEvery
+    }
+
+    /// SAE training steps of the baseline at chain position `index` (0-based).
+    public func baselineTrainingSteps(atStageIndex index: Int) -> Int {
+        switch baselineBudget {
+        case .cumulative: return firstStage.steps + index * continualStage.steps
+        case .firstStage: return firstStage.steps
+        }
+    }
+
+    /// The SAE configuration of stage `index`, seeded per stage so every stage draws fresh batches.
+    public func stageConfig(index: Int) -> SAETrainingConfig {
+        var c = index == 0 ? firstStage : continualStage
+        c.seed = (index == 0 ? firstStage.seed : continualStage.seed) &+ UInt64(index) &* 1_000_003
+        return c
+    }
+
+    /// The from-scratch baseline configuration at stage `index` (first-stage settings, the budget's steps).
+    public func baselineConfig(index: Int) -> SAETrainingConfig {
+        var c = firstStage
+        c.steps = baselineTrainingSteps(atStageIndex: index)
+        c.seed = firstStage.seed &+ 0xBA5E &+ UInt64(index) &* 7919
+        return c
+    }
+
+    /// Human-readable differences from `other`, empty when equal.
+    public func differences(from other: TrackConfig) -> [String] {
+        var out: [String] = []
+        if series != other.series { out.append("series: \(other.series) → \(series)") }
+        if hook != other.hook { out.append("hook: \(other.hook) → \(hook)") }
+        if centered != other.centered { out.append("centered: \(other.centered) → \(centered)") }
+        if steps != other.steps && !(other.steps.starts(with: steps) || steps.starts(with: other.steps)) {
+            out.append("steps: \(other.steps) → \(steps)")
+        }
+        if order != other.order { out.append("order: \(other.order) → \(order)") }
+        if firstStage != other.firstStage { out.append("first-stage SAE settings differ") }
+        if continualStage != other.continualStage { out.append("continual-stage SAE settings differ") }
+        if baselineSteps != other.baselineSteps { out.append("baseline steps: \(other.baselineSteps) → \(baselineSteps)") }
+        if baselineBudget != other.baselineBudget { out.append("baseline budget: \(other.baselineBudget) → \(baselineBudget)") }
+        if checkpointEvery != other.checkpointEvery { out.append("checkpoint every: \(other.checkpointEvery) → \(checkpointEvery)") }
+        return out
+    }
+}

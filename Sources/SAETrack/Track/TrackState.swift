@@ -1,0 +1,120 @@
+import Foundation
+import SAETrackIO
+
+/// Progress of one SAE training run inside a track.
+public enum StageStatus: String, Codable, Sendable {
+    /// Not started.
+    case pending
+    /// Started; a trainer state may exist under `state/`.
+    case training
+    /// Finished: SAE saved, evaluated, recorded.
+    case done
+}
+
+/// One stage of the chain (or one from-scratch baseline run).
+public struct TrackStage: Codable, Equatable, Sendable {
+    /// LM training step of the checkpoint.
+    public var step: Int
+    /// Checkpoint directory the activations came from.
+    public var checkpoint: String
+    public var status: StageStatus
+    /// SAE directory relative to the track directory (SAELens layout).
+    public var sae: String
+    /// Step of the SAE this one was warm-started from (nil: from scratch).
+    public var warmStartedFrom: Int?
+    /// SAE optimizer steps of this run.
+    public var trainingSteps: Int
+    /// Training curve (every `logEvery` steps).
+    public var log: [TrainingPoint]
+    /// Held-out evaluation of the finished SAE.
+    public var metrics: StageMetrics?
+    /// SHA-256 of the checkpoint's weights, as read for this stage.
+    public var weightsSHA256: String?
+
+    enum CodingKeys: String, CodingKey {
+        case step, checkpoint, status, sae, log, metrics
+        case warmStartedFrom = "warm_started_from", trainingSteps = "training_steps", weightsSHA256 = "weights_sha256"
+    }
+
+    public init(step: Int, checkpoint: String, status: StageStatus = .pending, sae: String, warmStartedFrom: Int?,
+                trainingSteps: Int, log: [TrainingPoint] = [], metrics: StageMetrics? = nil, weightsSHA256: String? = nil) {
+        self.step = step; self.checkpoint = checkpoint; self.status = status; self.sae = sae
+        self.warmStartedFrom = warmStartedFrom; self.trainingSteps = trainingSteps; self.log = log
+        self.metrics = metrics; self.weightsSHA256 = weightsSHA256
+    }
+}
+
+/// The content of `track.json`: configuration, the chain's stages in order, the baselines and
+/// any checkpoint-integrity warnings. Deterministic (no timestamps), so an interrupted and
+/// resumed run writes exactly the same file as an uninterrupted one.
+public struct TrackState: Codable, Equatable, Sendable {
+    public static let fileName = "track.json"
+    public static let formatVersion = 1
+
+    public var format: Int
+    public var config: TrackConfig
+    public var stages: [TrackStage]
+    public var baselines: [TrackStage]
+    /// d_in and d_sae of the SAEs.
+    public var dIn: Int
+    public var dSAE: Int
+    public var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case format, config, stages, baselines, warnings
+        case dIn = "d_in", dSAE = "d_sae"
+    }
+
+    public init(config: TrackConfig, checkpoints: [Int: String]) {
+        format = Self.formatVersion
+        self.config = config
+        dIn = config.firstStage.dIn
+        dSAE = config.firstStage.dSAE
+        warnings = []
+        stages = []
+        baselines = []
+        for (i, step) in config.steps.enumerated() {
+            appendStage(step: step, checkpoint: checkpoints[step] ?? "", index: i)
+        }
+    }
+
+    /// Adds the stage for a newly available checkpoint (live tracking) and its baseline if requested.
+    public mutating func appendStage(step: Int, checkpoint: String, index: Int) {
+        let previous = index == 0 ? nil : config.steps[index - 1]
+        stages.append(TrackStage(step: step, checkpoint: checkpoint, sae: "saes/step\(step)", warmStartedFrom: previous,
+                                 trainingSteps: config.stageConfig(index: index).steps))
+        if config.baselineSteps.contains(step) {
+            baselines.append(TrackStage(step: step, checkpoint: checkpoint, sae: "baselines/step\(step)", warmStartedFrom: nil,
+                                        trainingSteps: config.baselineTrainingSteps(atStageIndex: index)))
+        }
+    }
+
+    /// Reads `track.json` from a track directory.
+    public static func read(from directory: URL) throws -> TrackState {
+        let url = directory.appendingPathComponent(fileName)
+        do {
+            return try JSONDecoder().decode(TrackState.self, from: Data(contentsOf: url))
+        } catch {
+            throw TrackError.unreadableState(file: url.path, reason: String(describing: error))
+        }
+    }
+
+    /// Whether a track directory already holds a state.
+    public static func exists(in directory: URL) -> Bool {
+        FileManager.default.fileExists(atPath: directory.appendingPathComponent(fileName).path)
+    }
+
+    /// Writes `track.json` atomically (sorted keys: byte-identical for equal states).
+    public func write(to directory: URL) throws {
+        try AtomicFile.write(try Self.encoder.encode(self) + Data("\n".utf8), to: directory.appendingPathComponent(Self.fileName))
+    }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+
+    /// Index of the first stage not finished, or nil when the chain is complete.
+    public var nextStageIndex: Int? { stages.firstIndex { $0.status != .done } }
+}
