@@ -131,7 +131,7 @@ def saelens_case(name, architecture, dead, seed, k=4):
                                                    n_training_steps=0, is_logging_step=False))
     out.loss.backward()
     losses = {k: float(v.detach()) for k, v in out.losses.items()}
-    meta = {"loss": float(out.loss), "mse": losses["mse_loss"], "k": float(k),
+    meta = {"loss": float(out.loss.detach()), "mse": losses["mse_loss"], "k": float(k),
             "l1": losses.get("l1_loss", 0.0), "aux_k": losses.get("auxiliary_reconstruction_loss", 0.0),
             "l1_coefficient": 0.02, "l0": float((out.feature_acts > 0).float().sum(-1).mean())}
     write(f"saelens_{name}.safetensors",
