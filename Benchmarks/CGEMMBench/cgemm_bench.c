@@ -5,22 +5,27 @@
 #include <stdatomic.h>
 #include <time.h>
 
-static double now_seconds(void) {
+static double clock_seconds(clockid_t clock) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double now_seconds(void) { return clock_seconds(CLOCK_MONOTONIC); }
+
 double cgemm_bench_sgemm(int m, int n, int k, int transA, int transB, const float *a, const float *b,
-                         float *c, int repeats) {
+                         float *c, int repeats, double *cpu_seconds) {
     int lda = transA ? m : k;
     int ldb = transB ? k : n;
+    double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     double t0 = now_seconds();
     for (int r = 0; r < repeats; r++) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
     }
-    return now_seconds() - t0;
+    double wall = now_seconds() - t0;
+    if (cpu_seconds) *cpu_seconds = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+    return wall;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -64,18 +69,25 @@ typedef struct {
     long iterations;
     atomic_int *go;        // spun on until the common start
     volatile float sink;   // keeps the loop's result alive
+    double cpu_seconds;    // this thread's CPU time in the loop
 } fma_job;
+
+static void run_fma_job(fma_job *job) {
+    double cpu0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+    job->sink = fma_loop(job->iterations);
+    job->cpu_seconds = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+}
 
 static void *fma_thread(void *arg) {
     fma_job *job = (fma_job *)arg;
     while (!atomic_load_explicit(job->go, memory_order_acquire)) { }
-    job->sink = fma_loop(job->iterations);
+    run_fma_job(job);
     return NULL;
 }
 
 enum { FMA_MAX_THREADS = 256 };
 
-double cgemm_bench_fma_peak(int threads, long iterations) {
+double cgemm_bench_fma_peak(int threads, long iterations, double *cpu_gflops) {
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return -1;
     if (threads < 1) threads = 1;
@@ -101,10 +113,15 @@ double cgemm_bench_fma_peak(int threads, long iterations) {
     }
     double t0 = now_seconds();
     atomic_store_explicit(&go, 1, memory_order_release);
-    jobs[0].sink = fma_loop(iterations);
+    run_fma_job(&jobs[0]);
     for (int t = 1; t < threads; t++) pthread_join(ids[t], NULL);
     double elapsed = now_seconds() - t0;
 
-    double flops = (double)threads * (double)iterations * (double)cgemm_bench_fma_flops_per_iteration();
-    return flops / elapsed * 1e-9;
+    double per_thread = (double)iterations * (double)cgemm_bench_fma_flops_per_iteration();
+    if (cpu_gflops) {
+        double rate = 0;
+        for (int t = 0; t < threads; t++) rate += per_thread / jobs[t].cpu_seconds * 1e-9;
+        *cpu_gflops = rate / threads;
+    }
+    return (double)threads * per_thread / elapsed * 1e-9;
 }

@@ -37,6 +37,8 @@ extension OneToOneMatching {
     public static let defaultExactLimit = 2048
     /// Default candidates per feature for the greedy approximation.
     public static let defaultCandidates = 8
+    /// Default number of greedy rounds.
+    public static let defaultGreedyRounds = 4
 
     /// One-to-one matching of decoders `a` (nA, d) and `b` (nB, d) maximising total cosine.
     ///
@@ -51,13 +53,16 @@ extension OneToOneMatching {
     ///   its edges are sorted by cosine (descending; ties by A index, then B index) and accepted
     ///   greedily when both ends are free. Greedy max-weight matching is within ½ of the optimum on
     ///   that graph and exact whenever every feature's best partner is mutual (the common case for
-    ///   chained SAEs). A features whose candidates were all taken stay unmatched and are counted
-    ///   in ``unmatchedLiveA``.
+    ///   chained SAEs). A features whose candidates were all taken go to the next round, which
+    ///   repeats the same on the still-free A and B features only (up to `greedyRounds` rounds,
+    ///   each one streamed cosine pass over the remaining rows); any left after the last round
+    ///   stay unmatched and are counted in ``unmatchedLiveA``.
     ///
     /// ``method`` records which was used.
     public init(_ a: Matrix, _ b: Matrix, aliveA: [Bool]? = nil, aliveB: [Bool]? = nil,
                 threshold: Float = Matching.defaultThreshold, exactLimit: Int = defaultExactLimit,
-                candidates: Int = defaultCandidates, maxBlockElements: Int = CosineMatrix.defaultBlockElements) {
+                candidates: Int = defaultCandidates, greedyRounds: Int = defaultGreedyRounds,
+                maxBlockElements: Int = CosineMatrix.defaultBlockElements) {
         let liveA = LiveRows(a, alive: aliveA), liveB = LiveRows(b, alive: aliveB)
         let (nA, nB) = (liveA.matrix.rows, liveB.matrix.rows)
         var pairs: [(Int, Int, Float)] = []                     // (live A row, live B row, cosine)
@@ -70,17 +75,8 @@ extension OneToOneMatching {
         } else {
             method = .greedyTopK
             candidatesPerFeature = candidates
-            let top = CosineMatrix.topK(liveA.matrix, liveB.matrix, k: candidates, maxBlockElements: maxBlockElements)
-            let k = min(candidates, nB)
-            var edges: [(Int, Int, Float)] = []
-            edges.reserveCapacity(nA * k)
-            for i in 0..<nA { for t in 0..<k { edges.append((i, top.indices[i * k + t], top.cosines[i * k + t])) } }
-            edges.sort { $0.2 != $1.2 ? $0.2 > $1.2 : ($0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1) }
-            var usedA = [Bool](repeating: false, count: nA), usedB = [Bool](repeating: false, count: nB)
-            for (i, j, c) in edges where !usedA[i] && !usedB[j] {
-                usedA[i] = true; usedB[j] = true
-                pairs.append((i, j, c))
-            }
+            pairs = OneToOneMatching.greedyRounds(liveA.matrix, liveB.matrix, candidates: candidates,
+                                                  rounds: greedyRounds, maxBlockElements: maxBlockElements)
         }
         var partner = [Int?](repeating: nil, count: liveA.total)
         var cosine = [Float?](repeating: nil, count: liveA.total)
@@ -98,5 +94,32 @@ extension OneToOneMatching {
         sharedFraction = nA == 0 ? nil : Float(pairs.filter { $0.2 >= threshold }.count) / Float(nA)
         partnerOfA = partner
         self.cosine = cosine
+    }
+
+    /// Greedy matching on the top-k candidate graph, repeated on the free rows and columns.
+    /// - Returns: (row of a, row of b, cosine) pairs.
+    static func greedyRounds(_ a: Matrix, _ b: Matrix, candidates: Int, rounds: Int,
+                             maxBlockElements: Int) -> [(Int, Int, Float)] {
+        var pairs: [(Int, Int, Float)] = []
+        var freeA = Array(0..<a.rows), freeB = Array(0..<b.rows)
+        var round = 0
+        while round < max(1, rounds) && !freeA.isEmpty && !freeB.isEmpty {
+            round += 1
+            let subA = ProgressMeasures.gatherRows(a, freeA), subB = ProgressMeasures.gatherRows(b, freeB)
+            let k = min(candidates, freeB.count)
+            let top = CosineMatrix.topK(subA, subB, k: k, maxBlockElements: maxBlockElements)
+            var edges: [(Int, Int, Float)] = []                                 // (sub A, sub B, cosine)
+            edges.reserveCapacity(freeA.count * k)
+            for i in 0..<freeA.count { for t in 0..<k { edges.append((i, top.indices[i * k + t], top.cosines[i * k + t])) } }
+            edges.sort { $0.2 != $1.2 ? $0.2 > $1.2 : (freeA[$0.0] != freeA[$1.0] ? freeA[$0.0] < freeA[$1.0] : $0.1 < $1.1) }
+            var usedA = [Bool](repeating: false, count: freeA.count), usedB = [Bool](repeating: false, count: freeB.count)
+            for (i, j, c) in edges where !usedA[i] && !usedB[j] {
+                usedA[i] = true; usedB[j] = true
+                pairs.append((freeA[i], freeB[j], c))
+            }
+            freeA = freeA.indices.filter { !usedA[$0] }.map { freeA[$0] }
+            freeB = freeB.indices.filter { !usedB[$0] }.map { freeB[$0] }
+        }
+        return pairs
     }
 }

@@ -11,7 +11,9 @@ struct BenchGEMMCommand: ParsableCommand {
         discussion: """
             Measures the machine's FP32 peak with an AVX2 FMA loop, then times each product through \
             SAETrack's Swift BLAS wrapper and through the same cblas_sgemm called from C, interleaved, \
-            keeping the best trial of each. Prints a table on stdout, progress on stderr.
+            keeping the best trial of each. Rates are given by wall clock and by CPU time (FLOPs × \
+            threads / process CPU seconds), which stays meaningful when other work shares the cores. \
+            Prints a table on stdout, progress on stderr.
             """
     )
 
@@ -41,10 +43,17 @@ struct BenchGEMMCommand: ParsableCommand {
 
         let baselines = GEMMBenchmark.CBaselines(
             sgemm: { shape, a, b, c, repeats in
-                cgemm_bench_sgemm(Int32(shape.m), Int32(shape.n), Int32(shape.k),
-                                  shape.transposeA ? 1 : 0, shape.transposeB ? 1 : 0, a, b, c, Int32(repeats))
+                var cpu = 0.0
+                let wall = cgemm_bench_sgemm(Int32(shape.m), Int32(shape.n), Int32(shape.k),
+                                             shape.transposeA ? 1 : 0, shape.transposeB ? 1 : 0, a, b, c,
+                                             Int32(repeats), &cpu)
+                return Stopwatch.Span(wallSeconds: wall, cpuSeconds: cpu)
             },
-            fmaPeak: { threads, iterations in cgemm_bench_fma_peak(Int32(threads), iterations) }
+            fmaPeak: { threads, iterations in
+                var cpu = 0.0
+                let wall = cgemm_bench_fma_peak(Int32(threads), iterations, &cpu)
+                return GEMMBenchmarkReport.Rate(wall: wall, cpu: cpu)
+            }
         )
         let report = GEMMBenchmark(configuration: config, baselines: baselines).run { line in
             FileHandle.standardError.write(Data(("bench gemm: " + line + "\n").utf8))

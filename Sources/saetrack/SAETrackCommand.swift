@@ -8,7 +8,11 @@ struct SAETrackCommand: ParsableCommand {
         abstract: "Track how SAE features form and drift across a language model's training checkpoints.",
         subcommands: [
             // One line per command; each command lives in its own file.
+            ActivationsCommand.self,
             BenchCommand.self,
+            TrainLMCommand.self,
+            TrackCommand.self,
+            AnalyzeCommand.self,
         ]
     )
 }

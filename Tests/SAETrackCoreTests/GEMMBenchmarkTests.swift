@@ -23,7 +23,7 @@ struct GEMMBenchmarkTests {
         let baselines = GEMMBenchmark.CBaselines(
             sgemm: { shape, a, b, c, repeats in
                 cCalls += 1
-                return Stopwatch.time {
+                return Stopwatch.measure {
                     for _ in 0..<repeats {
                         BLAS.gemm(shape.transposeA ? .transposed : .none, shape.transposeB ? .transposed : .none,
                                   m: shape.m, n: shape.n, k: shape.k, a: a, lda: shape.aShape.cols,
@@ -31,23 +31,26 @@ struct GEMMBenchmarkTests {
                     }
                 }
             },
-            fmaPeak: { threads, _ in 50 * Double(threads) })
+            fmaPeak: { threads, _ in GEMMBenchmarkReport.Rate(wall: 50 * Double(threads), cpu: 60) })
         let saved = Threads.count
         let report = GEMMBenchmark(configuration: config, baselines: baselines).run()
         #expect(Threads.count == saved)
         #expect(report.results.count == 6 * 2)
         #expect(cCalls == 6 * 2 * 2)   // one warm-up and one trial per shape and thread count
-        #expect(report.peaks.map(\.gflops) == [50, 100])
+        #expect(report.peaks.map(\.rate) == [.init(wall: 50, cpu: 60), .init(wall: 100, cpu: 60)])
         for r in report.results {
-            #expect(r.swiftGFLOPS > 0 && r.swiftGFLOPS.isFinite && r.cGFLOPS > 0 && r.cGFLOPS.isFinite)
-            #expect(abs(r.swiftPercentOfPeak - 100 * r.swiftGFLOPS / (50 * Double(r.threads))) < 1e-9)
+            for rate in [r.swift.wall, r.swift.cpu, r.c.wall, r.c.cpu] { #expect(rate > 0 && rate.isFinite) }
+            #expect(abs(r.swiftPercentOfPeak.wall - 100 * r.swift.wall / (50 * Double(r.threads))) < 1e-9)
+            #expect(abs(r.swiftPercentOfPeak.cpu - 100 * r.swift.cpu / 60) < 1e-9)
+            #expect(abs(r.swiftOverC.wall - r.swift.wall / r.c.wall) < 1e-12)
         }
         let data = try JSONEncoder().encode(report)
         let back = try JSONDecoder().decode(GEMMBenchmarkReport.self, from: data)
-        #expect(back.results.map(\.swiftGFLOPS) == report.results.map(\.swiftGFLOPS))
+        #expect(back.results.map(\.swift) == report.results.map(\.swift))
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let first = try #require((json["results"] as? [[String: Any]])?.first)
-        #expect(first["swift_over_c"] is Double && first["swift_percent_of_peak"] is Double)
+        #expect((first["swift_over_c"] as? [String: Any])?["cpu_gflops"] is Double)
+        #expect((first["swift_percent_of_peak"] as? [String: Any])?["wall_gflops"] is Double)
         for name in ["square 8", "square 16", "SAE encoder forward", "SAE W_dec gradient"] {
             #expect(report.table.contains(name))
         }

@@ -59,6 +59,8 @@ struct CosineAndDriftTests {
         #expect(cp.histogramToFinal.counts.reduce(0, +) == 400)
         #expect(abs(Double(cp.medianToFinal!) - fx.double("pq_median")) < 1e-5)
         #expect(cp.histogramToPrevious == nil)
+        #expect(maxAbsDiff(cp.quantilesToFinal, fx.doubles("pq_quantiles")) < 1e-5)
+        #expect(abs(cp.quantilesToFinal[2] - cp.medianToFinal!) < 1e-6)
         #expect(Histogram([1.0000001, -1, 0.999, .nan], bins: 100).counts[99] == 2)
         #expect(Histogram([1.0000001, -1, 0.999, .nan], bins: 100).skipped == 1)
     }

@@ -88,5 +88,11 @@ struct MatchingTests {
         #expect(exact.matched == 100 && exact.unmatchedLiveA == 20)
         #expect(greedy.totalCosine <= exact.totalCosine + 1e-4)
         #expect(greedy.totalCosine >= 0.5 * exact.totalCosine)
+        // Few candidates: one round leaves features whose candidates were taken; more rounds match them.
+        let oneRound = OneToOneMatching(a, b, exactLimit: 50, candidates: 3, greedyRounds: 1)
+        let rounds = OneToOneMatching(a, b, exactLimit: 50, candidates: 3, greedyRounds: 8)
+        #expect(oneRound.unmatchedLiveA > 20 && rounds.matched > oneRound.matched)
+        #expect(rounds.matched + rounds.unmatchedLiveA == 120 && rounds.matched == 100)
+        #expect(Set(rounds.partnerOfA.compactMap { $0 }).count == rounds.matched)
     }
 }

@@ -36,25 +36,37 @@ struct DriftingDictionary: CheckpointActivationProvider {
         }
     }
 
-    private func sample(rows: Int, dictionary: [[Float]], seed: UInt64) -> Matrix {
+    /// Which features each row uses and with what coefficient (seeded; independent of the checkpoint).
+    private func draws(rows: Int, seed: UInt64) -> [[(feature: Int, coefficient: Float)]] {
         var rng = SeededRandom(seed: seed)
+        return (0..<rows).map { _ in (0..<activePerToken).map { _ in (rng.int(below: features), 0.5 + rng.uniform() * 1.5) } }
+    }
+
+    private func sample(rows: Int, dictionary: [[Float]], seed: UInt64) -> Matrix {
         var m = Matrix(rows: rows, cols: dIn)                       // (rows, d_in)
+        let d = draws(rows: rows, seed: seed)
         m.withUnsafeMutableBufferPointer { p in
             for r in 0..<rows {
-                for _ in 0..<activePerToken {
-                    let f = rng.int(below: features)
-                    let c = 0.5 + rng.uniform() * 1.5
-                    for j in 0..<dIn { p[r * dIn + j] += c * dictionary[f][j] }
-                }
+                for (f, c) in d[r] { for j in 0..<dIn { p[r * dIn + j] += c * dictionary[f][j] } }
             }
         }
         return m
+    }
+
+    /// Ground truth of the evaluation rows: for features 0..<count, 1 where the feature is present.
+    /// The evaluation rows are the same "tokens" at every checkpoint; only the dictionary drifts.
+    func evaluationInputs(labelled count: Int = 4) -> EvaluationInputs {
+        let d = draws(rows: evalRows, seed: seed &+ 10_000)
+        let labels = (0..<count).map { f in
+            EvaluationInputs.Label(name: "feature \(f)", kind: "token", mask: d.map { row in row.contains { $0.feature == f } ? 1 : 0 })
+        }
+        return EvaluationInputs(tokens: (0..<evalRows).map { Int32($0 % 50) }, context: 16, labels: labels)
     }
 
     func activations(step: Int, checkpoint: URL) throws -> CheckpointActivations {
         let k = Int(checkpoint.lastPathComponent.dropFirst(4)) ?? 0        // "step{k}": k is the index here
         let dict = dictionary(checkpointIndex: k)
         return CheckpointActivations(train: sample(rows: trainRows, dictionary: dict, seed: seed &+ UInt64(100 + k)),
-                                     eval: sample(rows: evalRows, dictionary: dict, seed: seed &+ UInt64(10_000 + k)))
+                                     eval: sample(rows: evalRows, dictionary: dict, seed: seed &+ 10_000))
     }
 }

@@ -27,7 +27,7 @@ func sampleAnalysis() -> TrackAnalysis {
         })
     }
     let quant = steps.map { s in [0.1, 0.3, 0.5, 0.7, 0.9].map { q in min(1, sig(s, mid: 1.2, lo: 0.58 * q + 0.1, hi: 1) * (0.9 + 0.1 * q)) } }
-    let drift = TrackAnalysis.Drift(steps: steps, toFinalQuantiles: quant,
+    let drift = TrackAnalysis.DriftSummary(steps: steps, toFinalQuantiles: quant,
                                     toPreviousMedian: steps.indices.map { $0 == 0 ? nil : 0.95 + 0.002 * Double($0) },
                                     independentMedian: 0.04,
                                     features: (0..<6).map { k in TrackAnalysis.FeatureCurve(feature: k * 101, label: "", values: steps.map { s in sig(s, mid: 1 + Double(k) * 0.2, lo: 0.3, hi: 1) }) })

@@ -15,7 +15,7 @@ public struct TrackAnalysis: Codable, Equatable {
     /// Raw random-token similarity R(c) per measure (method.md §7.5, F8).
     public var randomBaseline: [RandomBaseline]
     /// Decoder drift (method.md §8): quantiles of cos to final and to previous, and sampled features.
-    public var drift: Drift
+    public var drift: DriftSummary
     /// Histograms of per-latent decoder cosine SAE[c] vs SAE[final] (log count axis, F10).
     public var cosineHistograms: [CosineHistogram]
     /// 2-D PCA trajectories of decoder rows (F11).
@@ -30,7 +30,7 @@ public struct TrackAnalysis: Codable, Equatable {
     public var warnings: [String]
 
     public init(meta: Meta, summary: [CheckpointSummary] = [], progress: [ProgressMeasure] = [],
-                randomBaseline: [RandomBaseline] = [], drift: Drift = Drift(), cosineHistograms: [CosineHistogram] = [],
+                randomBaseline: [RandomBaseline] = [], drift: DriftSummary = DriftSummary(), cosineHistograms: [CosineHistogram] = [],
                 trajectories: [FeatureTrajectory] = [], convergence: [ConvergenceComparison] = [],
                 groundTruth: [GroundTruthCurve] = [], featureCards: [FeatureCard] = [], warnings: [String] = []) {
         self.meta = meta; self.summary = summary; self.progress = progress; self.randomBaseline = randomBaseline
@@ -103,12 +103,13 @@ public struct TrackAnalysis: Codable, Equatable {
     public struct FeatureCurve: Codable, Equatable {
         public var feature: Int
         public var label: String
-        public var values: [Double]
+        /// One value per checkpoint; nil where undefined (feature dead there).
+        public var values: [Double?]
         /// Step at which the curve leaves the baseline (emergent phase starts), if it does.
         public var onsetStep: Int?
         /// Step after which the curve stays near its final value (convergent phase), if it does.
         public var settleStep: Int?
-        public init(feature: Int, label: String, values: [Double], onsetStep: Int? = nil, settleStep: Int? = nil) {
+        public init(feature: Int, label: String, values: [Double?], onsetStep: Int? = nil, settleStep: Int? = nil) {
             self.feature = feature; self.label = label; self.values = values
             self.onsetStep = onsetStep; self.settleStep = settleStep
         }
@@ -118,16 +119,17 @@ public struct TrackAnalysis: Codable, Equatable {
     public struct RandomBaseline: Codable, Equatable {
         public var measure: String
         public var steps: [Int]
-        public var values: [Double]
-        public init(measure: String, steps: [Int], values: [Double]) {
+        public var values: [Double?]
+        public init(measure: String, steps: [Int], values: [Double?]) {
             self.measure = measure; self.steps = steps; self.values = values
         }
     }
 
     /// Decoder drift over the chain.
-    public struct Drift: Codable, Equatable {
+    public struct DriftSummary: Codable, Equatable {
         public var steps: [Int]
-        /// Quantiles (10, 25, 50, 75, 90 %) over live features of cos(W_dec[c][i], W_dec[final][i]).
+        /// Quantiles (10, 25, 50, 75, 90 %) over live features of cos(W_dec[c][i], W_dec[final][i])
+        /// (empty where no feature is live).
         public var toFinalQuantiles: [[Double]]
         /// Median over live features of cos(W_dec[c][i], W_dec[c−1][i]); nil for the first checkpoint.
         public var toPreviousMedian: [Double?]
@@ -208,11 +210,11 @@ public struct TrackAnalysis: Codable, Equatable {
         public var name: String
         public var kind: String
         public var steps: [Int]
-        public var auroc: [Double]
-        public var bestFeature: [Int]
+        public var auroc: [Double?]
+        public var bestFeature: [Int?]
         /// First step from which AUROC stays ≥ the formation threshold.
         public var formedStep: Int?
-        public init(name: String, kind: String, steps: [Int], auroc: [Double], bestFeature: [Int], formedStep: Int?) {
+        public init(name: String, kind: String, steps: [Int], auroc: [Double?], bestFeature: [Int?], formedStep: Int?) {
             self.name = name; self.kind = kind; self.steps = steps; self.auroc = auroc
             self.bestFeature = bestFeature; self.formedStep = formedStep
         }

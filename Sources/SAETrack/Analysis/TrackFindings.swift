@@ -21,11 +21,11 @@ public enum TrackFindings {
             }
             if !later.isEmpty {
                 out.append("Formed during training: " + later.sorted { ($0.formedStep ?? 0) < ($1.formedStep ?? 0) }
-                    .map { "“\($0.name)” [\($0.kind)] at step \($0.formedStep!) (AUROC \(fmt($0.auroc.first ?? 0, 2)) → \(fmt($0.auroc.last ?? 0, 2)))" }
+                    .map { "“\($0.name)” [\($0.kind)] at step \($0.formedStep!) (AUROC \(fmt(($0.auroc.first ?? nil) ?? .nan, 2)) → \(fmt(($0.auroc.last ?? nil) ?? .nan, 2)))" }
                     .joined(separator: "; ") + ".")
             }
             if !never.isEmpty {
-                out.append("Not (stably) represented by the end: " + never.map { "“\($0.name)” (final AUROC \(fmt($0.auroc.last ?? 0, 2)))" }
+                out.append("Not (stably) represented by the end: " + never.map { "“\($0.name)” (final AUROC \(fmt(($0.auroc.last ?? nil) ?? .nan, 2)))" }
                     .joined(separator: ", ") + ".")
             }
         }

@@ -68,7 +68,7 @@ public enum TrackReport {
                     intro: "For each tracked feature, its top-25 activating tokens under the final SAE and model are fixed; at every checkpoint the mean pairwise similarity of their representations minus that of random tokens is plotted (method.md §7). Curves rising from 0 to a plateau show the feature forming; dots mark the automatically found onset (leaves baseline) and settling points.")
         var figs: [(svg: String, caption: String)] = []
         for (i, p) in a.progress.enumerated() {
-            let series = p.features.map { LineSeries(name: "#\($0.feature) \($0.label)", x: x(p.steps), y: $0.values) }
+            let series = p.features.map { LineSeries(name: "#\($0.feature) \($0.label)", x: x(p.steps), y: $0.values.map { $0 ?? .nan }) }
             let chart = LineChart(title: p.title, xLabel: stepAxis, yLabel: "Progress measure", xScale: .log,
                                   yDomain: -0.2...1, series: series,
                                   references: [ReferenceLine(.horizontal, at: 0, label: "Baseline (random sampled)")],
@@ -77,7 +77,7 @@ public enum TrackReport {
         }
         doc.figures(figs)
         if !a.randomBaseline.isEmpty {
-            let series = a.randomBaseline.map { LineSeries(name: $0.measure, x: x($0.steps), y: $0.values, markers: true) }
+            let series = a.randomBaseline.map { LineSeries(name: $0.measure, x: x($0.steps), y: $0.values.map { $0 ?? .nan }, markers: true) }
             let chart = LineChart(title: "Random-token similarity R(c)", xLabel: stepAxis, yLabel: "mean pairwise similarity",
                                   xScale: .log, yDomain: -0.2...1, series: series, width: 600, height: 300, legendOutside: true)
             doc.figures([(chart.svg(id: "random"), "Similarity among random tokens at each checkpoint (the subtracted baseline; method.md §7.5): how anisotropic the representation space is over training.")])
@@ -89,7 +89,7 @@ public enum TrackReport {
                 for p in a.progress where fi < p.features.count {
                     let fc = p.features[fi]
                     row.append("\(fc.onsetStep.map(String.init) ?? "–") → \(fc.settleStep.map(String.init) ?? "–")")
-                    row.append(TrackFindings.fmt(fc.values.last ?? .nan, 2))
+                    row.append(TrackFindings.fmt((fc.values.last ?? nil) ?? .nan, 2))
                 }
                 return row
             }
@@ -105,7 +105,7 @@ public enum TrackReport {
                     intro: "The synthetic corpus plants features with known per-token labels. For each, the best single SAE feature's AUROC at every checkpoint (the SAE of that checkpoint, its own best feature). A planted feature counts as formed from the first step after which AUROC stays ≥ \(TrackFindings.fmt(TrackFindings.formationThreshold, 2)).")
         let dashes: [String: String?] = ["token": nil, "concept": "6,3", "structural": "2,2"]
         let series = a.groundTruth.map { g in
-            LineSeries(name: "\(g.name) [\(g.kind)]", x: x(g.steps), y: g.auroc, dash: dashes[g.kind] ?? "4,2,1,2", markers: true)
+            LineSeries(name: "\(g.name) [\(g.kind)]", x: x(g.steps), y: g.auroc.map { $0 ?? .nan }, dash: dashes[g.kind] ?? "4,2,1,2", markers: true)
         }
         let chart = LineChart(title: "Best-feature AUROC per planted feature", xLabel: stepAxis, yLabel: "AUROC",
                               xScale: .log, yDomain: 0.4...1.0, series: series,
@@ -114,8 +114,8 @@ public enum TrackReport {
         doc.figures([(chart.svg(id: "gt"), "Solid: token-level labels; dashed: concept-level; dotted: structural.")])
         doc.table(header: ["planted feature", "kind", "AUROC first", "AUROC last", "best SAE feature (last)", "formed at step"],
                   rows: a.groundTruth.map {
-                      [$0.name, $0.kind, TrackFindings.fmt($0.auroc.first ?? .nan, 3), TrackFindings.fmt($0.auroc.last ?? .nan, 3),
-                       $0.bestFeature.last.map { "#\($0)" } ?? "–", $0.formedStep.map(String.init) ?? "never"]
+                      [$0.name, $0.kind, TrackFindings.fmt(($0.auroc.first ?? nil) ?? .nan, 3), TrackFindings.fmt(($0.auroc.last ?? nil) ?? .nan, 3),
+                       ($0.bestFeature.last ?? nil).map { "#\($0)" } ?? "–", $0.formedStep.map(String.init) ?? "never"]
                   })
     }
 
@@ -127,9 +127,9 @@ public enum TrackReport {
         var figs: [(svg: String, caption: String)] = []
         let qNames = ["10th pct", "25th pct", "median", "75th pct", "90th pct"]
         var series: [LineSeries] = []
-        for (qi, name) in qNames.enumerated() where d.toFinalQuantiles.allSatisfy({ $0.count == 5 }) {
+        for (qi, name) in qNames.enumerated() {
             let color = qi == 2 ? Palette.color(0) : "#9ecae1"
-            series.append(LineSeries(name: "cos to final, \(name)", x: x(d.steps), y: d.toFinalQuantiles.map { $0[qi] },
+            series.append(LineSeries(name: "cos to final, \(name)", x: x(d.steps), y: d.toFinalQuantiles.map { $0.count == 5 ? $0[qi] : .nan },
                                      color: color, dash: qi == 2 ? nil : (qi == 0 || qi == 4 ? "2,2" : "5,3"), markers: qi == 2,
                                      lineWidth: qi == 2 ? 2.2 : 1.3))
         }
@@ -146,7 +146,7 @@ public enum TrackReport {
                                yDomain: -0.1...1.0, series: series, references: refs, width: 600, height: 330, legendOutside: true).svg(id: "driftq"),
                      "Quantiles over live features of cos(W_dec[c][i], W_dec[final][i]), and the median cosine between consecutive chained SAEs."))
         if !d.features.isEmpty {
-            let fs = d.features.map { LineSeries(name: "#\($0.feature) \($0.label)", x: x(d.steps), y: $0.values, markers: true) }
+            let fs = d.features.map { LineSeries(name: "#\($0.feature) \($0.label)", x: x(d.steps), y: $0.values.map { $0 ?? .nan }, markers: true) }
             figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .log,
                                    yDomain: -0.1...1.0, series: fs, width: 600, height: 330, legendOutside: true).svg(id: "driftf"),
                          "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is step + 1 here rather than checkpoint index)."))

@@ -56,4 +56,17 @@ public enum StageEvaluation {
                                    l2Ratio: ratio / count)
         return (metrics, fired.map { $0 / Float(count) })
     }
+
+    /// The SAE's reconstruction decode(encode(x)) of (N, d_in) activations, in row chunks.
+    public static func reconstruct(_ sae: SparseAutoencoder, _ x: Matrix, chunkRows: Int = 1024) -> Matrix {
+        var storage: [Float] = []
+        storage.reserveCapacity(x.count)
+        var start = 0
+        while start < x.rows {
+            let n = min(chunkRows, x.rows - start)
+            storage.append(contentsOf: sae.decode(sae.encode(x.rows(start..<(start + n)))).storage)   // (n, d_in)
+            start += n
+        }
+        return Matrix(rows: x.rows, cols: x.cols, storage: storage)
+    }
 }

@@ -8,22 +8,29 @@ import Foundation
 /// the best trial of each, so background load on a shared machine hurts both sides alike. Each
 /// result is also expressed as a percentage of the machine's FP32 FMA peak measured in the same run.
 ///
+/// Every rate is reported twice: GFLOP/s by wall-clock time, and GFLOP per CPU-second (FLOPs /
+/// process CPU seconds, i.e. per core), compared with the FMA peak per core. On an idle machine
+/// the CPU rate times the thread count matches the wall rate; on a shared one the CPU rates still
+/// measure the code rather than the neighbours. (A BLAS call that uses fewer threads than allowed
+/// shows a good CPU rate and a poor wall rate.)
+///
 /// The C baselines live in the `CGEMMBench` target, which this module cannot depend on, so they
 /// are passed in: see ``CBaselines``.
 public struct GEMMBenchmark {
     /// The C side of the comparison.
     public struct CBaselines {
         /// Calls the same sgemm from C `repeats` times on packed operands (A, B, C) and returns
-        /// the seconds taken.
+        /// the wall and process CPU seconds taken.
         public var sgemm: (_ shape: GEMMShape, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                           _ c: UnsafeMutablePointer<Float>, _ repeats: Int) -> Double
-        /// Measures the FP32 FMA peak on `threads` threads running together and returns GFLOP/s
-        /// (negative when it cannot be measured).
-        public var fmaPeak: (_ threads: Int, _ iterations: Int) -> Double
+                           _ c: UnsafeMutablePointer<Float>, _ repeats: Int) -> Stopwatch.Span
+        /// Runs the FMA loop for `iterations` on `threads` threads together and returns the FP32
+        /// GFLOP/s by wall clock (all threads) and per CPU-second (per core), negative when it
+        /// cannot be measured.
+        public var fmaPeak: (_ threads: Int, _ iterations: Int) -> GEMMBenchmarkReport.Rate
 
         public init(
-            sgemm: @escaping (GEMMShape, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Double,
-            fmaPeak: @escaping (Int, Int) -> Double
+            sgemm: @escaping (GEMMShape, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Stopwatch.Span,
+            fmaPeak: @escaping (Int, Int) -> GEMMBenchmarkReport.Rate
         ) {
             self.sgemm = sgemm
             self.fmaPeak = fmaPeak
@@ -44,6 +51,12 @@ public struct GEMMBenchmark {
         /// Peak trials per thread count, half before and half after the products; the best is kept.
         /// Many short trials find an undisturbed window on a busy machine.
         public var peakTrials: Int
+
+        enum CodingKeys: String, CodingKey {
+            case shapes, trials
+            case threadCounts = "thread_counts", minSecondsPerTrial = "min_seconds_per_trial"
+            case peakIterations = "peak_iterations", peakTrials = "peak_trials"
+        }
 
         public init(shapes: [GEMMShape], threadCounts: [Int], trials: Int, minSecondsPerTrial: Double,
                     peakIterations: Int, peakTrials: Int) {
@@ -101,28 +114,27 @@ public struct GEMMBenchmark {
         var results: [GEMMBenchmarkReport.Result] = []
         var rng = SeededRandom(seed: 2024)
         for shape in config.shapes {
-            var a = Matrix(rows: shape.aShape.rows, cols: shape.aShape.cols)
-            var b = Matrix(rows: shape.bShape.rows, cols: shape.bShape.cols)
-            var c = Matrix(rows: shape.m, cols: shape.n)
+            var a = Matrix(rows: shape.aShape.rows, cols: shape.aShape.cols)   // op(A) (m, k)
+            var b = Matrix(rows: shape.bShape.rows, cols: shape.bShape.cols)   // op(B) (k, n)
+            var c = Matrix(rows: shape.m, cols: shape.n)                       // (m, n)
             a.withUnsafeMutableBufferPointer { rng.fillUniform($0, -1, 1) }
             b.withUnsafeMutableBufferPointer { rng.fillUniform($0, -1, 1) }
             for threads in config.threadCounts {
                 Threads.set(threads)
-                let result = measure(shape, threads: threads, a: a, b: b, c: &c)
-                let peak = peaks.first { $0.threads == threads }?.gflops ?? .nan
+                let (swift, cCall, repeats) = measure(shape, threads: threads, a: a, b: b, c: &c)
                 let row = GEMMBenchmarkReport.Result(
-                    shape: shape, threads: threads, repeats: result.repeats,
-                    swiftGFLOPS: result.swift, cGFLOPS: result.c, peakGFLOPS: peak)
+                    shape: shape, threads: threads, repeats: repeats, swift: swift, c: cCall,
+                    peak: peaks.first { $0.threads == threads }?.rate ?? .init(wall: .nan, cpu: .nan))
                 progress("\(shape.name) (\(shape.m)×\(shape.n)×\(shape.k) \(shape.transposeCode)) on \(threads) thread(s): "
-                         + "Swift \(Self.format(row.swiftGFLOPS, 1)), C \(Self.format(row.cGFLOPS, 1)) GFLOP/s, "
-                         + "Swift/C \(Self.format(row.swiftOverC, 3))")
+                         + "Swift \(Self.format(swift.wall, 1)) / C \(Self.format(cCall.wall, 1)) GFLOP/s wall, "
+                         + "\(Self.format(swift.cpu, 1)) / \(Self.format(cCall.cpu, 1)) per CPU-second")
                 results.append(row)
             }
         }
         // The rest of the peak trials; the percentages use the best peak seen in the whole run.
         peaks = measurePeaks(trials: config.peakTrials / 2, previous: peaks, progress: progress)
         for i in results.indices {
-            results[i].peakGFLOPS = peaks.first { $0.threads == results[i].threads }?.gflops ?? .nan
+            results[i].peak = peaks.first { $0.threads == results[i].threads }?.rate ?? .init(wall: .nan, cpu: .nan)
         }
         return GEMMBenchmarkReport(
             date: ISO8601DateFormatter().string(from: Date()), blasConfig: Threads.blasConfig,
@@ -136,34 +148,28 @@ public struct GEMMBenchmark {
         trials: Int, previous: [GEMMBenchmarkReport.Peak]?, progress: (String) -> Void
     ) -> [GEMMBenchmarkReport.Peak] {
         configuration.threadCounts.map { threads in
-            var best = previous?.first { $0.threads == threads }?.gflops ?? -Double.infinity
-            for _ in 0..<trials { best = max(best, baselines.fmaPeak(threads, configuration.peakIterations)) }
-            progress("FMA peak on \(threads) thread(s): \(Self.format(best, 1)) GFLOP/s (best so far)")
-            return GEMMBenchmarkReport.Peak(threads: threads, gflops: best)
+            var best = previous?.first { $0.threads == threads }?.rate ?? .init(wall: -.infinity, cpu: -.infinity)
+            for _ in 0..<trials { best = best.best(baselines.fmaPeak(threads, configuration.peakIterations)) }
+            progress("FMA peak on \(threads) thread(s), best so far: \(Self.format(best.wall, 1)) GFLOP/s wall, "
+                     + "\(Self.format(best.cpu, 1)) per CPU-second")
+            return GEMMBenchmarkReport.Peak(threads: threads, rate: best)
         }
     }
 
-    /// The 1-minute load average, a hint of how much else was running.
-    static func loadAverage() -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
-              let first = text.split(separator: " ").first else { return nil }
-        return Double(first)
-    }
-
-    /// Times one shape on the current thread count; returns the best GFLOP/s of each side.
+    /// Times one shape on the current thread count; returns the best rates of each side.
     private func measure(_ shape: GEMMShape, threads: Int, a: Matrix, b: Matrix, c: inout Matrix)
-        -> (swift: Double, c: Double, repeats: Int)
+        -> (swift: GEMMBenchmarkReport.Rate, c: GEMMBenchmarkReport.Rate, repeats: Int)
     {
         let config = configuration
         let cCall = baselines.sgemm
-        func swiftSeconds(_ repeats: Int, _ c: inout Matrix) -> Double {
-            Stopwatch.time {
+        func swiftSpan(_ repeats: Int, _ c: inout Matrix) -> Stopwatch.Span {
+            Stopwatch.measure {
                 for _ in 0..<repeats {
                     BLAS.gemm(a, transposeA: shape.transposeA, b, transposeB: shape.transposeB, into: &c)
                 }
             }
         }
-        func cSeconds(_ repeats: Int, _ c: inout Matrix) -> Double {
+        func cSpan(_ repeats: Int, _ c: inout Matrix) -> Stopwatch.Span {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
@@ -173,21 +179,31 @@ public struct GEMMBenchmark {
             }
         }
         // Warm up both paths (page faults, OpenBLAS buffers), then size the trials from the timing.
-        _ = cSeconds(1, &c)
-        let once = swiftSeconds(1, &c)
+        _ = cSpan(1, &c)
+        let once = swiftSpan(1, &c).wallSeconds
         let repeats = max(1, Int((config.minSecondsPerTrial / max(once, 1e-9)).rounded(.up)))
-        var bestSwift = Double.infinity, bestC = Double.infinity
+        let gflop = shape.flops * Double(repeats) * 1e-9
+        func rate(_ span: Stopwatch.Span) -> GEMMBenchmarkReport.Rate {
+            .init(wall: gflop / span.wallSeconds, cpu: gflop / span.cpuSeconds)
+        }
+        var bestSwift = GEMMBenchmarkReport.Rate(wall: 0, cpu: 0), bestC = bestSwift
         for trial in 0..<max(1, config.trials) {
             if trial % 2 == 0 {
-                bestSwift = min(bestSwift, swiftSeconds(repeats, &c))
-                bestC = min(bestC, cSeconds(repeats, &c))
+                bestSwift = bestSwift.best(rate(swiftSpan(repeats, &c)))
+                bestC = bestC.best(rate(cSpan(repeats, &c)))
             } else {
-                bestC = min(bestC, cSeconds(repeats, &c))
-                bestSwift = min(bestSwift, swiftSeconds(repeats, &c))
+                bestC = bestC.best(rate(cSpan(repeats, &c)))
+                bestSwift = bestSwift.best(rate(swiftSpan(repeats, &c)))
             }
         }
-        let work = shape.flops * Double(repeats) * 1e-9
-        return (work / bestSwift, work / bestC, repeats)
+        return (bestSwift, bestC, repeats)
+    }
+
+    /// The 1-minute load average from /proc/loadavg (nil where it does not exist).
+    static func loadAverage() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
+              let first = text.split(separator: " ").first else { return nil }
+        return Double(first)
     }
 
     static func format(_ x: Double, _ decimals: Int) -> String {

@@ -1,9 +1,31 @@
 /// The results of a ``GEMMBenchmark`` run: Codable for the JSON file, ``table`` for stdout.
 public struct GEMMBenchmarkReport: Codable, Sendable {
+    /// A throughput: GFLOP/s by wall-clock time (all threads together) and GFLOP per CPU-second
+    /// (FLOPs / process CPU seconds: per core, unaffected by time other processes hold the cores).
+    public struct Rate: Codable, Sendable, Equatable {
+        public var wall: Double
+        public var cpu: Double
+
+        public init(wall: Double, cpu: Double) {
+            self.wall = wall
+            self.cpu = cpu
+        }
+
+        /// The better of two measurements, per clock.
+        public func best(_ other: Rate) -> Rate { Rate(wall: max(wall, other.wall), cpu: max(cpu, other.cpu)) }
+
+        /// `self / other`, per clock.
+        public func ratio(to other: Rate) -> Rate { Rate(wall: wall / other.wall, cpu: cpu / other.cpu) }
+
+        enum CodingKeys: String, CodingKey {
+            case wall = "wall_gflops", cpu = "cpu_gflops"
+        }
+    }
+
     /// The FP32 FMA peak measured on a thread count.
     public struct Peak: Codable, Sendable {
         public var threads: Int
-        public var gflops: Double
+        public var rate: Rate
     }
 
     /// One shape on one thread count.
@@ -13,57 +35,57 @@ public struct GEMMBenchmarkReport: Codable, Sendable {
         /// Products per timed trial.
         public var repeats: Int
         /// Best trial through the Swift wrapper.
-        public var swiftGFLOPS: Double
+        public var swift: Rate
         /// Best trial of the same call made from C.
-        public var cGFLOPS: Double
+        public var c: Rate
         /// The FMA peak on the same thread count.
-        public var peakGFLOPS: Double
+        public var peak: Rate
 
-        /// Swift wrapper throughput as a percentage of the FMA peak.
-        public var swiftPercentOfPeak: Double { 100 * swiftGFLOPS / peakGFLOPS }
-        /// C call throughput as a percentage of the FMA peak.
-        public var cPercentOfPeak: Double { 100 * cGFLOPS / peakGFLOPS }
+        /// Swift wrapper throughput as a percentage of the FMA peak (per clock).
+        public var swiftPercentOfPeak: Rate { let r = swift.ratio(to: peak); return Rate(wall: 100 * r.wall, cpu: 100 * r.cpu) }
+        /// C call throughput as a percentage of the FMA peak (per clock).
+        public var cPercentOfPeak: Rate { let r = c.ratio(to: peak); return Rate(wall: 100 * r.wall, cpu: 100 * r.cpu) }
         /// Swift wrapper throughput over C call throughput (1 = no overhead).
-        public var swiftOverC: Double { swiftGFLOPS / cGFLOPS }
+        public var swiftOverC: Rate { swift.ratio(to: c) }
 
         enum CodingKeys: String, CodingKey {
-            case shape, threads, repeats
-            case swiftGFLOPS = "swift_gflops", cGFLOPS = "c_gflops", peakGFLOPS = "peak_gflops"
+            case shape, threads, repeats, swift, c, peak
             case swiftPercentOfPeak = "swift_percent_of_peak", cPercentOfPeak = "c_percent_of_peak"
             case swiftOverC = "swift_over_c"
         }
 
-        public init(shape: GEMMShape, threads: Int, repeats: Int, swiftGFLOPS: Double, cGFLOPS: Double, peakGFLOPS: Double) {
+        public init(shape: GEMMShape, threads: Int, repeats: Int, swift: Rate, c: Rate, peak: Rate) {
             self.shape = shape
             self.threads = threads
             self.repeats = repeats
-            self.swiftGFLOPS = swiftGFLOPS
-            self.cGFLOPS = cGFLOPS
-            self.peakGFLOPS = peakGFLOPS
+            self.swift = swift
+            self.c = c
+            self.peak = peak
         }
 
         public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            shape = try c.decode(GEMMShape.self, forKey: .shape)
-            threads = try c.decode(Int.self, forKey: .threads)
-            repeats = try c.decode(Int.self, forKey: .repeats)
-            swiftGFLOPS = try c.decode(Double.self, forKey: .swiftGFLOPS)
-            cGFLOPS = try c.decode(Double.self, forKey: .cGFLOPS)
-            peakGFLOPS = try c.decode(Double.self, forKey: .peakGFLOPS)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            shape = try container.decode(GEMMShape.self, forKey: .shape)
+            threads = try container.decode(Int.self, forKey: .threads)
+            repeats = try container.decode(Int.self, forKey: .repeats)
+            swift = try container.decode(Rate.self, forKey: .swift)
+            c = try container.decode(Rate.self, forKey: .c)
+            peak = try container.decode(Rate.self, forKey: .peak)
         }
 
-        /// Writes the measured values and the derived ratios, so the JSON is self-explanatory.
+        /// Writes the measured rates and the derived ratios, so the JSON is self-explanatory.
+        /// (Ratios are keyed like rates: `wall_gflops` / `cpu_gflops` hold the per-clock ratio.)
         public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(shape, forKey: .shape)
-            try c.encode(threads, forKey: .threads)
-            try c.encode(repeats, forKey: .repeats)
-            try c.encode(swiftGFLOPS, forKey: .swiftGFLOPS)
-            try c.encode(cGFLOPS, forKey: .cGFLOPS)
-            try c.encode(peakGFLOPS, forKey: .peakGFLOPS)
-            try c.encode(swiftPercentOfPeak, forKey: .swiftPercentOfPeak)
-            try c.encode(cPercentOfPeak, forKey: .cPercentOfPeak)
-            try c.encode(swiftOverC, forKey: .swiftOverC)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(shape, forKey: .shape)
+            try container.encode(threads, forKey: .threads)
+            try container.encode(repeats, forKey: .repeats)
+            try container.encode(swift, forKey: .swift)
+            try container.encode(c, forKey: .c)
+            try container.encode(peak, forKey: .peak)
+            try container.encode(swiftPercentOfPeak, forKey: .swiftPercentOfPeak)
+            try container.encode(cPercentOfPeak, forKey: .cPercentOfPeak)
+            try container.encode(swiftOverC, forKey: .swiftOverC)
         }
     }
 
@@ -74,7 +96,8 @@ public struct GEMMBenchmarkReport: Codable, Sendable {
     /// Active processors on the machine.
     public var processors: Int
     /// The 1-minute load average (from /proc/loadavg) when the run started and ended: a load well
-    /// above the thread count means other work shared the cores and the numbers are pessimistic.
+    /// above the thread count means other work shared the cores, and the wall-clock rates are
+    /// pessimistic (the per-CPU-second rates much less so).
     public var loadAverageBefore: Double?
     public var loadAverageAfter: Double?
     public var configuration: GEMMBenchmark.Configuration
@@ -94,18 +117,27 @@ public struct GEMMBenchmarkReport: Codable, Sendable {
         if let before = loadAverageBefore, let after = loadAverageAfter {
             lines.append("load average: \(f(before, 2)) at start, \(f(after, 2)) at end")
         }
-        lines.append("FP32 FMA peak: " + peaks.map { "\(f($0.gflops, 1)) GFLOP/s on \($0.threads) thread(s)" }
-            .joined(separator: ", "))
+        lines.append("FP32 FMA peak: " + peaks.map {
+            "\($0.threads) thread(s) \(f($0.rate.wall, 1)) GFLOP/s wall, \(f($0.rate.cpu, 1)) per CPU-second"
+        }.joined(separator: "; "))
         lines.append("")
-        let header = [pad("shape", 22, left: true), pad("m", 6), pad("n", 6), pad("k", 6), pad("op", 3), pad("thr", 4),
-                      pad("Swift GF/s", 11), pad("C GF/s", 9), pad("% peak", 7), pad("Swift/C", 8)]
+        let header = [pad("shape", 20, left: true), pad("m", 6), pad("n", 6), pad("k", 6), pad("op", 3), pad("thr", 4),
+                      "|", pad("Swift", 7), pad("C", 7), pad("%peak", 6), pad("Swift/C", 7),
+                      "|", pad("Swift", 7), pad("C", 7), pad("%peak", 6), pad("Swift/C", 7)]
+        let width = header.joined(separator: " ").count
+        let wallStart = header[0..<7].joined(separator: " ").count
+        lines.append(String(repeating: " ", count: wallStart) + pad(" GFLOP/s (wall clock)", 31, left: true)
+                     + "  " + " GFLOP per CPU-second (per core)")
         lines.append(header.joined(separator: " "))
-        lines.append(String(repeating: "-", count: lines.last!.count))
+        lines.append(String(repeating: "-", count: width))
         for r in results {
-            lines.append([pad(r.shape.name, 22, left: true), pad("\(r.shape.m)", 6), pad("\(r.shape.n)", 6),
+            let pct = r.swiftPercentOfPeak, ratio = r.swiftOverC
+            lines.append([pad(r.shape.name, 20, left: true), pad("\(r.shape.m)", 6), pad("\(r.shape.n)", 6),
                           pad("\(r.shape.k)", 6), pad(r.shape.transposeCode, 3), pad("\(r.threads)", 4),
-                          pad(f(r.swiftGFLOPS, 1), 11), pad(f(r.cGFLOPS, 1), 9), pad(f(r.swiftPercentOfPeak, 1), 7),
-                          pad(f(r.swiftOverC, 3), 8)].joined(separator: " "))
+                          "|", pad(f(r.swift.wall, 1), 7), pad(f(r.c.wall, 1), 7), pad(f(pct.wall, 1), 6),
+                          pad(f(ratio.wall, 3), 7),
+                          "|", pad(f(r.swift.cpu, 1), 7), pad(f(r.c.cpu, 1), 7), pad(f(pct.cpu, 1), 6),
+                          pad(f(ratio.cpu, 3), 7)].joined(separator: " "))
         }
         return lines.joined(separator: "\n")
     }

@@ -87,6 +87,7 @@ def cosine_fixture(rng):
         "full": tolist(c), "rowwise": tolist(rowwise),
         "topk_k": k, "topk_indices": topk_idx.tolist(), "topk_values": tolist(topk_val),
         "p": tolist(p), "q": tolist(q), "pq_hist": hist.tolist(), "pq_median": float(np.median(pq)),
+        "pq_quantiles": tolist(np.quantile(pq, [0.1, 0.25, 0.5, 0.75, 0.9])),
     })
 
 

@@ -1,0 +1,229 @@
+import Foundation
+import SAETrackCore
+import SAETrackIO
+import SAETrackSAE
+import SAETrackMetrics
+
+/// Computes a `TrackAnalysis` from a finished (or partly finished) track directory using
+/// SAETrackMetrics: drift (method.md §8), the four progress measures with the random baseline
+/// (§7), automatic phases, ground-truth AUROC of planted features, PCA trajectories, semantic
+/// labels with top contexts, the per-checkpoint table and the warm-vs-scratch comparison.
+///
+/// Everything runs on the evaluation activations cached by the chain
+/// (`cache/eval-step{N}.safetensors`), so no language model is needed here.
+public struct TrackAnalyzer {
+    public var directory: URL
+    /// Features tracked in the progress, drift, trajectory and card figures (besides planted-label matches).
+    public var trackedFeatures = 8
+    /// Features with a curve in the per-feature drift figure.
+    public var driftFeatures = 6
+    /// Random tokens of the progress-measure baseline (method.md §7.3).
+    public var baselineTokens = 100
+    /// Checkpoints shown in each feature card.
+    public var cardSnapshots = 4
+    /// Contexts per card snapshot.
+    public var contextsPerSnapshot = 3
+    public var seed: UInt64 = 42
+    /// Decodes one token id for feature cards (nil: "#id").
+    public var decode: ((Int32) -> String)?
+    /// Title of the report.
+    public var title = "SAE-Track report"
+    /// Model description for the report header.
+    public var modelDescription = ""
+    public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(directory: URL) { self.directory = directory }
+
+    private func evalActivations(step: Int) throws -> Matrix {
+        try SafetensorsFile(contentsOf: directory.appendingPathComponent("cache/eval-step\(step).safetensors")).matrix("activations")
+    }
+
+    /// Runs the whole analysis.
+    public func analyze() throws -> TrackAnalysis {
+        let state = try TrackState.read(from: directory)
+        let stages = state.stages.filter { $0.status == .done }.sorted { $0.step < $1.step }
+        guard let finalStage = stages.last else { throw TrackError.invalidCheckpoints("\(directory.path): no finished stage to analyse") }
+        let steps = stages.map(\.step)
+        let inputs = try EvaluationInputs.read(from: directory)
+        let final = try TrackSAEFiles.read(from: directory.appendingPathComponent(finalStage.sae))
+        let finalEval = try evalActivations(step: finalStage.step)
+        let finalFiring = FeatureFiring(sae: final, activations: finalEval)
+        var warnings = state.warnings
+        if let inputs, inputs.tokens.count != finalEval.rows {
+            warnings.append("evaluation tokens (\(inputs.tokens.count)) do not match the cached activations (\(finalEval.rows)); contexts and labels ignored")
+        }
+        let usable = inputs.flatMap { $0.tokens.count == finalEval.rows ? $0 : nil }
+        let labels = usable?.labels.map { PlantedLabel(name: $0.name, mask: $0.mask) } ?? []
+        let context = usable?.context ?? 1
+
+        // Features to follow: best match of each planted label under the final SAE, then seeded random live ones.
+        let finalGT = labels.isEmpty ? nil : GroundTruth.evaluate(step: finalStage.step, sae: final, activations: finalEval, labels: labels)
+        var tracked: [Int] = []
+        var trackedLabel: [Int: String] = [:]
+        for m in finalGT?.labels ?? [] {
+            if let f = m.bestFeature, !tracked.contains(f) { tracked.append(f); trackedLabel[f] = m.label }
+        }
+        var rng = SeededRandom(seed: seed)
+        let alive = finalFiring.alive.indices.filter { finalFiring.alive[$0] }
+        for f in rng.permutation(alive.count).map({ alive[$0] }) where tracked.count < trackedFeatures + (finalGT?.labels.count ?? 0) / 2 {
+            if !tracked.contains(f) { tracked.append(f) }
+        }
+        let driftSample = rng.permutation(alive.count).prefix(driftFeatures).map { alive[$0] }.sorted()
+
+        var top = TopActivations(features: final.dSAE, k: 25)
+        top.add(sae: final, activations: finalEval)
+        let baseline = RandomTokenBaseline.sample(rows: finalEval.rows / context, context: context, count: baselineTokens, seed: seed)
+        let datapoints = FormationDatapoints(top: top, features: tracked, baseline: baseline)
+        var semantic = SemanticEvolution(features: tracked)
+        var drift = SAETrackMetrics.Drift(final: final.wDec, finalAlive: finalFiring.alive)
+        var formation = FormationResult(datapoints: datapoints)
+        var groundTruth: [GroundTruthCheckpoint] = []
+        var decoderRows = [Int: [Float]]()                   // feature → stacked rows (C·d_in)
+        var finalIndependent: Double?
+        let cardSteps = Self.snapshotIndices(count: steps.count, snapshots: cardSnapshots).map { steps[$0] }
+
+        for (c, stage) in stages.enumerated() {
+            progress("analyze: checkpoint \(c + 1)/\(stages.count) (step \(stage.step))")
+            let sae = c == stages.count - 1 ? final : try TrackSAEFiles.read(from: directory.appendingPathComponent(stage.sae))
+            let eval = c == stages.count - 1 ? finalEval : try evalActivations(step: stage.step)
+            let firing = FeatureFiring(sae: sae, activations: eval)
+            drift.add(step: stage.step, decoder: sae.wDec, alive: firing.alive)
+            formation.checkpoints.append(ProgressMeasures.measure(step: stage.step, representations: datapoints.gather(from: eval),
+                                                                  sae: sae, datapoints: datapoints))
+            if !labels.isEmpty {
+                groundTruth.append(GroundTruth.evaluate(step: stage.step, sae: sae, activations: eval, labels: labels))
+            }
+            if let usable, cardSteps.contains(stage.step) {
+                var t = TopActivations(features: sae.dSAE, k: semantic.rule.k)
+                t.add(sae: sae, activations: eval)
+                semantic.add(step: stage.step, top: t, tokens: usable.tokens, context: usable.context)
+            }
+            for f in tracked { decoderRows[f, default: []].append(contentsOf: sae.wDec.row(f)) }
+        }
+        if let b = state.baselines.first(where: { $0.step == finalStage.step && $0.status == .done }) {
+            let scratch = try TrackSAEFiles.read(from: directory.appendingPathComponent(b.sae))
+            let scratchAlive = FeatureFiring(sae: scratch, activations: finalEval).alive
+            var d = SAETrackMetrics.Drift(final: final.wDec, finalAlive: finalFiring.alive)
+            d.add(step: b.step, decoder: scratch.wDec, alive: scratchAlive)
+            finalIndependent = d.result.checkpoints.first?.medianToFinal.map(Double.init)
+        }
+
+        // Assemble the figures.
+        let driftResult = drift.result
+        let labelOf: (Int) -> String = { f in trackedLabel[f].map { "(\($0))" } ?? "" }
+        var progressFigures: [TrackAnalysis.ProgressMeasure] = []
+        var randomBaselines: [TrackAnalysis.RandomBaseline] = []
+        for measure in ProgressMeasure.allCases {
+            let features = formation.features.map { f -> TrackAnalysis.FeatureCurve in
+                let curve = formation.curve(feature: f, measure) ?? []
+                let phases = Phases.detect(curve, steps: steps)
+                return TrackAnalysis.FeatureCurve(feature: f, label: labelOf(f), values: curve.map { $0.map(Double.init) },
+                                                  onsetStep: phases.onsetStep, settleStep: phases.settleStep)
+            }
+            progressFigures.append(.init(measure: measure.rawValue, title: Self.title(measure), steps: steps, features: features))
+            randomBaselines.append(.init(measure: Self.title(measure), steps: steps,
+                                         values: formation.checkpoints.map { c in c.baseline[measure].map(Double.init) }))
+        }
+        let quantiles = driftResult.checkpoints.map { c -> [Double] in
+            let v = c.cosineToFinal.compactMap { $0 }.map(Double.init).sorted()
+            return v.isEmpty ? [] : [0.1, 0.25, 0.5, 0.75, 0.9].map { Self.quantile(v, $0) }
+        }
+        let driftSummary = TrackAnalysis.DriftSummary(
+            steps: steps, toFinalQuantiles: quantiles,
+            toPreviousMedian: driftResult.checkpoints.map { $0.medianToPrevious.map(Double.init) },
+            independentMedian: finalIndependent,
+            features: driftSample.map { f in
+                TrackAnalysis.FeatureCurve(feature: f, label: labelOf(f), values: driftResult.curve(feature: f).map { $0.map(Double.init) })
+            })
+        let histIdx = Self.snapshotIndices(count: steps.count - 1, snapshots: 5)
+        let histograms = histIdx.map { i -> TrackAnalysis.CosineHistogram in
+            let h = driftResult.checkpoints[i].histogramToFinal
+            return .init(step: steps[i], finalStep: finalStage.step, edges: h.edges.map(Double.init), counts: h.counts.map(Double.init))
+        }
+        var trajectories: [TrackAnalysis.FeatureTrajectory] = []
+        for f in tracked.prefix(6) where steps.count >= 3 {
+            let rows = Matrix(rows: steps.count, cols: final.dIn, storage: decoderRows[f]!)
+            if let t = try? PCATrajectory(feature: f, rows: rows, steps: steps) {
+                trajectories.append(.init(feature: f, label: labelOf(f), steps: steps, pc1: t.points.map { Double($0[0]) },
+                                          pc2: t.points.map { Double($0.count > 1 ? $0[1] : 0) },
+                                          explainedVariance: t.explainedVarianceRatio.map(Double.init)))
+            }
+        }
+        let formationGT = GroundTruth.formation(groundTruth, threshold: TrackFindings.formationThreshold)
+        let kinds = Dictionary(uniqueKeysWithValues: (usable?.labels ?? []).map { ($0.name, $0.kind) })
+        let gtCurves = formationGT.enumerated().map { li, l in
+            TrackAnalysis.GroundTruthCurve(name: l.label, kind: kinds[l.label] ?? "unknown", steps: steps, auroc: l.aurocCurve,
+                                           bestFeature: groundTruth.map { $0.labels[li].bestFeature }, formedStep: l.formedAtStep)
+        }
+        let summary = stages.enumerated().map { c, s -> TrackAnalysis.CheckpointSummary in
+            let m = s.metrics
+            return .init(step: s.step, lmLoss: m?.lmLoss, saeLoss: m?.loss ?? .nan, mse: m?.mse ?? .nan, l0: m?.l0 ?? .nan,
+                         explainedVariance: m?.explainedVariance ?? .nan, deadFraction: m?.deadFraction ?? .nan,
+                         ceRecovered: m?.ceRecovered, cosToFinalMedian: driftResult.checkpoints[c].medianToFinal.map(Double.init) ?? .nan,
+                         cosToPreviousMedian: driftResult.checkpoints[c].medianToPrevious.map(Double.init), saeTrainingSteps: s.trainingSteps)
+        }
+        let convergence = state.baselines.filter { $0.status == .done }.compactMap { b -> TrackAnalysis.ConvergenceComparison? in
+            guard let s = state.stages.first(where: { $0.step == b.step && $0.status == .done }) else { return nil }
+            let target = s.log.last?.explainedVariance ?? 1
+            return .init(checkpointStep: b.step, chain: Self.curve(s.log, run: "SAE-Track"), scratch: Self.curve(b.log, run: "from scratch"),
+                         chainFinalEV: s.metrics?.explainedVariance ?? .nan, scratchFinalEV: b.metrics?.explainedVariance ?? .nan,
+                         scratchStepsToMatchChain: b.log.first { $0.explainedVariance >= target }?.step)
+        }
+        let cards = tracked.prefix(6).map { f -> TrackAnalysis.FeatureCard in
+            var kind = "unlabelled"
+            var snapshots: [TrackAnalysis.FeatureCard.Snapshot] = []
+            for cp in semantic.checkpoints {
+                guard let fs = cp.features.first(where: { $0.feature == f }) else { continue }
+                kind = fs.label.rawValue
+                snapshots.append(.init(step: cp.step, contexts: fs.contexts.prefix(contextsPerSnapshot).map { ctx in
+                    .init(activation: Double(ctx.activation), tokens: ctx.window.map { decode?($0) ?? "#\($0)" },
+                          position: ctx.position - ctx.windowStart)
+                }))
+            }
+            let description = trackedLabel[f].map { "best match for planted “\($0)”" } ?? "randomly chosen live feature"
+            return TrackAnalysis.FeatureCard(feature: f, kind: kind, description: description, snapshots: snapshots)
+        }
+        let first = state.config.firstStage, cont = state.config.continualStage
+        let meta = TrackAnalysis.Meta(
+            title: title, model: modelDescription.isEmpty ? state.config.series : modelDescription, hook: state.config.hook,
+            centered: state.config.centered, dIn: state.dIn, dSAE: state.dSAE, steps: steps, order: state.config.order.rawValue,
+            evaluationTokens: finalEval.rows, firstStageSteps: first.steps, continualStageSteps: cont.steps,
+            notes: [
+                "First stage: lr \(first.lr), warm-up \(first.warmupSteps), l1 \(first.l1Coefficient), batch \(first.batchSize) tokens; continual: lr \(cont.lr), warm-up \(cont.warmupSteps), l1 \(cont.l1Coefficient).",
+                "Progress-measure datapoints: top-25 activating evaluation tokens of each feature under the final SAE and model; random baseline of \(baselineTokens) seeded tokens (method.md §7).",
+                "Dead features (never firing on the evaluation tokens) are masked in drift and excluded from datapoint selection.",
+                "Baselines: \(state.config.baselineBudget == .cumulative ? "same number of SAE steps as the whole chain up to that checkpoint" : "as many steps as the first stage"), first-stage settings, same activations.",
+            ])
+        return TrackAnalysis(meta: meta, summary: summary, progress: progressFigures, randomBaseline: randomBaselines, drift: driftSummary,
+                             cosineHistograms: histograms, trajectories: trajectories, convergence: convergence, groundTruth: gtCurves,
+                             featureCards: Array(cards), warnings: warnings)
+    }
+
+    static func title(_ m: ProgressMeasure) -> String {
+        switch m {
+        case .activationCosine: return "Activation space (cosine)"
+        case .featureCosine: return "Feature space (cosine)"
+        case .weightedJaccard: return "Feature space (weighted Jaccard)"
+        case .binaryJaccard: return "Feature space (binary Jaccard)"
+        }
+    }
+
+    static func curve(_ log: [TrainingPoint], run: String) -> TrackAnalysis.TrainingCurve {
+        .init(run: run, steps: log.map(\.step), loss: log.map(\.loss), mse: log.map(\.mse), l0: log.map(\.l0),
+              explainedVariance: log.map(\.explainedVariance))
+    }
+
+    /// Linear-interpolated quantile of sorted values.
+    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+        let pos = q * Double(sorted.count - 1)
+        let lo = Int(pos.rounded(.down)), hi = min(sorted.count - 1, lo + 1)
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
+    }
+
+    /// `snapshots` indices spread over 0..<count, always including the first and the last.
+    static func snapshotIndices(count: Int, snapshots: Int) -> [Int] {
+        guard count > 0 else { return [] }
+        guard count > snapshots else { return Array(0..<count) }
+        return Array(Set((0..<snapshots).map { Int((Double($0) * Double(count - 1) / Double(snapshots - 1)).rounded()) })).sorted()
+    }
+}

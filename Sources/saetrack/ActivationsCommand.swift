@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import SAETrack
+
+/// `saetrack activations`: one hook's activations for every token of a token file.
+struct ActivationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "activations",
+        abstract: "Write a hook's activations for a token file as safetensors `activations` F32 [N, d_model].",
+        discussion: """
+            Runs the model over the token file (safetensors `tokens` I32 [rows, context]) in batches of \
+            --batch-rows rows, stopping each forward pass after the hook's block. N = rows × context, \
+            token-major (row 0's tokens first). Progress (rows/s, tokens/s, ETA) goes to stderr. \
+            Threads: SAETRACK_THREADS (default: all cores).
+            """
+    )
+
+    @Option(name: .long, help: "Hugging Face model directory (config.json + model.safetensors), GPT-2 or GPT-NeoX.")
+    var model: String
+
+    @Option(name: .long, help: "TransformerLens hook name, e.g. blocks.3.hook_resid_pre.")
+    var hook: String
+
+    @Option(name: .long, help: "Token file: safetensors with `tokens` I32 [rows, context].")
+    var tokens: String
+
+    @Option(name: .long, help: "Output safetensors file.")
+    var out: String
+
+    @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring, as SAE-Track's SAEs).")
+    var center = false
+
+    @Option(name: .long, help: "Token rows per forward pass (default: 16).")
+    var batchRows: Int = 16
+
+    func validate() throws {
+        if batchRows < 1 { throw ValidationError("--batch-rows must be at least 1") }
+    }
+
+    func run() throws {
+        let hookPoint = try HookPoint(name: hook)
+        let lm = try TransformerLM(directory: URL(fileURLWithPath: model))
+        try lm.validate(hookPoint)
+        let (ids, rows, context) = try Self.readTokens(URL(fileURLWithPath: tokens))
+        try lm.validate(tokens: ids, rows: rows, context: context)
+
+        let d = lm.dModel
+        var output = [Float](repeating: 0, count: rows * context * d)            // (rows*context, d)
+        var progress = ProgressLine(label: "activations \(hook)", total: rows, unit: "rows", tokensPerUnit: context)
+        for start in stride(from: 0, to: rows, by: batchRows) {
+            let n = min(batchRows, rows - start)
+            let batch = Array(ids[(start * context)..<((start + n) * context)])
+            let acts = lm.activations(tokens: batch, rows: n, context: context, at: hookPoint, centered: center)   // (n*context, d)
+            output.withUnsafeMutableBufferPointer { dst in
+                acts.withUnsafeBufferPointer { src in
+                    (dst.baseAddress! + start * context * d).update(from: src.baseAddress!, count: src.count)
+                }
+            }
+            progress.advance(to: start + n)
+        }
+        progress.finish()
+
+        let metadata = [
+            "model": model, "hook": hookPoint.name, "centered": String(center),
+            "tokens": tokens, "rows": String(rows), "context": String(context),
+            "architecture": lm.config.summary,
+        ]
+        let url = URL(fileURLWithPath: out)
+        try SafetensorsWriter.write(["activations": TensorData(shape: [rows * context, d], floats: output)],
+                                    metadata: metadata, to: url)
+        print("wrote \(out): activations [\(rows * context), \(d)] at \(hookPoint.name)\(center ? " (centered)" : "")")
+    }
+
+    /// Reads `tokens` I32 [rows, context] from a safetensors token file.
+    static func readTokens(_ url: URL) throws -> (ids: [Int32], rows: Int, context: Int) {
+        let file = try SafetensorsFile(contentsOf: url)
+        guard let info = file.info("tokens") else {
+            throw ValidationError("\(url.path): no `tokens` tensor (expected I32 [rows, context]; see `saetrack tokenize`)")
+        }
+        guard info.dtype == .i32, info.shape.count == 2 else {
+            throw ValidationError("\(url.path): `tokens` is \(info.dtype.rawValue) \(info.shape), expected I32 [rows, context]")
+        }
+        return (try file.int32s("tokens"), info.shape[0], info.shape[1])
+    }
+}
+
+/// A progress line on stderr, rewritten in place at most a few times a second:
+/// `activations blocks.3.hook_resid_pre  rows 512/10000  210 rows/s  26.9k tok/s  ETA 0:45`.
+fileprivate struct ProgressLine {
+    let label: String
+    let total: Int
+    let unit: String
+    let tokensPerUnit: Int
+    private let start = Date()
+    private var lastPrint = Date.distantPast
+    private var done = 0
+
+    init(label: String, total: Int, unit: String, tokensPerUnit: Int) {
+        self.label = label
+        self.total = total
+        self.unit = unit
+        self.tokensPerUnit = tokensPerUnit
+    }
+
+    mutating func advance(to done: Int) {
+        self.done = done
+        let now = Date()
+        if now.timeIntervalSince(lastPrint) >= 0.25 || done == total {
+            lastPrint = now
+            FileHandle.standardError.write(Data(("\r" + line(now: now) + "\u{1B}[K").utf8))
+        }
+    }
+
+    func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
+
+    private func line(now: Date) -> String {
+        let elapsed = max(now.timeIntervalSince(start), 1e-9)
+        let rate = Double(done) / elapsed
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        return "\(label)  \(unit) \(done)/\(total)  \(Self.compact(rate)) \(unit)/s  "
+            + "\(Self.compact(rate * Double(tokensPerUnit))) tok/s  ETA \(Self.clock(eta))"
+    }
+
+    static func compact(_ x: Double) -> String {
+        x >= 10_000 ? String(format: "%.1fk", x / 1000) : String(format: x >= 100 ? "%.0f" : "%.1f", x)
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import SAETrack
+
+/// `saetrack train-lm`: train a small GPT-NeoX or GPT-2 from scratch, saving a checkpoint series.
+struct TrainLMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-lm",
+        abstract: "Train a small GPT-NeoX or GPT-2 from scratch, saving HF-format checkpoints on a schedule.",
+        discussion: """
+            Defaults are the demo model (GPT-NeoX, 4 layers, d_model 128, 4 heads, MLP 512, rotary 0.25, \
+            context 128; AdamW lr 2e-3, weight decay 0.01, 50 warmup steps then cosine, clip 1.0, \
+            batch 16 × 128, 600 steps, checkpoints log:60 = 0,1,2,4,…,128 and every 60 steps). \
+            Writes <out>/step{N}/ (config.json + model.safetensors, loadable by transformers), \
+            training_log.csv/json and the optimizer state; rerunning on the same --out resumes from the \
+            last checkpoint. Progress on stderr, the checkpoint list on stdout.
+            """
+    )
+
+    @Option(name: .long, help: "Token file: safetensors with `tokens` I32 [rows, context].")
+    var tokens: String
+
+    @Option(name: .long, help: "Series directory to write (created; resumed if it holds a run).")
+    var out: String
+
+    @Option(name: .long, help: "A Hugging Face config.json for the model (overrides the architecture flags).")
+    var config: String?
+
+    @Option(name: .long, help: "Architecture: neox (GPT-NeoX / Pythia) or gpt2.")
+    var arch: String = "neox"
+
+    @Option(name: .long, help: "Transformer blocks.") var layers = 4
+    @Option(name: .customLong("d-model"), help: "Residual width.") var dModel = 128
+    @Option(name: .long, help: "Attention heads.") var heads = 4
+    @Option(name: .customLong("d-mlp"), help: "MLP width (default 4 × d-model).") var dMLP: Int?
+    @Option(name: .customLong("rotary-pct"), help: "GPT-NeoX: fraction of each head's dims that rotate.") var rotaryPct = 0.25
+    @Option(name: .customLong("vocab-size"), help: "Vocabulary size (default: the token file's `vocab_size` metadata, else max id + 1).")
+    var vocabSize: Int?
+    @Option(name: .long, help: "Tokens per training row (≤ the file's rows).") var context = 128
+    @Option(name: .long, help: "Optimizer steps.") var steps = 600
+    @Option(name: .customLong("batch-rows"), help: "Rows per batch.") var batchRows = 16
+    @Option(name: .long, help: "Peak learning rate.") var lr: Float = 2e-3
+    @Option(name: .customLong("min-lr-ratio"), help: "Cosine floor as a fraction of the peak.") var minLRRatio: Float = 0.1
+    @Option(name: .long, help: "Linear warmup steps.") var warmup = 50
+    @Option(name: .customLong("weight-decay"), help: "AdamW weight decay (matrices and embeddings).") var weightDecay: Float = 0.01
+    @Option(name: .long, help: "Global gradient-norm clip (0 = off).") var clip: Float = 1.0
+    @Option(name: .long, help: "Seed for the initialisation and the batch order.") var seed: UInt64 = 0
+    @Option(name: .long, help: "Checkpoint schedule: log:K (0,1,2,4,… then every K) or list:S1,S2,…")
+    var checkpoints = "log:60"
+    @Option(name: .customLong("log-every"), help: "Steps between progress lines.") var logEvery = 10
+    @Flag(name: .customLong("no-resume"), help: "Start over even if --out holds a run.") var noResume = false
+
+    func run() throws {
+        let tokenURL = URL(fileURLWithPath: tokens)
+        let data = try TokenRows(contentsOf: tokenURL)
+        let schedule = try CheckpointSchedule(parsing: checkpoints)
+        let modelConfig = try makeModelConfig(data)
+        var training = LMTrainingConfig()
+        training.steps = steps; training.batchRows = batchRows; training.context = context
+        training.learningRate = lr; training.minLearningRateRatio = minLRRatio; training.warmupSteps = warmup
+        training.weightDecay = weightDecay; training.gradClip = clip; training.seed = seed; training.logEvery = logEvery
+        let trainer = try LMTrainer(config: modelConfig, training: training, tokens: data.tokens, rows: data.rows,
+                                    context: data.context, source: tokenURL.path)
+        FileHandle.standardError.write(Data(("train-lm: \(modelConfig.summary), \(trainer.model.parameterCount) parameters, "
+            + "\(data.rows) rows × \(data.context) tokens, \(Threads.count) threads\n").utf8))
+        try trainer.train(schedule: schedule, seriesDirectory: URL(fileURLWithPath: out), resume: !noResume) { step, dir in
+            print("checkpoint step \(step): \(dir.path)")
+        }
+    }
+
+    private func makeModelConfig(_ data: TokenRows) throws -> ModelConfig {
+        if let config { return try ModelConfig.load(from: URL(fileURLWithPath: config)) }
+        let vocab = vocabSize ?? data.metadata["vocab_size"].flatMap(Int.init) ?? Int(data.tokens.max() ?? 0) + 1
+        let mlp = dMLP ?? 4 * dModel
+        switch arch {
+        case "neox":
+            return .gptNeoX(GPTNeoXConfig(hiddenSize: dModel, numHiddenLayers: layers, numAttentionHeads: heads,
+                                          intermediateSize: mlp, vocabSize: vocab, maxPositionEmbeddings: context,
+                                          rotaryPct: rotaryPct))
+        case "gpt2":
+            return .gpt2(GPT2Config(nEmbd: dModel, nLayer: layers, nHead: heads, nPositions: context, vocabSize: vocab,
+                                    nInner: mlp, bosTokenID: 0, eosTokenID: 0))
+        default:
+            throw ValidationError("--arch must be neox or gpt2, got '\(arch)'")
+        }
+    }
+}
+
+/// The token file's `tokens` I32 [rows, context] tensor and metadata.
+private struct TokenRows {
+    var rows: Int, context: Int, tokens: [Int32], metadata: [String: String]
+
+    init(contentsOf url: URL) throws {
+        let file = try SafetensorsFile(contentsOf: url)
+        guard let info = file.info("tokens"), info.shape.count == 2 else {
+            throw ValidationError("\(url.path): expected a tensor `tokens` of shape [rows, context]")
+        }
+        (rows, context) = (info.shape[0], info.shape[1])
+        tokens = try file.int32s("tokens")
+        metadata = file.metadata
+    }
+}

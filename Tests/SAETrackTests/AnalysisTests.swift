@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import SAETrack
+
+@Suite("Track analysis")
+struct AnalysisTests {
+    @Test("analyze on a finished chain fills every figure, recovers planted features, and writes JSON, CSV and HTML")
+    func analyzeTinyChain() throws {
+        let dir = temporaryDirectory("analyze")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let provider = DriftingDictionary()
+        let run = try SAETrackRun(directory: dir, config: tinyTrackConfig(checkpoints: 4), checkpoints: tinyCheckpoints(4), provider: provider)
+        run.progress = { _ in }
+        try run.run()
+        try provider.evaluationInputs().write(to: dir)
+        var analyzer = TrackAnalyzer(directory: dir)
+        analyzer.progress = { _ in }
+        let a = try analyzer.analyze()
+        #expect(a.summary.count == 4 && a.meta.steps == [0, 1, 2, 3])
+        #expect(a.progress.count == 4 && a.progress.allSatisfy { !$0.features.isEmpty })
+        #expect(a.randomBaseline.count == 4)
+        #expect(a.drift.toFinalQuantiles.count == 4 && !a.drift.features.isEmpty)
+        // The final checkpoint's cosine to itself is 1; the chain's earlier SAEs stay close (index identity).
+        #expect(abs(a.drift.toFinalQuantiles[3][2] - 1) < 1e-5)
+        #expect(a.drift.toFinalQuantiles[2][2] > 0.8)
+        #expect((a.drift.independentMedian ?? 1) < 0.3)
+        #expect(!a.cosineHistograms.isEmpty && !a.trajectories.isEmpty)
+        #expect(a.convergence.count == 1)
+        // Planted dictionary features are each found by some SAE feature (AUROC > 0.8: 24 directions in 16 dimensions, so not all separable) at every checkpoint.
+        #expect(a.groundTruth.count == 4)
+        for g in a.groundTruth { #expect(g.auroc.allSatisfy { ($0 ?? 0) > 0.8 }, "\(g.name): \(g.auroc)") }
+        #expect(!a.featureCards.isEmpty && a.featureCards.allSatisfy { !$0.snapshots.isEmpty })
+
+        let out = dir.appendingPathComponent("analysis")
+        let report = try AnalysisExport.write(a, to: out)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("analysis.json"))) as! [String: Any]
+        for key in ["summary", "progress", "randomBaseline", "drift", "cosineHistograms", "trajectories", "convergence", "groundTruth", "featureCards"] {
+            #expect(json[key] != nil, "analysis.json lacks \(key)")
+        }
+        for f in AnalysisExport.csvFiles {
+            let text = try String(contentsOf: out.appendingPathComponent(f), encoding: .utf8)
+            #expect(text.split(separator: "\n").count > 1, "\(f) has no rows")
+        }
+        let html = try String(contentsOf: report, encoding: .utf8)
+        #expect(html.contains("Feature drift") && !html.contains("NaN"))
+    }
+}
