@@ -12,6 +12,7 @@ struct SAETrackCommand: ParsableCommand {
             BenchCommand.self,
             TrainLMCommand.self,
             TrackCommand.self,
+            TrainSAECommand.self,
             AnalyzeCommand.self,
         ]
     )

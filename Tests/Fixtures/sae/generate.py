@@ -12,6 +12,13 @@ Writes, next to this script:
   geometric_median.safetensors  point sets and the minimiser of Σ‖p_i − m‖ found by scipy.optimize.
   saelens_saved_sae/            an SAE saved by sae_lens (cfg.json + sae_weights.safetensors), with
   saelens_saved_encode.safetensors  a batch and sae_lens's encode() of it.
+  evaluation.safetensors        numpy reference of SAEEvaluation's metrics.
+  swift_input_activations.safetensors  activations for the Swift-written SAE below.
+  swift_written_check.safetensors      if swift_written_sae/ exists (written by
+      `saetrack train-sae --activations Tests/Fixtures/sae/swift_input_activations.safetensors
+       --out Tests/Fixtures/sae/swift_written_sae --d-sae 40 --steps 30 --batch-size 64 --warmup 5 --lr 1e-3
+       --buffer-tokens 256 --l1 1e-3`, then rerun this script): sae_lens.SAE.load_from_disk opens
+      it and encodes a batch; the Swift test encodes the same batch and compares.
 """
 import json
 import os
@@ -197,6 +204,22 @@ def saelens_saved_sae():
         "histogram_bin_of_first": np.floor((np.log10(freq[0] + 1e-10) + 10) / 10 * 50)})
 
 
+def swift_written():
+    torch.manual_seed(11)
+    acts = torch.randn(600, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
+    save_file({"activations": acts}, os.path.join(HERE, "swift_input_activations.safetensors"))
+    path = os.path.join(HERE, "swift_written_sae")
+    if not os.path.isdir(path):
+        print("swift_written_sae/ missing: run saetrack train-sae (see the docstring), then rerun")
+        return
+    from sae_lens import SAE
+    sae = SAE.load_from_disk(path, device="cpu")
+    x = torch.randn(B, D_IN) * 1.5
+    with torch.no_grad():
+        f = sae.encode(x)
+    write("swift_written_check.safetensors", {"x": x, "saelens_feature_acts": f}, {"architecture": sae.cfg.architecture()})
+
+
 if __name__ == "__main__":
     standard_case("plain", w_dec_norm=1, dead=[], seed=1)
     standard_case("ghost", w_dec_norm=1, dead=[3, 7, 8, 20, 31, 39], seed=2)
@@ -206,3 +229,4 @@ if __name__ == "__main__":
     saelens_case("topk_auxk_few", "topk", dead=[5, 17, 33], seed=6)              # 3 dead < d_in/2: scale 0.5
     geometric_median_fixture()
     saelens_saved_sae()
+    swift_written()
