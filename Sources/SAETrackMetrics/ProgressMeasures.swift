@@ -162,6 +162,14 @@ public struct FormationResult: Codable, Equatable, Sendable {
         return checkpoints.map { $0.progress[i][measure] }
     }
 
+    /// Phase boundaries (``Phases``) of every analysed feature's curve of one measure, in the
+    /// order of ``features``.
+    public func phases(_ measure: ProgressMeasure, rule: PhaseRule = PhaseRule()) -> [PhaseBoundaries] {
+        features.indices.map { i in
+            Phases.detect(checkpoints.map { $0.progress[i][measure] }, steps: steps, rule: rule)
+        }
+    }
+
     /// R(c) over the checkpoints.
     public func baselineCurve(_ measure: ProgressMeasure) -> [Float?] { checkpoints.map { $0.baseline[measure] } }
 }

@@ -25,7 +25,7 @@ struct TrackOptions: ParsableArguments {
     var baselineSteps = ""
     @Option(name: .customLong("baseline-budget"), help: "cumulative (as many SAE steps as the chain so far) or first-stage.") var baselineBudget = "cumulative"
     @Option(name: .customLong("checkpoint-every"), help: "Save a resumable trainer state every N SAE steps.") var checkpointEvery = 100
-    @Option(name: .long, help: "Seed of SAE initialisation and batch order.") var seed: UInt64 = 42
+    @Option(name: .customLong("sae-seed"), help: "Seed of SAE initialisation and batch order.") var seed: UInt64 = 42
     @Option(name: .long, help: "tokenizer.json, recorded for decoding feature cards in `analyze`.") var tokenizer: String?
 
     /// The settings after applying the preset and the flags.
@@ -82,6 +82,17 @@ struct TrackOptions: ParsableArguments {
         let inputs = EvaluationInputs(tokens: Array(rows.tokens[(eval.lowerBound * rows.context)...]), context: rows.context,
                                       tokenizer: tokenizer.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         return (p, inputs)
+    }
+
+    /// Live tracking into `directory` while an LM writes `series` (train-lm --track).
+    func liveTrack(directory: String, series: String, tokensFile: String, lastStep: Int?) throws -> LiveTrack {
+        let (p, inputs) = try provider(tokensFile: tokensFile)
+        let live = LiveTrack(directory: URL(fileURLWithPath: directory), series: URL(fileURLWithPath: series).standardizedFileURL,
+                             settings: try settings(), hook: hook, centered: center, provider: p,
+                             baselineSteps: try baselines(lastStep: lastStep), baselineBudget: try budget(),
+                             checkpointEvery: checkpointEvery)
+        live.evaluationInputs = inputs
+        return live
     }
 }
 
