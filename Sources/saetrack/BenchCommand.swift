@@ -9,6 +9,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [
             BenchGEMMCommand.self,
             BenchLMCommand.self,
+            BenchSAECommand.self,
         ]
     )
 }
