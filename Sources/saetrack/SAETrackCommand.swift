@@ -14,6 +14,7 @@ struct SAETrackCommand: ParsableCommand {
             CorpusCommand.self,
             TrainLMCommand.self,
             TrackCommand.self,
+            TrainSAECommand.self,
             AnalyzeCommand.self,
             DemoCommand.self,
         ]
