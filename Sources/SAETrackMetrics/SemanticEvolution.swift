@@ -118,7 +118,7 @@ public struct SemanticCheckpoint: Codable, Equatable, Sendable {
 /// Calibration on the demo's synthetic corpus with ideal codes (one feature per planted label,
 /// `SemanticLabelsOnCorpusTests`): topic features (topic words, topic function words, whole
 /// topic) have coherence ≈ 2–4.5, non-topic features (single words, verbs, numbers, quotes,
-/// sentence starts) ≤ 1.2; a ratio is used rather than a difference because the baseline level
+/// sentence starts) ≤ 1.25; a ratio is used rather than a difference because the baseline level
 /// grows with the window. Comparing an entropy of token ids with an entropy of context ids was
 /// rejected: contexts mix function words, numbers and topic words, so their entropy is high even
 /// for a clean topic feature, and plug-in entropies depend on the sample size.
