@@ -103,7 +103,7 @@ public struct ModelDirectory {
     /// Writes `config.json` and an F32 `model.safetensors` (metadata `format: pt`) that
     /// `transformers.AutoModelForCausalLM.from_pretrained` loads. GPT-2 tensors get the
     /// `transformer.` prefix `save_pretrained` uses. The directory appears atomically: files are
-    /// written into a hidden sibling and renamed into place (replacing an existing directory).
+    /// written into a hidden sibling and renamed into place (see ``DirectoryReplacement``).
     public static func write(config: ModelConfig, weights: [String: Matrix], to url: URL) throws {
         try verify(weights, against: config, source: url.path)
         var tensors: [String: TensorData] = [:]
@@ -113,27 +113,10 @@ public struct ModelDirectory {
             if case .gpt2 = config, spec.name != "lm_head.weight" { stored = "transformer." + spec.name } else { stored = spec.name }
             tensors[stored] = TensorData(shape: spec.shape, floats: m.storage)
         }
-        let fm = FileManager.default
-        let parent = url.deletingLastPathComponent()
-        let tmp = parent.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let old = parent.appendingPathComponent(".\(url.lastPathComponent).old-\(getpid())")
-        try? fm.removeItem(at: tmp)
-        do {
-            try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let config = try config.jsonData()
+        try DirectoryReplacement.replace(url) { tmp in
             try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: tmp.appendingPathComponent("model.safetensors"))
-            try AtomicFile.write(config.jsonData(), to: tmp.appendingPathComponent("config.json"))
-            if fm.fileExists(atPath: url.path) {
-                try? fm.removeItem(at: old)
-                try fm.moveItem(at: url, to: old)
-            }
-            try fm.moveItem(at: tmp, to: url)
-            try? fm.removeItem(at: old)
-        } catch let e as SafetensorsError {
-            try? fm.removeItem(at: tmp)
-            throw e
-        } catch {
-            try? fm.removeItem(at: tmp)
-            throw ModelDirectoryError.writeFailed(directory: url.path, reason: "\(error)")
+            try AtomicFile.write(config, to: tmp.appendingPathComponent("config.json"))
         }
     }
 

@@ -22,8 +22,8 @@ public enum ProgressMeasure: String, Codable, CaseIterable, Sendable {
     }
 }
 
-/// One value per progress measure (`nil` where it is undefined: fewer than two datapoints, or no
-/// SAE given for the feature-space measures).
+/// One value per progress measure (`nil` where it is undefined: fewer than two datapoints, no
+/// SAE given for the feature-space measures, or non-finite representations).
 public struct MeasureValues: Codable, Equatable, Sendable {
     public var activationCosine: Float?
     public var featureCosine: Float?
@@ -162,6 +162,14 @@ public struct FormationResult: Codable, Equatable, Sendable {
         return checkpoints.map { $0.progress[i][measure] }
     }
 
+    /// Phase boundaries (``Phases``) of every analysed feature's curve of one measure, in the
+    /// order of ``features``.
+    public func phases(_ measure: ProgressMeasure, rule: PhaseRule = PhaseRule()) -> [PhaseBoundaries] {
+        features.indices.map { i in
+            Phases.detect(checkpoints.map { $0.progress[i][measure] }, steps: steps, rule: rule)
+        }
+    }
+
     /// R(c) over the checkpoints.
     public func baselineCurve(_ measure: ProgressMeasure) -> [Float?] { checkpoints.map { $0.baseline[measure] } }
 }
@@ -205,6 +213,7 @@ public enum ProgressMeasures {
                 v.weightedJaccard = Similarity.meanOffDiagonal(z, .weightedJaccard)
                 v.binaryJaccard = Similarity.meanOffDiagonal(z, .binaryJaccard)
             }
+            for m in ProgressMeasure.allCases where !(v[m]?.isFinite ?? true) { v[m] = nil }   // NaN input → undefined
             return v
         }
         // Serial over features: each one is a (25, d) sgemm plus 300 sparse pairs, and BLAS must

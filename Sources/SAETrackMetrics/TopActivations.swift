@@ -70,6 +70,27 @@ public struct TopActivations: Sendable {
         }
     }
 
+    /// Adds sparse codes (e.g. the ones already computed for firing counts or ground truth), so
+    /// the evaluation tokens are encoded once per checkpoint.
+    /// - Parameters:
+    ///   - codes: (B, d_sae) sparse codes of B consecutive tokens
+    ///   - firstToken: flat token index of the first row
+    public mutating func add(codes: SparseCodes, firstToken: Int) {
+        precondition(codes.width == features, "TopActivations.add: codes have width \(codes.width), tracking \(features)")
+        let k = self.k
+        heapValues.withUnsafeMutableBufferPointer { hv in
+            heapTokens.withUnsafeMutableBufferPointer { ht in
+                for r in 0..<codes.rows {
+                    for p in codes.rowStart[r]..<codes.rowStart[r + 1] where codes.values[p] > 0 {
+                        let f = Int(codes.indices[p])
+                        TopActivations.offer(codes.values[p], firstToken + r, values: hv.baseAddress! + f * k,
+                                             tokens: ht.baseAddress! + f * k, count: &heapCount[f], k: k)
+                    }
+                }
+            }
+        }
+    }
+
     /// Encodes `activations` with `sae` in batches and adds the codes.
     /// - Parameters:
     ///   - activations: (N, d_in), consecutive tokens starting at `firstToken`

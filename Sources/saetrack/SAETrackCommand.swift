@@ -10,7 +10,13 @@ struct SAETrackCommand: ParsableCommand {
             // One line per command; each command lives in its own file.
             ActivationsCommand.self,
             BenchCommand.self,
+            TokenizeCommand.self,
+            CorpusCommand.self,
             TrainLMCommand.self,
+            TrackCommand.self,
+            TrainSAECommand.self,
+            AnalyzeCommand.self,
+            DemoCommand.self,
         ]
     )
 }

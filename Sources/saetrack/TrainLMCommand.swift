@@ -49,6 +49,9 @@ struct TrainLMCommand: ParsableCommand {
     var checkpoints = "log:60"
     @Option(name: .customLong("log-every"), help: "Steps between progress lines.") var logEvery = 10
     @Flag(name: .customLong("no-resume"), help: "Start over even if --out holds a run.") var noResume = false
+    @Option(name: .customLong("track"), help: "Live SAE-Track into this directory: each stage runs as soon as its checkpoint is written.")
+    var trackDirectory: String?
+    @OptionGroup(title: "Live SAE-Track (with --track)") var trackOptions: TrackOptions
 
     func run() throws {
         let tokenURL = URL(fileURLWithPath: tokens)
@@ -63,9 +66,14 @@ struct TrainLMCommand: ParsableCommand {
                                     context: data.context, source: tokenURL.path)
         FileHandle.standardError.write(Data(("train-lm: \(modelConfig.summary), \(trainer.model.parameterCount) parameters, "
             + "\(data.rows) rows × \(data.context) tokens, \(Threads.count) threads\n").utf8))
+        let live = try trackDirectory.map {
+            try trackOptions.liveTrack(directory: $0, series: out, tokensFile: tokens, lastStep: schedule.steps(upTo: steps).last)
+        }
         try trainer.train(schedule: schedule, seriesDirectory: URL(fileURLWithPath: out), resume: !noResume) { step, dir in
             print("checkpoint step \(step): \(dir.path)")
+            try live?.checkpointWritten(step: step, directory: dir)
         }
+        try live?.catchUp()
     }
 
     private func makeModelConfig(_ data: TokenRows) throws -> ModelConfig {

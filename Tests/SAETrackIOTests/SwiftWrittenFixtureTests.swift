@@ -20,6 +20,16 @@ enum SwiftOutputs {
             try ModelDirectory.write(config: src.config, weights: src.loadWeights(), to: dir.appendingPathComponent("models/\(name)"))
             files += ["models/\(name)/config.json", "models/\(name)/model.safetensors"]
         }
+        // SAEs re-written from the sae_lens-saved fixtures, with SAETrack provenance.
+        for architecture in ["standard", "topk"] {
+            let (t, cfg) = try SAEDirectory.read(IOFixtures.url("sae/saelens-\(architecture)"))
+            let provenance = SAEProvenance(modelName: "pythia-70m", hookName: "blocks.3.hook_resid_pre", checkpointStep: 512,
+                                           centered: true, lmWeightsSHA256: String(repeating: "ab", count: 32), warmStartedFrom: 256)
+            let config = SAEDirectoryConfig(dIn: cfg.dIn, dSAE: cfg.dSAE, architecture: architecture, k: cfg.k, provenance: provenance)
+            try SAEDirectory.write(wEnc: t["W_enc"]!, bEnc: t["b_enc"]!.storage, wDec: t["W_dec"]!, bDec: t["b_dec"]!.storage,
+                                   config: config, to: dir.appendingPathComponent("sae/\(architecture)"))
+            files += ["sae/\(architecture)/cfg.json", "sae/\(architecture)/sae_weights.safetensors"]
+        }
         // Every dtype, scalar, empty tensor and several metadata keys, re-written by SAETrack.
         let src = try SafetensorsFile(contentsOf: IOFixtures.url("safetensors/all-dtypes-multi-metadata.safetensors"))
         try SafetensorsWriter.write(tensorData(of: src), metadata: src.metadata, to: dir.appendingPathComponent("safetensors/all-dtypes.safetensors"))

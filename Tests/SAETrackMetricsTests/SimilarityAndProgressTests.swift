@@ -45,6 +45,11 @@ struct SimilarityAndProgressTests {
         let expected = fx["datapoints"] as! [[Int]]
         #expect(top.all.map { $0.map(\.token) } == expected)
 
+        var fromSparse = TopActivations(features: finalSAE.dSAE, k: fx.int("k"))
+        fromSparse.add(codes: SparseCodes(encoding: xFinal.rows(0..<50), with: finalSAE), firstToken: 0)
+        fromSparse.add(codes: SparseCodes(encoding: xFinal.rows(50..<xFinal.rows), with: finalSAE), firstToken: 50)
+        #expect(fromSparse.all == top.all)
+
         let points = FormationDatapoints(top: top, baseline: fx.ints("baseline"))
         #expect(points.dead == fx.ints("dead"))
         let cp = ProgressMeasures.measure(step: 3, representations: points.gather(from: xCkpt), sae: ckptSAE,
@@ -67,6 +72,9 @@ struct SimilarityAndProgressTests {
         var result = FormationResult(datapoints: points)
         result.checkpoints.append(cp)
         #expect(result.curve(feature: fx.ints("dead")[0], .weightedJaccard) == nil)
+        // One checkpoint: no phases can be found, and there is one boundary record per live feature.
+        #expect(result.phases(.weightedJaccard).count == points.features.count)
+        #expect(result.phases(.weightedJaccard).allSatisfy { $0.outcome == .undefined })
     }
 
     @Test("top-k ties: equal activations keep the earlier token, independent of batching; zeros never kept")

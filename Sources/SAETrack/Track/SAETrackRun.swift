@@ -37,6 +37,7 @@ public final class SAETrackRun {
 
     /// Opens the track in `directory`: resumes it when `track.json` exists (the configuration must
     /// match), otherwise starts a new one. `checkpoints` maps each configured step to its directory.
+    /// Baseline steps not (yet) in the chain are trained when their checkpoint is appended.
     public init(directory: URL, config: TrackConfig, checkpoints: [Int: URL], provider: any CheckpointActivationProvider,
                 modelName: String = "", warnings: [String] = []) throws {
         self.directory = directory
@@ -44,9 +45,6 @@ public final class SAETrackRun {
         self.modelName = modelName
         guard Set(config.steps).count == config.steps.count else {
             throw TrackError.invalidCheckpoints("duplicate steps in \(config.steps)")
-        }
-        for s in config.baselineSteps where !config.steps.contains(s) {
-            throw TrackError.invalidCheckpoints("baseline step \(s) is not in the chain \(config.steps)")
         }
         if TrackState.exists(in: directory) {
             var existing = try TrackState.read(from: directory)
@@ -148,6 +146,10 @@ public final class SAETrackRun {
     private func finish(step: Int, baseline: Bool) throws {
         try state.write(to: directory)
         try? FileManager.default.removeItem(at: stateDirectory(step: step, baseline: baseline))
+        let states = url("state")
+        if (try? FileManager.default.contentsOfDirectory(atPath: states.path))?.isEmpty == true {
+            try? FileManager.default.removeItem(at: states)
+        }
         try checkpoint(.stageFinished(step: step, baseline: baseline))
     }
 

@@ -461,6 +461,53 @@ def gen_sha256():
 
 
 # ----------------------------------------------------------------------------------------------
+# sae: directories saved by sae_lens, and the sparsify layout
+# ----------------------------------------------------------------------------------------------
+
+def seeded_sae(sae, seed):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in sae.named_parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.1 + (0.05 if name == "threshold" else 0.0))
+    return sae
+
+
+def gen_sae():
+    from sae_lens import StandardSAE, StandardSAEConfig, TopKSAE, TopKSAEConfig, JumpReLUSAE, JumpReLUSAEConfig
+    fresh_dir("sae")
+    d_in, d_sae = 16, 24
+    std = seeded_sae(StandardSAE(StandardSAEConfig(d_in=d_in, d_sae=d_sae, metadata=__import__("sae_lens").saes.sae.SAEMetadata(model_name="pythia-70m", hook_name="blocks.3.hook_resid_pre", context_size=128))), 4)
+    std.save_model(fresh_dir("sae", "saelens-standard"))
+    seeded_sae(TopKSAE(TopKSAEConfig(d_in=d_in, d_sae=d_sae, k=4)), 5).save_model(fresh_dir("sae", "saelens-topk"))
+    seeded_sae(JumpReLUSAE(JumpReLUSAEConfig(d_in=d_in, d_sae=d_sae)), 6).save_model(fresh_dir("sae", "saelens-jumprelu"))
+    # sparsify v1 `Sae.save_to_disk`: sae.safetensors (encoder.weight [d_sae,d_in], encoder.bias,
+    # W_dec [d_sae,d_in], b_dec) and cfg.json ({**SparseCoderConfig, "d_in"}), one folder per hookpoint.
+    g = torch.Generator().manual_seed(7)
+    W_enc = torch.randn(d_in, d_sae, generator=g)
+    b_enc, W_dec, b_dec = torch.randn(d_sae, generator=g), torch.randn(d_sae, d_in, generator=g), torch.randn(d_in, generator=g)
+    sp = fresh_dir("sae", "sparsify", "layers.3")
+    save_file({"encoder.weight": W_enc.T.contiguous(), "encoder.bias": b_enc, "W_dec": W_dec, "b_dec": b_dec},
+              os.path.join(sp, "sae.safetensors"))
+    write_json(os.path.join(sp, "cfg.json"), {"activation": "topk", "expansion_factor": 32, "normalize_decoder": True,
+                                              "num_latents": d_sae, "k": 4, "multi_topk": False, "skip_connection": False,
+                                              "transcode": False, "d_in": d_in})
+    save_file({"W_enc": W_enc, "b_enc": b_enc, "W_dec": W_dec, "b_dec": b_dec}, out("sae", "sparsify-expected.safetensors"))
+    # A sparsify folder whose W_dec went through a converter that transposed it (d_in != d_sae: recoverable by shape).
+    spt = fresh_dir("sae", "sparsify-transposed", "layers.3")
+    save_file({"encoder.weight": W_enc.T.contiguous(), "encoder.bias": b_enc, "W_dec": W_dec.T.contiguous(), "b_dec": b_dec},
+              os.path.join(spt, "sae.safetensors"))
+    shutil.copy(os.path.join(sp, "cfg.json"), spt)
+    # Broken: W_dec of the wrong width, b_enc missing, cfg.json disagreeing with the tensors.
+    br = fresh_dir("sae", "broken-shapes")
+    save_file({"W_enc": W_enc, "W_dec": torch.zeros(d_sae, d_in + 1), "b_dec": b_dec}, os.path.join(br, "sae_weights.safetensors"))
+    write_json(os.path.join(br, "cfg.json"), {"d_in": d_in, "d_sae": d_sae, "architecture": "standard"})
+    bc = fresh_dir("sae", "broken-config")
+    save_file({"W_enc": W_enc, "b_enc": b_enc, "W_dec": W_dec, "b_dec": b_dec}, os.path.join(bc, "sae_weights.safetensors"))
+    write_json(os.path.join(bc, "cfg.json"), {"d_in": d_in + 2, "d_sae": d_sae, "architecture": "standard"})
+    print("sae: saelens standard/topk/jumprelu, sparsify, broken")
+
+
+# ----------------------------------------------------------------------------------------------
 # swift: files written by SAETrack, loaded by the reference implementations
 # ----------------------------------------------------------------------------------------------
 
@@ -509,6 +556,28 @@ def check_safetensors(path):
             "sha256": sha256_file(path)}
 
 
+def check_sae_dir(d, architecture):
+    """sae_lens.SAE.load_from_disk opens the Swift-written directory; weights, provenance and encode agree."""
+    from sae_lens import SAE
+    sae = SAE.load_from_disk(d)
+    src = load_file(os.path.join(HERE, "sae", f"saelens-{architecture}", "sae_weights.safetensors"))
+    for k in ["W_enc", "b_enc", "W_dec", "b_dec"]:
+        assert torch.equal(getattr(sae, k).detach(), src[k]), k
+    assert sae.cfg.architecture() == architecture, sae.cfg.architecture()
+    md = sae.cfg.metadata
+    assert md.model_name == "pythia-70m" and md.hook_name == "blocks.3.hook_resid_pre", md.to_dict()
+    assert md.checkpoint_step == 512 and md.centered is True and md.lm_weights_sha256 == "ab" * 32, md.to_dict()
+    x = torch.randn(5, sae.cfg.d_in, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        f = sae.encode(x)
+        if architecture == "standard":   # ReLU((x - b_dec) W_enc + b_enc), as SAETrack's SparseAutoencoder
+            want = torch.relu((x - src["b_dec"]) @ src["W_enc"] + src["b_enc"])
+            assert torch.allclose(f, want, atol=1e-6)
+        else:
+            assert int((f != 0).sum(-1).max()) <= sae.cfg.k
+    return f"sae_lens {__import__('sae_lens').__version__} SAE.load_from_disk: {type(sae).__name__}, weights equal, provenance read back"
+
+
 def gen_swift():
     run_swift_writer()
     sw = os.path.join(HERE, "swift-written")
@@ -518,6 +587,11 @@ def gen_swift():
         detail = check_model_dir(d, name)
         for f in ["config.json", "model.safetensors"]:
             files[f"models/{name}/{f}"] = {"ok": True, "detail": detail, "sha256": sha256_file(os.path.join(d, f))}
+    for name in ["standard", "topk"]:
+        d = os.path.join(sw, "sae", name)
+        detail = check_sae_dir(d, name)
+        for f in ["cfg.json", "sae_weights.safetensors"]:
+            files[f"sae/{name}/{f}"] = {"ok": True, "detail": detail, "sha256": sha256_file(os.path.join(d, f))}
     files["safetensors/all-dtypes.safetensors"] = check_safetensors(os.path.join(sw, "safetensors", "all-dtypes.safetensors"))
     import transformers
     write_json(os.path.join(sw, "python-verdict.json"),
@@ -525,7 +599,7 @@ def gen_swift():
     print(f"swift: {len(files)} Swift-written files verified")
 
 
-SECTIONS = {"configs": gen_configs, "models": gen_models, "safetensors": gen_safetensors, "sha256": gen_sha256, "swift": gen_swift}
+SECTIONS = {"configs": gen_configs, "models": gen_models, "safetensors": gen_safetensors, "sha256": gen_sha256, "sae": gen_sae, "swift": gen_swift}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SECTIONS)

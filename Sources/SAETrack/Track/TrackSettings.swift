@@ -1,0 +1,71 @@
+import Foundation
+import SAETrackSAE
+
+/// The SAE hyper-parameters of a track in one place, with presets: the paper's (method.md §4.2)
+/// and the embedded demo's (demo-design.md). `trackConfig(...)` turns them into a `TrackConfig`.
+public struct TrackSettings: Codable, Equatable, Sendable {
+    /// Dictionary size; nil means `expansion × d_in`.
+    public var dSAE: Int?
+    public var expansion: Int = 64
+    /// Tokens per SAE step.
+    public var batchSize: Int = 4096
+    public var firstSteps: Int
+    public var continualSteps: Int
+    public var firstLR: Float = 4e-4
+    public var continualLR: Float = 4e-5
+    public var firstWarmup: Int = 5000
+    public var continualWarmup: Int = 3
+    public var l1Coefficient: Float = 8e-5
+    /// Activations sampled for the geometric-median b_dec of the first stage.
+    public var bDecInitSamples: Int = 262_144
+    public var logEvery: Int = 100
+    public var seed: UInt64 = 42
+
+    public init(firstSteps: Int, continualSteps: Int) {
+        self.firstSteps = firstSteps
+        self.continualSteps = continualSteps
+    }
+
+    /// The paper's settings: 300M tokens (73,243 steps of 4096) from scratch, 15M tokens (3,663
+    /// steps) per continual stage, lr 4e-4 / 4e-5, warm-up 5000 / 3, l1 8e-5, ×64.
+    public static let paper = TrackSettings(firstSteps: 73_243, continualSteps: 3_663)
+
+    /// The demo's settings (demo-design.md, "settings that worked"): d_sae 1024, batch 1024,
+    /// stage 0 800 steps at lr 4e-3 (warm-up 50), continual 150 steps at lr 1e-3 (warm-up 3), l1 8e-4.
+    public static var demo: TrackSettings {
+        var s = TrackSettings(firstSteps: 800, continualSteps: 150)
+        s.dSAE = 1024; s.batchSize = 1024; s.firstLR = 4e-3; s.continualLR = 1e-3; s.firstWarmup = 50
+        s.l1Coefficient = 8e-4; s.bDecInitSamples = 16_384; s.logEvery = 10
+        return s
+    }
+
+    /// A sub-minute smoke-test version of the demo settings.
+    public static var quick: TrackSettings {
+        var s = demo
+        s.dSAE = 256; s.batchSize = 512; s.firstSteps = 150; s.continualSteps = 30; s.firstWarmup = 20
+        s.bDecInitSamples = 4096; s.logEvery = 5
+        return s
+    }
+
+    /// The first-stage and continual-stage SAE configurations for inputs of width `dIn`.
+    public func stageConfigs(dIn: Int) -> (first: SAETrainingConfig, continual: SAETrainingConfig) {
+        let m = dSAE ?? expansion * dIn
+        var first = SAETrainingConfig.firstStage(dIn: dIn, dSAE: m, tokens: firstSteps * batchSize, batchSize: batchSize, seed: seed)
+        first.lr = firstLR; first.warmupSteps = firstWarmup; first.l1Coefficient = l1Coefficient
+        first.bDecInitSamples = bDecInitSamples; first.logEvery = logEvery
+        var continual = SAETrainingConfig.continualStage(dIn: dIn, dSAE: m, tokens: continualSteps * batchSize, batchSize: batchSize, seed: seed)
+        continual.lr = continualLR; continual.warmupSteps = continualWarmup; continual.l1Coefficient = l1Coefficient
+        continual.logEvery = logEvery
+        return (first, continual)
+    }
+
+    /// A track configuration over `steps` of `series` at `hook`.
+    public func trackConfig(series: String, hook: String, centered: Bool, dIn: Int, steps: [Int], order: TrackOrder = .forward,
+                            baselineSteps: [Int] = [], baselineBudget: BaselineBudget = .cumulative,
+                            checkpointEvery: Int = 100) -> TrackConfig {
+        let (first, continual) = stageConfigs(dIn: dIn)
+        return TrackConfig(series: series, hook: hook, centered: centered, steps: steps, order: order, firstStage: first,
+                           continualStage: continual, baselineSteps: baselineSteps, baselineBudget: baselineBudget,
+                           checkpointEvery: checkpointEvery)
+    }
+}
