@@ -13,6 +13,7 @@ struct SAETrackCommand: ParsableCommand {
             TrainLMCommand.self,
             TrackCommand.self,
             AnalyzeCommand.self,
+            InspectCommand.self,
         ]
     )
 }
