@@ -25,6 +25,7 @@ TESTFLAGS = -c release -Xswiftc -enable-testing
 test: setup
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build
+	$(SWIFT) build --package-path Examples/TrackExample
 
 ## demo: the embedded default, end to end.
 demo: build

@@ -64,7 +64,8 @@ public struct LabelFormation: Codable, Equatable, Sendable {
 /// feature's N scores are its nnz positive activations plus N − nnz zeros; the zeros form one tie
 /// group at the bottom (midrank (z+1)/2) and only the nnz positives are sorted: O(nnz log nnz) per
 /// feature instead of O(N log N). Dead features (never fire: AUROC exactly 0.5 by ties) are not
-/// candidates. Labels with no positive or no negative token have no AUROC.
+/// candidates. Labels with no positive or no negative token have no AUROC. Code values that are
+/// not > 0 (NaN from a diverged SAE) are treated as zeros.
 public enum GroundTruth {
     /// Default formation threshold θ on the AUROC.
     public static let defaultThreshold = 0.85
@@ -80,16 +81,16 @@ public enum GroundTruth {
             precondition(l.mask.count == n, "GroundTruth: label \(l.name) has \(l.mask.count) tokens, codes have \(n)")
         }
         // Transpose the non-zeros to per-feature lists (CSC): columnStart, (token, value).
+        // Values that are not > 0 (negative or NaN from a diverged SAE) count as zeros.
         var columnStart = [Int](repeating: 0, count: width + 1)
-        for j in codes.indices { columnStart[Int(j) + 1] += 1 }
+        for (j, v) in zip(codes.indices, codes.values) where v > 0 { columnStart[Int(j) + 1] += 1 }
         for j in 0..<width { columnStart[j + 1] += columnStart[j] }
         var fill = columnStart
-        var tokens = [Int](repeating: 0, count: codes.indices.count)
-        var values = [Float](repeating: 0, count: codes.indices.count)
+        var tokens = [Int](repeating: 0, count: columnStart[width])
+        var values = [Float](repeating: 0, count: columnStart[width])
         for t in 0..<n {
-            for p in codes.rowStart[t]..<codes.rowStart[t + 1] {
+            for p in codes.rowStart[t]..<codes.rowStart[t + 1] where codes.values[p] > 0 {
                 let j = Int(codes.indices[p])
-                precondition(codes.values[p] > 0, "GroundTruth: codes must be non-negative (ReLU)")
                 tokens[fill[j]] = t; values[fill[j]] = codes.values[p]; fill[j] += 1
             }
         }

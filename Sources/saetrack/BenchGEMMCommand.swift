@@ -27,11 +27,19 @@ struct BenchGEMMCommand: ParsableCommand {
             help: "Thread counts to run (default: 1 and every core).")
     var threads: [Int] = []
 
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Square sizes to run instead of the defaults (256 512 1024 2048; quick: 64 128 256).")
+    var sizes: [Int] = []
+
+    @Flag(name: .long, help: "Skip the SAE step shapes.")
+    var noSAE = false
+
     @Option(name: .long, help: "Interleaved Swift/C trials per measurement; the best of each is kept (default: 5, quick: 2).")
     var trials: Int?
 
     func validate() throws {
         if threads.contains(where: { $0 < 1 }) { throw ValidationError("--threads values must be at least 1") }
+        if sizes.contains(where: { $0 < 1 }) { throw ValidationError("--sizes values must be at least 1") }
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
     }
 
@@ -40,6 +48,9 @@ struct BenchGEMMCommand: ParsableCommand {
         var config = quick ? GEMMBenchmark.Configuration.quick(threadCounts: threadCounts)
                            : GEMMBenchmark.Configuration.full(threadCounts: threadCounts)
         if let trials { config.trials = trials }
+        if !sizes.isEmpty { config.shapes.removeAll { $0.name.hasPrefix("square ") } }
+        if noSAE { config.shapes.removeAll { $0.name.hasPrefix("SAE ") } }
+        config.shapes.insert(contentsOf: GEMMShape.squares(sizes), at: 0)
 
         let baselines = GEMMBenchmark.CBaselines(
             sgemm: { shape, a, b, c, repeats in

@@ -10,8 +10,11 @@ struct SAETrackCommand: ParsableCommand {
             // One line per command; each command lives in its own file.
             ActivationsCommand.self,
             BenchCommand.self,
+            TokenizeCommand.self,
+            CorpusCommand.self,
             TrainLMCommand.self,
             TrackCommand.self,
+            TrainSAECommand.self,
             AnalyzeCommand.self,
             InspectCommand.self,
         ]

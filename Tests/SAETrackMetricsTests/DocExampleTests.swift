@@ -6,9 +6,9 @@ import SAETrackIO
 
 /// The Docs/Metrics.md example, verbatim except for the module import.
 func drift(from a: URL, to b: URL) throws -> DriftCheckpoint {
-    let decA = try SafetensorsFile(contentsOf: a.appendingPathComponent("sae_weights.safetensors")).matrix("W_dec")
-    let decB = try SafetensorsFile(contentsOf: b.appendingPathComponent("sae_weights.safetensors")).matrix("W_dec")
-    var drift = Drift(final: decB)              // (d_sae, d_in); pass finalAlive: to mask dead features
+    let decA = try SAEDirectory.read(a).tensors["W_dec"]!      // (d_sae, d_in)
+    let decB = try SAEDirectory.read(b).tensors["W_dec"]!
+    var drift = Drift(final: decB)                             // pass finalAlive: to mask dead features
     drift.add(step: 0, decoder: decA)
     return drift.checkpoints[0]
 }
@@ -23,9 +23,9 @@ func docExampleDrift() throws {
     var decA = decB
     for j in 0..<8 { decA[0, j] = -decB[0, j] }          // feature 0 flipped: cosine −1; others 1
     for (name, dec) in [("a", decA), ("b", decB)] {
-        let dir = root.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try SafetensorsWriter.write(["W_dec": TensorData(dec)], to: dir.appendingPathComponent("sae_weights.safetensors"))
+        try SAEDirectory.write(wEnc: dec.transposed(), bEnc: [Float](repeating: 0, count: 32), wDec: dec,
+                               bDec: [Float](repeating: 0, count: 8), config: SAEDirectoryConfig(dIn: 8, dSAE: 32),
+                               to: root.appendingPathComponent(name))
     }
     let d = try drift(from: root.appendingPathComponent("a"), to: root.appendingPathComponent("b"))
     #expect(abs(d.medianToFinal! - 1) < 1e-6)

@@ -39,6 +39,13 @@ struct GroundTruthTests {
         #expect(cp.labels[1].bestFeature == 7 && cp.labels[1].auroc == 1)
         #expect(cp.labels[2].auroc == nil && cp.labels[2].positives == 0)
         #expect(cp.labels.allSatisfy { $0.bestFeature != 4 })
+        // A NaN code (diverged SAE) counts as a zero instead of trapping.
+        var withNaN = fx.matrix("codes"), zeroed = fx.matrix("codes")
+        withNaN[10, 3] = .nan
+        zeroed[10, 3] = 0
+        let a = GroundTruth.aurocs(codes: SparseCodes(dense: withNaN), labels: labels)
+        let b = GroundTruth.aurocs(codes: SparseCodes(dense: zeroed), labels: labels)
+        #expect(a[0][3] == b[0][3] && a[0][3] != nil)
     }
 
     @Test("formation: first checkpoint from which the best AUROC stays ≥ threshold")

@@ -35,13 +35,31 @@ public enum SparseEncoder {
     ///   - auxK: if > 0, also return the AuxK codes over `deadFeatures`.
     public static func encode(
         saeIn: Matrix, wEncT: Matrix, bEnc: [Float], activation: Activation, chunkRows: Int = 1024,
-        deadFeatures: [Int32] = [], gatherDeadPre: Bool = false, auxK: Int = 0
+        deadFeatures: [Int32] = [], gatherDeadPre: Bool = false, auxK: Int = 0, workspace: SAEStepWorkspace? = nil
     ) -> Output {
-        let (b, d, m) = (saeIn.rows, saeIn.cols, wEncT.rows)
-        precondition(wEncT.cols == d && bEnc.count == m, "SparseEncoder: shapes do not match")
+        precondition(wEncT.cols == saeIn.cols && bEnc.count == wEncT.rows, "SparseEncoder: shapes do not match")
+        return encode(saeIn: saeIn, weights: wEncT, transposed: true, bEnc: bEnc, activation: activation,
+                      chunkRows: chunkRows, deadFeatures: deadFeatures, gatherDeadPre: gatherDeadPre, auxK: auxK,
+                      workspace: workspace)
+    }
+
+    /// The same with W_enc in SAELens orientation, (d_in, d_sae) (inference; no transpose needed).
+    public static func encode(saeIn: Matrix, wEnc: Matrix, bEnc: [Float], activation: Activation,
+                              chunkRows: Int = 1024) -> Output {
+        precondition(wEnc.rows == saeIn.cols && bEnc.count == wEnc.cols, "SparseEncoder: shapes do not match")
+        return encode(saeIn: saeIn, weights: wEnc, transposed: false, bEnc: bEnc, activation: activation,
+                      chunkRows: chunkRows, deadFeatures: [], gatherDeadPre: false, auxK: 0, workspace: nil)
+    }
+
+    private static func encode(
+        saeIn: Matrix, weights: Matrix, transposed: Bool, bEnc: [Float], activation: Activation, chunkRows: Int,
+        deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, workspace: SAEStepWorkspace?
+    ) -> Output {
+        let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
         let nDead = deadFeatures.count
         let chunk = max(1, min(chunkRows, b))
-        var pre = Matrix(rows: chunk, cols: m)                                // (chunk, d_sae) scratch
+        var pre = workspace?.takePre(count: chunk * m) ?? [Float](repeating: 0, count: chunk * m)   // (chunk, d_sae) scratch
+        defer { workspace?.returnPre(pre) }
         var deadStore = [Float](repeating: 0, count: gatherDeadPre ? b * nDead : 0)   // (B, n_dead)
         let mainRows = RowBlocks(rows: b)
         let auxRows = RowBlocks(rows: b)
@@ -49,10 +67,11 @@ public enum SparseEncoder {
         while r0 < b {
             let rows = min(chunk, b - r0)
             saeIn.withUnsafeBufferPointer { x in
-                wEncT.withUnsafeBufferPointer { w in
+                weights.withUnsafeBufferPointer { w in
                     pre.withUnsafeMutableBufferPointer { p in
-                        BLAS.gemm(.none, .transposed, m: rows, n: m, k: d, a: x.baseAddress! + r0 * d, lda: d,
-                                  b: w.baseAddress!, ldb: d, c: p.baseAddress!, ldc: m)
+                        BLAS.gemm(.none, transposed ? .transposed : .none, m: rows, n: m, k: d,
+                                  a: x.baseAddress! + r0 * d, lda: d, b: w.baseAddress!, ldb: transposed ? d : m,
+                                  c: p.baseAddress!, ldc: m)
                     }
                 }
             }

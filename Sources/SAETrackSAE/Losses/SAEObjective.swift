@@ -59,8 +59,10 @@ public struct SAEObjective: Sendable {
     /// - Parameters:
     ///   - deadFeatures: increasing ids of dead features (ghost grads / AuxK act only if non-empty)
     ///   - previous: the anchor SAE for `regCoefficient > 0`
+    ///   - workspace: reusable buffers (the trainer passes one; gradients come from and go back to it)
     public func evaluate(_ p: SAEParameters, batch x: Matrix, deadFeatures: [Int32] = [],
-                         previous: SAEParameters? = nil, gradients wantGradients: Bool = true) -> Result {
+                         previous: SAEParameters? = nil, gradients wantGradients: Bool = true,
+                         workspace: SAEStepWorkspace? = nil) -> Result {
         let (b, d, m) = (x.rows, p.dIn, p.dSAE)
         precondition(x.cols == d, "SAEObjective: batch has \(x.cols) columns, d_in is \(d)")
         let useGhost = architecture == .standard && ghostGrads && !deadFeatures.isEmpty
@@ -77,7 +79,7 @@ public struct SAEObjective: Sendable {
         let enc = SparseEncoder.encode(
             saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc,
             activation: architecture == .standard ? .relu : .topK(k), chunkRows: encoderChunkRows,
-            deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux)
+            deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux, workspace: workspace)
         let codes = enc.codes
         let xHat = SparseDecoder.decode(codes, wDec: p.wDec, bias: p.bDec)      // (B, d)
 
@@ -131,7 +133,8 @@ public struct SAEObjective: Sendable {
 
         var grads: SAEParameters? = nil
         if wantGradients {
-            var g = SAEParameters(zerosWithDIn: d, dSAE: m)
+            var g = workspace?.takeGradients(dIn: d, dSAE: m) ?? SAEParameters(zerosWithDIn: d, dSAE: m)
+            for j in 0..<d { g.bDec[j] = 0 }                                    // the rest is overwritten below
             var constants: [Float]? = nil
             if architecture == .standard {
                 let base = l1Coefficient / Float(b)

@@ -37,6 +37,7 @@ public final class SAETrainer {
     public var stateDirectory: URL?
 
     private let objective: SAEObjective
+    private let workspace = SAEStepWorkspace()
 
     /// A trainer from scratch (`initial == nil`) or warm-started from `initial`.
     public init(config: SAETrainingConfig, initial: SparseAutoencoder? = nil, previous: SparseAutoencoder? = nil,
@@ -104,9 +105,13 @@ public final class SAETrainer {
         let batch = try source.nextBatch(config.batchSize)
         var obj = objective
         obj.l1Coefficient = config.l1Coefficient(atStep: s)
-        let result = obj.evaluate(parameters, batch: batch, deadFeatures: dead, previous: previous)   // 4, 6, 7
+        var result = obj.evaluate(parameters, batch: batch, deadFeatures: dead, previous: previous,
+                                  workspace: workspace)                                     // 4, 6, 7
         updateCounters(result.codes)                                                        // 5
-        optimizer.update(&parameters, gradients: result.gradients!, lr: config.learningRate(atStep: s))   // 8
+        let gradients = result.gradients!
+        result.gradients = nil
+        optimizer.update(&parameters, gradients: gradients, lr: config.learningRate(atStep: s))   // 8
+        workspace.gradients = gradients
         step += 1
         return result.terms
     }

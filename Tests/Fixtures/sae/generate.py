@@ -12,6 +12,13 @@ Writes, next to this script:
   geometric_median.safetensors  point sets and the minimiser of Σ‖p_i − m‖ found by scipy.optimize.
   saelens_saved_sae/            an SAE saved by sae_lens (cfg.json + sae_weights.safetensors), with
   saelens_saved_encode.safetensors  a batch and sae_lens's encode() of it.
+  evaluation.safetensors        numpy reference of SAEEvaluation's metrics.
+  swift_input_activations.safetensors  activations for the Swift-written SAE below.
+  swift_written_check.safetensors      if swift_written_sae/ exists (written by
+      `saetrack train-sae --activations Tests/Fixtures/sae/swift_input_activations.safetensors
+       --out Tests/Fixtures/sae/swift_written_sae --d-sae 40 --steps 30 --batch-size 64 --warmup 5 --lr 1e-3
+       --buffer-tokens 256 --l1 1e-3`, then rerun this script): sae_lens.SAE.load_from_disk opens
+      it and encodes a batch; the Swift test encodes the same batch and compares.
 """
 import json
 import os
@@ -131,7 +138,7 @@ def saelens_case(name, architecture, dead, seed, k=4):
                                                    n_training_steps=0, is_logging_step=False))
     out.loss.backward()
     losses = {k: float(v.detach()) for k, v in out.losses.items()}
-    meta = {"loss": float(out.loss), "mse": losses["mse_loss"], "k": float(k),
+    meta = {"loss": float(out.loss.detach()), "mse": losses["mse_loss"], "k": float(k),
             "l1": losses.get("l1_loss", 0.0), "aux_k": losses.get("auxiliary_reconstruction_loss", 0.0),
             "l1_coefficient": 0.02, "l0": float((out.feature_acts > 0).float().sum(-1).mean())}
     write(f"saelens_{name}.safetensors",
@@ -179,6 +186,39 @@ def saelens_saved_sae():
         xhat = sae.decode(f)
     write("saelens_saved_encode.safetensors", {"x": x, "feature_acts": f, "reconstruction": xhat}, {})
 
+    # Evaluation metrics in numpy on a larger batch (SAEEvaluation's oracle).
+    xe = (torch.randn(64, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)).numpy().astype(np.float64)
+    W_enc, b_enc, W_dec, b_dec = (t.detach().numpy().astype(np.float64) for t in (sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec))
+    fe = np.maximum((xe - b_dec) @ W_enc + b_enc, 0)
+    xh = fe @ W_dec + b_dec
+    err2 = ((xh - xe) ** 2).sum(1)
+    cen2 = ((xe - xe.mean(0)) ** 2).sum(1)
+    freq = (fe > 0).mean(0)
+    write("evaluation.safetensors", {"x": torch.tensor(xe), "firing_frequency": torch.tensor(freq)}, {
+        "l0": (fe > 0).sum(1).mean(), "mse": ((xh - xe) ** 2).mean(),
+        "sae_track_mse": (((xh - xe) ** 2) / np.sqrt(cen2)[:, None]).mean(),
+        "explained_variance": 1 - err2.mean() / cen2.mean(),
+        "legacy_explained_variance": (1 - err2 / cen2).mean(),
+        "l2_ratio": (np.linalg.norm(xh, axis=1) / np.linalg.norm(xe, axis=1)).mean(),
+        "dead_fraction": (freq == 0).mean(), "dense_fraction": (freq > 0.1).mean(),
+        "histogram_bin_of_first": np.floor((np.log10(freq[0] + 1e-10) + 10) / 10 * 50)})
+
+
+def swift_written():
+    torch.manual_seed(11)
+    acts = torch.randn(600, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
+    save_file({"activations": acts}, os.path.join(HERE, "swift_input_activations.safetensors"))
+    path = os.path.join(HERE, "swift_written_sae")
+    if not os.path.isdir(path):
+        print("swift_written_sae/ missing: run saetrack train-sae (see the docstring), then rerun")
+        return
+    from sae_lens import SAE
+    sae = SAE.load_from_disk(path, device="cpu")
+    x = torch.randn(B, D_IN) * 1.5
+    with torch.no_grad():
+        f = sae.encode(x)
+    write("swift_written_check.safetensors", {"x": x, "saelens_feature_acts": f}, {"architecture": sae.cfg.architecture()})
+
 
 if __name__ == "__main__":
     standard_case("plain", w_dec_norm=1, dead=[], seed=1)
@@ -189,3 +229,4 @@ if __name__ == "__main__":
     saelens_case("topk_auxk_few", "topk", dead=[5, 17, 33], seed=6)              # 3 dead < d_in/2: scale 0.5
     geometric_median_fixture()
     saelens_saved_sae()
+    swift_written()

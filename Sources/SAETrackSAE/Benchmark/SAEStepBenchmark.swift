@@ -1,0 +1,177 @@
+import Foundation
+import SAETrackCore
+import SAETrackIO
+
+/// Times one SAE training step (ReLU + SAE-Track loss, architecture.md §5) against the dense encoder
+/// GEMM alone, on seeded synthetic activations whose initial L0 is calibrated to a target.
+///
+/// The activations and the initial SAE can be exported so `Benchmarks/compare_sae.py` trains SAELens
+/// (and a plain torch transcription of SAE-Track's step) from exactly the same start.
+public struct SAEStepBenchmark {
+    public struct Configuration: Codable, Sendable {
+        public var dIn = 768
+        public var dSAE = 24576
+        public var batchSize = 4096
+        public var targetL0 = 64
+        /// Timed training steps (after one untimed warm-up step).
+        public var steps = 5
+        /// Timed encoder GEMMs (best kept).
+        public var gemmTrials = 3
+        public var seed: UInt64 = 0
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case dIn = "d_in", dSAE = "d_sae", batchSize = "batch_size", targetL0 = "target_l0", steps
+            case gemmTrials = "gemm_trials", seed
+        }
+    }
+
+    /// What the harness measured.
+    public struct Report: Codable, Sendable {
+        public var configuration: Configuration
+        public var threads: Int
+        /// Best dense encoder GEMM (B, d_in)·(d_in, d_sae), seconds.
+        public var encoderGEMMSeconds: Double
+        public var encoderGEMMGFLOPs: Double
+        /// Mean full training step, seconds.
+        public var stepSeconds: Double
+        public var tokensPerSecond: Double
+        /// stepSeconds / encoderGEMMSeconds (target ≤ 1.3).
+        public var stepOverGEMM: Double
+        /// L0 of the first and last timed step.
+        public var l0First: Float
+        public var l0Last: Float
+        /// Peak resident set size of the process (VmHWM), bytes.
+        public var peakResidentBytes: Int
+        /// Parameters + gradients + Adam moments + batch buffers, bytes (the ≤ 1.2× memory target's base).
+        public var modelStateBytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case configuration, threads
+            case encoderGEMMSeconds = "encoder_gemm_seconds", encoderGEMMGFLOPs = "encoder_gemm_gflops"
+            case stepSeconds = "step_seconds", tokensPerSecond = "tokens_per_second", stepOverGEMM = "step_over_gemm"
+            case l0First = "l0_first", l0Last = "l0_last", peakResidentBytes = "peak_resident_bytes"
+            case modelStateBytes = "model_state_bytes"
+        }
+    }
+
+    public var configuration: Configuration
+    public init(configuration: Configuration) { self.configuration = configuration }
+
+    /// Seeded activations (rows: batchSize · (steps + 1)) and an initial SAE whose b_enc makes about
+    /// `targetL0` features fire per token: b_enc[i] = −z·std(pre[:, i]) with P(N(0,1) > z) = L0/d_sae.
+    public func makeInputs() -> (activations: Matrix, sae: SparseAutoencoder) {
+        let c = configuration
+        var rng = SeededRandom(seed: c.seed)
+        var x = Matrix(rows: c.batchSize * (c.steps + 1), cols: c.dIn)
+        x.withUnsafeMutableBufferPointer { rng.fillNormal($0) }
+        var p = SAEParameters.kaimingUniform(dIn: c.dIn, dSAE: c.dSAE, seed: c.seed &+ 1)
+        // std of pre[:, i] for unit-normal x is ‖W_enc[:, i]‖ = ‖W_encᵀ[i]‖.
+        let z = Self.normalQuantile(1 - Double(c.targetL0) / Double(c.dSAE))
+        p.wEncT.withUnsafeBufferPointer { w in
+            for i in 0..<c.dSAE {
+                let row = w.baseAddress! + i * c.dIn
+                p.bEnc[i] = -Float(z) * VectorOps.dot(row, row, c.dIn).squareRoot()
+            }
+        }
+        return (x, p.autoencoder)
+    }
+
+    /// Writes `activations.safetensors` (`activations` [N, d_in]) and `sae_init/` tensors for compare_sae.py.
+    public func export(_ inputs: (activations: Matrix, sae: SparseAutoencoder), to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try SafetensorsWriter.write(["activations": TensorData(inputs.activations)],
+                                    to: directory.appendingPathComponent("activations.safetensors"))
+        let s = inputs.sae
+        try SafetensorsWriter.write([
+            "W_enc": TensorData(s.wEnc), "b_enc": TensorData(shape: [s.dSAE], floats: s.bEnc),
+            "W_dec": TensorData(s.wDec), "b_dec": TensorData(shape: [s.dIn], floats: s.bDec),
+        ], to: directory.appendingPathComponent("sae_init.safetensors"))
+    }
+
+    /// Runs the harness; `log` receives progress lines.
+    public func run(inputs: (activations: Matrix, sae: SparseAutoencoder), log: (String) -> Void) throws -> Report {
+        let c = configuration
+        // Dense encoder GEMM alone: (B, d_in) · (d_in, d_sae).
+        let p = SAEParameters(inputs.sae)
+        let xb = inputs.activations.rows(0..<c.batchSize)
+        var pre = Matrix(rows: c.batchSize, cols: c.dSAE)
+        var best = Double.infinity
+        for t in 0..<max(1, c.gemmTrials) {
+            let s = Stopwatch.time {
+                xb.withUnsafeBufferPointer { a in p.wEncT.withUnsafeBufferPointer { w in pre.withUnsafeMutableBufferPointer { o in
+                    BLAS.gemm(.none, .transposed, m: c.batchSize, n: c.dSAE, k: c.dIn, a: a.baseAddress!, lda: c.dIn,
+                              b: w.baseAddress!, ldb: c.dIn, c: o.baseAddress!, ldc: c.dSAE)
+                } } }
+            }
+            best = min(best, s)
+            log(String(format: "encoder GEMM trial %d: %.3f s", t + 1, s))
+        }
+        pre = Matrix(rows: 0, cols: 0)
+        let flops = 2 * Double(c.batchSize) * Double(c.dIn) * Double(c.dSAE)
+
+        var config = SAETrainingConfig(dIn: c.dIn, dSAE: c.dSAE, steps: c.steps + 1)
+        config.batchSize = c.batchSize
+        config.lr = 4e-4
+        config.warmupSteps = 1
+        config.ghostGrads = false
+        config.logEvery = 0
+        let trainer = try SAETrainer(config: config, initial: inputs.sae,
+                                     source: SequentialActivations(inputs.activations))
+        let warm = try trainer.trainStep()
+        log(String(format: "warm-up step: L0 %.1f", warm.l0))
+        var total = 0.0
+        var first: Float = 0, last: Float = 0
+        for s in 0..<c.steps {
+            var terms = SAELossTerms()
+            let t = try Stopwatch.time { terms = try trainer.trainStep() }
+            total += t
+            if s == 0 { first = terms.l0 }
+            last = terms.l0
+            log(String(format: "step %d/%d: %.3f s  L0 %.1f  loss %.5f", s + 1, c.steps, t, terms.l0, terms.loss))
+        }
+        let step = total / Double(max(c.steps, 1))
+        let params = 2 * c.dSAE * c.dIn + c.dSAE + c.dIn
+        let batchBuffers = 4 * c.batchSize * c.dIn + min(config.encoderChunkRows, c.batchSize) * c.dSAE
+        return Report(configuration: c, threads: Threads.count, encoderGEMMSeconds: best,
+                      encoderGEMMGFLOPs: flops / best / 1e9, stepSeconds: step,
+                      tokensPerSecond: Double(c.batchSize) / step, stepOverGEMM: step / best,
+                      l0First: first, l0Last: last, peakResidentBytes: Self.peakResidentBytes(),
+                      modelStateBytes: 4 * (4 * params + batchBuffers))
+    }
+
+    /// VmHWM from /proc/self/status (0 where unavailable).
+    public static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+
+    /// Φ⁻¹(p) by bisection on erfc (plenty accurate for a threshold).
+    static func normalQuantile(_ p: Double) -> Double {
+        var lo = -10.0, hi = 10.0
+        for _ in 0..<100 {
+            let mid = (lo + hi) / 2
+            if 0.5 * erfc(-mid / 2.0.squareRoot()) < p { lo = mid } else { hi = mid }
+        }
+        return (lo + hi) / 2
+    }
+}
+
+/// Rows of a matrix in order, no shuffling (benchmarks and tests).
+public struct SequentialActivations: ActivationSource {
+    public let activations: Matrix
+    public private(set) var offset = 0
+    public var dIn: Int { activations.cols }
+    public init(_ activations: Matrix) { self.activations = activations }
+    public mutating func nextBatch(_ n: Int) throws -> Matrix {
+        guard offset + n <= activations.rows else {
+            throw SAETrainingError.sourceExhausted("asked for rows \(offset)..<\(offset + n) of \(activations.rows)")
+        }
+        defer { offset += n }
+        return activations.rows(offset..<(offset + n))
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import SAETrack
+
+/// `saetrack bench sae`: one SAE training step vs the dense encoder GEMM alone (architecture.md §5).
+struct BenchSAECommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sae",
+        abstract: "SAE training step (ReLU + SAE-Track loss) tokens/s, against the dense encoder GEMM time.",
+        discussion: """
+            Seeded synthetic activations and an initial SAE whose b_enc is calibrated for the target L0. \
+            Times the dense encoder GEMM alone (best of --gemm-trials), then --steps full training steps \
+            (sparse decoder and backward, Adam, decoder renormalisation) after one warm-up step. \
+            --export writes the activations and initial SAE so Benchmarks/compare_sae.py trains SAELens \
+            from the same start.
+            """
+    )
+
+    @Option(name: .customLong("d-in"), help: "Input width (default 768).") var dIn = 768
+    @Option(name: .customLong("d-sae"), help: "Dictionary size (default 24576).") var dSAE = 24576
+    @Option(name: .long, help: "Tokens per step (default 4096).") var batch = 4096
+    @Option(name: .customLong("l0"), help: "Target initial L0 (default 64).") var l0 = 64
+    @Option(name: .long, help: "Timed training steps (default 5).") var steps = 5
+    @Option(name: .customLong("gemm-trials"), help: "Timed encoder GEMMs, best kept (default 3).") var gemmTrials = 3
+    @Option(name: .long, help: "Threads (default: SAETRACK_THREADS or all cores).") var threads: Int?
+    @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?
+    @Option(name: .long, help: "Write activations.safetensors and sae_init.safetensors to this directory.") var export: String?
+
+    func validate() throws {
+        if dIn < 1 || dSAE < 1 || batch < 1 || steps < 1 { throw ValidationError("sizes and --steps must be positive") }
+        if l0 < 1 || l0 > dSAE { throw ValidationError("--l0 must be in 1...d_sae") }
+    }
+
+    func run() throws {
+        if let threads { Threads.set(threads) }
+        var c = SAEStepBenchmark.Configuration()
+        c.dIn = dIn; c.dSAE = dSAE; c.batchSize = batch; c.targetL0 = l0; c.steps = steps; c.gemmTrials = gemmTrials
+        let bench = SAEStepBenchmark(configuration: c)
+        let inputs = bench.makeInputs()
+        if let export { try bench.export(inputs, to: URL(fileURLWithPath: export)) }
+        let report = try bench.run(inputs: inputs) { line in
+            FileHandle.standardError.write(Data(("bench sae: " + line + "\n").utf8))
+        }
+        print(String(format: """
+            SAE step  d_in %d  d_sae %d  batch %d  threads %d
+              encoder GEMM alone   %8.3f s  (%.1f GFLOP/s)
+              full training step   %8.3f s  (%.0f tokens/s)   step / GEMM = %.2f  (target ≤ 1.3)
+              L0 first/last step   %.1f / %.1f
+              peak RSS             %.0f MB   (params+grads+Adam+batch: %.0f MB, ratio %.2f)
+            """, dIn, dSAE, batch, report.threads, report.encoderGEMMSeconds, report.encoderGEMMGFLOPs,
+            report.stepSeconds, report.tokensPerSecond, report.stepOverGEMM, report.l0First, report.l0Last,
+            Double(report.peakResidentBytes) / 1e6, Double(report.modelStateBytes) / 1e6,
+            Double(report.peakResidentBytes) / Double(max(report.modelStateBytes, 1))))
+        if let json {
+            let url = URL(fileURLWithPath: json)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(encoder.encode(report), to: url)
+        }
+    }
+}

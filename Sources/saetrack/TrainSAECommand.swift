@@ -1,0 +1,217 @@
+import ArgumentParser
+import Foundation
+import SAETrack
+
+/// `saetrack train-sae`: one SAE on one model's activations, from scratch or warm-started.
+struct TrainSAECommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-sae",
+        abstract: "Train one SAE on a model's hook activations (or an activation file), from scratch or warm-started.",
+        discussion: """
+            Defaults are SAE-Track's first stage (method.md §4.2): ReLU SAE, MSE / ‖x − batch mean‖ + 8e-5·L1, \
+            Adam lr 4e-4 with a 5000-step warm-up, geometric-median b_dec, ghost grads, unit-norm decoder rows. \
+            --stage continual takes the SAE-Track stage column (lr 4e-5, warm-up 3, no ghost grads in practice) \
+            and needs --init. Activations come from --model/--hook/--tokens through the half-buffer shuffling \
+            store (method.md §2.4), optionally cached on disk (--cache), or from --activations FILE (safetensors \
+            `activations` [N, d]). Writes <out>/cfg.json + sae_weights.safetensors (SAELens layout, provenance in \
+            metadata), training_log.json/.csv, evaluation.json, sparsity.safetensors. A resumable trainer state \
+            is kept in <out>/trainer_state during the run: rerunning the same command continues it.
+            """
+    )
+
+    @Option(name: .long, help: "Model directory (config.json + model.safetensors).") var model: String?
+    @Option(name: .long, help: "Hook point, e.g. blocks.4.hook_resid_pre.") var hook: String?
+    @Option(name: .long, help: "Token file: safetensors `tokens` I32 [rows, context].") var tokens: String?
+    @Option(name: .long, help: "Activation file instead of a model: safetensors `activations` [N, d].") var activations: String?
+    @Option(name: .long, help: "Output SAE directory.") var out: String
+    @Option(name: .long, help: "Warm-start from this SAE directory (all four tensors, fresh Adam).") var initial: String?
+    @Option(name: .long, help: "Anchor SAE directory for --reg (default: --init).") var previous: String?
+    @Option(name: .long, help: "Defaults column: first (from scratch) or continual (SAE-Track stage).") var stage = "first"
+    @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring).") var center = false
+    @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
+    @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
+    @Option(name: .long, help: "standard or topk.") var architecture = "standard"
+    @Option(name: .long, help: "TopK: active latents per token.") var k = 32
+    @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
+    @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
+    @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") var trainTokens: Int?
+    @Option(name: .long, help: "Steps (overrides --train-tokens).") var steps: Int?
+    @Option(name: .customLong("batch-size"), help: "Tokens per step (default 4096).") var batchSize = 4096
+    @Option(name: .long, help: "Learning rate.") var lr: Float?
+    @Option(name: .long, help: "Warm-up steps.") var warmup: Int?
+    @Option(name: .long, help: "Schedule: constant (with warm-up) or linear-decay.") var schedule = "constant"
+    @Option(name: .customLong("decay-steps"), help: "linear-decay: length of the final decay.") var decaySteps = 0
+    @Option(name: .customLong("lr-end"), help: "linear-decay: final learning rate.") var lrEnd: Float = 0
+    @Option(name: .long, help: "L1 coefficient (default 8e-5).") var l1: Float?
+    @Option(name: .customLong("l1-warmup"), help: "L1 warm-up steps (0: off).") var l1Warmup = 0
+    @Option(name: .long, help: "Loss form: sae-track (MSE/‖x−mean‖, plain L1) or saelens (Σ MSE, decoder-norm-weighted L1).") var loss = "sae-track"
+    @Option(name: .customLong("decoder-norm"), help: "unit (w_dec_norm=1) or free (w_dec_norm=0, norm-weighted L1).") var decoderNorm = "unit"
+    @Flag(inversion: .prefixedNo, help: "Ghost grads for dead features (standard).") var ghostGrads = true
+    @Option(name: .customLong("dead-window"), help: "Steps without firing before a feature is dead.") var deadWindow: Int?
+    @Option(name: .customLong("sampling-window"), help: "Feature-frequency sampling window (steps).") var samplingWindow: Int?
+    @Option(name: .long, help: "Anchor regularisation toward --previous (method.md §5.4).") var reg: Float = 0
+    @Option(name: .customLong("buffer-tokens"), help: "Half-buffer size of the shuffling store (SAE-Track 262144).") var bufferTokens = 262_144
+    @Option(name: .customLong("eval-rows"), help: "Held-out token rows (from the end of the token file) for evaluation.") var evalRows = 16
+    @Option(name: .customLong("eval-tokens"), help: "--activations: held-out activations (from the end) for evaluation.") var evalTokens = 4096
+    @Option(name: .customLong("log-every"), help: "Log every N steps.") var logEvery = 100
+    @Option(name: .customLong("save-every"), help: "Save the resumable state every N steps.") var saveEvery = 500
+    @Option(name: .long, help: "Seed.") var seed: UInt64 = 42
+    @Option(name: .long, help: "Threads (default: SAETRACK_THREADS or all cores).") var threads: Int?
+
+    func validate() throws {
+        if activations == nil && (model == nil || hook == nil || tokens == nil) {
+            throw ValidationError("give --model, --hook and --tokens, or --activations")
+        }
+        if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
+        if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
+        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard or topk") }
+        if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
+        if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
+        if !["unit", "free"].contains(decoderNorm) { throw ValidationError("--decoder-norm must be unit or free") }
+    }
+
+    private func say(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+    func run() throws {
+        if let threads { Threads.set(threads) }
+        let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+
+        // Activations: an in-memory file or the LM behind the shuffling store.
+        var source: any ActivationSource
+        var evalSet: Matrix
+        var lm: TransformerLM? = nil
+        var hookPoint: HookPoint? = nil
+        var evalTokenRows: (tokens: [Int32], rows: Int, context: Int)? = nil
+        var info = SAEDirectoryInfo()
+        if let activations {
+            let all = try SafetensorsFile(contentsOf: URL(fileURLWithPath: activations)).matrix("activations")
+            let held = min(evalTokens, all.rows / 5)
+            evalSet = all.rows((all.rows - held)..<all.rows)
+            source = try MixingActivationStore(producer: MatrixActivationProducer(all.rows(0..<(all.rows - held))),
+                                               halfBufferTokens: min(bufferTokens, max(1, (all.rows - held) / 2)), seed: seed)
+            info.provenance["activations_file"] = URL(fileURLWithPath: activations).lastPathComponent
+        } else {
+            let modelURL = URL(fileURLWithPath: model!)
+            let dir = try ModelDirectory(modelURL)
+            let m = try TransformerLM(config: dir.config, weights: try dir.loadWeights())
+            let hp = try HookPoint(name: hook!)
+            let rows = try TokenRowsFile(contentsOf: URL(fileURLWithPath: tokens!))
+            guard rows.rows > evalRows else { throw ValidationError("\(tokens!) has \(rows.rows) rows; need more than --eval-rows \(evalRows)") }
+            let trainRows = rows.rows - evalRows
+            let producer = try LMActivationProducer(model: m, tokens: Array(rows.tokens[0..<(trainRows * rows.context)]),
+                                                    rows: trainRows, context: rows.context, hook: hp, centered: center,
+                                                    includeBOS: !excludeBOS)
+            let evalTok = Array(rows.tokens[(trainRows * rows.context)...])
+            evalSet = m.activations(tokens: evalTok, rows: evalRows, context: rows.context, at: hp, centered: center)
+            evalTokenRows = (evalTok, evalRows, rows.context)
+            if let cache {
+                let cacheURL = URL(fileURLWithPath: cache)
+                if !FileManager.default.fileExists(atPath: cacheURL.appendingPathComponent("cache.json").path) {
+                    say("caching activations of \(trainRows) token rows to \(cache)")
+                    _ = try ActivationCache.write(producer, to: cacheURL)
+                }
+                source = try MixingActivationStore(producer: try ActivationCacheReader(cacheURL), halfBufferTokens: bufferTokens, seed: seed)
+            } else {
+                source = try MixingActivationStore(producer: producer, halfBufferTokens: bufferTokens, seed: seed)
+            }
+            lm = m; hookPoint = hp
+            info.modelName = modelURL.lastPathComponent
+            info.hookName = hp.name
+            info.contextSize = rows.context
+            info.provenance["model_directory"] = modelURL.standardizedFileURL.path
+            info.provenance["lm_weights_sha256"] = try dir.weightsSHA256()
+            info.provenance["centered"] = String(center)
+            info.provenance["include_bos"] = String(!excludeBOS)
+        }
+
+        // Config: the stage column, then the flags.
+        let dIn = source.dIn
+        let d = dSAE ?? expansion * dIn
+        let budget = trainTokens ?? (stage == "first" ? 300_000_000 : 15_000_000)
+        var config = stage == "first"
+            ? SAETrainingConfig.firstStage(dIn: dIn, dSAE: d, tokens: budget, batchSize: batchSize, seed: seed)
+            : SAETrainingConfig.continualStage(dIn: dIn, dSAE: d, tokens: budget, batchSize: batchSize, seed: seed)
+        if let steps { config.steps = steps }
+        config.architecture = SAEArchitecture(rawValue: architecture)!
+        config.k = k
+        if let lr { config.lr = lr }
+        if let warmup { config.warmupSteps = warmup }
+        config.schedule = schedule == "constant" ? .constantWithWarmup : .warmupLinearDecay
+        config.decaySteps = decaySteps
+        config.lrEnd = lrEnd
+        if let l1 { config.l1Coefficient = l1 }
+        config.l1WarmupSteps = l1Warmup
+        config.mseMode = loss == "sae-track" ? .saeTrack : .saeLens
+        config.decoderNormMode = decoderNorm == "unit" ? .unitNorm : .free
+        config.l1Mode = (loss == "saelens" || decoderNorm == "free") ? .decoderNormWeighted : .plain
+        if loss == "saelens" { config.removeParallelGradient = false }
+        config.ghostGrads = ghostGrads
+        if let deadWindow { config.deadFeatureWindow = deadWindow }
+        if let samplingWindow { config.featureSamplingWindow = samplingWindow }
+        config.regCoefficient = reg
+        config.logEvery = logEvery
+        config.saveEvery = saveEvery
+        config.bDecInitSamples = min(config.bDecInitSamples, bufferTokens)
+
+        let initialSAE = try initial.map { try SparseAutoencoder.load(from: URL(fileURLWithPath: $0)) }
+        let anchor = try (previous ?? (reg > 0 ? initial : nil)).map { try SparseAutoencoder.load(from: URL(fileURLWithPath: $0)) }
+        let stateDir = outURL.appendingPathComponent("trainer_state")
+        let trainer: SAETrainer
+        if FileManager.default.fileExists(atPath: stateDir.appendingPathComponent("trainer_state.json").path) {
+            trainer = try SAETrainer(resumingFrom: stateDir, source: source, previous: anchor)
+            say("resuming at step \(trainer.step)/\(trainer.config.steps) from \(stateDir.path)")
+        } else {
+            trainer = try SAETrainer(config: config, initial: initialSAE, previous: anchor, source: source)
+        }
+        trainer.stateDirectory = stateDir
+        let total = trainer.config.steps, startStep = trainer.step
+        let started = Date()
+        say("train-sae: \(trainer.config.architecture.rawValue) SAE d_in \(dIn) d_sae \(d), \(total) steps × \(batchSize) tokens, threads \(Threads.count)")
+        let result = try trainer.train { [self] e in
+            let done = Double(e.step - startStep), left = Double(total - e.step)
+            let eta = done > 0 ? Date().timeIntervalSince(started) / done * left : 0
+            say(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV %.3f  dead %d  %.0f tok/s  ETA %@",
+                       e.step, total, e.terms.loss, e.terms.mse, e.terms.l0, e.terms.explainedVariance,
+                       e.deadFeatures, e.tokensPerSecond, Self.clock(eta)))
+        }
+
+        // Evaluation, logs, SAE directory.
+        let evaluation = SAEEvaluation.evaluate(result.sae, on: evalSet)
+        var report: [String: Any] = [
+            "tokens": evaluation.tokens, "l0": evaluation.l0, "mse": evaluation.mse, "sae_track_mse": evaluation.saeTrackMSE,
+            "explained_variance": evaluation.explainedVariance, "legacy_explained_variance": evaluation.legacyExplainedVariance,
+            "l2_ratio": evaluation.l2Ratio, "dead_fraction": evaluation.deadFraction, "dense_fraction": evaluation.denseFraction,
+        ]
+        if let lm, let hookPoint, let t = evalTokenRows {
+            let ce = CELossRecovered.measure(result.sae, model: lm, tokens: t.tokens, rows: t.rows, context: t.context,
+                                             hook: hookPoint, centered: center)
+            report["ce_loss_clean"] = ce.cleanLoss; report["ce_loss_with_sae"] = ce.reconstructionLoss
+            report["ce_loss_zero_ablation"] = ce.zeroAblationLoss; report["ce_loss_score"] = ce.score
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]),
+                             to: outURL.appendingPathComponent("evaluation.json"))
+        try AtomicFile.write(try encoder.encode(evaluation), to: outURL.appendingPathComponent("evaluation_full.json"))
+        try AtomicFile.write(try encoder.encode(result.log), to: outURL.appendingPathComponent("training_log.json"))
+        try AtomicFile.write(([SAETrainingLogEntry.csvHeader] + result.log.map(\.csvRow)).joined(separator: "\n") + "\n",
+                             to: outURL.appendingPathComponent("training_log.csv"))
+        try SafetensorsWriter.write(["sparsity": TensorData(shape: [d], floats: result.firingFrequency.map { Float(log10(Double($0) + 1e-10)) })],
+                                    to: outURL.appendingPathComponent("sparsity.safetensors"))
+        info.architecture = trainer.config.architecture
+        if trainer.config.architecture == .topk { info.k = trainer.config.k }
+        info.provenance["saetrack_config"] = String(data: try encoder.encode(trainer.config), encoding: .utf8)
+        info.provenance["warm_started_from"] = initial.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? ""
+        info.provenance["steps"] = String(result.steps)
+        try result.sae.save(to: outURL, info: info)
+        try? FileManager.default.removeItem(at: stateDir)
+        print(String(format: "SAE written to %@  (L0 %.1f, EV %.3f, dead %.1f%%)", outURL.path, evaluation.l0,
+                     evaluation.explainedVariance, 100 * evaluation.deadFraction))
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
