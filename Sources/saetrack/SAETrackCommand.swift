@@ -17,6 +17,7 @@ struct SAETrackCommand: ParsableCommand {
             TrainSAECommand.self,
             AnalyzeCommand.self,
             InspectCommand.self,
+            DemoCommand.self,
         ]
     )
 }
