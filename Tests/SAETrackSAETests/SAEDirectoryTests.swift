@@ -36,6 +36,6 @@ struct SAEDirectoryTests {
         #expect(back == sae)
         #expect(backInfo == info)
         try FileManager.default.removeItem(at: dir.appendingPathComponent("cfg.json"))
-        #expect(throws: SAEDirectoryError.self) { try SparseAutoencoder.load(from: dir) }
+        #expect(throws: SAETrackSAE.SAEDirectoryError.self) { try SparseAutoencoder.load(from: dir) }
     }
 }
