@@ -122,8 +122,9 @@ public enum CosineMatrix {
     }
 
     /// The `k` largest cosines of every row of `a` against the rows of `b`, streamed block by
-    /// block (memory O(nA·k + block)). Ties keep the lower column index. Rows are sorted by
-    /// decreasing cosine.
+    /// block (memory O(nA·k + block)). Ties keep the lower column index; NaN cosines are never
+    /// candidates (a row with fewer than k finite cosines keeps index −1 and −∞ in its tail).
+    /// Rows are sorted by decreasing cosine.
     /// - Parameters:
     ///   - a: (nA, d)
     ///   - b: (nB, d)
@@ -148,7 +149,7 @@ public enum CosineMatrix {
                             // Sorted insertion into a descending list of length kk.
                             for j in 0..<nB {
                                 let v = row[j]
-                                if v <= tv[kk - 1] { continue }          // ties keep the lower index
+                                if !(v > tv[kk - 1]) { continue }        // ties keep the lower index; NaN never enters
                                 var p = kk - 1
                                 while p > 0 && tv[p - 1] < v { tv[p] = tv[p - 1]; ti[p] = ti[p - 1]; p -= 1 }
                                 tv[p] = v; ti[p] = j

@@ -40,7 +40,8 @@ public struct DriftCheckpoint: Codable, Equatable, Sendable {
 ///
 /// histogrammed over all live latents with 100 bins on [−1, 1] (method.md §8.2, plotted log-y).
 /// A feature dead at c (or at the reference checkpoint) is masked: `nil`, excluded from the
-/// histogram, median and mean, and counted in `maskedFeatures`.
+/// histogram, median and mean, and counted in `maskedFeatures`. A non-finite cosine (a NaN
+/// decoder row from a diverged SAE) is masked the same way, so results always serialise to JSON.
 ///
 /// Checkpoints are added one at a time, so a chain of large SAEs never has to be in memory at once:
 ///
@@ -132,7 +133,7 @@ public struct Drift: Sendable {
     }
 
     static func masked(_ cos: [Float], _ a: [Bool], _ b: [Bool]) -> [Float?] {
-        (0..<cos.count).map { a[$0] && b[$0] ? cos[$0] : nil }
+        (0..<cos.count).map { a[$0] && b[$0] && cos[$0].isFinite ? cos[$0] : nil }
     }
 
     /// The quantile levels reported per checkpoint.

@@ -70,8 +70,11 @@ extension OneToOneMatching {
             method = .exactHungarian
             candidatesPerFeature = nil
             let c = CosineMatrix.full(liveA.matrix, liveB.matrix)            // (nA, nB)
-            let (columnOfRow, _) = Hungarian.solve(cost: c.storage.map { -$0 }, rows: nA, cols: nB)
-            for (i, j) in columnOfRow.enumerated() { if let j { pairs.append((i, j, c.storage[i * nB + j])) } }
+            // NaN cosines (a non-finite decoder row) cost as much as an orthogonal pair.
+            let (columnOfRow, _) = Hungarian.solve(cost: c.storage.map { $0.isNaN ? 0 : -$0 }, rows: nA, cols: nB)
+            for (i, j) in columnOfRow.enumerated() {
+                if let j, !c.storage[i * nB + j].isNaN { pairs.append((i, j, c.storage[i * nB + j])) }
+            }
         } else {
             method = .greedyTopK
             candidatesPerFeature = candidates
@@ -110,7 +113,9 @@ extension OneToOneMatching {
             let top = CosineMatrix.topK(subA, subB, k: k, maxBlockElements: maxBlockElements)
             var edges: [(Int, Int, Float)] = []                                 // (sub A, sub B, cosine)
             edges.reserveCapacity(freeA.count * k)
-            for i in 0..<freeA.count { for t in 0..<k { edges.append((i, top.indices[i * k + t], top.cosines[i * k + t])) } }
+            for i in 0..<freeA.count {
+                for t in 0..<k where top.indices[i * k + t] >= 0 { edges.append((i, top.indices[i * k + t], top.cosines[i * k + t])) }
+            }
             edges.sort { $0.2 != $1.2 ? $0.2 > $1.2 : (freeA[$0.0] != freeA[$1.0] ? freeA[$0.0] < freeA[$1.0] : $0.1 < $1.1) }
             var usedA = [Bool](repeating: false, count: freeA.count), usedB = [Bool](repeating: false, count: freeB.count)
             for (i, j, c) in edges where !usedA[i] && !usedB[j] {

@@ -22,8 +22,8 @@ public enum ProgressMeasure: String, Codable, CaseIterable, Sendable {
     }
 }
 
-/// One value per progress measure (`nil` where it is undefined: fewer than two datapoints, or no
-/// SAE given for the feature-space measures).
+/// One value per progress measure (`nil` where it is undefined: fewer than two datapoints, no
+/// SAE given for the feature-space measures, or non-finite representations).
 public struct MeasureValues: Codable, Equatable, Sendable {
     public var activationCosine: Float?
     public var featureCosine: Float?
@@ -213,6 +213,7 @@ public enum ProgressMeasures {
                 v.weightedJaccard = Similarity.meanOffDiagonal(z, .weightedJaccard)
                 v.binaryJaccard = Similarity.meanOffDiagonal(z, .binaryJaccard)
             }
+            for m in ProgressMeasure.allCases where !(v[m]?.isFinite ?? true) { v[m] = nil }   // NaN input → undefined
             return v
         }
         // Serial over features: each one is a (25, d) sgemm plus 300 sparse pairs, and BLAS must

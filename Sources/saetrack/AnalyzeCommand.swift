@@ -16,6 +16,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Option(name: .long, help: "Track directory written by `saetrack track` (or the demo).") var track: String
     @Option(name: .long, help: "Output directory.") var out: String
+    @Option(name: .long, help: "tokenizer.json for decoding feature cards (default: the one recorded by `track`).") var tokenizer: String?
     @Option(name: .long, help: "Report title.") var title = "SAE-Track report"
     @Option(name: .customLong("tracked-features"), help: "Random live features followed besides planted-label matches.") var trackedFeatures = 8
 
@@ -24,6 +25,9 @@ struct AnalyzeCommand: ParsableCommand {
         var analyzer = TrackAnalyzer(directory: dir)
         analyzer.title = title
         analyzer.trackedFeatures = trackedFeatures
+        if let path = try tokenizer ?? EvaluationInputs.read(from: dir)?.tokenizer {
+            analyzer.decode = try TokenDecoding.decoder(tokenizerJSON: URL(fileURLWithPath: path))
+        }
         let analysis = try analyzer.analyze()
         let report = try AnalysisExport.write(analysis, to: URL(fileURLWithPath: out))
         for s in TrackFindings.sentences(for: analysis) { print("• " + s) }

@@ -8,6 +8,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Throughput harnesses: GFLOP/s and tokens/s, with the baselines they are judged against.",
         subcommands: [
             BenchGEMMCommand.self,
+            BenchLMCommand.self,
             BenchSAECommand.self,
         ]
     )

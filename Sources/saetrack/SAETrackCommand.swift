@@ -16,6 +16,8 @@ struct SAETrackCommand: ParsableCommand {
             TrackCommand.self,
             TrainSAECommand.self,
             AnalyzeCommand.self,
+            InspectCommand.self,
+            DemoCommand.self,
         ]
     )
 }

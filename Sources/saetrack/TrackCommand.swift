@@ -71,7 +71,7 @@ struct TrackOptions: ParsableArguments {
 
     /// The activation provider for `tokensFile` with disjoint train/eval rows, and the evaluation inputs to record.
     func provider(tokensFile: String) throws -> (LMActivationProvider, EvaluationInputs) {
-        let rows = try TokenRowsFile(contentsOf: URL(fileURLWithPath: tokensFile))
+        let rows = try TokenDataset(contentsOf: URL(fileURLWithPath: tokensFile))
         guard rows.rows > evalRows else {
             throw ValidationError("\(tokensFile) has \(rows.rows) rows; need more than --eval-rows \(evalRows)")
         }

@@ -97,7 +97,7 @@ struct TrainSAECommand: ParsableCommand {
             let dir = try ModelDirectory(modelURL)
             let m = try TransformerLM(config: dir.config, weights: try dir.loadWeights())
             let hp = try HookPoint(name: hook!)
-            let rows = try TokenRowsFile(contentsOf: URL(fileURLWithPath: tokens!))
+            let rows = try TokenDataset(contentsOf: URL(fileURLWithPath: tokens!))
             guard rows.rows > evalRows else { throw ValidationError("\(tokens!) has \(rows.rows) rows; need more than --eval-rows \(evalRows)") }
             let trainRows = rows.rows - evalRows
             let producer = try LMActivationProducer(model: m, tokens: Array(rows.tokens[0..<(trainRows * rows.context)]),

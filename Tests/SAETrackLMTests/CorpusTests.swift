@@ -38,6 +38,12 @@ func corpusDeterministic() throws {
     let manifest = try JSONDecoder().decode(SyntheticCorpusOutput.Manifest.self,
                                             from: Data(contentsOf: dir.appendingPathComponent("a/features.json")))
     #expect(manifest == again.manifest)
+    let read = try SyntheticCorpusOutput(contentsOf: dir.appendingPathComponent("a"))
+    #expect(read.masks == again.masks && read.tokens == again.tokens && read.features == again.features)
+    let split = again.rows(2..<5)
+    #expect(split.tokens.rows == 3 && split.masks.count == 3 * cfg.context)
+    #expect(split.label("number")! == Array(again.label("number")![(2 * cfg.context)..<(5 * cfg.context)]))
+    #expect(throws: SyntheticCorpusError.self) { try SyntheticCorpusOutput(contentsOf: dir) }
 }
 
 @Test("labels align with tokens: numbers, quotes, parentheses, sentence starts, words, topics")

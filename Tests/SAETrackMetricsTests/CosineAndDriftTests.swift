@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SAETrackCore
 import SAETrackSAE
@@ -88,6 +89,14 @@ struct CosineAndDriftTests {
         #expect(r.checkpoints[2].cosineToFinal.compactMap { $0 }.allSatisfy { abs($0 - 1) < 1e-6 })
         #expect(r.checkpoints[2].medianToFinal.map { abs($0 - 1) < 1e-6 } == true)
         #expect(r.curve(feature: 5) == [nil, nil, nil])
+        // A NaN decoder row is masked like a dead feature, and the result still encodes to JSON.
+        var broken = d0
+        broken[2, 0] = .nan
+        var d = Drift(final: d2)
+        d.add(step: 0, decoder: broken)
+        #expect(d.checkpoints[0].cosineToFinal[2] == nil && d.checkpoints[0].maskedFeatures == 1)
+        #expect(d.checkpoints[0].medianToFinal!.isFinite)
+        #expect((try? JSONEncoder().encode(d.result)) != nil)
         // Drift.analyze over SAEs gives the same numbers.
         func sae(_ dec: Matrix) -> SparseAutoencoder {
             SparseAutoencoder(wEnc: dec.transposed(), bEnc: [Float](repeating: 0, count: 6), wDec: dec,

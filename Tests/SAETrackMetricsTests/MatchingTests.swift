@@ -72,6 +72,17 @@ struct MatchingTests {
         #expect(greedy.method == .greedyTopK && greedy.candidatesPerFeature == 4)
         #expect(greedy.partnerOfA.map { $0! } == perm)
         #expect(greedy.unmatchedLiveA == 0)
+        // A NaN row in B (a diverged decoder): whatever BLAS makes of it, no trap, a finite total,
+        // and every other feature still recovers its partner.
+        var bNaN = b
+        bNaN[perm[5], 0] = .nan
+        let exactNaN = OneToOneMatching(a, bNaN)
+        let greedyNaN = OneToOneMatching(a, bNaN, exactLimit: 16, candidates: 4, maxBlockElements: 640)
+        for m in [exactNaN, greedyNaN] {
+            #expect(m.totalCosine.isFinite && m.cosine.allSatisfy { $0?.isFinite ?? true })
+            #expect(m.partnerOfA[5] == nil || m.partnerOfA[5] == perm[5])
+            #expect((0..<64).filter { $0 != 5 }.allSatisfy { m.partnerOfA[$0] == perm[$0] })
+        }
         let summary = Matching.compare(a, b)
         #expect(summary.bestMatchAToB.map { $0! } == perm)
         #expect(abs(summary.mmcsAToB! - 1) < 1e-5 && abs(summary.mmcsBToA! - 1) < 1e-5)

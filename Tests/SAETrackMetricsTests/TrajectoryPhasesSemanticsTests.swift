@@ -83,13 +83,13 @@ struct TrajectoryPhasesSemanticsTests {
             if r < 40 { tokens[r * context + 5] = 1 }           // "and" at position 5 of every document
         }
         // Codes: feature 0 fires on "and", feature 1 on topic-0 words ("sports"),
-        // feature 2 on arbitrary late tokens of the filler rows, feature 3 never.
+        // feature 2 on every 13th token wherever it is (arbitrary tokens and rows), feature 3 never.
         var codes = Matrix(rows: rows * context, cols: 4)
         for t in 0..<(rows * context) {
             let id = tokens[t]
             if id == 1 { codes[t, 0] = 1 + Float(t % 7) * 0.01 }
             if id >= 100 && id < 116 { codes[t, 1] = 0.5 + Float(t % 11) * 0.01 }
-            if t / context >= 40 && t % context > 8 { codes[t, 2] = 0.2 + Float(t % 13) * 0.01 }
+            if t % 13 == 0 && t % context > 0 { codes[t, 2] = 0.2 + Float(t % 7) * 0.01 }
         }
         var top = TopActivations(features: 4, k: 20)
         top.add(codes: codes, firstToken: 0)

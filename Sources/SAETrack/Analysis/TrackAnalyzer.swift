@@ -13,8 +13,10 @@ import SAETrackMetrics
 /// (`cache/eval-step{N}.safetensors`), so no language model is needed here.
 public struct TrackAnalyzer {
     public var directory: URL
-    /// Features tracked in the progress, drift, trajectory and card figures (besides planted-label matches).
-    public var trackedFeatures = 8
+    /// Features followed in the progress, trajectory and card figures: best matches of planted
+    /// labels (round-robin over their kinds) and at least `randomFeatures` seeded random live features.
+    public var trackedFeatures = 10
+    public var randomFeatures = 3
     /// Features with a curve in the per-feature drift figure.
     public var driftFeatures = 6
     /// Random tokens of the progress-measure baseline (method.md §7.3).
@@ -58,15 +60,24 @@ public struct TrackAnalyzer {
 
         // Features to follow: best match of each planted label under the final SAE, then seeded random live ones.
         let finalGT = labels.isEmpty ? nil : GroundTruth.evaluate(step: finalStage.step, sae: final, activations: finalEval, labels: labels)
+        // Round-robin over label kinds (token, concept, structural, …) so every kind is represented,
+        // up to `trackedFeatures − randomFeatures` planted matches; the rest are seeded random live features.
         var tracked: [Int] = []
         var trackedLabel: [Int: String] = [:]
-        for m in finalGT?.labels ?? [] {
-            if let f = m.bestFeature, !tracked.contains(f) { tracked.append(f); trackedLabel[f] = m.label }
+        let kindOf = Dictionary(uniqueKeysWithValues: (usable?.labels ?? []).map { ($0.name, $0.kind) })
+        var queues = Dictionary(grouping: finalGT?.labels.filter { $0.bestFeature != nil } ?? []) { kindOf[$0.label] ?? "" }
+        let kindOrder = ["token", "concept", "structural"] + queues.keys.filter { !["token", "concept", "structural"].contains($0) }.sorted()
+        let plantedBudget = max(0, trackedFeatures - randomFeatures)
+        while tracked.count < plantedBudget, queues.values.contains(where: { !$0.isEmpty }) {
+            for kind in kindOrder where tracked.count < plantedBudget && !(queues[kind]?.isEmpty ?? true) {
+                let m = queues[kind]!.removeFirst()
+                if let f = m.bestFeature, !tracked.contains(f) { tracked.append(f); trackedLabel[f] = m.label }
+            }
         }
         var rng = SeededRandom(seed: seed)
         let alive = finalFiring.alive.indices.filter { finalFiring.alive[$0] }
-        for f in rng.permutation(alive.count).map({ alive[$0] }) where tracked.count < trackedFeatures + (finalGT?.labels.count ?? 0) / 2 {
-            if !tracked.contains(f) { tracked.append(f) }
+        for f in rng.permutation(alive.count).map({ alive[$0] }) where tracked.count < trackedFeatures && !tracked.contains(f) {
+            tracked.append(f)
         }
         let driftSample = rng.permutation(alive.count).prefix(driftFeatures).map { alive[$0] }.sorted()
 

@@ -10,23 +10,25 @@ public enum TrackFindings {
     /// The findings, most important first.
     public static func sentences(for analysis: TrackAnalysis) -> [String] {
         var out: [String] = []
-        let gt = analysis.groundTruth
+        let gt = analysis.groundTruth.filter { $0.auroc.contains { $0 != nil } }
         if !gt.isEmpty {
-            let early = gt.filter { $0.formedStep == analysis.meta.steps.first }
-            let later = gt.filter { $0.formedStep != nil && $0.formedStep != analysis.meta.steps.first }
+            let firstStep = analysis.meta.steps.first
+            let early = gt.filter { $0.formedStep != nil && $0.formedStep == firstStep }
+            let later = gt.filter { $0.formedStep != nil && $0.formedStep != firstStep }
             let never = gt.filter { $0.formedStep == nil }
             if !early.isEmpty {
-                out.append("Present from initialisation (AUROC ≥ \(fmt(formationThreshold, 2)) at step \(analysis.meta.steps.first ?? 0)): "
-                           + early.map { "“\($0.name)” [\($0.kind)]" }.joined(separator: ", ") + ".")
+                out.append("Present from initialisation (best-feature AUROC ≥ \(fmt(formationThreshold, 2)) from step \(firstStep ?? 0) on): "
+                           + names(early) + ".")
             }
             if !later.isEmpty {
-                out.append("Formed during training: " + later.sorted { ($0.formedStep ?? 0) < ($1.formedStep ?? 0) }
-                    .map { "“\($0.name)” [\($0.kind)] at step \($0.formedStep!) (AUROC \(fmt(($0.auroc.first ?? nil) ?? .nan, 2)) → \(fmt(($0.auroc.last ?? nil) ?? .nan, 2)))" }
-                    .joined(separator: "; ") + ".")
+                let byStep = Dictionary(grouping: later) { $0.formedStep! }.sorted { $0.key < $1.key }
+                out.append("Formed during training (AUROC reaches and stays ≥ \(fmt(formationThreshold, 2))): "
+                           + byStep.map { "at step \($0.key): " + names($0.value) }.joined(separator: "; ") + ".")
             }
             if !never.isEmpty {
-                out.append("Not (stably) represented by the end: " + never.map { "“\($0.name)” (final AUROC \(fmt(($0.auroc.last ?? nil) ?? .nan, 2)))" }
-                    .joined(separator: ", ") + ".")
+                let best = never.sorted { (($0.auroc.last ?? nil) ?? 0) > (($1.auroc.last ?? nil) ?? 0) }
+                out.append("Not stably represented by the end: \(never.count) planted feature\(never.count == 1 ? "" : "s"), e.g. "
+                           + best.prefix(3).map { "“\($0.name)” (final AUROC \(fmt(($0.auroc.last ?? nil) ?? .nan, 2)))" }.joined(separator: ", ") + ".")
             }
         }
         let d = analysis.drift
@@ -63,6 +65,12 @@ public enum TrackFindings {
             out.append(s + ".")
         }
         return out
+    }
+
+    /// Up to five quoted names with their kind, then "+N more".
+    static func names(_ curves: [TrackAnalysis.GroundTruthCurve]) -> String {
+        let shown = curves.prefix(5).map { "“\($0.name)” [\($0.kind)]" }.joined(separator: ", ")
+        return curves.count > 5 ? shown + " and \(curves.count - 5) more" : shown
     }
 
     /// `v` with `digits` decimals ("–" for non-finite).

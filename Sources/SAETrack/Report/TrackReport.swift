@@ -82,20 +82,18 @@ public enum TrackReport {
                                   xScale: .log, yDomain: -0.2...1, series: series, width: 600, height: 300, legendOutside: true)
             doc.figures([(chart.svg(id: "random"), "Similarity among random tokens at each checkpoint (the subtracted baseline; method.md §7.5): how anisotropic the representation space is over training.")])
         }
-        // Phase table: one row per feature, onset → settled step per measure.
-        if let first = a.progress.first, a.progress.contains(where: { $0.features.contains { $0.onsetStep != nil || $0.settleStep != nil } }) {
+        // Phase table: one row per feature, "onset → settled (final P)" per measure.
+        if let first = a.progress.first, !first.features.isEmpty {
             let rows = first.features.indices.map { fi -> [String] in
                 var row = ["#\(first.features[fi].feature)", first.features[fi].label]
                 for p in a.progress where fi < p.features.count {
                     let fc = p.features[fi]
-                    row.append("\(fc.onsetStep.map(String.init) ?? "–") → \(fc.settleStep.map(String.init) ?? "–")")
-                    row.append(TrackFindings.fmt((fc.values.last ?? nil) ?? .nan, 2))
+                    row.append("\(fc.onsetStep.map(String.init) ?? "–") → \(fc.settleStep.map(String.init) ?? "–")  (\(TrackFindings.fmt((fc.values.last ?? nil) ?? .nan, 2)))")
                 }
                 return row
             }
-            let header = ["feature", "label"] + a.progress.flatMap { ["\($0.title): onset → settled", "final P"] }
-            doc.table(header: header, rows: rows,
-                      caption: "Phases found automatically per measure: flat until the onset step, emergent until the settled step, convergent afterwards (– : not found).")
+            doc.table(header: ["feature", "label"] + a.progress.map(\.title), rows: rows,
+                      caption: "Phases found automatically per measure: onset step → settled step (final value). Flat before the onset, emergent between, convergent after; – : none (e.g. present from the start).")
         }
     }
 
@@ -103,15 +101,20 @@ public enum TrackReport {
         guard !a.groundTruth.isEmpty else { return }
         doc.section("Ground truth: planted features", id: "groundtruth",
                     intro: "The synthetic corpus plants features with known per-token labels. For each, the best single SAE feature's AUROC at every checkpoint (the SAE of that checkpoint, its own best feature). A planted feature counts as formed from the first step after which AUROC stays ≥ \(TrackFindings.fmt(TrackFindings.formationThreshold, 2)).")
-        let dashes: [String: String?] = ["token": nil, "concept": "6,3", "structural": "2,2"]
-        let series = a.groundTruth.map { g in
-            LineSeries(name: "\(g.name) [\(g.kind)]", x: x(g.steps), y: g.auroc.map { $0 ?? .nan }, dash: dashes[g.kind] ?? "4,2,1,2", markers: true)
+        // One panel per kind of planted feature, so each legend stays readable.
+        let kinds = ["token", "concept", "structural"].filter { k in a.groundTruth.contains { $0.kind == k } }
+            + Set(a.groundTruth.map(\.kind)).subtracting(["token", "concept", "structural"]).sorted()
+        var figs: [(svg: String, caption: String)] = []
+        for (ki, kind) in kinds.enumerated() {
+            let curves = a.groundTruth.filter { $0.kind == kind }
+            let series = curves.map { g in LineSeries(name: g.name, x: x(g.steps), y: g.auroc.map { $0 ?? .nan }, markers: true) }
+            let chart = LineChart(title: "\(kind.capitalized)-level planted features", xLabel: stepAxis, yLabel: "best-feature AUROC",
+                                  xScale: .log, yDomain: 0.4...1.0, series: series,
+                                  references: [ReferenceLine(.horizontal, at: TrackFindings.formationThreshold, label: "formation threshold", color: "#999")],
+                                  width: 600, height: 340, legendOutside: true)
+            figs.append((chart.svg(id: "gt\(ki)"), "\(curves.count) \(kind)-level label\(curves.count == 1 ? "" : "s"): AUROC of the best single SAE feature of each checkpoint's SAE."))
         }
-        let chart = LineChart(title: "Best-feature AUROC per planted feature", xLabel: stepAxis, yLabel: "AUROC",
-                              xScale: .log, yDomain: 0.4...1.0, series: series,
-                              references: [ReferenceLine(.horizontal, at: TrackFindings.formationThreshold, label: "formation threshold", color: "#999")],
-                              width: 760, height: 360, legendOutside: true)
-        doc.figures([(chart.svg(id: "gt"), "Solid: token-level labels; dashed: concept-level; dotted: structural.")])
+        doc.figures(figs)
         doc.table(header: ["planted feature", "kind", "AUROC first", "AUROC last", "best SAE feature (last)", "formed at step"],
                   rows: a.groundTruth.map {
                       [$0.name, $0.kind, TrackFindings.fmt(($0.auroc.first ?? nil) ?? .nan, 3), TrackFindings.fmt(($0.auroc.last ?? nil) ?? .nan, 3),
@@ -212,7 +215,7 @@ public enum TrackReport {
                     intro: "Top-activating contexts of selected features under the SAE and model of each checkpoint (same feature index along the chain). The activating token is highlighted; its activation is on the left.")
         var html = "<div class=\"cards\">"
         for card in a.featureCards {
-            html += "<div class=\"card\"><h3>Feature #\(card.feature)</h3><div class=\"meta\">\(SVGCanvas.escape(card.kind)) · \(SVGCanvas.escape(card.description))</div>"
+            html += "<div class=\"card\"><h3>Feature #\(card.feature)</h3><div class=\"meta\">\(SVGCanvas.escape(readableKind(card.kind))) · \(SVGCanvas.escape(card.description))</div>"
             for snap in card.snapshots {
                 html += "<div class=\"ctx\"><strong>step \(snap.step)</strong></div>"
                 if snap.contexts.isEmpty { html += "<div class=\"ctx\"><span class=\"step\"></span><em>no activation</em></div>" }
@@ -234,6 +237,13 @@ public enum TrackReport {
             html += "</div>"
         }
         doc.raw(html + "</div>")
+    }
+
+    /// "tokenLevel" → "token-level".
+    static func readableKind(_ kind: String) -> String {
+        var out = ""
+        for ch in kind { if ch.isUppercase { out += "-" + ch.lowercased() } else { out.append(ch) } }
+        return out
     }
 
     private static func settings(_ a: TrackAnalysis, into doc: inout HTMLDocument) {

@@ -60,12 +60,14 @@ public struct TrajectoryChart {
                 let c = t.progress.map { Palette.ramp($0[min(i, $0.count - 1)]) } ?? (t.color ?? Palette.color(ti))
                 svg.circle(p.0, p.1, r: 2.6, fill: c, stroke: "#ffffff")
             }
-            if let first = pts.first, let label = t.startLabel {
-                svg.text(label, x: first.0 + 5, y: first.1 - 5, size: 10.5, color: Palette.text, weight: "600")
+            // Labels sit right of their point unless that would leave the plot.
+            func label(_ text: String, at p: (Double, Double)) {
+                let right = p.0 + 5 + 6.5 * Double(text.count) < frame.plotRight
+                svg.text(text, x: right ? p.0 + 5 : p.0 - 5, y: p.1 - 5, size: 10.5, anchor: right ? "start" : "end",
+                         color: Palette.text, weight: "600")
             }
-            if let last = pts.last, let label = t.endLabel, pts.count > 1 {
-                svg.text(label, x: last.0 + 5, y: last.1 - 5, size: 10.5, color: Palette.text, weight: "600")
-            }
+            if let first = pts.first, let text = t.startLabel { label(text, at: first) }
+            if let last = pts.last, let text = t.endLabel, pts.count > 1 { label(text, at: last) }
         }
         svg.raw("</g>")
         if let rampCaption {

@@ -92,9 +92,11 @@ public struct SyntheticCorpusConfig: Codable, Equatable, Sendable {
 public enum SyntheticCorpusError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(String)
     case writeFailed(file: String, reason: String)
+    case unreadable(file: String, reason: String)
 
     public var description: String {
         switch self {
+        case let .unreadable(f, r): return "\(f): cannot read synthetic corpus: \(r)"
         case let .invalidConfig(r): return "synthetic corpus config: \(r)"
         case let .writeFailed(f, r): return "\(f): write failed: \(r)"
         }

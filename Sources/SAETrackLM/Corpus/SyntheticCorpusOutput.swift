@@ -15,6 +15,54 @@ public struct SyntheticCorpusOutput: Sendable {
     public var seed: UInt64
     public var config: SyntheticCorpusConfig
 
+    /// Reads a corpus directory written by `write(to:)` (or `saetrack corpus`).
+    public init(contentsOf directory: URL) throws {
+        let featuresURL = directory.appendingPathComponent("features.json")
+        let labelsURL = directory.appendingPathComponent("labels.safetensors")
+        let manifest: Manifest
+        do { manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: featuresURL)) } catch {
+            throw SyntheticCorpusError.unreadable(file: featuresURL.path, reason: String(describing: error))
+        }
+        let dataset: TokenDataset
+        let labelFile: SafetensorsFile
+        do {
+            dataset = try TokenDataset(contentsOf: directory.appendingPathComponent("tokens.safetensors"))
+            labelFile = try SafetensorsFile(contentsOf: labelsURL)
+        } catch {
+            throw SyntheticCorpusError.unreadable(file: directory.path, reason: String(describing: error))
+        }
+        guard manifest.features.count <= 64 else {
+            throw SyntheticCorpusError.unreadable(file: featuresURL.path, reason: "\(manifest.features.count) features (at most 64)")
+        }
+        var masks = [UInt64](repeating: 0, count: dataset.tokens.count)
+        for (i, f) in manifest.features.enumerated() {
+            guard let info = labelFile.info(f.name), info.dtype == .u8, info.shape == [dataset.rows, dataset.context] else {
+                throw SyntheticCorpusError.unreadable(file: labelsURL.path,
+                                                      reason: "no U8 [\(dataset.rows), \(dataset.context)] tensor '\(f.name)'")
+            }
+            let bytes = [UInt8](try labelFile.rawBytes(f.name))   // (rows · context)
+            let bit = UInt64(1) << UInt64(i)
+            for j in bytes.indices where bytes[j] != 0 { masks[j] |= bit }
+        }
+        self.init(tokens: dataset, masks: masks, features: manifest.features, vocabulary: SyntheticVocabulary(),
+                  documents: manifest.documents, seed: manifest.seed, config: manifest.config)
+    }
+
+    init(tokens: TokenDataset, masks: [UInt64], features: [PlantedFeature], vocabulary: SyntheticVocabulary,
+         documents: Int, seed: UInt64, config: SyntheticCorpusConfig) {
+        self.tokens = tokens; self.masks = masks; self.features = features; self.vocabulary = vocabulary
+        self.documents = documents; self.seed = seed; self.config = config
+    }
+
+    /// The rows in `range` with their labels (e.g. a held-out evaluation split); frequencies are
+    /// not recomputed.
+    public func rows(_ range: Range<Int>) -> SyntheticCorpusOutput {
+        var out = self
+        out.tokens = tokens.rows(range)
+        out.masks = Array(masks[(range.lowerBound * tokens.context)..<(range.upperBound * tokens.context)])
+        return out
+    }
+
     /// The 0/1 label of feature `name` for every token (rows · context), or nil for an unknown name.
     public func label(_ name: String) -> [UInt8]? {
         guard let i = features.firstIndex(where: { $0.name == name }) else { return nil }

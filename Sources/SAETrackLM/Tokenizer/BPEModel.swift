@@ -66,16 +66,102 @@ final class BPEModel: @unchecked Sendable {
                 symbols.append(unk)   // consecutive unknowns are not fused (fuse_unk is rejected at load)
             }
         }
+        if symbols.count > Self.longWord { return mergeLong(symbols) }
         while symbols.count > 1 {
             var bestRank = Int32.max, bestPos = -1, bestID: Int32 = 0
             for p in 0..<(symbols.count - 1) {
-                let key = UInt64(UInt32(bitPattern: symbols[p])) << 32 | UInt64(UInt32(bitPattern: symbols[p + 1]))
-                if let m = merges[key], m.rank < bestRank { bestRank = m.rank; bestPos = p; bestID = m.id }
+                if let m = merges[Self.key(symbols[p], symbols[p + 1])], m.rank < bestRank { bestRank = m.rank; bestPos = p; bestID = m.id }
             }
             if bestPos < 0 { break }
             symbols[bestPos] = bestID
             symbols.remove(at: bestPos + 1)
         }
         return symbols
+    }
+
+    /// Words longer than this use the O(n log n) heap merge instead of the O(n²) scan.
+    static let longWord = 48
+
+    @inline(__always)
+    private static func key(_ a: Int32, _ b: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
+    }
+
+    /// The same merge order for long words (e.g. a base64 blob): a min-heap of candidate pairs
+    /// keyed by (rank, position) over a linked list of symbols; stale entries are skipped.
+    private func mergeLong(_ initial: [Int32]) -> [Int32] {
+        var ids = initial
+        let n = ids.count
+        var next = Array(1...n)            // n = end
+        var prev = Array(-1..<(n - 1))
+        var alive = [Bool](repeating: true, count: n)
+        var heap = PairHeap()
+        for p in 0..<(n - 1) {
+            if let m = merges[Self.key(ids[p], ids[p + 1])] { heap.push(.init(rank: m.rank, pos: p, left: ids[p], right: ids[p + 1])) }
+        }
+        while let top = heap.pop() {
+            let p = top.pos
+            guard alive[p], ids[p] == top.left else { continue }
+            let q = next[p]
+            guard q < n, ids[q] == top.right, let m = merges[Self.key(top.left, top.right)] else { continue }
+            ids[p] = m.id
+            alive[q] = false
+            next[p] = next[q]
+            if next[q] < n { prev[next[q]] = p }
+            if prev[p] >= 0, let l = merges[Self.key(ids[prev[p]], ids[p])] {
+                heap.push(.init(rank: l.rank, pos: prev[p], left: ids[prev[p]], right: ids[p]))
+            }
+            if next[p] < n, let r = merges[Self.key(ids[p], ids[next[p]])] {
+                heap.push(.init(rank: r.rank, pos: p, left: ids[p], right: ids[next[p]]))
+            }
+        }
+        var out: [Int32] = []
+        var p = 0
+        while p < n { out.append(ids[p]); p = next[p] }
+        return out
+    }
+}
+
+/// A binary min-heap of merge candidates ordered by (rank, position).
+struct PairHeap {
+    struct Entry {
+        var rank: Int32
+        var pos: Int
+        var left: Int32
+        var right: Int32
+        @inline(__always) func less(_ o: Entry) -> Bool { rank != o.rank ? rank < o.rank : pos < o.pos }
+    }
+
+    private var items: [Entry] = []
+
+    mutating func push(_ e: Entry) {
+        items.append(e)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i].less(items[parent]) else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard !items.isEmpty else { return nil }
+        let top = items[0]
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && items[l].less(items[m]) { m = l }
+                if r < items.count && items[r].less(items[m]) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
     }
 }

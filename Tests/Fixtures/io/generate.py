@@ -332,6 +332,16 @@ def gen_safetensors():
     meta = {"ints": ints, "shapes": {name: list(v.shape) for name, v in t.items()},
             "dtypes": {name: json.loads(header_bytes(open(os.path.join(d, "all-dtypes.safetensors"), "rb").read())[1])[name]["dtype"]
                        for name in t}}
+    # `saetrack inspect` statistics by numpy: over non-NaN float32 values, mean accumulated in float64.
+    stats = {}
+    for name, v in t.items():
+        x = expected_floats(v).numpy()
+        ok = x[~np.isnan(x)]
+        stats[name] = {"nan_count": int(np.isnan(x).sum()),
+                       "min": None if ok.size == 0 else repr(float(ok.min())),
+                       "max": None if ok.size == 0 else repr(float(ok.max())),
+                       "mean": None if ok.size == 0 else repr(float(ok.astype(np.float64).mean()))}
+    meta["stats"] = stats
     # Extra padding spaces after the JSON are valid.
     raw = open(os.path.join(d, "all-dtypes-no-metadata.safetensors"), "rb").read()
     n, h = header_bytes(raw)

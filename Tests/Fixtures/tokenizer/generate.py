@@ -88,6 +88,10 @@ TEXTS = BASE + [
     "a'b a''b ''s '' ' s ' 'll'",
     "URL https://example.com/path?q=1&r=2#frag and e-mail name@example.org",
     "zero\u200bwidth space and soft\u00adhyphen",
+    # Long words exercise the heap merge path (> 48 symbols).
+    "".join(random.Random(1).choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(3000)),
+    "a" * 257 + " " + "the" * 100 + " " + "1234567890" * 30,
+    "".join(random.Random(2).choice(["the", "quick", "fox", "é", "東", "😀", "'s"]) for _ in range(400)),
 ]
 
 

@@ -24,7 +24,7 @@ do {
     print("series: \(series.checkpoints.count) checkpoints; tracking steps \(chosen.map(\.step))")
 
     // 2. Activations: one LM pass per checkpoint over disjoint train and evaluation rows.
-    let tokens = try TokenRowsFile(contentsOf: URL(fileURLWithPath: args[2]))
+    let tokens = try TokenDataset(contentsOf: URL(fileURLWithPath: args[2]))
     let evalRows = min(16, tokens.rows / 4)
     let provider = LMActivationProvider(tokens: tokens.tokens, context: tokens.context,
                                         trainRows: 0..<min(128, tokens.rows - evalRows),

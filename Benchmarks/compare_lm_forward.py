@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""SAETrack's LM forward beside Hugging Face transformers on PyTorch CPU, in one run, same threads.
+
+    /work/venv/bin/python Benchmarks/compare_lm_forward.py [--threads 2] [--rows 16] [--context 128]
+
+Model: Pythia-70m's shape (GPT-NeoX, d_model 512, 6 layers, 8 heads, MLP 2048, vocab 50304, rotary
+0.25), random weights, float32, rows × context random tokens. Measurements, in tokens/s:
+
+  swift hook   `saetrack bench lm`: activations at blocks.3.hook_resid_pre (blocks 0–2 only)
+  swift full   `saetrack bench lm`: full forward with logits
+  torch trunc  transformers GPTNeoXModel truncated to 3 layers (the same computation as `swift hook`)
+  torch full   what an HF user runs today: GPTNeoXForCausalLM(..., output_hidden_states=True), 6 layers + logits
+
+Rounds alternate Swift and torch so machine-load changes hit both; the best of every
+measurement is kept. Targets (architecture.md §5): swift hook ≥ 1.1 × torch trunc and ≥ 4 × torch full.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, GPTNeoXModel
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def pythia70m_config(layers):
+    return GPTNeoXConfig(vocab_size=50304, hidden_size=512, num_hidden_layers=layers, num_attention_heads=8,
+                         intermediate_size=2048, rotary_pct=0.25, rotary_emb_base=10000,
+                         max_position_embeddings=2048, use_parallel_residual=True, tie_word_embeddings=False)
+
+
+def best_seconds(fn, trials):
+    fn()   # warm-up
+    times = []
+    for _ in range(trials):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--rows", type=int, default=16)
+    ap.add_argument("--context", type=int, default=128)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating Swift/torch rounds (default 3)")
+    ap.add_argument("--trials", type=int, default=2, help="timed trials per measurement per round (default 2)")
+    ap.add_argument("--saetrack", default=os.path.join(ROOT, ".build/release/saetrack"))
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    full = GPTNeoXForCausalLM(pythia70m_config(6)).eval()
+    trunc = GPTNeoXModel(pythia70m_config(3)).eval()
+    tokens = torch.randint(0, 50277, (args.rows, args.context))
+    n = args.rows * args.context
+
+    def torch_trunc():
+        with torch.inference_mode():
+            trunc(tokens)
+
+    def torch_full():
+        with torch.inference_mode():
+            full(tokens, output_hidden_states=True)
+
+    best = {"swift hook": 0.0, "swift full": 0.0, "torch trunc": 0.0, "torch full": 0.0}
+    env = dict(os.environ, SAETRACK_THREADS=str(args.threads))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "bench.json")
+        for r in range(args.rounds):
+            subprocess.run([args.saetrack, "bench", "lm", "--rows", str(args.rows), "--context", str(args.context),
+                            "--trials", str(args.trials), "--threads", str(args.threads), "--json", out],
+                           check=True, env=env, stdout=subprocess.DEVNULL)
+            with open(out) as f:
+                s = json.load(f)
+            best["swift hook"] = max(best["swift hook"], s["hookTokensPerSecond"])
+            best["swift full"] = max(best["swift full"], s["fullForwardTokensPerSecond"])
+            best["torch trunc"] = max(best["torch trunc"], n / best_seconds(torch_trunc, args.trials))
+            best["torch full"] = max(best["torch full"], n / best_seconds(torch_full, args.trials))
+            print(f"round {r + 1}/{args.rounds}: " + ", ".join(f"{k} {v:,.0f}" for k, v in best.items()),
+                  file=sys.stderr)
+
+    print(f"Pythia-70m shape, random weights, {args.rows}×{args.context} tokens, {args.threads} threads, "
+          f"torch {torch.__version__}, best of {args.rounds}×{args.trials}")
+    print(f"{'measurement':58} {'tokens/s':>10}")
+    labels = {
+        "swift hook": "SAETrack activations blocks.3.hook_resid_pre (3 blocks)",
+        "torch trunc": "transformers, truncated to 3 layers",
+        "swift full": "SAETrack full forward (6 blocks + logits)",
+        "torch full": "transformers full forward, output_hidden_states",
+    }
+    for key, label in labels.items():
+        print(f"{label:58} {best[key]:>10,.0f}")
+    ratios = {
+        "hook vs torch truncated (target >= 1.1)": best["swift hook"] / best["torch trunc"],
+        "hook vs HF user's full forward (target >= 4)": best["swift hook"] / best["torch full"],
+        "full forward vs HF full forward": best["swift full"] / best["torch full"],
+    }
+    for label, value in ratios.items():
+        print(f"{label:58} {value:>9.2f}x")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"threads": args.threads, "rows": args.rows, "context": args.context,
+                       "tokens_per_second": best, "ratios": ratios}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

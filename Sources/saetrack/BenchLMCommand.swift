@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import SAETrack
+
+/// `saetrack bench lm`: activation-extraction and full-forward tokens/s of a Pythia-70m-shaped
+/// model with random weights (Benchmarks/compare_lm_forward.py runs it beside PyTorch).
+struct BenchLMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lm",
+        abstract: "LM forward tokens/s: hook extraction (stops after the hook's block) and the full forward with logits.",
+        discussion: """
+            Builds a GPT-NeoX model of Pythia-70m's shape (d_model 512, 6 layers, 8 heads, MLP 2048, \
+            vocab 50304, rotary 0.25) with random weights, then times, on rows × context random tokens: \
+            `activations` at --hook (blocks 0…L−1 only) and `logits` (all blocks, final LayerNorm, \
+            unembedding). One warm-up pass, then the best of --trials. Results on stdout; --json for scripts.
+            """
+    )
+
+    @Option(name: .long, help: "Rows per forward pass (default: 16).")
+    var rows: Int = 16
+
+    @Option(name: .long, help: "Tokens per row (default: 128).")
+    var context: Int = 128
+
+    @Option(name: .long, help: "Hook to extract (default: blocks.3.hook_resid_pre).")
+    var hook: String = "blocks.3.hook_resid_pre"
+
+    @Option(name: .long, help: "Timed trials per measurement; the best is kept (default: 3).")
+    var trials: Int = 3
+
+    @Option(name: .long, help: "Threads for BLAS and the row-parallel kernels (default: SAETRACK_THREADS or all cores).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Also write the results as JSON to this file.")
+    var json: String?
+
+    func validate() throws {
+        if rows < 1 || context < 2 || trials < 1 { throw ValidationError("--rows, --trials must be ≥ 1 and --context ≥ 2") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// What the JSON holds.
+    struct Result: Codable {
+        var threads: Int
+        var rows: Int
+        var context: Int
+        var hook: String
+        var hookTokensPerSecond: Double
+        var fullForwardTokensPerSecond: Double
+        var hookSeconds: Double
+        var fullForwardSeconds: Double
+    }
+
+    func run() throws {
+        if let threads { Threads.set(threads) }
+        let hookPoint = try HookPoint(name: hook)
+        let config = ModelConfig.gptNeoX(GPTNeoXConfig(
+            hiddenSize: 512, numHiddenLayers: 6, numAttentionHeads: 8, intermediateSize: 2048, vocabSize: 50304,
+            maxPositionEmbeddings: 2048, rotaryPct: 0.25, rotaryEmbBase: 10000, useParallelResidual: true))
+        let lm = try TransformerLM(config: config, weights: Self.randomWeights(config, seed: 0))
+        try lm.validate(hookPoint)
+        var rng = SeededRandom(seed: 1)
+        let tokens = (0..<(rows * context)).map { _ in Int32(rng.int(below: 50277)) }
+        let n = Double(rows * context)
+        log("\(config.summary), \(rows)×\(context) tokens, \(Threads.count) threads")
+
+        let hookTime = best { _ = lm.activations(tokens: tokens, rows: rows, context: context, at: hookPoint, centered: false) }
+        log(String(format: "%@: %.0f tokens/s", hook, n / hookTime))
+        let fullTime = best { _ = lm.logits(tokens: tokens, rows: rows, context: context) }
+        log(String(format: "full forward (logits): %.0f tokens/s", n / fullTime))
+
+        let result = Result(threads: Threads.count, rows: rows, context: context, hook: hook,
+                            hookTokensPerSecond: n / hookTime, fullForwardTokensPerSecond: n / fullTime,
+                            hookSeconds: hookTime, fullForwardSeconds: fullTime)
+        let label = "activations \(hook)"
+        print("measurement".padding(toLength: 40, withPad: " ", startingAt: 0) + "tokens/s")
+        print(label.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%.0f", result.hookTokensPerSecond))
+        print("full forward (logits)".padding(toLength: 40, withPad: " ", startingAt: 0)
+              + String(format: "%.0f", result.fullForwardTokensPerSecond))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(encoder.encode(result), to: URL(fileURLWithPath: json))
+        }
+    }
+
+    /// Seconds of the fastest of `trials` timed runs, after one warm-up run.
+    private func best(_ body: () -> Void) -> Double {
+        body()
+        return (0..<trials).map { _ in Stopwatch.time(body) }.min()!
+    }
+
+    private func log(_ line: String) { FileHandle.standardError.write(Data(("bench lm: " + line + "\n").utf8)) }
+
+    /// Every parameter of `config`, uniform with std 0.02 (LayerNorm gains 1, biases 0).
+    static func randomWeights(_ config: ModelConfig, seed: UInt64) -> [String: Matrix] {
+        var rng = SeededRandom(seed: seed)
+        let a = Float(0.02 * 3.0.squareRoot())
+        var weights: [String: Matrix] = [:]
+        for spec in config.parameterLayout {
+            let (r, c) = spec.matrixShape
+            let isNormGain = spec.name.hasSuffix("layernorm.weight") || spec.name.hasSuffix("layer_norm.weight")
+                || spec.name.hasSuffix("ln_1.weight") || spec.name.hasSuffix("ln_2.weight") || spec.name.hasSuffix("ln_f.weight")
+            var m = Matrix(rows: r, cols: c, repeating: isNormGain ? 1 : 0)
+            if spec.shape.count == 2 { m.withUnsafeMutableBufferPointer { rng.fillUniform($0, -a, a) } }
+            weights[spec.name] = m
+        }
+        return weights
+    }
+}

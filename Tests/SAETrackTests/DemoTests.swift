@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import SAETrack
+
+@Suite("Demo end to end")
+struct DemoTests {
+    @Test("the quick demo (shrunk further) runs corpus → LM → live SAE-Track → baseline → analysis, and analysis.json holds every figure")
+    func quickDemo() throws {
+        let out = temporaryDirectory("demo")
+        defer { try? FileManager.default.removeItem(at: out) }
+        var settings = DemoSettings.quick
+        settings.corpus.documents = 800
+        settings.lm.steps = 24
+        settings.schedule = .explicit([0, 8, 24])
+        settings.track.firstSteps = 80
+        settings.track.continualSteps = 20
+        settings.track.dSAE = 128
+        settings.saeTrainRows = 64
+        settings.evalRows = 12
+        var demo = SAETrackDemo(settings: settings, out: out)
+        demo.progress = { _ in }
+        let result = try demo.run()
+
+        let state = try TrackState.read(from: out.appendingPathComponent("track"))
+        #expect(state.stages.map(\.step) == [0, 8, 24] && state.stages.allSatisfy { $0.status == .done })
+        #expect(state.stages.allSatisfy { $0.metrics?.ceRecovered != nil && $0.metrics?.lmLoss != nil })
+        #expect(state.baselines.map(\.step) == [24] && state.baselines[0].status == .done)
+        #expect(state.stages[1].warmStartedFrom == 0 && state.stages[2].warmStartedFrom == 8)
+
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("analysis/analysis.json"))) as! [String: Any]
+        for key in ["summary", "progress", "randomBaseline", "cosineHistograms", "trajectories", "convergence", "groundTruth", "featureCards"] {
+            #expect(((json[key] as? [Any]) ?? []).count > 0, "analysis.json: \(key) is empty")
+        }
+        let drift = json["drift"] as? [String: Any]
+        #expect(((drift?["toFinalQuantiles"] as? [Any]) ?? []).count == 3)
+        #expect(result.analysis.groundTruth.contains { $0.kind == "token" } && result.analysis.groundTruth.contains { $0.kind == "concept" })
+        // Feature cards decode tokens with the corpus tokenizer (words, not "#id").
+        #expect(result.analysis.featureCards.flatMap(\.snapshots).flatMap(\.contexts).flatMap(\.tokens).contains { !$0.hasPrefix("#") })
+        let html = try String(contentsOf: result.report, encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("Ground truth") && !html.contains("<script"))
+        #expect(result.summary.last?.hasPrefix("Report: ") == true)
+    }
+}
