@@ -36,6 +36,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer target for the safetensors reader (Docs/Fuzzing.md); a file replayer in normal builds.
+        .executableTarget(name: "SafetensorsFuzz", dependencies: ["SAETrackIO"], path: "Fuzz/SafetensorsFuzz"),
         .testTarget(name: "SAETrackCoreTests", dependencies: ["SAETrackCore"]),
         .testTarget(name: "SAETrackIOTests", dependencies: ["SAETrackIO"]),
         .testTarget(name: "SAETrackLMTests", dependencies: ["SAETrackLM"]),

@@ -1,8 +1,8 @@
 import Foundation
 import SAETrackCore
 
-/// Errors raised while reading or writing an SAE directory.
-public enum SAEDirectoryError: Error, CustomStringConvertible, Equatable {
+/// Errors raised while reading or writing an SAE directory (``SAEDirectory``).
+public enum SAELayoutError: Error, CustomStringConvertible, Equatable {
     /// The path is not a directory.
     case notADirectory(path: String)
     /// Neither `sae_weights.safetensors` (SAELens) nor `sae.safetensors` (sparsify) is present,
@@ -59,14 +59,14 @@ public enum SAEDirectory {
     public static func read(_ url: URL) throws -> (tensors: [String: Matrix], config: SAEDirectoryConfig) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
-            throw SAEDirectoryError.notADirectory(path: url.path)
+            throw SAELayoutError.notADirectory(path: url.path)
         }
         guard let layout = layout(of: url) else {
-            throw SAEDirectoryError.missingFile(directory: url.path, file: "\(saeLensWeightsFile) or \(sparsifyWeightsFile)")
+            throw SAELayoutError.missingFile(directory: url.path, file: "\(saeLensWeightsFile) or \(sparsifyWeightsFile)")
         }
         let cfgURL = url.appendingPathComponent(configFile)
         guard let cfgData = FileManager.default.contents(atPath: cfgURL.path) else {
-            throw SAEDirectoryError.missingFile(directory: url.path, file: configFile)
+            throw SAELayoutError.missingFile(directory: url.path, file: configFile)
         }
         var config: SAEDirectoryConfig
         do {
@@ -76,21 +76,21 @@ public enum SAEDirectory {
             case .sparsify:
                 let s = try JSONDecoder().decode(SparsifyConfig.self, from: cfgData)
                 guard let dSAE = s.dSAE else {
-                    throw SAEDirectoryError.invalidConfig(file: cfgURL.path, reason: "needs num_latents > 0 or expansion_factor")
+                    throw SAELayoutError.invalidConfig(file: cfgURL.path, reason: "needs num_latents > 0 or expansion_factor")
                 }
                 config = SAEDirectoryConfig(dIn: s.dIn, dSAE: dSAE, architecture: s.k == nil ? "standard" : "topk", k: s.k)
             }
-        } catch let e as SAEDirectoryError {
+        } catch let e as SAELayoutError {
             throw e
         } catch {
-            throw SAEDirectoryError.invalidConfig(file: cfgURL.path, reason: "\(error)")
+            throw SAELayoutError.invalidConfig(file: cfgURL.path, reason: "\(error)")
         }
         let file = try SafetensorsFile(contentsOf: url.appendingPathComponent(layout == .saeLens ? saeLensWeightsFile : sparsifyWeightsFile))
         let names: (wEnc: String, bEnc: String, wDec: String, bDec: String) = layout == .saeLens
             ? ("W_enc", "b_enc", "W_dec", "b_dec") : ("encoder.weight", "encoder.bias", "W_dec", "b_dec")
         var problems: [String] = []
         for n in [names.wEnc, names.bEnc, names.wDec, names.bDec] where file.info(n) == nil { problems.append("missing \(n)") }
-        guard problems.isEmpty else { throw SAEDirectoryError.shapeMismatch(directory: url.path, problems: problems) }
+        guard problems.isEmpty else { throw SAELayoutError.shapeMismatch(directory: url.path, problems: problems) }
         let bEncShape = file.info(names.bEnc)!.shape, bDecShape = file.info(names.bDec)!.shape
         if bEncShape.count != 1 { problems.append("\(names.bEnc) has shape \(bEncShape), expected 1-D [d_sae]") }
         if bDecShape.count != 1 { problems.append("\(names.bDec) has shape \(bDecShape), expected 1-D [d_in]") }
@@ -110,7 +110,7 @@ public enum SAEDirectory {
         let enc = try stored(names.wEnc, expected: encoderShape)
         let dec = try stored(names.wDec, expected: [dSAE, dIn])
         guard problems.isEmpty, let enc, let dec else {
-            throw SAEDirectoryError.shapeMismatch(directory: url.path, problems: problems)
+            throw SAELayoutError.shapeMismatch(directory: url.path, problems: problems)
         }
         // W_enc is (d_in, d_sae): SAELens stores it so, sparsify stores its transpose.
         let encoderIsWEnc = (layout == .saeLens) == enc.documented
@@ -146,7 +146,7 @@ public enum SAEDirectory {
             problems.append("config says d_in \(config.dIn), d_sae \(config.dSAE) but W_enc is [\(dIn), \(dSAE)]")
         }
         if config.architecture == "topk" && config.k == nil { problems.append("topk config without k") }
-        guard problems.isEmpty else { throw SAEDirectoryError.shapeMismatch(directory: url.path, problems: problems) }
+        guard problems.isEmpty else { throw SAELayoutError.shapeMismatch(directory: url.path, problems: problems) }
         let tensors: [String: TensorData] = [
             "W_enc": TensorData(wEnc),                                   // (d_in, d_sae)
             "b_enc": TensorData(shape: [dSAE], floats: bEnc),

@@ -10,6 +10,7 @@ struct BenchCommand: ParsableCommand {
             BenchGEMMCommand.self,
             BenchLMCommand.self,
             BenchSAECommand.self,
+            BenchTrainLMCommand.self,
         ]
     )
 }

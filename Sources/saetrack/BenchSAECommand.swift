@@ -46,11 +46,13 @@ struct BenchSAECommand: ParsableCommand {
               encoder GEMM alone   %8.3f s  (%.1f GFLOP/s)
               full training step   %8.3f s  (%.0f tokens/s)   step / GEMM = %.2f  (target ≤ 1.3)
               L0 first/last step   %.1f / %.1f
-              peak RSS             %.0f MB   (params+grads+Adam+batch: %.0f MB, ratio %.2f)
+              peak RSS             %.0f MB   (harness inputs %.0f MB; params+grads+Adam+batch %.0f MB;
+                                   (peak − harness inputs) / state = %.2f, target ≤ 1.2)
             """, dIn, dSAE, batch, report.threads, report.encoderGEMMSeconds, report.encoderGEMMGFLOPs,
             report.stepSeconds, report.tokensPerSecond, report.stepOverGEMM, report.l0First, report.l0Last,
-            Double(report.peakResidentBytes) / 1e6, Double(report.modelStateBytes) / 1e6,
-            Double(report.peakResidentBytes) / Double(max(report.modelStateBytes, 1))))
+            Double(report.peakResidentBytes) / 1e6, Double(report.harnessInputBytes) / 1e6,
+            Double(report.modelStateBytes) / 1e6,
+            Double(report.peakResidentBytes - report.harnessInputBytes) / Double(max(report.modelStateBytes, 1))))
         if let json {
             let url = URL(fileURLWithPath: json)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

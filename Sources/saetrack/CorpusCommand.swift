@@ -19,8 +19,8 @@ struct CorpusCommand: ParsableCommand {
     var documents: Int?
     @Option(help: "Generate until exactly this many rows exist (overrides --documents).")
     var rows: Int?
-    @Option(help: "Tokens per row.")
-    var context: Int = SyntheticCorpusConfig.demo.context
+    @Option(help: "Tokens per row (default \(SyntheticCorpusConfig.demo.context)).")
+    var context: Int?
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
     @Option(help: "A JSON config file (keys as in features.json's \"config\"); flags override it.")
@@ -33,7 +33,7 @@ struct CorpusCommand: ParsableCommand {
         }
         if let documents { cfg.documents = documents }
         if let rows { cfg.rows = rows }
-        cfg.context = context
+        if let context { cfg.context = context }
         try cfg.validate()
         let start = Date()
         FileHandle.standardError.write(Data("corpus: generating \(cfg.rows.map { "\($0) rows" } ?? "\(cfg.documents) documents") (seed \(seed))…\n".utf8))

@@ -16,6 +16,7 @@ struct SAETrackCommand: ParsableCommand {
             TrackCommand.self,
             TrainSAECommand.self,
             AnalyzeCommand.self,
+            InspectCommand.self,
             DemoCommand.self,
         ]
     )

@@ -83,14 +83,15 @@ struct TrainSAECommand: ParsableCommand {
         var lm: TransformerLM? = nil
         var hookPoint: HookPoint? = nil
         var evalTokenRows: (tokens: [Int32], rows: Int, context: Int)? = nil
-        var info = SAEDirectoryInfo()
+        var provenance = SAEProvenance(prependBOS: true)
+        var sourceInfo: [String: String] = [:]
         if let activations {
             let all = try SafetensorsFile(contentsOf: URL(fileURLWithPath: activations)).matrix("activations")
             let held = min(evalTokens, all.rows / 5)
             evalSet = all.rows((all.rows - held)..<all.rows)
             source = try MixingActivationStore(producer: MatrixActivationProducer(all.rows(0..<(all.rows - held))),
                                                halfBufferTokens: min(bufferTokens, max(1, (all.rows - held) / 2)), seed: seed)
-            info.provenance["activations_file"] = URL(fileURLWithPath: activations).lastPathComponent
+            sourceInfo["activations_file"] = URL(fileURLWithPath: activations).standardizedFileURL.path
         } else {
             let modelURL = URL(fileURLWithPath: model!)
             let dir = try ModelDirectory(modelURL)
@@ -116,13 +117,14 @@ struct TrainSAECommand: ParsableCommand {
                 source = try MixingActivationStore(producer: producer, halfBufferTokens: bufferTokens, seed: seed)
             }
             lm = m; hookPoint = hp
-            info.modelName = modelURL.lastPathComponent
-            info.hookName = hp.name
-            info.contextSize = rows.context
-            info.provenance["model_directory"] = modelURL.standardizedFileURL.path
-            info.provenance["lm_weights_sha256"] = try dir.weightsSHA256()
-            info.provenance["centered"] = String(center)
-            info.provenance["include_bos"] = String(!excludeBOS)
+            provenance.modelName = modelURL.lastPathComponent
+            provenance.hookName = hp.name
+            provenance.contextSize = rows.context
+            provenance.centered = center
+            provenance.lmWeightsSHA256 = try dir.weightsSHA256()
+            sourceInfo["model_directory"] = modelURL.standardizedFileURL.path
+            sourceInfo["tokens_file"] = URL(fileURLWithPath: tokens!).standardizedFileURL.path
+            sourceInfo["include_bos"] = String(!excludeBOS)
         }
 
         // Config: the stage column, then the flags.
@@ -176,7 +178,13 @@ struct TrainSAECommand: ParsableCommand {
                        e.deadFeatures, e.tokensPerSecond, Self.clock(eta)))
         }
 
-        // Evaluation, logs, SAE directory.
+        // SAE directory first (it replaces the directory atomically), then evaluation and logs beside it.
+        var saeConfig = SAEDirectoryConfig(dIn: dIn, dSAE: d, architecture: trainer.config.architecture.rawValue,
+                                           k: trainer.config.architecture == .topk ? trainer.config.k : nil,
+                                           provenance: provenance)
+        if trainer.config.architecture == .topk { saeConfig.rescaleActsByDecoderNorm = false }
+        try result.sae.save(to: outURL, config: saeConfig)
+
         let evaluation = SAEEvaluation.evaluate(result.sae, on: evalSet)
         var report: [String: Any] = [
             "tokens": evaluation.tokens, "l0": evaluation.l0, "mse": evaluation.mse, "sae_track_mse": evaluation.saeTrackMSE,
@@ -190,7 +198,7 @@ struct TrainSAECommand: ParsableCommand {
             report["ce_loss_zero_ablation"] = ce.zeroAblationLoss; report["ce_loss_score"] = ce.score
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]),
                              to: outURL.appendingPathComponent("evaluation.json"))
         try AtomicFile.write(try encoder.encode(evaluation), to: outURL.appendingPathComponent("evaluation_full.json"))
@@ -199,13 +207,12 @@ struct TrainSAECommand: ParsableCommand {
                              to: outURL.appendingPathComponent("training_log.csv"))
         try SafetensorsWriter.write(["sparsity": TensorData(shape: [d], floats: result.firingFrequency.map { Float(log10(Double($0) + 1e-10)) })],
                                     to: outURL.appendingPathComponent("sparsity.safetensors"))
-        info.architecture = trainer.config.architecture
-        if trainer.config.architecture == .topk { info.k = trainer.config.k }
-        info.provenance["saetrack_config"] = String(data: try encoder.encode(trainer.config), encoding: .utf8)
-        info.provenance["warm_started_from"] = initial.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? ""
-        info.provenance["steps"] = String(result.steps)
-        try result.sae.save(to: outURL, info: info)
-        try? FileManager.default.removeItem(at: stateDir)
+        sourceInfo["warm_started_from"] = initial.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? ""
+        sourceInfo["steps"] = String(result.steps)
+        let training = try JSONSerialization.jsonObject(with: try encoder.encode(trainer.config))
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: ["config": training, "source": sourceInfo],
+                                                        options: [.prettyPrinted, .sortedKeys]),
+                             to: outURL.appendingPathComponent("training_config.json"))
         print(String(format: "SAE written to %@  (L0 %.1f, EV %.3f, dead %.1f%%)", outURL.path, evaluation.l0,
                      evaluation.explainedVariance, 100 * evaluation.deadFraction))
     }

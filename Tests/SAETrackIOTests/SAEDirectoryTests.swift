@@ -41,20 +41,20 @@ private extension String { var fixture: URL { IOFixtures.url("sae/\(self)") } }
 
 @Test("inconsistent SAE directories list every problem; missing files are named")
 func brokenSAEDirectories() throws {
-    do { _ = try SAEDirectory.read("broken-shapes".fixture); Issue.record("accepted") } catch let e as SAEDirectoryError {
+    do { _ = try SAEDirectory.read("broken-shapes".fixture); Issue.record("accepted") } catch let e as SAELayoutError {
         #expect(e == .shapeMismatch(directory: "broken-shapes".fixture.path, problems: ["missing b_enc"]))
     }
-    do { _ = try SAEDirectory.read("broken-config".fixture); Issue.record("accepted") } catch let e as SAEDirectoryError {
+    do { _ = try SAEDirectory.read("broken-config".fixture); Issue.record("accepted") } catch let e as SAELayoutError {
         #expect(e == .shapeMismatch(directory: "broken-config".fixture.path, problems: ["b_dec gives d_in 16 but cfg.json says 18"]))
     }
-    #expect(throws: SAEDirectoryError.missingFile(directory: IOFixtures.url("configs").path,
+    #expect(throws: SAELayoutError.missingFile(directory: IOFixtures.url("configs").path,
                                                   file: "sae_weights.safetensors or sae.safetensors")) {
         try SAEDirectory.read(IOFixtures.url("configs"))
     }
     let dir = IOFixtures.temporaryDirectory("sae-write")
     defer { try? FileManager.default.removeItem(at: dir) }
     let w = Matrix(rows: 4, cols: 6)
-    #expect(throws: SAEDirectoryError.shapeMismatch(directory: dir.appendingPathComponent("x").path, problems: [
+    #expect(throws: SAELayoutError.shapeMismatch(directory: dir.appendingPathComponent("x").path, problems: [
         "W_dec is [4, 6], expected [6, 4]", "b_dec has 3 elements, expected 4", "topk config without k"])) {
         try SAEDirectory.write(wEnc: w, bEnc: [Float](repeating: 0, count: 6), wDec: w, bDec: [0, 0, 0],
                                config: SAEDirectoryConfig(dIn: 4, dSAE: 6, architecture: "topk"), to: dir.appendingPathComponent("x"))

@@ -8,7 +8,7 @@ import SAETrackCore
 @Suite("LM training: backward pass against torch autograd")
 struct TrainingGradientTests {
     @Test("loss, logits and every parameter gradient match torch (max rel. error ≤ 1e-3)",
-          arguments: ["neox_parallel", "neox_sequential_tied", "gpt2"])
+          arguments: ["neox_parallel", "neox_sequential_tied", "neox_long_context", "gpt2"])
     func gradientsMatchTorch(_ name: String) throws {
         let fixture = try TrainingFixture(name)
         let model = try fixture.model()
@@ -55,7 +55,7 @@ struct TrainingGradientTests {
 
 @Suite("LM training: forward agrees with the inference model")
 struct TrainingForwardTests {
-    @Test("training logits equal TransformerLM's logits", arguments: ["neox_parallel", "neox_sequential_tied", "gpt2"])
+    @Test("training logits equal TransformerLM's logits", arguments: ["neox_parallel", "neox_sequential_tied", "neox_long_context", "gpt2"])
     func logitsMatchInference(_ name: String) throws {
         let fixture = try TrainingFixture(name)
         let training = try fixture.model()

@@ -9,7 +9,7 @@ import SAETrackIO
 @Suite("LM training: AdamW, schedule and clipping against torch")
 struct TrainingOptimizerTests {
     @Test("five AdamW steps reproduce torch's losses to 1e-4",
-          arguments: ["neox_parallel", "neox_sequential_tied", "gpt2"])
+          arguments: ["neox_parallel", "neox_sequential_tied", "neox_long_context", "gpt2"])
     func adamWMatchesTorch(_ name: String) throws {
         let fixture = try TrainingFixture(name)
         let model = try fixture.model()
@@ -35,8 +35,9 @@ struct TrainingOptimizerTests {
                       learningRate: schedule.learningRate(at: s))
             #expect(abs(loss - expected[s]) <= 1e-4, "\(name) step \(s): loss \(loss) vs torch \(expected[s])")
         }
-        // The fixture's clip threshold is low enough that clipping is exercised.
-        #expect(norms.contains { $0 > number("clip") })
+        // The clip threshold is low enough that clipping is exercised (the long-context model's
+        // gradients stay below it: that case checks the blocked attention, not the clip).
+        if name != "neox_long_context" { #expect(norms.contains { $0 > number("clip") }) }
     }
 
     @Test("warmup rises linearly from peak/warmup, cosine ends at the floor")

@@ -118,7 +118,9 @@ struct SAETrainerTests {
         stage.bDecInitSamples = 256
         #expect(stage.steps == 5 && stage.lr == 4e-5 && stage.warmupSteps == 3)
         let warm = try SAETrainer(config: stage, initial: a.sae, source: InMemoryActivations(data.x, seed: 4))
-        #expect(warm.parameters == SAEParameters(a.sae))                     // all four tensors, no b_dec re-init
+        let copied = SAEParameters(a.sae)                                    // all four tensors, no b_dec re-init
+        #expect(warm.parameters.wEncT == copied.wEncT && warm.parameters.bEnc == copied.bEnc && warm.parameters.bDec == copied.bDec)
+        #expect(maxRelativeError(warm.parameters.wDec.storage, copied.wDec.storage) <= 1e-6)   // renormalised rows
         #expect(warm.optimizer.step == 0)
         let after = try warm.train()
         #expect(after.sae.bDec != a.sae.bDec)

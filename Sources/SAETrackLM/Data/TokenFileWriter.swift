@@ -18,6 +18,7 @@ public final class TokenFileWriter {
     public init(url: URL, context: Int, metadataBudget: Int = 16_384) throws {
         self.url = url
         self.context = context
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         temporaryURL = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         guard FileManager.default.createFile(atPath: temporaryURL.path, contents: nil),
               let h = FileHandle(forWritingAtPath: temporaryURL.path) else {

@@ -57,14 +57,18 @@ enum UnembeddingCrossEntropy {
                             }
                             var m = -Float.infinity
                             for j in 0..<v { m = max(m, zr[j]) }
+                            let zTarget = zr[target]
                             var sum: Float = 0
-                            for j in 0..<v { sum += expf(zr[j] - m) }
-                            lossBuffer[start + r] = Double(logf(sum) + m - zr[target])
                             if wantsGradient {
+                                // one exp per logit: gr ← exp(z − m) (gr may alias zr), then scale
+                                for j in 0..<v { let e = expf(zr[j] - m); gr[j] = e; sum += e }
                                 let inv = invCount / sum
-                                for j in 0..<v { gr[j] = expf(zr[j] - m) * inv }
+                                for j in 0..<v { gr[j] *= inv }
                                 gr[target] -= invCount
+                            } else {
+                                for j in 0..<v { sum += expf(zr[j] - m) }
                             }
+                            lossBuffer[start + r] = Double(logf(sum) + m - zTarget)
                         }
                     }
                     guard let dx, let dWeight else { continue }

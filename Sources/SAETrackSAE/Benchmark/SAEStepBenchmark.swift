@@ -43,15 +43,20 @@ public struct SAEStepBenchmark {
         public var l0Last: Float
         /// Peak resident set size of the process (VmHWM), bytes.
         public var peakResidentBytes: Int
+        /// What the harness itself holds (all steps' activations, one batch copy, the initial SAE), bytes.
+        public var harnessInputBytes: Int
         /// Parameters + gradients + Adam moments + batch buffers, bytes (the ≤ 1.2× memory target's base).
         public var modelStateBytes: Int
+        /// One timing of each phase of a step (seconds).
+        public var phaseSeconds: [String: Double]
 
         enum CodingKeys: String, CodingKey {
             case configuration, threads
             case encoderGEMMSeconds = "encoder_gemm_seconds", encoderGEMMGFLOPs = "encoder_gemm_gflops"
             case stepSeconds = "step_seconds", tokensPerSecond = "tokens_per_second", stepOverGEMM = "step_over_gemm"
             case l0First = "l0_first", l0Last = "l0_last", peakResidentBytes = "peak_resident_bytes"
-            case modelStateBytes = "model_state_bytes"
+            case modelStateBytes = "model_state_bytes", phaseSeconds = "phase_seconds"
+            case harnessInputBytes = "harness_input_bytes"
         }
     }
 
@@ -131,13 +136,50 @@ public struct SAEStepBenchmark {
             log(String(format: "step %d/%d: %.3f s  L0 %.1f  loss %.5f", s + 1, c.steps, t, terms.l0, terms.loss))
         }
         let step = total / Double(max(c.steps, 1))
+        let peak = Self.peakResidentBytes()
+        let phases = Self.profilePhases(trainer.parameters, batch: xb, log: log)
         let params = 2 * c.dSAE * c.dIn + c.dSAE + c.dIn
         let batchBuffers = 4 * c.batchSize * c.dIn + min(config.encoderChunkRows, c.batchSize) * c.dSAE
         return Report(configuration: c, threads: Threads.count, encoderGEMMSeconds: best,
                       encoderGEMMGFLOPs: flops / best / 1e9, stepSeconds: step,
                       tokensPerSecond: Double(c.batchSize) / step, stepOverGEMM: step / best,
-                      l0First: first, l0Last: last, peakResidentBytes: Self.peakResidentBytes(),
-                      modelStateBytes: 4 * (4 * params + batchBuffers))
+                      l0First: first, l0Last: last, peakResidentBytes: peak,
+                      harnessInputBytes: 4 * (inputs.activations.count + xb.count + 2 * c.dSAE * c.dIn + c.dSAE + c.dIn),
+                      modelStateBytes: 4 * (4 * params + batchBuffers), phaseSeconds: phases)
+    }
+
+    /// Times each phase of a step once on `batch` (after the timed steps): where the time goes.
+    static func profilePhases(_ p: SAEParameters, batch x: Matrix, log: (String) -> Void) -> [String: Double] {
+        var out: [String: Double] = [:]
+        let d = p.dIn
+        var saeIn = x
+        saeIn.withUnsafeMutableBufferPointer { s in
+            for r in 0..<x.rows { for j in 0..<d { s[r * d + j] -= p.bDec[j] } }
+        }
+        let ws = SAEStepWorkspace()
+        _ = SparseEncoder.encode(saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc, activation: .relu, workspace: ws)
+        var codes = SparseActivations(rows: 0, cols: 0, rowStart: [0], index: [], value: [])
+        out["encode (GEMM + sparse extraction)"] = Stopwatch.time {
+            codes = SparseEncoder.encode(saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc, activation: .relu, workspace: ws).codes
+        }
+        var xHat = Matrix(rows: 0, cols: 0)
+        out["decode (sparse)"] = Stopwatch.time { xHat = SparseDecoder.decode(codes, wDec: p.wDec, bias: p.bDec) }
+        var cols = codes.columns()
+        out["CSR → CSC"] = Stopwatch.time { cols = codes.columns() }
+        var g = SAEParameters(zerosWithDIn: d, dSAE: p.dSAE)
+        out["backward (sparse dW_dec, dW_enc, db_enc)"] = Stopwatch.time {
+            SparseBackward.accumulate(codes: codes, columns: cols, upstream: xHat, saeIn: saeIn, wDec: p.wDec,
+                                      featureConstant: nil, gradWDec: &g.wDec, gradWEncT: &g.wEncT, gradBEnc: &g.bEnc,
+                                      overwrite: true)
+        }
+        out["parallel-gradient removal"] = Stopwatch.time { SAEObjective.removeParallelComponent(&g.wDec, decoder: p.wDec) }
+        var q = p
+        out["decoder renormalisation"] = Stopwatch.time { q.normaliseDecoderRows() }
+        var adam = Adam(dIn: d, dSAE: p.dSAE)
+        adam.update(&q, gradients: g, lr: 1e-4)
+        out["Adam (dense)"] = Stopwatch.time { adam.update(&q, gradients: g, lr: 1e-4) }
+        for (k, v) in out.sorted(by: { $0.value > $1.value }) { log(String(format: "phase %-45@ %.3f s", k as NSString, v)) }
+        return out
     }
 
     /// VmHWM from /proc/self/status (0 where unavailable).

@@ -89,9 +89,21 @@ public enum SparseEncoder {
                                 let before = idx.count
                                 switch activation {
                                 case .relu:
-                                    for i in 0..<m {
+                                    // 16 lanes at a time: with L0 ≪ d_sae almost every block has no positive entry.
+                                    let rawRow = UnsafeRawPointer(row), rawBias = UnsafeRawPointer(be.baseAddress!)
+                                    var i = 0
+                                    while i + 16 <= m {
+                                        let v = rawRow.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                                            + rawBias.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                                        if any(v .> 0) {
+                                            for t in 0..<16 where v[t] > 0 { idx.append(Int32(i + t)); val.append(v[t]) }
+                                        }
+                                        i += 16
+                                    }
+                                    while i < m {
                                         let v = row[i] + be[i]
                                         if v > 0 { idx.append(Int32(i)); val.append(v) }
+                                        i += 1
                                     }
                                 case .topK(let k):
                                     heap.reset(capacity: k)

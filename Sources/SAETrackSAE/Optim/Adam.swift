@@ -27,7 +27,9 @@ public struct Adam: Sendable, Equatable {
     }
 
     /// One update of `p` with gradients `g` at learning rate `lr`.
-    public mutating func update(_ p: inout SAEParameters, gradients g: SAEParameters, lr: Float) {
+    /// - Parameter normaliseDecoderRows: also rescale each updated W_dec row to unit norm.
+    public mutating func update(_ p: inout SAEParameters, gradients g: SAEParameters, lr: Float,
+                                normaliseDecoderRows: Bool = false) {
         step += 1
         let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
         let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
@@ -49,8 +51,30 @@ public struct Adam: Sendable, Equatable {
         }
         p.wEncT.withUnsafeMutableBufferPointer { a in g.wEncT.withUnsafeBufferPointer { b in
             m.wEncT.withUnsafeMutableBufferPointer { c in v.wEncT.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
-        p.wDec.withUnsafeMutableBufferPointer { a in g.wDec.withUnsafeBufferPointer { b in
-            m.wDec.withUnsafeMutableBufferPointer { c in v.wDec.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
+        if normaliseDecoderRows {
+            // Row by row, each decoder row renormalised while it is in cache: the next step's
+            // `set_decoder_norm_to_unit_norm` (method.md §4.1 step 1) done one pass earlier.
+            let (rows, cols) = (p.wDec.rows, p.wDec.cols)
+            p.wDec.withUnsafeMutableBufferPointer { a in g.wDec.withUnsafeBufferPointer { b in
+            m.wDec.withUnsafeMutableBufferPointer { c in v.wDec.withUnsafeMutableBufferPointer { d in
+                let (pp, gp, mp, vp) = (a.baseAddress!, b.baseAddress!, c.baseAddress!, d.baseAddress!)
+                Parallel.forEachChunk(rows, minChunk: 64) { range in
+                    for i in range {
+                        for t in (i * cols)..<((i + 1) * cols) {
+                            let gt = gp[t]
+                            let mt = b1 * mp[t] + (1 - b1) * gt
+                            let vt = b2 * vp[t] + (1 - b2) * gt * gt
+                            mp[t] = mt; vp[t] = vt
+                            pp[t] -= stepSize * mt / (vt.squareRoot() / bc2Sqrt + eps)
+                        }
+                        SAEParameters.normaliseRow(pp + i * cols, cols)
+                    }
+                }
+            } } } }
+        } else {
+            p.wDec.withUnsafeMutableBufferPointer { a in g.wDec.withUnsafeBufferPointer { b in
+                m.wDec.withUnsafeMutableBufferPointer { c in v.wDec.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
+        }
         p.bEnc.withUnsafeMutableBufferPointer { a in g.bEnc.withUnsafeBufferPointer { b in
             m.bEnc.withUnsafeMutableBufferPointer { c in v.bEnc.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
         p.bDec.withUnsafeMutableBufferPointer { a in g.bDec.withUnsafeBufferPointer { b in

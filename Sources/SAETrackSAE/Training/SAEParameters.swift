@@ -63,14 +63,16 @@ public struct SAEParameters: Sendable, Equatable {
         wDec.withUnsafeMutableBufferPointer { w in
             let base = w.baseAddress!
             Parallel.forEachChunk(m, minChunk: 256) { range in
-                for i in range {
-                    let row = base + i * d
-                    let norm = VectorOps.dot(row, row, d).squareRoot()
-                    let inv = 1 / norm
-                    for j in 0..<d { row[j] *= inv }
-                }
+                for i in range { Self.normaliseRow(base + i * d, d) }
             }
         }
+    }
+
+    /// row ← row / ‖row‖₂ over n elements.
+    @inline(__always)
+    static func normaliseRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
+        let inv = 1 / VectorOps.dot(row, row, n).squareRoot()
+        for j in 0..<n { row[j] *= inv }
     }
 
     /// ‖W_dec[i]‖₂ for every row, (d_sae).

@@ -74,6 +74,7 @@ public final class SAETrainer {
                 parameters.bDec = GeometricMedian.compute(sample, maxIterations: 100)
             }
         }
+        if config.decoderNormMode == .unitNorm { parameters.normaliseDecoderRows() }       // step 1 of the first step
     }
 
     /// The SAE as it stands (decoder renormalised first in `unitNorm` mode, as SAE-Track saves it).
@@ -95,7 +96,8 @@ public final class SAETrainer {
     @discardableResult
     public func trainStep() throws -> SAELossTerms {
         let s = step
-        if config.decoderNormMode == .unitNorm { parameters.normaliseDecoderRows() }       // 1
+        // 1: decoder rows are unit here in `unitNorm` mode — normalised at construction, then by the
+        //    previous step's Adam pass right after each row's update (the same values, one pass fewer).
         if (s + 1) % config.featureSamplingWindow == 0 {                                   // 2
             lastWindowFrequency = firingCounts.map { $0 / Float(max(windowTokens, 1)) }
             firingCounts = [Float](repeating: 0, count: config.dSAE)
@@ -110,7 +112,8 @@ public final class SAETrainer {
         updateCounters(result.codes)                                                        // 5
         let gradients = result.gradients!
         result.gradients = nil
-        optimizer.update(&parameters, gradients: gradients, lr: config.learningRate(atStep: s))   // 8
+        optimizer.update(&parameters, gradients: gradients, lr: config.learningRate(atStep: s),
+                         normaliseDecoderRows: config.decoderNormMode == .unitNorm)          // 8 (+ next step's 1)
         workspace.gradients = gradients
         step += 1
         return result.terms

@@ -10,9 +10,10 @@ For each tiny config (odd sizes, head_dim != rotary dims) this writes `<case>.sa
                     (decay on >=2-D tensors only), LambdaLR warmup + cosine, clip_grad_norm_
 metadata: `config` (config.json text) and `training` (the optimizer hyperparameters as JSON).
 
-It also checks a checkpoint that SAETrack wrote (if `swift_checkpoint/` exists here, made by
-`saetrack train-lm` per the README in this folder): transformers loads it and its logits are
-compared with the Swift-recorded ones; the result goes to `swift_checkpoint_check.json`.
+It also writes `tiny_tokens.safetensors` and, for each checkpoint SAETrack wrote from it
+(`swift_checkpoint_neox/`, `swift_checkpoint_gpt2/`, made by `saetrack train-lm` as README.md here
+says), loads it with transformers and records the logits on probe tokens
+(`swift_checkpoint_<arch>_transformers.safetensors`, summary in `swift_checkpoint_check.json`).
 
 Rerun: /work/venv/bin/python Tests/Fixtures/train/generate.py   (torch CPU, transformers 5.x)
 """
@@ -25,7 +26,7 @@ from safetensors.torch import save_file, load_file
 from transformers import GPT2Config, GPT2LMHeadModel, GPTNeoXConfig, GPTNeoXForCausalLM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-B, T, STEPS = 3, 11, 5
+B, T, STEPS = 3, 11, 5   # the default batch; a case may override (B, T)
 TRAINING = dict(lr=1e-2, betas=[0.9, 0.95], eps=1e-8, weight_decay=0.1, warmup=2, min_lr_ratio=0.1,
                 clip=0.5, steps=STEPS)
 
@@ -36,17 +37,23 @@ def cases():
     yield "neox_parallel", GPTNeoXForCausalLM(GPTNeoXConfig(
         vocab_size=37, hidden_size=24, num_hidden_layers=2, num_attention_heads=2, intermediate_size=40,
         rotary_pct=0.5, max_position_embeddings=16, use_parallel_residual=True, tie_word_embeddings=False,
-        attn_implementation="eager"))
+        attn_implementation="eager")), (B, T)
     torch.manual_seed(12)
     yield "neox_sequential_tied", GPTNeoXForCausalLM(GPTNeoXConfig(
         vocab_size=29, hidden_size=18, num_hidden_layers=2, num_attention_heads=3, intermediate_size=26,
         rotary_pct=0.75, max_position_embeddings=16, use_parallel_residual=False, tie_word_embeddings=True,
-        attn_implementation="eager"))
+        attn_implementation="eager")), (B, T)
+    torch.manual_seed(14)
+    # T = 70 > Attention.queryBlock (32): the blocked causal products cross block edges.
+    yield "neox_long_context", GPTNeoXForCausalLM(GPTNeoXConfig(
+        vocab_size=23, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=24,
+        rotary_pct=0.5, max_position_embeddings=80, use_parallel_residual=True, tie_word_embeddings=False,
+        attn_implementation="eager")), (2, 70)
     torch.manual_seed(13)
     yield "gpt2", GPT2LMHeadModel(GPT2Config(
         vocab_size=41, n_embd=20, n_layer=2, n_head=4, n_inner=36, n_positions=16,
         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=0, eos_token_id=0,
-        attn_implementation="eager"))
+        attn_implementation="eager")), (B, T)
 
 
 def hf_names(model):
@@ -71,7 +78,8 @@ def lr_lambda(step):
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def write_case(name, model, seed):
+def write_case(name, model, shape, seed):
+    B, T = shape
     torch.manual_seed(seed)
     model.init_weights()
     model.eval()   # no dropout; autograd still works
@@ -118,31 +126,44 @@ def write_case(name, model, seed):
     print(f"{name}: loss {out.loss.item():.6f}, adamw losses {[round(l, 5) for l in losses]}")
 
 
-def check_swift_checkpoint():
-    """transformers loads the Swift-written checkpoint and reproduces the logits Swift recorded."""
-    ckpt = os.path.join(HERE, "swift_checkpoint")
-    if not os.path.isdir(ckpt):
-        print("no swift_checkpoint/ here; skipping the transformers load check")
-        return
+def write_tiny_tokens():
+    """A small token file (8 rows x 16, vocab 30) for the Swift-written checkpoints below."""
+    g = torch.Generator().manual_seed(99)
+    tokens = torch.randint(0, 30, (8, 16), generator=g).to(torch.int32)
+    save_file({"tokens": tokens}, os.path.join(HERE, "tiny_tokens.safetensors"), metadata={"vocab_size": "30"})
+
+
+def check_swift_checkpoints():
+    """transformers loads each checkpoint SAETrack wrote (swift_checkpoint_<arch>/, see README.md here);
+    its logits on probe tokens are recorded for the Swift test to compare with its own."""
     from transformers import AutoModelForCausalLM
-    model = AutoModelForCausalLM.from_pretrained(ckpt, attn_implementation="eager").eval()
-    probe = load_file(os.path.join(HERE, "swift_checkpoint_logits.safetensors"))
-    tokens = probe["tokens"].long()
-    with torch.no_grad():
-        logits = model(tokens).logits.reshape(-1, model.config.vocab_size)
-    swift = probe["logits"]
-    err = ((logits - swift).abs().max() / swift.abs().max()).item()
-    result = {"model_type": model.config.model_type, "architectures": model.config.architectures,
-              "tokens_shape": list(tokens.shape), "max_abs_logit": swift.abs().max().item(),
-              "max_rel_error_vs_swift": err, "matches": err <= 1e-4,
-              "transformers_logits": logits.reshape(-1)[:16].tolist()}
+    summary = {}
+    for arch in ["neox", "gpt2"]:
+        ckpt = os.path.join(HERE, f"swift_checkpoint_{arch}")
+        if not os.path.isdir(ckpt):
+            print(f"no {ckpt}; skipping (see README.md)")
+            continue
+        model, info = AutoModelForCausalLM.from_pretrained(ckpt, attn_implementation="eager", output_loading_info=True)
+        model.eval()
+        problems = {k: sorted(v) for k, v in info.items() if k != "error_msgs" and v}
+        assert not problems, f"{ckpt}: transformers reports {problems}"
+        tokens = torch.randint(0, model.config.vocab_size, (2, 16), generator=torch.Generator().manual_seed(5))
+        with torch.no_grad():
+            out = model(tokens, labels=tokens)
+        save_file({"tokens": tokens.to(torch.int32), "logits": out.logits.reshape(-1, model.config.vocab_size).contiguous(),
+                   "loss": out.loss.reshape(1)},
+                  os.path.join(HERE, f"swift_checkpoint_{arch}_transformers.safetensors"))
+        summary[arch] = {"model_class": type(model).__name__, "loss": out.loss.item(),
+                         "loaded_parameters": sum(p.numel() for p in model.parameters()),
+                         "missing_or_unexpected_keys": problems}
+        print(f"{arch}: transformers loaded the Swift checkpoint as {type(model).__name__}, loss {out.loss.item():.5f}")
     with open(os.path.join(HERE, "swift_checkpoint_check.json"), "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"swift checkpoint: transformers loads it, max rel logit error {err:.2e}")
+        json.dump(summary, f, indent=2, sort_keys=True)
 
 
 if __name__ == "__main__":
     torch.set_default_dtype(torch.float32)
-    for i, (name, model) in enumerate(cases()):
-        write_case(name, model, seed=1234 + i)
-    check_swift_checkpoint()
+    for i, (name, model, shape) in enumerate(cases()):
+        write_case(name, model, shape, seed=1234 + i)
+    write_tiny_tokens()
+    check_swift_checkpoints()
