@@ -190,7 +190,7 @@ public enum TrackReport {
     private static func convergence(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.convergence.isEmpty else { return }
         doc.section("Convergence: warm start vs from scratch", id: "convergence",
-                    intro: "At chosen checkpoints an independent SAE is trained from scratch on the same activations, with the same budget as the whole chain up to that stage; both runs' training curves are plotted against SAE training steps (the paper's appendix comparison, measured). The warm-started stage starts from the previous checkpoint's SAE.")
+                    intro: "At chosen checkpoints an independent SAE is trained from scratch on the same activations with the first-stage settings (its budget is given under Settings); both runs' training curves are plotted against SAE training steps (the paper's appendix comparison, measured). The warm-started stage starts from the previous checkpoint's SAE.")
         for (ci, c) in a.convergence.enumerated() {
             doc.raw("<h3>Checkpoint step \(c.checkpointStep)</h3>")
             var figs: [(svg: String, caption: String)] = []
