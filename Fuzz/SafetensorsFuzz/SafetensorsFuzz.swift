@@ -1,7 +1,7 @@
 // libFuzzer target for the safetensors reader. See Docs/Fuzzing.md.
 //
-// Built with -DSAETRACK_LIBFUZZER and -sanitize=fuzzer, libFuzzer supplies `main` and calls
-// `LLVMFuzzerTestOneInput` with generated inputs. Built normally (as `swift build` does), the
+// Built with -DSAETRACK_LIBFUZZER and -sanitize=fuzzer, `main` runs libFuzzer's driver, which
+// calls `LLVMFuzzerTestOneInput` with generated inputs. Built normally (as `swift build` does), the
 // target is a replayer: `SafetensorsFuzz FILE...` runs each file through the same entry point,
 // to reproduce a crash without the fuzzer.
 import Foundation
@@ -21,16 +21,30 @@ func exercise(_ bytes: Data) {
     precondition(covered <= bytes.count, "accepted tensors cover more bytes than the file holds")
 }
 
-#if SAETRACK_LIBFUZZER
+/// libFuzzer's entry point for one generated input.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    exercise(Data(bytes: data, count: size))
+public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    exercise(size == 0 ? Data() : Data(bytes: data!, count: size))
     return 0
 }
-#else
+
+#if SAETRACK_LIBFUZZER
+/// libFuzzer's driver (SwiftPM renames an executable's `main`, so libFuzzer's own `main` is not
+/// used; `main()` below hands control to the driver instead).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+#endif
+
 @main
-enum SafetensorsFuzzReplay {
+enum SafetensorsFuzzMain {
     static func main() throws {
+        #if SAETRACK_LIBFUZZER
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput))
+        #else
         let files = CommandLine.arguments.dropFirst()
         guard !files.isEmpty else {
             FileHandle.standardError.write(Data("usage: SafetensorsFuzz FILE... (replays inputs; build with -sanitize=fuzzer to fuzz)\n".utf8))
@@ -40,6 +54,6 @@ enum SafetensorsFuzzReplay {
             exercise(try Data(contentsOf: URL(fileURLWithPath: path)))
             print("ok \(path)")
         }
+        #endif
     }
 }
-#endif

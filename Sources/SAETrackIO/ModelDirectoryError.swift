@@ -49,8 +49,6 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
     case invalidIndex(file: String, reason: String)
     /// Tensors disagree with the config; lists every problem.
     case mismatch(WeightMismatch)
-    /// Writing the directory failed.
-    case writeFailed(directory: String, reason: String)
 
     public var description: String {
         switch self {
@@ -62,7 +60,6 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
             return "\(d): no model.safetensors or model.safetensors.index.json\(hint); found: \(found.sorted().joined(separator: ", "))"
         case let .invalidIndex(f, r): return "\(f): invalid shard index: \(r)"
         case let .mismatch(m): return m.description
-        case let .writeFailed(d, r): return "\(d): cannot write model directory: \(r)"
         }
     }
 }

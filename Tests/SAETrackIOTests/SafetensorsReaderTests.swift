@@ -108,3 +108,25 @@ func malformedFilesRejected() throws {
     }
     #expect(distinct.count >= 18)
 }
+
+@Test("opening a 1 GiB file maps it and reads only the header; one tensor is read on demand")
+func opensLargeFileLazily() throws {
+    let dir = IOFixtures.temporaryDirectory("large")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("big.safetensors")
+    // A header for a 1 GiB F32 tensor plus a small one; the data is a sparse hole (no disk used).
+    let big = 1 << 28
+    var header = Array("{\"big\":{\"dtype\":\"F32\",\"shape\":[\(big)],\"data_offsets\":[0,\(4 * big)]},\"small\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[\(4 * big),\(4 * big + 8)]}}".utf8)
+    header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
+    var bytes = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Data($0) }
+    bytes.append(contentsOf: header)
+    try bytes.write(to: url)
+    let fd = open(url.path, O_RDWR)
+    #expect(fd >= 0 && ftruncate(fd, off_t(bytes.count + 4 * big + 8)) == 0)
+    close(fd)
+    let start = Date()
+    let f = try SafetensorsFile(contentsOf: url)
+    #expect(f.info("big")?.elementCount == big)
+    #expect(try f.floats("small") == [0, 0])
+    #expect(Date().timeIntervalSince(start) < 1.0)   // reading 1 GiB would take far longer
+}
