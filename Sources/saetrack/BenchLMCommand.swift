@@ -31,6 +31,9 @@ struct BenchLMCommand: ParsableCommand {
     @Option(name: .long, help: "Threads for BLAS and the row-parallel kernels (default: SAETRACK_THREADS or all cores).")
     var threads: Int?
 
+    @Flag(name: .long, help: "Time only the hook extraction (for profiling).")
+    var hookOnly = false
+
     @Option(name: .long, help: "Also write the results as JSON to this file.")
     var json: String?
 
@@ -49,6 +52,9 @@ struct BenchLMCommand: ParsableCommand {
         var fullForwardTokensPerSecond: Double
         var hookSeconds: Double
         var fullForwardSeconds: Double
+        /// Tokens per second of process CPU time (all threads), best trial: robust to other load.
+        var hookTokensPerCPUSecond: Double
+        var fullForwardTokensPerCPUSecond: Double
     }
 
     func run() throws {
@@ -64,19 +70,28 @@ struct BenchLMCommand: ParsableCommand {
         let n = Double(rows * context)
         log("\(config.summary), \(rows)×\(context) tokens, \(Threads.count) threads")
 
-        let hookTime = best { _ = lm.activations(tokens: tokens, rows: rows, context: context, at: hookPoint, centered: false) }
-        log(String(format: "%@: %.0f tokens/s", hook, n / hookTime))
-        let fullTime = best { _ = lm.logits(tokens: tokens, rows: rows, context: context) }
-        log(String(format: "full forward (logits): %.0f tokens/s", n / fullTime))
+        let (hookTime, hookCPU) = best { _ = lm.activations(tokens: tokens, rows: rows, context: context, at: hookPoint, centered: false) }
+        log("\(hook): \(Int(n / hookTime)) tokens/s, \(Int(n / hookCPU)) tokens per CPU-second")
+        var (fullTime, fullCPU) = (Double.infinity, Double.infinity)   // rates 0 when --hook-only
+        if !hookOnly {
+            (fullTime, fullCPU) = best { _ = lm.logits(tokens: tokens, rows: rows, context: context) }
+            log("full forward (logits): \(Int(n / fullTime)) tokens/s, \(Int(n / fullCPU)) tokens per CPU-second")
+        }
 
         let result = Result(threads: Threads.count, rows: rows, context: context, hook: hook,
                             hookTokensPerSecond: n / hookTime, fullForwardTokensPerSecond: n / fullTime,
-                            hookSeconds: hookTime, fullForwardSeconds: fullTime)
+                            hookSeconds: hookTime, fullForwardSeconds: fullTime,
+                            hookTokensPerCPUSecond: n / hookCPU, fullForwardTokensPerCPUSecond: n / fullCPU)
         let label = "activations \(hook)"
-        print("measurement".padding(toLength: 40, withPad: " ", startingAt: 0) + "tokens/s")
-        print(label.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%.0f", result.hookTokensPerSecond))
-        print("full forward (logits)".padding(toLength: 40, withPad: " ", startingAt: 0)
-              + String(format: "%.0f", result.fullForwardTokensPerSecond))
+        func row(_ a: String, _ b: String, _ c: String) -> String {
+            a.padding(toLength: 40, withPad: " ", startingAt: 0) + b.padding(toLength: 12, withPad: " ", startingAt: 0) + c
+        }
+        print(row("measurement", "tokens/s", "tokens per CPU-second"))
+        print(row(label, String(Int(result.hookTokensPerSecond)), String(Int(result.hookTokensPerCPUSecond))))
+        if !hookOnly {
+            print(row("full forward (logits)", String(Int(result.fullForwardTokensPerSecond)),
+                      String(Int(result.fullForwardTokensPerCPUSecond))))
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -84,10 +99,24 @@ struct BenchLMCommand: ParsableCommand {
         }
     }
 
-    /// Seconds of the fastest of `trials` timed runs, after one warm-up run.
-    private func best(_ body: () -> Void) -> Double {
+    /// Wall-clock and process-CPU seconds of the fastest of `trials` timed runs (each minimised
+    /// separately), after one warm-up run.
+    private func best(_ body: () -> Void) -> (wall: Double, cpu: Double) {
         body()
-        return (0..<trials).map { _ in Stopwatch.time(body) }.min()!
+        var (wall, cpu) = (Double.infinity, Double.infinity)
+        for _ in 0..<trials {
+            let cpu0 = Self.processCPUSeconds()
+            wall = min(wall, Stopwatch.time(body))
+            cpu = min(cpu, Self.processCPUSeconds() - cpu0)
+        }
+        return (wall, cpu)
+    }
+
+    /// CPU time of this process, all threads (`CLOCK_PROCESS_CPUTIME_ID`).
+    static func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + 1e-9 * Double(ts.tv_nsec)
     }
 
     private func log(_ line: String) { FileHandle.standardError.write(Data(("bench lm: " + line + "\n").utf8)) }

@@ -116,3 +116,22 @@ struct ChainTests {
         }
     }
 }
+
+@Suite("SAE-Track chain order")
+struct ChainOrderTests {
+    @Test("a backward chain starts from scratch at the last checkpoint and warm-starts downwards")
+    func backward() throws {
+        let dir = temporaryDirectory("backward")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = tinyTrackConfig(checkpoints: 3, baselineAtLast: false)
+        config = TrackConfig(series: config.series, hook: config.hook, centered: false, steps: config.steps, order: .backward,
+                             firstStage: config.firstStage, continualStage: config.continualStage, checkpointEvery: 25)
+        let run = try SAETrackRun(directory: dir, config: config, checkpoints: tinyCheckpoints(3), provider: DriftingDictionary())
+        run.progress = { _ in }
+        try run.run()
+        #expect(run.state.stages.map(\.step) == [2, 1, 0])
+        #expect(run.state.stages.map(\.warmStartedFrom) == [nil, 2, 1])
+        #expect(run.state.stages.map(\.trainingSteps) == [240, 40, 40])
+        #expect(medianRowCosine(try run.sae(atStep: 2).wDec, try run.sae(atStep: 1).wDec) > 0.8)
+    }
+}

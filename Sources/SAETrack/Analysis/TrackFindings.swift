@@ -59,6 +59,12 @@ public enum TrackFindings {
             }
             out.append(s + ".")
         }
+        let m = analysis.meta
+        if m.steps.count > 1, m.firstStageSteps > 0 {
+            let chain = m.firstStageSteps + (m.steps.count - 1) * m.continualStageSteps
+            let independent = m.steps.count * m.firstStageSteps
+            out.append("Compute: the chain of \(m.steps.count) SAEs took \(chain) SAE steps; \(m.steps.count) independent SAEs at the first stage's budget would take \(independent) (\(fmt(Double(independent) / Double(chain), 1))× more).")
+        }
         if let first = analysis.summary.first, let last = analysis.summary.last {
             var s = "SAE quality: EV \(fmt(first.explainedVariance, 3)) → \(fmt(last.explainedVariance, 3)), L0 \(fmt(first.l0, 1)) → \(fmt(last.l0, 1)), dead fraction \(fmt(first.deadFraction, 2)) → \(fmt(last.deadFraction, 2))"
             if let a = first.lmLoss, let b = last.lmLoss { s += "; LM loss \(fmt(a, 2)) → \(fmt(b, 2))" }

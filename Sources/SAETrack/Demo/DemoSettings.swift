@@ -18,6 +18,9 @@ public struct DemoSettings: Sendable {
     public var evalRows: Int
     /// Also train a from-scratch SAE at these checkpoints (nil: the final one).
     public var baselineSteps: [Int]? = nil
+    /// The demo's baseline gets the first stage's budget (800 steps, the paper's per-checkpoint
+    /// from-scratch SAE); `.cumulative` (the chain's whole 3,500 steps) does not fit in 5 minutes.
+    public var baselineBudget: BaselineBudget = .firstStage
     public var checkpointEvery = 100
 
     /// demo-design.md: ~57k documents, 600 LM steps with checkpoints log:60 (19), d_sae 1024,

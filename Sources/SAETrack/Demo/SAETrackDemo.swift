@@ -84,7 +84,8 @@ public struct SAETrackDemo {
         let seriesDir = out.appendingPathComponent("series"), trackDir = out.appendingPathComponent("track")
         let finalStep = s.schedule.steps(upTo: s.lm.steps).last ?? s.lm.steps
         let live = LiveTrack(directory: trackDir, series: seriesDir, settings: s.track, hook: s.hook, centered: s.centered,
-                             provider: provider, baselineSteps: s.baselineSteps ?? [finalStep], checkpointEvery: s.checkpointEvery)
+                             provider: provider, baselineSteps: s.baselineSteps ?? [finalStep], baselineBudget: s.baselineBudget,
+                             checkpointEvery: s.checkpointEvery)
         live.evaluationInputs = EvaluationInputs(tokens: Array(corpus.tokens.tokens[evalSlice]), context: context,
                                                  tokenizer: tokenizerPath.path, labels: labels)
         live.progress = say

