@@ -34,7 +34,7 @@ struct TrainLMCommand: ParsableCommand {
     @Option(name: .long, help: "Attention heads.") var heads = 4
     @Option(name: .customLong("d-mlp"), help: "MLP width (default 4 × d-model).") var dMLP: Int?
     @Option(name: .customLong("rotary-pct"), help: "GPT-NeoX: fraction of each head's dims that rotate.") var rotaryPct = 0.25
-    @Option(name: .customLong("vocab-size"), help: "Vocabulary size (default: the token file's `vocab_size` metadata, else max id + 1).")
+    @Option(name: .customLong("vocab-size"), help: "Vocabulary size (default: the token file's `vocab_size` metadata, else a tokenizer.json beside it, else max id + 1).")
     var vocabSize: Int?
     @Option(name: .long, help: "Tokens per training row (≤ the file's rows).") var context = 128
     @Option(name: .long, help: "Optimizer steps.") var steps = 600
@@ -55,15 +55,14 @@ struct TrainLMCommand: ParsableCommand {
 
     func run() throws {
         let tokenURL = URL(fileURLWithPath: tokens)
-        let data = try TokenRows(contentsOf: tokenURL)
+        let data = try TokenDataset(contentsOf: tokenURL)
         let schedule = try CheckpointSchedule(parsing: checkpoints)
         let modelConfig = try makeModelConfig(data)
         var training = LMTrainingConfig()
         training.steps = steps; training.batchRows = batchRows; training.context = context
         training.learningRate = lr; training.minLearningRateRatio = minLRRatio; training.warmupSteps = warmup
         training.weightDecay = weightDecay; training.gradClip = clip; training.seed = seed; training.logEvery = logEvery
-        let trainer = try LMTrainer(config: modelConfig, training: training, tokens: data.tokens, rows: data.rows,
-                                    context: data.context, source: tokenURL.path)
+        let trainer = try LMTrainer(config: modelConfig, training: training, tokens: data, source: tokenURL.path)
         FileHandle.standardError.write(Data(("train-lm: \(modelConfig.summary), \(trainer.model.parameterCount) parameters, "
             + "\(data.rows) rows × \(data.context) tokens, \(Threads.count) threads\n").utf8))
         let live = try trackDirectory.map {
@@ -76,9 +75,17 @@ struct TrainLMCommand: ParsableCommand {
         try live?.catchUp()
     }
 
-    private func makeModelConfig(_ data: TokenRows) throws -> ModelConfig {
+    /// The vocabulary size of a `tokenizer.json` beside the token file (as `saetrack corpus` writes).
+    private func siblingTokenizerVocabulary() throws -> Int? {
+        let url = URL(fileURLWithPath: tokens).deletingLastPathComponent().appendingPathComponent("tokenizer.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try Tokenizer(tokenizerJSON: url).vocabSize
+    }
+
+    private func makeModelConfig(_ data: TokenDataset) throws -> ModelConfig {
         if let config { return try ModelConfig.load(from: URL(fileURLWithPath: config)) }
-        let vocab = vocabSize ?? data.metadata["vocab_size"].flatMap(Int.init) ?? Int(data.tokens.max() ?? 0) + 1
+        let vocab = try vocabSize ?? data.metadata["vocab_size"].flatMap(Int.init) ?? siblingTokenizerVocabulary()
+            ?? Int(data.tokens.max() ?? 0) + 1
         let mlp = dMLP ?? 4 * dModel
         switch arch {
         case "neox":
@@ -91,20 +98,5 @@ struct TrainLMCommand: ParsableCommand {
         default:
             throw ValidationError("--arch must be neox or gpt2, got '\(arch)'")
         }
-    }
-}
-
-/// The token file's `tokens` I32 [rows, context] tensor and metadata.
-private struct TokenRows {
-    var rows: Int, context: Int, tokens: [Int32], metadata: [String: String]
-
-    init(contentsOf url: URL) throws {
-        let file = try SafetensorsFile(contentsOf: url)
-        guard let info = file.info("tokens"), info.shape.count == 2 else {
-            throw ValidationError("\(url.path): expected a tensor `tokens` of shape [rows, context]")
-        }
-        (rows, context) = (info.shape[0], info.shape[1])
-        tokens = try file.int32s("tokens")
-        metadata = file.metadata
     }
 }

@@ -54,6 +54,13 @@ public final class LMTrainer {
         sampler = BatchSampler(rows: rows, batchRows: training.batchRows, seed: training.seed)
     }
 
+    /// A trainer over a token file's rows (`TokenDataset`: `tokens` I32 [rows, context]).
+    public convenience init(config: ModelConfig, training: LMTrainingConfig, tokens: TokenDataset,
+                            source: String = "tokens") throws {
+        try self.init(config: config, training: training, tokens: tokens.tokens, rows: tokens.rows,
+                      context: tokens.context, source: source)
+    }
+
     /// Step `step`'s batch: (batchRows, context), each row truncated to the training context.
     public func batch(step: Int) -> [Int32] {
         let t = training.context

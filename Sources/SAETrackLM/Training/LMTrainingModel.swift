@@ -214,7 +214,7 @@ public final class LMTrainingModel {
             x: acts.lnf, weight: p + layout.unembedding, targets: acts.targets,
             dx: computeGradients ? acts.dLnf : nil,
             dWeight: computeGradients ? gradients.baseAddress! + layout.unembedding : nil,
-            logits: logits, rows: n, channels: C, vocab: V)
+            logits: logits, scratch: acts.headScratch, rows: n, channels: C, vocab: V)
     }
 
     /// The backward pass of the last `forward(…, computeGradients: true)`: adds dloss/dθ to ``gradients``.

@@ -35,6 +35,7 @@ final class TrainingActivations {
     let dqkv: UnsafeMutablePointer<Float>       // (N, 3C)
     let dAtt: UnsafeMutablePointer<Float>       // (B, NH, T, T)
     let dFc: UnsafeMutablePointer<Float>        // (N, M)
+    let headScratch: UnsafeMutablePointer<Float> // (chunk rows, V) logits / dlogits of the fused head
 
     private var owned: [(UnsafeMutableRawPointer)] = []
 
@@ -67,6 +68,7 @@ final class TrainingActivations {
         lnf = floats(n * C); lnfMean = floats(n); lnfRstd = floats(n)
         dLnf = floats(n * C); dResidual = floats(n * C); dBranch = floats(n * C); dLn = floats(n * C)
         dAttY = floats(n * C); dqkv = floats(n * 3 * C); dAtt = floats(attention); dFc = floats(n * M)
+        headScratch = floats(UnembeddingCrossEntropy.chunkRows(rows: n, vocab: a.vocabSize) * a.vocabSize)
         self.owned = owned
     }
 
