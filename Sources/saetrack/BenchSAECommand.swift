@@ -22,6 +22,7 @@ struct BenchSAECommand: ParsableCommand {
     @Option(name: .customLong("l0"), help: "Target initial L0 (default 64).") var l0 = 64
     @Option(name: .long, help: "Timed training steps (default 5).") var steps = 5
     @Option(name: .customLong("gemm-trials"), help: "Timed encoder GEMMs, best kept (default 3).") var gemmTrials = 3
+    @Option(name: .customLong("chunk-rows"), help: "Rows per encoder GEMM in the trainer (default 4096: one GEMM).") var chunkRows = 4096
     @Option(name: .long, help: "Threads (default: SAETRACK_THREADS or all cores).") var threads: Int?
     @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?
     @Option(name: .long, help: "Write activations.safetensors and sae_init.safetensors to this directory.") var export: String?
@@ -35,6 +36,7 @@ struct BenchSAECommand: ParsableCommand {
         if let threads { Threads.set(threads) }
         var c = SAEStepBenchmark.Configuration()
         c.dIn = dIn; c.dSAE = dSAE; c.batchSize = batch; c.targetL0 = l0; c.steps = steps; c.gemmTrials = gemmTrials
+        c.encoderChunkRows = chunkRows
         let bench = SAEStepBenchmark(configuration: c)
         let inputs = bench.makeInputs()
         if let export { try bench.export(inputs, to: URL(fileURLWithPath: export)) }
@@ -43,13 +45,15 @@ struct BenchSAECommand: ParsableCommand {
         }
         print(String(format: """
             SAE step  d_in %d  d_sae %d  batch %d  threads %d
-              encoder GEMM alone   %8.3f s  (%.1f GFLOP/s)
-              full training step   %8.3f s  (%.0f tokens/s)   step / GEMM = %.2f  (target ≤ 1.3)
+              encoder GEMM alone   %8.3f s  (%.1f GFLOP/s)       %8.3f CPU s
+              full training step   %8.3f s  (%.0f tokens/s)      %8.3f CPU s  (%.0f tokens per CPU s)
+              step / GEMM          %8.2f wall                     %8.2f CPU   (target ≤ 1.3)
               L0 first/last step   %.1f / %.1f
               peak RSS             %.0f MB   (harness inputs %.0f MB; params+grads+Adam+batch %.0f MB;
                                    (peak − harness inputs) / state = %.2f, target ≤ 1.2)
             """, dIn, dSAE, batch, report.threads, report.encoderGEMMSeconds, report.encoderGEMMGFLOPs,
-            report.stepSeconds, report.tokensPerSecond, report.stepOverGEMM, report.l0First, report.l0Last,
+            report.encoderGEMMCPUSeconds, report.stepSeconds, report.tokensPerSecond, report.stepCPUSeconds,
+            report.tokensPerCPUSecond, report.stepOverGEMM, report.stepOverGEMMCPU, report.l0First, report.l0Last,
             Double(report.peakResidentBytes) / 1e6, Double(report.harnessInputBytes) / 1e6,
             Double(report.modelStateBytes) / 1e6,
             Double(report.peakResidentBytes - report.harnessInputBytes) / Double(max(report.modelStateBytes, 1))))

@@ -17,12 +17,14 @@ public struct SAEStepBenchmark {
         public var steps = 5
         /// Timed encoder GEMMs (best kept).
         public var gemmTrials = 3
+        /// Rows per encoder GEMM in the trainer (`SAETrainingConfig.encoderChunkRows`).
+        public var encoderChunkRows = 4096
         public var seed: UInt64 = 0
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case dIn = "d_in", dSAE = "d_sae", batchSize = "batch_size", targetL0 = "target_l0", steps
-            case gemmTrials = "gemm_trials", seed
+            case gemmTrials = "gemm_trials", seed, encoderChunkRows = "encoder_chunk_rows"
         }
     }
 
@@ -38,6 +40,11 @@ public struct SAEStepBenchmark {
         public var tokensPerSecond: Double
         /// stepSeconds / encoderGEMMSeconds (target ≤ 1.3).
         public var stepOverGEMM: Double
+        /// The same in process CPU seconds (all threads): meaningful when other work shares the cores.
+        public var encoderGEMMCPUSeconds: Double
+        public var stepCPUSeconds: Double
+        public var tokensPerCPUSecond: Double
+        public var stepOverGEMMCPU: Double
         /// L0 of the first and last timed step.
         public var l0First: Float
         public var l0Last: Float
@@ -54,6 +61,8 @@ public struct SAEStepBenchmark {
             case configuration, threads
             case encoderGEMMSeconds = "encoder_gemm_seconds", encoderGEMMGFLOPs = "encoder_gemm_gflops"
             case stepSeconds = "step_seconds", tokensPerSecond = "tokens_per_second", stepOverGEMM = "step_over_gemm"
+            case encoderGEMMCPUSeconds = "encoder_gemm_cpu_seconds", stepCPUSeconds = "step_cpu_seconds"
+            case tokensPerCPUSecond = "tokens_per_cpu_second", stepOverGEMMCPU = "step_over_gemm_cpu"
             case l0First = "l0_first", l0Last = "l0_last", peakResidentBytes = "peak_resident_bytes"
             case modelStateBytes = "model_state_bytes", phaseSeconds = "phase_seconds"
             case harnessInputBytes = "harness_input_bytes"
@@ -101,16 +110,16 @@ public struct SAEStepBenchmark {
         let p = SAEParameters(inputs.sae)
         let xb = inputs.activations.rows(0..<c.batchSize)
         var pre = Matrix(rows: c.batchSize, cols: c.dSAE)
-        var best = Double.infinity
+        var best = Double.infinity, bestCPU = Double.infinity
         for t in 0..<max(1, c.gemmTrials) {
-            let s = Stopwatch.time {
+            let span = Stopwatch.measure {
                 xb.withUnsafeBufferPointer { a in p.wEncT.withUnsafeBufferPointer { w in pre.withUnsafeMutableBufferPointer { o in
                     BLAS.gemm(.none, .transposed, m: c.batchSize, n: c.dSAE, k: c.dIn, a: a.baseAddress!, lda: c.dIn,
                               b: w.baseAddress!, ldb: c.dIn, c: o.baseAddress!, ldc: c.dSAE)
                 } } }
             }
-            best = min(best, s)
-            log(String(format: "encoder GEMM trial %d: %.3f s", t + 1, s))
+            best = min(best, span.wallSeconds); bestCPU = min(bestCPU, span.cpuSeconds)
+            log(String(format: "encoder GEMM trial %d: %.3f s (%.3f CPU s)", t + 1, span.wallSeconds, span.cpuSeconds))
         }
         pre = Matrix(rows: 0, cols: 0)
         let flops = 2 * Double(c.batchSize) * Double(c.dIn) * Double(c.dSAE)
@@ -121,28 +130,33 @@ public struct SAEStepBenchmark {
         config.warmupSteps = 1
         config.ghostGrads = false
         config.logEvery = 0
+        config.encoderChunkRows = c.encoderChunkRows
         let trainer = try SAETrainer(config: config, initial: inputs.sae,
                                      source: SequentialActivations(inputs.activations))
         let warm = try trainer.trainStep()
         log(String(format: "warm-up step: L0 %.1f", warm.l0))
-        var total = 0.0
+        var total = 0.0, totalCPU = 0.0
         var first: Float = 0, last: Float = 0
         for s in 0..<c.steps {
             var terms = SAELossTerms()
-            let t = try Stopwatch.time { terms = try trainer.trainStep() }
-            total += t
+            let span = try Stopwatch.measure { terms = try trainer.trainStep() }
+            let t = span.wallSeconds
+            total += t; totalCPU += span.cpuSeconds
             if s == 0 { first = terms.l0 }
             last = terms.l0
-            log(String(format: "step %d/%d: %.3f s  L0 %.1f  loss %.5f", s + 1, c.steps, t, terms.l0, terms.loss))
+            log(String(format: "step %d/%d: %.3f s (%.3f CPU s)  L0 %.1f  loss %.5f", s + 1, c.steps, t, span.cpuSeconds,
+                       terms.l0, terms.loss))
         }
-        let step = total / Double(max(c.steps, 1))
+        let step = total / Double(max(c.steps, 1)), stepCPU = totalCPU / Double(max(c.steps, 1))
         let peak = Self.peakResidentBytes()
         let phases = Self.profilePhases(trainer.parameters, batch: xb, log: log)
         let params = 2 * c.dSAE * c.dIn + c.dSAE + c.dIn
-        let batchBuffers = 4 * c.batchSize * c.dIn + min(config.encoderChunkRows, c.batchSize) * c.dSAE
+        let batchBuffers = 5 * c.batchSize * c.dIn + min(config.encoderChunkRows, c.batchSize) * c.dSAE
         return Report(configuration: c, threads: Threads.count, encoderGEMMSeconds: best,
                       encoderGEMMGFLOPs: flops / best / 1e9, stepSeconds: step,
                       tokensPerSecond: Double(c.batchSize) / step, stepOverGEMM: step / best,
+                      encoderGEMMCPUSeconds: bestCPU, stepCPUSeconds: stepCPU,
+                      tokensPerCPUSecond: Double(c.batchSize) / stepCPU, stepOverGEMMCPU: stepCPU / bestCPU,
                       l0First: first, l0Last: last, peakResidentBytes: peak,
                       harnessInputBytes: 4 * (inputs.activations.count + xb.count + 2 * c.dSAE * c.dIn + c.dSAE + c.dIn),
                       modelStateBytes: 4 * (4 * params + batchBuffers), phaseSeconds: phases)

@@ -106,7 +106,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     /// Save a resumable trainer state every this many steps (0 = never).
     public var saveEvery: Int = 0
     /// Rows of the batch per encoder GEMM (bounds the dense pre-activation buffer).
-    public var encoderChunkRows: Int = 1024
+    public var encoderChunkRows: Int = 4096
 
     enum CodingKeys: String, CodingKey {
         case architecture, k
