@@ -17,7 +17,7 @@ struct BenchTrainLMCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Shapes to run: demo, pythia14m (default both).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Shapes to run: demo, pythia14m (default both).")
     var models: [String] = ["demo", "pythia14m"]
     @Option(name: .long, help: "Timed steps per shape.") var steps = 10
     @Option(name: .long, help: "Untimed warm-up steps.") var warmup = 2
@@ -78,7 +78,8 @@ struct BenchTrainLMCommand: ParsableCommand {
         }
         print("model       params      threads  tok/s     tok/CPU-s  fwd ms   bwd ms   opt ms")
         for r in results {
-            print(String(format: "%-11@ %-11d %-8d %-9.0f %-10.0f %-8.1f %-8.1f %-8.1f", r.model as NSString, r.parameters, r.threads,
+            print(r.model.padding(toLength: 12, withPad: " ", startingAt: 0)
+                  + String(format: "%-11d %-8d %-9.0f %-10.0f %-8.1f %-8.1f %-8.1f", r.parameters, r.threads,
                          r.tokensPerSecond, r.tokensPerCPUSecond, r.forwardSeconds * 1e3, r.backwardSeconds * 1e3,
                          r.optimizerSeconds * 1e3))
         }
