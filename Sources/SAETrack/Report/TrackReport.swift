@@ -49,7 +49,11 @@ public enum TrackReport {
                                      series: [LineSeries(name: "LM loss", x: x(steps), y: lm, markers: true)],
                                      width: 360, height: 260).svg(id: "lmloss"), "LM held-out loss at each checkpoint."))
         }
-        charts.append((LineChart(title: "SAE quality", xLabel: stepAxis, yLabel: "value", xScale: .log, yDomain: 0...1,
+        // CE recovered can exceed 1 (the reconstruction beats the clean model) or go below 0 early in
+        // training; widen the unit range so no point is drawn outside the axes.
+        let quality = a.summary.flatMap { [$0.explainedVariance, $0.deadFraction, $0.ceRecovered ?? 0] }.filter(\.isFinite)
+        let qualityDomain = min(0, (quality.min() ?? 0).rounded(.down))...max(1, ((quality.max() ?? 1) * 4).rounded(.up) / 4)
+        charts.append((LineChart(title: "SAE quality", xLabel: stepAxis, yLabel: "value", xScale: .log, yDomain: qualityDomain,
                                  series: [LineSeries(name: "EV", x: x(steps), y: a.summary.map(\.explainedVariance), markers: true),
                                           LineSeries(name: "dead fraction", x: x(steps), y: a.summary.map(\.deadFraction), markers: true)]
                                     + (a.summary.allSatisfy { $0.ceRecovered != nil }
