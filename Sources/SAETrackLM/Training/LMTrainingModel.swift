@@ -171,9 +171,9 @@ public final class LMTrainingModel {
         let eps = arch.layerNormEpsilon
 
         // Embeddings → residual[0] (N, C)
-        EmbeddingLookup.forward(tokens: acts.tokens, wte: p + layout.tokenEmbedding,
-                                wpe: layout.positionEmbedding.map { UnsafePointer(p + $0) },
-                                out: acts.residual, batch: b, context: t, channels: C)
+        Embedding.forward(tokens: acts.tokens, wte: p + layout.tokenEmbedding,
+                          wpe: layout.positionEmbedding.map { UnsafePointer(p + $0) },
+                          out: acts.residual, batch: b, context: t, channels: C)
         for l in 0..<L {
             let w = layout.blocks[l]
             let x = acts.residual + l * n * C             // (N, C) block input
@@ -271,8 +271,8 @@ public final class LMTrainingModel {
                                dweight: g + w.ln1Weight, dbias: g + w.ln1Bias, rows: n, cols: C)
             BLAS.axpy(n: n * C, alpha: 1, x: acts.dBranch, y: acts.dResidual)
         }
-        EmbeddingLookup.backward(dOut: acts.dResidual, tokens: acts.tokens, dwte: g + layout.tokenEmbedding,
-                                 dwpe: layout.positionEmbedding.map { g + $0 }, batch: b, context: t, channels: C)
+        Embedding.backward(dOut: acts.dResidual, tokens: acts.tokens, dwte: g + layout.tokenEmbedding,
+                           dwpe: layout.positionEmbedding.map { g + $0 }, batch: b, context: t, channels: C)
         lastForwardComputedGradients = false
     }
 
