@@ -14,8 +14,9 @@ static double clock_seconds(clockid_t clock) {
 static double now_seconds(void) { return clock_seconds(CLOCK_MONOTONIC); }
 
 double cgemm_bench_sgemm(int m, int n, int k, int transA, int transB, const float *a, const float *b,
-                         float *c, int repeats, double *cpu_seconds) {
+                         float *c, int repeats, int threads, double *cpu_seconds) {
     int lda = transA ? m : k;
+    openblas_set_num_threads(threads);
     int ldb = transB ? k : n;
     double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     double t0 = now_seconds();
@@ -25,6 +26,12 @@ double cgemm_bench_sgemm(int m, int n, int k, int transA, int transB, const floa
     }
     double wall = now_seconds() - t0;
     if (cpu_seconds) *cpu_seconds = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+    openblas_set_num_threads(1);
+    if (threads > 1) {
+        // OpenBLAS's idle workers spin for ~2^28 cycles before they sleep; let them settle.
+        struct timespec pause = {0, 150000000L};
+        nanosleep(&pause, NULL);
+    }
     return wall;
 }
 

@@ -13,15 +13,46 @@ public enum BLAS {
 
     /// C ← alpha · op(A) · op(B) + beta · C, row-major, with explicit leading dimensions.
     /// - Parameters: op(A) is (m, k), op(B) is (k, n), C is (m, n).
+    ///
+    /// A product of at least ``parallelMinimumWork`` multiply-adds is split into ``Threads/count``
+    /// blocks of C's rows (or of its columns, when C is wider than tall), each one single-threaded
+    /// OpenBLAS call on ``Parallel``'s threads; inside a parallel loop it is one call. Every element
+    /// of C is still one dot product in OpenBLAS's order, so the split never changes a result's
+    /// accumulation order along k.
     public static func gemm(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
-        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
-                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        func call(_ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+            cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
+                        alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+        let threads = Threads.count
+        let splitRows = m >= n
+        let extent = splitRows ? m : n
+        // Blocks are whole multiples of 16 rows/columns (the widest OpenBLAS sgemm micro-tile).
+        let block = ((extent + threads - 1) / threads + 15) / 16 * 16
+        let parts = (extent + block - 1) / block
+        if threads <= 1 || parts <= 1 || m * n * max(k, 1) < parallelMinimumWork || Parallel.isInsideLoop {
+            call(m, n, a, b, c)
+            return
+        }
+        Parallel.forEachPart(parts) { p in
+            let lo = p * block
+            let len = min(extent, lo + block) - lo
+            if splitRows {      // rows lo..<lo+len of op(A) and of C
+                call(len, n, transA == .none ? a + lo * lda : a + lo, b, c + lo * ldc)
+            } else {            // columns lo..<lo+len of op(B) and of C
+                call(m, len, a, transB == .none ? b + lo : b + lo * ldb, c + lo)
+            }
+        }
     }
+
+    /// Smallest m·n·k that ``gemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits over threads
+    /// (below it, waking a second thread costs more than it saves).
+    public static let parallelMinimumWork = 1 << 20
 
     /// `c ← alpha · op(a) · op(b) + beta · c`, with shapes checked.
     public static func gemm(

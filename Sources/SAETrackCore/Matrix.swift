@@ -29,6 +29,16 @@ public struct Matrix: Equatable, Sendable {
         self.storage = [Float](repeating: value, count: rows * cols)
     }
 
+    /// A matrix whose elements are left unset, for an output that a kernel or a `beta = 0` GEMM
+    /// is about to overwrite completely: it skips zeroing a buffer that nobody reads.
+    /// Reading an element before writing it gives an arbitrary value.
+    public init(uninitializedRows rows: Int, cols: Int) {
+        precondition(rows >= 0 && cols >= 0, "Matrix: negative shape (\(rows), \(cols))")
+        self.rows = rows
+        self.cols = cols
+        self.storage = [Float](unsafeUninitializedCapacity: rows * cols) { _, count in count = rows * cols }
+    }
+
     /// A matrix over existing row-major elements; `storage.count` must equal `rows * cols`.
     public init(rows: Int, cols: Int, storage: [Float]) {
         precondition(rows >= 0 && cols >= 0, "Matrix: negative shape (\(rows), \(cols))")

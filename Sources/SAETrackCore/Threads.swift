@@ -3,27 +3,30 @@ import Foundation
 
 /// The one place that controls threads.
 ///
-/// OpenBLAS's pool and SAETrack's row-parallel kernels share one budget, read once from
-/// `SAETRACK_THREADS` (default: active processor count). Row-parallel kernels never call BLAS
-/// from inside a parallel region with more than one BLAS thread, so they never oversubscribe.
+/// SAETrack runs every parallel loop, GEMMs included, on one pool of ``count`` threads, read once
+/// from `SAETRACK_THREADS` (default: active processor count). OpenBLAS itself is kept at one
+/// thread: ``BLAS/gemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits a large product into
+/// row or column blocks and runs them on ``Parallel``'s threads. OpenBLAS's own pool would
+/// otherwise keep a worker spinning in `sched_yield` for ~70 ms after every threaded call, and
+/// that worker competes for the cores with the row-parallel kernels that run between GEMMs
+/// (up to a fifth of an LM training step on two cores was spent there).
 public enum Threads {
     nonisolated(unsafe) private static var _count: Int = {
         let env = ProcessInfo.processInfo.environment["SAETRACK_THREADS"].flatMap { Int($0) }
-        let n = max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
-        openblas_set_num_threads(Int32(n))
-        return n
+        openblas_set_num_threads(1)
+        return max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Number of threads used by BLAS and by ``Parallel``.
+    /// Number of threads used by ``Parallel`` (and so by GEMMs, which are split over it).
     public static var count: Int { _count }
 
-    /// Sets the thread budget for BLAS and the row-parallel kernels.
+    /// Sets the thread budget for the row-parallel kernels and GEMMs.
     public static func set(_ n: Int) {
         _count = max(1, n)
-        openblas_set_num_threads(Int32(_count))
+        openblas_set_num_threads(1)
     }
 
-    /// OpenBLAS's current thread count (for reports).
+    /// OpenBLAS's current thread count (1 unless something outside SAETrack changed it).
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
 
     /// OpenBLAS build configuration string.
@@ -31,18 +34,45 @@ public enum Threads {
 }
 
 /// Row-parallel loops over a fixed chunking, so results do not depend on scheduling.
+///
+/// A loop started from inside another parallel loop runs inline on the calling thread, so
+/// nesting (a GEMM inside a per-head attention loop, say) never oversubscribes the cores.
 public enum Parallel {
     /// Calls `body(range)` for contiguous chunks covering `0..<n`, on up to ``Threads/count`` threads.
-    /// Chunks are at least `minChunk` long; with one thread or a small `n` it runs inline.
+    /// Chunks are at least `minChunk` long; with one thread, a small `n` or inside another
+    /// parallel loop it runs inline.
     public static func forEachChunk(_ n: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         if n <= 0 { return }
-        let threads = min(Threads.count, max(1, n / max(minChunk, 1)))
+        let threads = isInsideLoop ? 1 : min(Threads.count, max(1, n / max(minChunk, 1)))
         if threads <= 1 { body(0..<n); return }
         let chunk = (n + threads - 1) / threads
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        forEachPart(threads) { t in
             let lo = t * chunk
             let hi = min(n, lo + chunk)
             if lo < hi { body(lo..<hi) }
         }
     }
+
+    /// Calls `body(part)` for `part` in `0..<parts`, concurrently, each marked as inside a
+    /// parallel loop. Inside another parallel loop the parts run in order on the calling thread.
+    public static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
+        if parts <= 0 { return }
+        if parts == 1 || isInsideLoop { for p in 0..<parts { body(p) }; return }
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let outer = pthread_getspecific(insideKey)
+            pthread_setspecific(insideKey, insideMarker)
+            body(p)
+            pthread_setspecific(insideKey, outer)
+        }
+    }
+
+    /// Whether the calling thread is running the body of a parallel loop.
+    public static var isInsideLoop: Bool { pthread_getspecific(insideKey) != nil }
+
+    nonisolated(unsafe) private static let insideKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+    nonisolated(unsafe) private static let insideMarker = UnsafeMutableRawPointer(bitPattern: 1)!
 }

@@ -11,7 +11,9 @@ struct BenchGEMMCommand: ParsableCommand {
         discussion: """
             Measures the machine's FP32 peak with an AVX2 FMA loop, then times each product through \
             SAETrack's Swift BLAS wrapper and through the same cblas_sgemm called from C, interleaved, \
-            keeping the best trial of each. Rates are given by wall clock and by CPU time (FLOPs × \
+            keeping the best trial of each. On one thread both sides make the same OpenBLAS call (the \
+            wrapper's overhead); on more, SAETrack splits the product over its own pool while the C \
+            side uses OpenBLAS's threads. Rates are given by wall clock and by CPU time (FLOPs × \
             threads / process CPU seconds), which stays meaningful when other work shares the cores. \
             Prints a table on stdout, progress on stderr.
             """
@@ -57,7 +59,7 @@ struct BenchGEMMCommand: ParsableCommand {
                 var cpu = 0.0
                 let wall = cgemm_bench_sgemm(Int32(shape.m), Int32(shape.n), Int32(shape.k),
                                              shape.transposeA ? 1 : 0, shape.transposeB ? 1 : 0, a, b, c,
-                                             Int32(repeats), &cpu)
+                                             Int32(repeats), Int32(Threads.count), &cpu)
                 return Stopwatch.Span(wallSeconds: wall, cpuSeconds: cpu)
             },
             fmaPeak: { threads, iterations in

@@ -48,38 +48,80 @@ struct BLASTests {
     @Test("pointer gemm honours leading dimensions larger than the width and leaves the padding alone")
     func pointerGemmLeadingDimensions() {
         var rng = SeededRandom(seed: 2)
-        let pad = 5, sentinel: Float = 12345
         for (m, n, k) in [(1, 1, 1), (7, 33, 129), (33, 7, 1), (129, 33, 7)] {
             for ta in [false, true] {
-                for tb in [false, true] {
-                    let a = ta ? rng.matrix(k, m) : rng.matrix(m, k)
-                    let b = tb ? rng.matrix(n, k) : rng.matrix(k, n)
-                    let c0 = rng.matrix(m, n)
-                    // Embed each operand in a wider buffer: leading dimension = width + pad.
-                    func padded(_ x: Matrix) -> [Float] {
-                        var out = [Float](repeating: sentinel, count: x.rows * (x.cols + pad))
-                        for r in 0..<x.rows { for c in 0..<x.cols { out[r * (x.cols + pad) + c] = x[r, c] } }
-                        return out
-                    }
-                    let pa = padded(a), pb = padded(b)
-                    var pc = padded(c0)
-                    BLAS.gemm(ta ? .transposed : .none, tb ? .transposed : .none, m: m, n: n, k: k,
-                              alpha: Self.alpha, a: pa, lda: a.cols + pad, b: pb, ldb: b.cols + pad,
-                              beta: Self.beta, c: &pc, ldc: n + pad)
-                    let ref = naiveGemm(a, ta, b, tb, alpha: Self.alpha, beta: Self.beta, c0)
-                    var err: Float = 0
-                    var paddingIntact = true
-                    for r in 0..<m {
-                        for c in 0..<(n + pad) {
-                            let v = pc[r * (n + pad) + c]
-                            if c < n { err = max(err, abs(v - ref[r, c])) } else { paddingIntact = paddingIntact && v == sentinel }
-                        }
-                    }
-                    #expect(err < 1e-4, "m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb) err=\(err)")
-                    #expect(paddingIntact, "m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb)")
+                for tb in [false, true] { checkPaddedGemm(m: m, n: n, k: k, ta: ta, tb: tb, rng: &rng) }
+            }
+        }
+    }
+
+    @Test("gemm split over 2 and 3 threads (by rows and by columns, ragged last block) matches the naive loop")
+    func splitGemmMatchesNaive() {
+        let saved = Threads.count
+        defer { Threads.set(saved) }
+        var rng = SeededRandom(seed: 5)
+        // Each shape has m·n·k ≥ BLAS.parallelMinimumWork, so it is split: tall (rows), wide (columns).
+        for (m, n, k) in [(257, 40, 129), (40, 333, 129), (130, 129, 70)] {
+            #expect(m * n * k >= BLAS.parallelMinimumWork)
+            for threads in [2, 3] {
+                Threads.set(threads)
+                for ta in [false, true] {
+                    for tb in [false, true] { checkPaddedGemm(m: m, n: n, k: k, ta: ta, tb: tb, rng: &rng) }
                 }
             }
         }
+    }
+
+    @Test("a parallel loop inside a parallel loop runs inline on the calling thread and covers every index")
+    func nestedParallelLoopsRunInline() {
+        let saved = Threads.count
+        defer { Threads.set(saved) }
+        Threads.set(2)
+        #expect(!Parallel.isInsideLoop)
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 4 * 100)
+        counts.initialize(repeating: 0)
+        defer { counts.deallocate() }
+        let inside = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 4)
+        inside.initialize(repeating: false)
+        defer { inside.deallocate() }
+        Parallel.forEachPart(4) { outer in
+            inside[outer] = Parallel.isInsideLoop
+            Parallel.forEachChunk(100) { range in for i in range { counts[outer * 100 + i] += 1 } }
+        }
+        #expect(inside.allSatisfy { $0 })
+        #expect(counts.allSatisfy { $0 == 1 })
+        #expect(!Parallel.isInsideLoop)
+    }
+
+    /// C = alpha·op(A)·op(B) + beta·C through the pointer form with every leading dimension padded
+    /// by 5, against the naive loop; the padding must be left untouched.
+    private func checkPaddedGemm(m: Int, n: Int, k: Int, ta: Bool, tb: Bool, rng: inout SeededRandom) {
+        let pad = 5, sentinel: Float = 12345
+        let a = ta ? rng.matrix(k, m) : rng.matrix(m, k)
+        let b = tb ? rng.matrix(n, k) : rng.matrix(k, n)
+        let c0 = rng.matrix(m, n)
+        // Embed each operand in a wider buffer: leading dimension = width + pad.
+        func padded(_ x: Matrix) -> [Float] {
+            var out = [Float](repeating: sentinel, count: x.rows * (x.cols + pad))
+            for r in 0..<x.rows { for c in 0..<x.cols { out[r * (x.cols + pad) + c] = x[r, c] } }
+            return out
+        }
+        let pa = padded(a), pb = padded(b)
+        var pc = padded(c0)
+        BLAS.gemm(ta ? .transposed : .none, tb ? .transposed : .none, m: m, n: n, k: k,
+                  alpha: Self.alpha, a: pa, lda: a.cols + pad, b: pb, ldb: b.cols + pad,
+                  beta: Self.beta, c: &pc, ldc: n + pad)
+        let ref = naiveGemm(a, ta, b, tb, alpha: Self.alpha, beta: Self.beta, c0)
+        var err: Float = 0
+        var paddingIntact = true
+        for r in 0..<m {
+            for c in 0..<(n + pad) {
+                let v = pc[r * (n + pad) + c]
+                if c < n { err = max(err, abs(v - ref[r, c])) } else { paddingIntact = paddingIntact && v == sentinel }
+            }
+        }
+        #expect(err < 1e-4, "m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb) threads=\(Threads.count) err=\(err)")
+        #expect(paddingIntact, "m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb) threads=\(Threads.count)")
     }
 
     @Test("gemv matches a naive loop (both transposes, lda > n, strided x and y)")

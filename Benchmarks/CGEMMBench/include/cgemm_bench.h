@@ -4,12 +4,15 @@
 /// The C baselines for `saetrack bench gemm`: the same OpenBLAS sgemm called directly from C, and
 /// the machine's FP32 FMA peak measured with a register-only loop.
 
-/// Calls cblas_sgemm (row-major, C = op(A)·op(B)) `repeats` times from C and returns the wall-clock
-/// seconds taken; `cpu_seconds` (may be NULL) receives the process CPU time over the same span.
+/// Calls cblas_sgemm (row-major, C = op(A)·op(B)) `repeats` times from C with OpenBLAS's own pool
+/// set to `threads` threads, and returns the wall-clock seconds taken; `cpu_seconds` (may be NULL)
+/// receives the process CPU time over the same span. Afterwards OpenBLAS is set back to one thread
+/// (SAETrack's setting) and, after a threaded run, the call waits 150 ms so OpenBLAS's workers stop
+/// spinning before anything else is timed.
 /// op(A) is (m, k): A is (m, k), or (k, m) when transA != 0. op(B) is (k, n): B is (k, n), or (n, k)
 /// when transB != 0. C is (m, n). All operands are packed (leading dimension = width).
 double cgemm_bench_sgemm(int m, int n, int k, int transA, int transB, const float *a, const float *b,
-                         float *c, int repeats, double *cpu_seconds);
+                         float *c, int repeats, int threads, double *cpu_seconds);
 
 /// Runs `iterations` iterations of an AVX2 FMA loop (12 independent 8-lane accumulators, i.e.
 /// 192 FP32 FLOPs per iteration) on each of `threads` threads started together, and returns the
