@@ -20,6 +20,8 @@ let package = Package(
         ),
         // The same sgemm called from C, so the Swift wrapper's overhead is visible in `saetrack bench gemm`.
         .target(name: "CGEMMBench", dependencies: ["COpenBLAS"], path: "Benchmarks/CGEMMBench"),
+        // Allocator settings for the executable (keeps freed activation buffers in the heap).
+        .target(name: "CMalloc"),
         .target(name: "SAETrackCore", dependencies: ["COpenBLAS"]),
         .target(name: "SAETrackIO", dependencies: ["SAETrackCore"]),
         .target(name: "SAETrackLM", dependencies: ["SAETrackCore", "SAETrackIO"]),
@@ -32,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "saetrack",
             dependencies: [
-                "SAETrack", "CGEMMBench",
+                "SAETrack", "CGEMMBench", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import SAETrack
 
 @main
@@ -20,4 +21,13 @@ struct SAETrackCommand: ParsableCommand {
             DemoCommand.self,
         ]
     )
+
+    /// Runs the command line, first re-executing once with OpenBLAS's faster kernel family when
+    /// this CPU has one (``BLASKernel``; `SAETRACK_BLAS_KERNEL=default` or any `OPENBLAS_CORETYPE`
+    /// keeps OpenBLAS's own choice), and keeping freed activation buffers in the heap.
+    static func main() {
+        BLASKernel.reexecutingWithFasterKernelIfNeeded()
+        _ = saetrack_keep_freed_buffers()     // CMalloc: reuse freed activation buffers
+        main(nil)
+    }
 }

@@ -1,0 +1,13 @@
+#include "saetrack_malloc.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+
+int saetrack_keep_freed_buffers(void) {
+    int mmap_ok = mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    int trim_ok = mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return mmap_ok == 1 && trim_ok == 1;
+}
+#else
+int saetrack_keep_freed_buffers(void) { return 0; }
+#endif
