@@ -26,13 +26,18 @@ public enum LayerNorm {
         Parallel.forEachChunk(rows, minChunk: max(1, 8192 / max(cols, 1))) { range in
             for r in range {
                 let xr = x + r * cols, yr = y + r * cols
-                var sum: Float = 0
-                for c in 0..<cols { sum += xr[c] }
-                let m = sum * invC
-                var sq: Float = 0
-                for c in 0..<cols { let d = xr[c] - m; sq += d * d }
-                let s = 1 / (sq * invC + epsilon).squareRoot()
-                for c in 0..<cols { yr[c] = (xr[c] - m) * s * weight[c] + bias[c] }
+                let m = SIMDMath.sum(xr, cols) * invC
+                let s = 1 / (SIMDMath.sumOfSquaredDeviations(xr, cols, from: m) * invC + epsilon).squareRoot()
+                var c = 0
+                let (ms, ss) = (SIMD8<Float>(repeating: m), SIMD8<Float>(repeating: s))
+                while c + 8 <= cols {                                    // y = (x − μ)·rstd·γ + β
+                    let v = (UnsafeRawPointer(xr + c).loadUnaligned(as: SIMD8<Float>.self) - ms) * ss
+                        * UnsafeRawPointer(weight + c).loadUnaligned(as: SIMD8<Float>.self)
+                        + UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(yr + c).storeBytes(of: v, as: SIMD8<Float>.self)
+                    c += 8
+                }
+                while c < cols { yr[c] = (xr[c] - m) * s * weight[c] + bias[c]; c += 1 }
                 mean[r] = m
                 rstd[r] = s
             }
@@ -64,11 +69,23 @@ public enum LayerNorm {
             for r in range {
                 let dyr = dy + r * cols, xr = x + r * cols, dxr = dx + r * cols
                 let m = mean[r], s = rstd[r]
-                var gMean: Float = 0, gxMean: Float = 0
-                for c in 0..<cols {
+                // gMean = mean_c(dy·γ), gxMean = mean_c(dy·γ·x̂), with 8-lane partial sums.
+                var g8 = SIMD8<Float>(), gx8 = SIMD8<Float>()
+                let (ms, ss) = (SIMD8<Float>(repeating: m), SIMD8<Float>(repeating: s))
+                var c = 0
+                while c + 8 <= cols {
+                    let g = UnsafeRawPointer(dyr + c).loadUnaligned(as: SIMD8<Float>.self)
+                        * UnsafeRawPointer(weight + c).loadUnaligned(as: SIMD8<Float>.self)
+                    g8 += g
+                    gx8 += g * ((UnsafeRawPointer(xr + c).loadUnaligned(as: SIMD8<Float>.self) - ms) * ss)
+                    c += 8
+                }
+                var gMean = g8.sum(), gxMean = gx8.sum()
+                while c < cols {
                     let g = dyr[c] * weight[c]
                     gMean += g
                     gxMean += g * (xr[c] - m) * s
+                    c += 1
                 }
                 gMean *= invC
                 gxMean *= invC

@@ -26,15 +26,25 @@ public enum Softmax {
             for r in range {
                 let xr = x + r * cols, yr = y + r * cols
                 let valid = causal ? (r % cols) + 1 : cols          // keys 0..<valid take part
-                var m = -Float.infinity
-                for j in 0..<valid { m = max(m, scale * xr[j]) }
-                var sum: Float = 0
-                for j in 0..<valid {
-                    let e = expf(scale * xr[j] - m)
-                    yr[j] = e
-                    sum += e
+                // max_j s·x[j] = s·max_j x[j] for s > 0 (and s·min for s < 0).
+                let m = scale > 0 ? scale * SIMDMath.max(xr, valid)
+                                  : (0..<valid).reduce(-Float.infinity) { max($0, scale * xr[$1]) }
+                let (s8, m8) = (SIMD8<Float>(repeating: scale), SIMD8<Float>(repeating: m))
+                var sum8 = SIMD8<Float>()
+                var j = 0
+                while j + 8 <= valid {                                   // y = exp(s·x − m), 8 lanes
+                    let e = SIMDMath.exp(s8 * UnsafeRawPointer(xr + j).loadUnaligned(as: SIMD8<Float>.self) - m8)
+                    UnsafeMutableRawPointer(yr + j).storeBytes(of: e, as: SIMD8<Float>.self)
+                    sum8 += e
+                    j += 8
                 }
-                let inv = 1 / sum
+                if j < valid {                                           // ragged tail, same arithmetic
+                    var v = SIMD8<Float>(repeating: -Float.infinity)
+                    for l in 0..<(valid - j) { v[l] = scale * xr[j + l] }
+                    let e = SIMDMath.exp(v - m8)
+                    for l in 0..<(valid - j) { yr[j + l] = e[l]; sum8[l] += e[l] }
+                }
+                let inv = 1 / sum8.sum()
                 for j in 0..<valid { yr[j] *= inv }
                 for j in valid..<cols { yr[j] = 0 }
             }
@@ -57,8 +67,7 @@ public enum Softmax {
         Parallel.forEachChunk(rows, minChunk: max(1, 8192 / max(cols, 1))) { range in
             for r in range {
                 let yr = y + r * cols, dyr = dy + r * cols, dxr = dx + r * cols
-                var dot: Float = 0
-                for j in 0..<cols { dot += dyr[j] * yr[j] }
+                let dot = SIMDMath.dot(dyr, yr, cols)
                 for j in 0..<cols { dxr[j] = scale * yr[j] * (dyr[j] - dot) }
             }
         }

@@ -19,7 +19,7 @@ public struct LayerNormWeights: Sendable {
     /// Returns LayerNorm(x) for x (N, C): (N, C). Mean and rstd are not kept (inference).
     public func callAsFunction(_ x: Matrix) -> Matrix {
         precondition(x.cols == weight.count, "LayerNorm: input has \(x.cols) columns, γ has \(weight.count)")
-        var y = Matrix(rows: x.rows, cols: x.cols)
+        var y = Matrix(uninitializedRows: x.rows, cols: x.cols)               // every element written
         var stats = [Float](repeating: 0, count: 2 * x.rows)                  // mean (N) | rstd (N)
         x.withUnsafeBufferPointer { px in
             y.withUnsafeMutableBufferPointer { py in

@@ -39,7 +39,9 @@ public struct Linear: Sendable {
         var beta: Float = 0
         if let bias {
             bias.withUnsafeBufferPointer { b in
-                for r in 0..<rows { (y + r * nOut).update(from: b.baseAddress!, count: nOut) }   // (rows, out) ← b
+                Parallel.forEachChunk(rows, minChunk: max(1, 16384 / max(nOut, 1))) { range in
+                    for r in range { (y + r * nOut).update(from: b.baseAddress!, count: nOut) }   // (rows, out) ← b
+                }
             }
             beta = 1
         }
@@ -53,7 +55,7 @@ public struct Linear: Sendable {
     /// Returns `x · W(ᵀ) + b` for an (N, in) matrix: (N, out).
     public func callAsFunction(_ x: Matrix) -> Matrix {
         precondition(x.cols == inFeatures, "Linear: input has \(x.cols) columns, expected \(inFeatures)")
-        var y = Matrix(rows: x.rows, cols: outFeatures)
+        var y = Matrix(uninitializedRows: x.rows, cols: outFeatures)          // every element written
         x.withUnsafeBufferPointer { px in
             y.withUnsafeMutableBufferPointer { py in forward(px.baseAddress!, py.baseAddress!, rows: x.rows) }
         }

@@ -57,13 +57,12 @@ public struct TransformerBlock: Sendable {
             if visit(.mlpOut(layer), &mlpOut) == .stop { return .stop }
             Self.add(mlpOut, to: &x)                                             // x = resid_post
         case .parallel:
-            var mid = x
-            Self.add(attnOut, to: &mid)                                          // resid_mid (read-only path)
-            if visit(.residMid(layer), &mid) == .stop { return .stop }
+            Self.add(x, to: &attnOut)                                            // attnOut = resid_mid (no copy of x)
+            if visit(.residMid(layer), &attnOut) == .stop { return .stop }
             var mlpOut = mlp(ln2(x))                                             // MLP reads resid_pre
             if visit(.mlpOut(layer), &mlpOut) == .stop { return .stop }
-            Self.add(mlpOut, to: &mid)
-            x = mid                                                              // x = resid_post
+            Self.add(mlpOut, to: &attnOut)
+            x = attnOut                                                          // x = resid_post
         }
         return visit(.residPost(layer), &x)
     }

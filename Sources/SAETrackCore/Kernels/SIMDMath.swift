@@ -1,0 +1,104 @@
+/// 8-lane building blocks for the row kernels: reductions with independent partial sums (a scalar
+/// `sum += x[i]` loop is one long dependency chain the compiler may not reorder) and `exp` for
+/// 8 lanes. Every function gives the same result for the same row, whatever the thread count.
+enum SIMDMath {
+    /// Σ x[i] over n elements (two 8-lane partial sums, then a fixed-order reduction).
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        let r = UnsafeRawPointer(x)
+        var i = 0
+        while i + 16 <= n {
+            a0 += r.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            a1 += r.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+            i += 16
+        }
+        var s = (a0 + a1).sum()
+        while i < n { s += x[i]; i += 1 }
+        return s
+    }
+
+    /// Σ (x[i] − c)² over n elements.
+    @inline(__always)
+    static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, from c: Float) -> Float {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        let r = UnsafeRawPointer(x), cv = SIMD8<Float>(repeating: c)
+        var i = 0
+        while i + 16 <= n {
+            let d0 = r.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - cv
+            let d1 = r.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self) - cv
+            a0 += d0 * d0
+            a1 += d1 * d1
+            i += 16
+        }
+        var s = (a0 + a1).sum()
+        while i < n { let d = x[i] - c; s += d * d; i += 1 }
+        return s
+    }
+
+    /// Σ x[i]·y[i] over n elements.
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+        var i = 0
+        while i + 16 <= n {
+            a0 += rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                * ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            a1 += rx.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+                * ry.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+            i += 16
+        }
+        var s = (a0 + a1).sum()
+        while i < n { s += x[i] * y[i]; i += 1 }
+        return s
+    }
+
+    /// max_i x[i] over n ≥ 1 elements.
+    @inline(__always)
+    static func max(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var i = 0
+        var m = -Float.infinity
+        if n >= 8 {
+            let r = UnsafeRawPointer(x)
+            var acc = r.loadUnaligned(as: SIMD8<Float>.self)
+            i = 8
+            while i + 8 <= n {
+                acc = pointwiseMax(acc, r.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+                i += 8
+            }
+            m = acc.max()
+        }
+        while i < n { m = Swift.max(m, x[i]); i += 1 }
+        return m
+    }
+
+    /// eˣ for 8 lanes (Cephes `expf`: x = n·ln 2 + r with |r| ≤ ½ ln 2, a degree-6 polynomial for
+    /// eʳ, then 2ⁿ through the exponent bits). Relative error of a few ulp for x in [−87.3, 88.37];
+    /// below that the result is 0, above it the result stays at e^88.37 ≈ 2.7e38 (never +∞).
+    @inline(__always)
+    static func exp(_ a: SIMD8<Float>) -> SIMD8<Float> {
+        var x = a
+        x.replace(with: SIMD8(repeating: 88.37626), where: x .> 88.37626)
+        let underflow = x .< -87.3
+        x.replace(with: SIMD8(repeating: -87.3), where: underflow)
+        // n = round(x / ln 2) via the 1.5·2²³ trick (round to nearest, in float arithmetic).
+        let shifter = SIMD8<Float>(repeating: 12582912)
+        let nf = (x * 1.44269504088896341 + shifter) - shifter
+        var r = x - nf * 0.693359375
+        r = r - nf * -2.12194440e-4
+        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        p = p * (r * r) + r + 1
+        // 2ⁿ: n + 127 in the exponent field.
+        let n = unsafeBitCast(nf + shifter, to: SIMD8<Int32>.self) &- unsafeBitCast(shifter, to: SIMD8<Int32>.self)
+        let pow2 = unsafeBitCast((n &+ 127) &<< 23, to: SIMD8<Float>.self)
+        var result = p * pow2
+        result.replace(with: SIMD8(repeating: 0), where: underflow)
+        return result
+    }
+}

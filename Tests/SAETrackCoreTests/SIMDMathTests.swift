@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import SAETrackCore
+
+/// The 8-lane helpers against Double-precision libm and plain Double sums.
+@Suite("SIMD math")
+struct SIMDMathTests {
+    @Test("8-lane exp is within 3e-7 relative of Double exp on [−87, 88], 0 below −87.3, finite above")
+    func expMatchesLibm() {
+        var worst: Double = 0
+        var x: Float = -87
+        while x < 88.3 {
+            let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0013 })
+            let e = SIMDMath.exp(lanes)
+            for l in 0..<8 {
+                let ref = Foundation.exp(Double(lanes[l]))
+                worst = max(worst, abs(Double(e[l]) - ref) / ref)
+            }
+            x += 0.0371
+        }
+        #expect(worst < 3e-7, "worst relative error \(worst)")
+        let edge = SIMDMath.exp(SIMD8<Float>(-Float.infinity, -1000, -87.5, 0, 1, 89, 1000, .infinity))
+        #expect(edge[0] == 0 && edge[1] == 0 && edge[2] == 0)
+        #expect(edge[3] == 1 && abs(edge[4] - Float(M_E)) <= Float(M_E).ulp)
+        #expect(edge[5].isFinite && edge[6].isFinite && edge[7].isFinite && edge[7] > 1e38)
+    }
+
+    @Test("sum, sum of squared deviations, dot and max match Double loops for every length 0…40")
+    func reductions() {
+        var rng = SeededRandom(seed: 9)
+        for n in 0...40 {
+            let x = rng.floats(n), y = rng.floats(n)
+            let c: Float = 0.25
+            let sum = x.reduce(0.0) { $0 + Double($1) }
+            let dev = x.reduce(0.0) { $0 + (Double($1) - Double(c)) * (Double($1) - Double(c)) }
+            let dot = zip(x, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeBufferPointer { py in
+                    let (p, q) = (px.baseAddress ?? UnsafePointer(bitPattern: 16)!, py.baseAddress ?? UnsafePointer(bitPattern: 16)!)
+                    #expect(abs(Double(SIMDMath.sum(p, n)) - sum) < 1e-5, "n=\(n)")
+                    #expect(abs(Double(SIMDMath.sumOfSquaredDeviations(p, n, from: c)) - dev) < 1e-5, "n=\(n)")
+                    #expect(abs(Double(SIMDMath.dot(p, q, n)) - dot) < 1e-5, "n=\(n)")
+                    if n > 0 { #expect(SIMDMath.max(p, n) == x.max()!, "n=\(n)") }
+                }
+            }
+        }
+    }
+}
