@@ -19,6 +19,26 @@ enum VectorOps {
         return s
     }
 
+    /// Σ (a[j] − b[j])² over n elements (16-wide partial sums, then a fixed-order reduction).
+    @inline(__always)
+    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        var j = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while j + 16 <= n {
+            let d0 = ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                - rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            let d1 = ra.loadUnaligned(fromByteOffset: (j + 8) * 4, as: SIMD8<Float>.self)
+                - rb.loadUnaligned(fromByteOffset: (j + 8) * 4, as: SIMD8<Float>.self)
+            acc0 += d0 * d0
+            acc1 += d1 * d1
+            j += 16
+        }
+        var s = (acc0 + acc1).sum()
+        while j < n { let t = a[j] - b[j]; s += t * t; j += 1 }
+        return s
+    }
+
     /// y[j] += alpha·x[j] over n elements.
     @inline(__always)
     static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {

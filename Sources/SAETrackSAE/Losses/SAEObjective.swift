@@ -70,10 +70,15 @@ public struct SAEObjective: Sendable {
         let kAux = useAuxK ? min(d / 2, deadFeatures.count) : 0
 
         // sae_in = x − b_dec                                                     (B, d)
-        var saeIn = x
-        saeIn.withUnsafeMutableBufferPointer { s in
-            p.bDec.withUnsafeBufferPointer { bd in
-                for r in 0..<b { for j in 0..<d { s[r * d + j] -= bd[j] } }
+        var saeIn = Matrix(uninitializedRows: b, cols: d)
+        x.withUnsafeBufferPointer { xb in
+            saeIn.withUnsafeMutableBufferPointer { s in
+                p.bDec.withUnsafeBufferPointer { bd in
+                    let (xp, sp, bp) = (xb.baseAddress!, s.baseAddress!, bd.baseAddress!)
+                    Parallel.forEachChunk(b, minChunk: 64) { rows in
+                        for r in rows { for j in 0..<d { sp[r * d + j] = xp[r * d + j] - bp[j] } }
+                    }
+                }
             }
         }
         let enc = SparseEncoder.encode(
@@ -83,28 +88,40 @@ public struct SAEObjective: Sendable {
         let codes = enc.codes
         let xHat = SparseDecoder.decode(codes, wDec: p.wDec, bias: p.bDec)      // (B, d)
 
-        // Reconstruction error and the per-token MSE denominators.
+        // Reconstruction error and the per-token MSE denominators, row-parallel; the per-row sums
+        // are added in row order (Double), so the totals never depend on the thread count.
         var terms = SAELossTerms()
-        var e = xHat                                                            // (B, d) e = x̂ − x
+        var e = Matrix(uninitializedRows: b, cols: d)                           // (B, d) e = x̂ − x
         var denominators = [Float](repeating: 1, count: b)                      // ‖x_b − mean(x)‖₂
-        var sumSquaredError: Double = 0, sumCentredSquared: Double = 0, mseSum: Double = 0
+        var rowError = [Float](repeating: 0, count: b)                          // Σ_j e[b,j]²
         let mean = Self.columnMeans(x)
-        e.withUnsafeMutableBufferPointer { eb in
-            x.withUnsafeBufferPointer { xb in
-                for r in 0..<b {
-                    var c2: Float = 0, e2: Float = 0
-                    for j in 0..<d {
-                        let xc = xb[r * d + j] - mean[j]
-                        c2 += xc * xc
-                        let diff = eb[r * d + j] - xb[r * d + j]
-                        eb[r * d + j] = diff
-                        e2 += diff * diff
+        x.withUnsafeBufferPointer { xb in
+            xHat.withUnsafeBufferPointer { hb in
+                e.withUnsafeMutableBufferPointer { eb in
+                    denominators.withUnsafeMutableBufferPointer { den in
+                        rowError.withUnsafeMutableBufferPointer { re in
+                            mean.withUnsafeBufferPointer { mb in
+                                let (xp, hp, ep, mp) = (xb.baseAddress!, hb.baseAddress!, eb.baseAddress!, mb.baseAddress!)
+                                Parallel.forEachChunk(b, minChunk: 64) { rows in
+                                    for r in rows {
+                                        let (xr, hr, er) = (xp + r * d, hp + r * d, ep + r * d)
+                                        for j in 0..<d { er[j] = hr[j] - xr[j] }
+                                        den[r] = VectorOps.squaredDistance(xr, mp, d)   // ‖x_b − mean‖², rooted below
+                                        re[r] = VectorOps.dot(er, er, d)
+                                    }
+                                }
+                            }
+                        }
                     }
-                    denominators[r] = c2.squareRoot()
-                    sumSquaredError += Double(e2); sumCentredSquared += Double(c2)
-                    mseSum += mseMode == .saeTrack ? Double(e2 / denominators[r]) : Double(e2)
                 }
             }
+        }
+        var sumSquaredError: Double = 0, sumCentredSquared: Double = 0, mseSum: Double = 0
+        for r in 0..<b {
+            let (e2, c2) = (rowError[r], denominators[r])
+            denominators[r] = c2.squareRoot()
+            sumSquaredError += Double(e2); sumCentredSquared += Double(c2)
+            mseSum += mseMode == .saeTrack ? Double(e2 / denominators[r]) : Double(e2)
         }
         terms.mse = Float(mseMode == .saeTrack ? mseSum / Double(b * d) : mseSum / Double(b))
         terms.explainedVariance = Float(1 - sumSquaredError / max(sumCentredSquared, .leastNonzeroMagnitude))
@@ -123,18 +140,25 @@ public struct SAEObjective: Sendable {
         }
 
         // Upstream gradient Y = ∂MSE/∂x̂.                                        (B, d)
-        var upstream = e
-        upstream.withUnsafeMutableBufferPointer { u in
-            for r in 0..<b {
-                let scale: Float = mseMode == .saeTrack ? 2 / (Float(b * d) * denominators[r]) : 2 / Float(b)
-                for j in 0..<d { u[r * d + j] *= scale }
+        var upstream = Matrix(uninitializedRows: b, cols: d)
+        e.withUnsafeBufferPointer { eb in
+            upstream.withUnsafeMutableBufferPointer { u in
+                let (ep, up) = (eb.baseAddress!, u.baseAddress!)
+                let saeTrack = mseMode == .saeTrack
+                denominators.withUnsafeBufferPointer { den in
+                    Parallel.forEachChunk(b, minChunk: 64) { rows in
+                        for r in rows {
+                            let scale: Float = saeTrack ? 2 / (Float(b * d) * den[r]) : 2 / Float(b)
+                            for j in 0..<d { up[r * d + j] = scale * ep[r * d + j] }
+                        }
+                    }
+                }
             }
         }
 
         var grads: SAEParameters? = nil
         if wantGradients {
             var g = workspace?.takeGradients(dIn: d, dSAE: m) ?? SAEParameters(zerosWithDIn: d, dSAE: m)
-            for j in 0..<d { g.bDec[j] = 0 }                                    // the rest is overwritten below
             var constants: [Float]? = nil
             if architecture == .standard {
                 let base = l1Coefficient / Float(b)
@@ -166,9 +190,8 @@ public struct SAEObjective: Sendable {
                                             wDec: p.wDec, gradients: &g)
             }
             // db_dec = Σ_b Y[b] − W_enc·db_enc   (through x̂'s bias and through sae_in = x − b_dec)
-            upstream.withUnsafeBufferPointer { u in
-                for r in 0..<b { for j in 0..<d { g.bDec[j] += u[r * d + j] } }
-            }
+            let upstreamSums = Self.columnSums(upstream)
+            for j in 0..<d { g.bDec[j] = Float(upstreamSums[j]) }
             p.wEncT.withUnsafeBufferPointer { w in
                 g.bEnc.withUnsafeBufferPointer { gb in
                     g.bDec.withUnsafeMutableBufferPointer { gbd in
@@ -217,11 +240,26 @@ public struct SAEObjective: Sendable {
 
     /// Per-column mean of x (B, d) → (d), accumulated in Double.
     static func columnMeans(_ x: Matrix) -> [Float] {
+        let n = Double(max(x.rows, 1))
+        return columnSums(x).map { Float($0 / n) }
+    }
+
+    /// Per-column sums of x (B, d) → (d) in Double, rows added in order; parallel over column
+    /// blocks, so the result never depends on the thread count.
+    static func columnSums(_ x: Matrix) -> [Double] {
         let (b, d) = (x.rows, x.cols)
         var acc = [Double](repeating: 0, count: d)
         x.withUnsafeBufferPointer { xb in
-            for r in 0..<b { for j in 0..<d { acc[j] += Double(xb[r * d + j]) } }
+            acc.withUnsafeMutableBufferPointer { a in
+                let (xp, ap) = (xb.baseAddress!, a.baseAddress!)
+                Parallel.forEachChunk(d, minChunk: 64) { cols in
+                    for r in 0..<b {
+                        let row = xp + r * d
+                        for j in cols { ap[j] += Double(row[j]) }
+                    }
+                }
+            }
         }
-        return acc.map { Float($0 / Double(max(b, 1))) }
+        return acc
     }
 }

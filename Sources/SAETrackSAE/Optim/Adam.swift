@@ -36,17 +36,38 @@ public struct Adam: Sendable, Equatable {
         let stepSize = Float(Double(lr) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
         let (b1, b2, eps) = (beta1, beta2, epsilon)
+        /// Adam on `n` contiguous parameters, 8 lanes at a time, the same arithmetic per element
+        /// as torch's (unfused) `_single_tensor_adam`, tail included.
+        @inline(__always) func span(_ pp: UnsafeMutablePointer<Float>, _ gp: UnsafePointer<Float>,
+                                    _ mp: UnsafeMutablePointer<Float>, _ vp: UnsafeMutablePointer<Float>, _ n: Int) {
+            let (b1v, b2v) = (SIMD8<Float>(repeating: b1), SIMD8<Float>(repeating: b2))
+            let (c1v, c2v) = (SIMD8<Float>(repeating: 1 - b1), SIMD8<Float>(repeating: 1 - b2))
+            let (sv, bcv, ev) = (SIMD8<Float>(repeating: stepSize), SIMD8<Float>(repeating: bc2Sqrt), SIMD8<Float>(repeating: eps))
+            var t = 0
+            while t + 8 <= n {
+                let gt = UnsafeRawPointer(gp + t).loadUnaligned(as: SIMD8<Float>.self)
+                let mt = b1v * UnsafeRawPointer(mp + t).loadUnaligned(as: SIMD8<Float>.self) + c1v * gt
+                let vt = b2v * UnsafeRawPointer(vp + t).loadUnaligned(as: SIMD8<Float>.self) + c2v * gt * gt
+                UnsafeMutableRawPointer(mp + t).storeBytes(of: mt, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(vp + t).storeBytes(of: vt, as: SIMD8<Float>.self)
+                let pt = UnsafeRawPointer(pp + t).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(pp + t).storeBytes(of: pt - sv * mt / (vt.squareRoot() / bcv + ev), as: SIMD8<Float>.self)
+                t += 8
+            }
+            while t < n {
+                let gt = gp[t]
+                let mt = b1 * mp[t] + (1 - b1) * gt
+                let vt = b2 * vp[t] + (1 - b2) * gt * gt
+                mp[t] = mt; vp[t] = vt
+                pp[t] -= stepSize * mt / (vt.squareRoot() / bc2Sqrt + eps)
+                t += 1
+            }
+        }
         func run(_ param: UnsafeMutableBufferPointer<Float>, _ grad: UnsafeBufferPointer<Float>,
                  _ mm: UnsafeMutableBufferPointer<Float>, _ vv: UnsafeMutableBufferPointer<Float>) {
             let (pp, gp, mp, vp) = (param.baseAddress!, grad.baseAddress!, mm.baseAddress!, vv.baseAddress!)
             Parallel.forEachChunk(param.count, minChunk: 1 << 16) { range in
-                for t in range {
-                    let gt = gp[t]
-                    let mt = b1 * mp[t] + (1 - b1) * gt
-                    let vt = b2 * vp[t] + (1 - b2) * gt * gt
-                    mp[t] = mt; vp[t] = vt
-                    pp[t] -= stepSize * mt / (vt.squareRoot() / bc2Sqrt + eps)
-                }
+                span(pp + range.lowerBound, gp + range.lowerBound, mp + range.lowerBound, vp + range.lowerBound, range.count)
             }
         }
         p.wEncT.withUnsafeMutableBufferPointer { a in g.wEncT.withUnsafeBufferPointer { b in
@@ -60,14 +81,9 @@ public struct Adam: Sendable, Equatable {
                 let (pp, gp, mp, vp) = (a.baseAddress!, b.baseAddress!, c.baseAddress!, d.baseAddress!)
                 Parallel.forEachChunk(rows, minChunk: 64) { range in
                     for i in range {
-                        for t in (i * cols)..<((i + 1) * cols) {
-                            let gt = gp[t]
-                            let mt = b1 * mp[t] + (1 - b1) * gt
-                            let vt = b2 * vp[t] + (1 - b2) * gt * gt
-                            mp[t] = mt; vp[t] = vt
-                            pp[t] -= stepSize * mt / (vt.squareRoot() / bc2Sqrt + eps)
-                        }
-                        SAEParameters.normaliseRow(pp + i * cols, cols)
+                        let o = i * cols
+                        span(pp + o, gp + o, mp + o, vp + o, cols)
+                        SAEParameters.normaliseRow(pp + o, cols)
                     }
                 }
             } } } }
