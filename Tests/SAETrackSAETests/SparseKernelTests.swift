@@ -57,6 +57,27 @@ struct SparseKernelTests {
         #expect(maxRelativeError(sparse.storage, dense.storage) <= 1e-5)
     }
 
+    @Test("feature-major decoder (CSC) equals the dense product, and the row-major decoder bit for bit",
+          arguments: [1, 2, 3])
+    func featureMajorDecoderMatchesDense(threads: Int) {
+        let saved = Threads.count
+        defer { Threads.set(saved) }
+        Threads.set(threads)
+        // 200 rows: three row blocks of ≥ 64 at 3 threads, so blocks start mid-column.
+        let f = randomCodes(rows: 200, cols: 37, seed: 12)
+        let w = random(37, 19, seed: 13)
+        let bias = (0..<19).map { Float($0) * 0.1 }
+        let codes = SparseActivations(dense: f)
+        let featureMajor = SparseDecoder.decode(codes, columns: codes.columns(), wDec: w, bias: bias)
+        #expect(featureMajor == SparseDecoder.decode(codes, wDec: w, bias: bias))
+        var dense = Matrix(rows: 200, cols: 19)
+        for r in 0..<200 { for j in 0..<19 { dense[r, j] = bias[j] } }
+        BLAS.gemm(f, w, beta: 1, into: &dense)
+        #expect(maxRelativeError(featureMajor.storage, dense.storage) <= 1e-5)
+        let noBias = SparseDecoder.decode(codes, columns: codes.columns(), wDec: w, bias: nil)
+        #expect(noBias == SparseDecoder.decode(codes, wDec: w, bias: nil))
+    }
+
     @Test("sparse backward equals the dense fᵀY, sae_inᵀ·dpre, Σ dpre with dpre = (Y·W_decᵀ + c) ⊙ 1[f≠0]",
           arguments: [1, 2])
     func backwardMatchesDense(threads: Int) {

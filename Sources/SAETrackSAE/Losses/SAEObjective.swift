@@ -86,7 +86,8 @@ public struct SAEObjective: Sendable {
             activation: architecture == .standard ? .relu : .topK(k), chunkRows: encoderChunkRows,
             deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux, workspace: workspace)
         let codes = enc.codes
-        let xHat = SparseDecoder.decode(codes, wDec: p.wDec, bias: p.bDec)      // (B, d)
+        let columns = codes.columns()                                           // CSC view (decode, backward)
+        let xHat = SparseDecoder.decode(codes, columns: columns, wDec: p.wDec, bias: p.bDec)   // (B, d)
 
         // Reconstruction error and the per-token MSE denominators, row-parallel; the per-row sums
         // are added in row order (Double), so the totals never depend on the thread count.
@@ -164,7 +165,7 @@ public struct SAEObjective: Sendable {
                 let base = l1Coefficient / Float(b)
                 constants = l1Mode == .plain ? [Float](repeating: base, count: m) : decoderNorms.map { base * $0 }
             }
-            SparseBackward.accumulate(codes: codes, columns: codes.columns(), upstream: upstream, saeIn: saeIn,
+            SparseBackward.accumulate(codes: codes, columns: columns, upstream: upstream, saeIn: saeIn,
                                       wDec: p.wDec, featureConstant: constants, gradWDec: &g.wDec,
                                       gradWEncT: &g.wEncT, gradBEnc: &g.bEnc, overwrite: true)
             if architecture == .standard && l1Mode == .decoderNormWeighted {
@@ -195,8 +196,9 @@ public struct SAEObjective: Sendable {
             p.wEncT.withUnsafeBufferPointer { w in
                 g.bEnc.withUnsafeBufferPointer { gb in
                     g.bDec.withUnsafeMutableBufferPointer { gbd in
-                        BLAS.gemv(.transposed, m: m, n: d, alpha: -1, a: w.baseAddress!, lda: d,
-                                  x: gb.baseAddress!, beta: 1, y: gbd.baseAddress!)
+                        // (1, d) −= (1, d_sae)·(d_sae, d): as a GEMM so it is split over the threads.
+                        BLAS.gemm(.none, .none, m: 1, n: d, k: m, alpha: -1, a: gb.baseAddress!, lda: m,
+                                  b: w.baseAddress!, ldb: d, beta: 1, c: gbd.baseAddress!, ldc: d)
                     }
                 }
             }

@@ -120,12 +120,19 @@ public final class SAETrainer {
     }
 
     private func updateCounters(_ codes: SparseActivations) {
-        var fired = [Bool](repeating: false, count: config.dSAE)
-        for i in codes.index {
-            fired[Int(i)] = true
-            firingCounts[Int(i)] += 1
+        let m = config.dSAE
+        firingCounts.withUnsafeMutableBufferPointer { counts in
+            passesSinceFired.withUnsafeMutableBufferPointer { passes in
+                codes.index.withUnsafeBufferPointer { ix in
+                    // passes +1 everywhere, then 0 where a feature fired this batch.
+                    for i in 0..<m { passes[i] &+= 1 }
+                    for i in ix {
+                        counts[Int(i)] += 1
+                        passes[Int(i)] = 0
+                    }
+                }
+            }
         }
-        for i in 0..<config.dSAE { passesSinceFired[i] = fired[i] ? 0 : passesSinceFired[i] &+ 1 }
         windowTokens += codes.rows
     }
 
