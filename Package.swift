@@ -20,12 +20,12 @@ let package = Package(
         ),
         // The same sgemm called from C, so the Swift wrapper's overhead is visible in `saetrack bench gemm`.
         .target(name: "CGEMMBench", dependencies: ["COpenBLAS"], path: "Benchmarks/CGEMMBench"),
-        // Allocator settings for the executable (keeps freed activation buffers in the heap).
-        .target(name: "CMalloc"),
+        // C helpers Swift cannot express: glibc allocator settings, non-temporal stores.
+        .target(name: "CSupport"),
         .target(name: "SAETrackCore", dependencies: ["COpenBLAS"]),
         .target(name: "SAETrackIO", dependencies: ["SAETrackCore"]),
         .target(name: "SAETrackLM", dependencies: ["SAETrackCore", "SAETrackIO"]),
-        .target(name: "SAETrackSAE", dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackLM"]),
+        .target(name: "SAETrackSAE", dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackLM", "CSupport"]),
         .target(name: "SAETrackMetrics", dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackSAE"]),
         .target(
             name: "SAETrack",
@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "saetrack",
             dependencies: [
-                "SAETrack", "CGEMMBench", "CMalloc",
+                "SAETrack", "CGEMMBench", "CSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -22,7 +22,7 @@ struct BenchSAECommand: ParsableCommand {
     @Option(name: .customLong("l0"), help: "Target initial L0 (default 64).") var l0 = 64
     @Option(name: .long, help: "Timed training steps (default 5).") var steps = 5
     @Option(name: .customLong("gemm-trials"), help: "Timed encoder GEMMs, best kept (default 3).") var gemmTrials = 3
-    @Option(name: .customLong("chunk-rows"), help: "Rows per encoder GEMM in the trainer (default 4096: one GEMM).") var chunkRows = 4096
+    @Option(name: .customLong("chunk-rows"), help: "Rows per encoder GEMM in the trainer's chunked path (TopK, ghost grads; default 4096). The ReLU step timed here encodes in feature blocks.") var chunkRows = 4096
     @Option(name: .long, help: "Threads (default: SAETRACK_THREADS or all cores).") var threads: Int?
     @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?
     @Option(name: .long, help: "Write activations.safetensors and sae_init.safetensors to this directory.") var export: String?

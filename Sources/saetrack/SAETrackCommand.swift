@@ -1,5 +1,5 @@
 import ArgumentParser
-import CMalloc
+import CSupport
 import SAETrack
 
 @main
@@ -27,7 +27,7 @@ struct SAETrackCommand: ParsableCommand {
     /// keeps OpenBLAS's own choice), and keeping freed activation buffers in the heap.
     static func main() {
         BLASKernel.reexecutingWithFasterKernelIfNeeded()
-        _ = saetrack_keep_freed_buffers()     // CMalloc: reuse freed activation buffers
+        _ = saetrack_keep_freed_buffers()     // CSupport: reuse freed activation buffers
         main(nil)
     }
 }

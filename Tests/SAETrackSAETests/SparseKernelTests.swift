@@ -102,6 +102,33 @@ struct SparseKernelTests {
         #expect(maxRelativeError(gB, refB) <= 1e-5)
     }
 
+    @Test("in-cache ReLU encoder (feature blocks, ragged last block) equals the dense encoder and the chunked path",
+          arguments: [1, 2, 3])
+    func inCacheEncoderMatchesDense(threads: Int) {
+        let saved = Threads.count
+        defer { Threads.set(saved) }
+        Threads.set(threads)
+        let (b, m, d) = (37, 2 * SparseEncoder.featureBlock + 52, 13)
+        var rng = SeededRandom(seed: 14)
+        let bEnc = (0..<m).map { _ in rng.uniform(-2.5, 0.5) }                  // a few percent fire
+        let sae = SparseAutoencoder(wEnc: random(d, m, seed: 15), bEnc: bEnc,
+                                    wDec: random(m, d, seed: 16), bDec: [Float](repeating: 0, count: d))
+        let x = random(b, d, seed: 17)
+        let p = SAEParameters(sae)
+        let codes = SparseEncoder.encodeReLUInCache(saeIn: x, wEncT: p.wEncT, bEnc: p.bEnc)
+        #expect(maxRelativeError(codes.dense().storage, sae.encode(x).storage) <= 1e-5)
+        #expect(codes.nnz > b && codes.nnz < b * m / 2)
+        for r in 0..<b {                                                         // features increase along each row
+            let row = codes.index[codes.rowStart[r]..<codes.rowStart[r + 1]]
+            #expect(zip(row, row.dropFirst()).allSatisfy { $0 < $1 })
+        }
+        // The chunked path (taken when dead-feature pre-activations are gathered) gives the same codes.
+        let chunked = SparseEncoder.encode(saeIn: x, wEncT: p.wEncT, bEnc: p.bEnc, activation: .relu, chunkRows: 8,
+                                           deadFeatures: [0], gatherDeadPre: true)
+        #expect(chunked.codes.rowStart == codes.rowStart && chunked.codes.index == codes.index)
+        #expect(maxRelativeError(chunked.codes.value, codes.value) <= 1e-6)
+    }
+
     @Test("sparse encoder equals dense ReLU((x − b_dec)·W_enc + b_enc) and TopK, for any chunk size")
     func encoderMatchesDense() {
         let (b, m, d) = (23, 41, 11)

@@ -64,7 +64,8 @@ enum SIMDMath {
             var acc = r.loadUnaligned(as: SIMD8<Float>.self)
             i = 8
             while i + 8 <= n {
-                acc = pointwiseMax(acc, r.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+                let v = r.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                acc.replace(with: v, where: v .> acc)                   // (generic pointwiseMax does not inline)
                 i += 8
             }
             m = acc.max()

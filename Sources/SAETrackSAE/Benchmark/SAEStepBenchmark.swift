@@ -17,7 +17,8 @@ public struct SAEStepBenchmark {
         public var steps = 5
         /// Timed encoder GEMMs (best kept).
         public var gemmTrials = 3
-        /// Rows per encoder GEMM in the trainer (`SAETrainingConfig.encoderChunkRows`).
+        /// Rows per encoder GEMM in the trainer's chunked path (`SAETrainingConfig.encoderChunkRows`;
+        /// the ReLU step without ghost grads, timed here, uses feature blocks instead).
         public var encoderChunkRows = 4096
         public var seed: UInt64 = 0
         public init() {}
@@ -151,7 +152,8 @@ public struct SAEStepBenchmark {
         let peak = Self.peakResidentBytes()
         let phases = Self.profilePhases(trainer.parameters, batch: xb, log: log)
         let params = 2 * c.dSAE * c.dIn + c.dSAE + c.dIn
-        let batchBuffers = 5 * c.batchSize * c.dIn + min(config.encoderChunkRows, c.batchSize) * c.dSAE
+        // The ReLU step keeps a (rows per thread, featureBlock) pre-activation block per thread.
+        let batchBuffers = 5 * c.batchSize * c.dIn + c.batchSize * min(SparseEncoder.featureBlock, c.dSAE)
         return Report(configuration: c, threads: Threads.count, encoderGEMMSeconds: best,
                       encoderGEMMGFLOPs: flops / best / 1e9, stepSeconds: step,
                       tokensPerSecond: Double(c.batchSize) / step, stepOverGEMM: step / best,

@@ -1,3 +1,4 @@
+import CSupport
 import SAETrackCore
 
 /// Weight gradients of a sparse-code layer pair, feature-major (one pass over the active features).
@@ -41,10 +42,23 @@ public enum SparseBackward {
         gradBEnc.withUnsafeMutableBufferPointer { gbe in
             let (y, x, w, gdb, geb) = (yb.baseAddress!, xb.baseAddress!, wb.baseAddress!, gd.baseAddress!, ge.baseAddress!)
             Parallel.forEachChunk(m, minChunk: 64) { range in
+                // overwrite: each feature's two rows are summed in an L1-resident scratch and
+                // streamed out with non-temporal stores, so 2·d_sae·d_in gradient floats do not
+                // evict the (B, d_in) Y and sae_in rows every feature gathers from the cache.
+                let scratch = overwrite ? UnsafeMutablePointer<Float>.allocate(capacity: 2 * d) : nil
+                defer { scratch?.deallocate() }
                 for i in range {
-                    let gDec = gdb + i * d, gEnc = geb + i * d, wi = w + i * d
-                    if overwrite {
-                        gDec.update(repeating: 0, count: d); gEnc.update(repeating: 0, count: d); gbe[i] = 0
+                    let wi = w + i * d
+                    var gDec = gdb + i * d, gEnc = geb + i * d
+                    if let scratch {
+                        gDec = scratch; gEnc = scratch + d
+                        scratch.update(repeating: 0, count: 2 * d); gbe[i] = 0
+                    }
+                    defer {
+                        if scratch != nil {
+                            saetrack_stream_copy(gdb + i * d, gDec, d)
+                            saetrack_stream_copy(geb + i * d, gEnc, d)
+                        }
                     }
                     var bias: Float = 0
                     for k in cs[i]..<cs[i + 1] {

@@ -105,7 +105,9 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     public var logEvery: Int = 100
     /// Save a resumable trainer state every this many steps (0 = never).
     public var saveEvery: Int = 0
-    /// Rows of the batch per encoder GEMM (bounds the dense pre-activation buffer).
+    /// Rows of the batch per encoder GEMM (bounds the dense pre-activation buffer) in the chunked
+    /// encoder path: TopK, and ReLU steps that gather dead features' pre-activations for ghost
+    /// grads. Other ReLU steps encode in cache-sized feature blocks and never hold (rows, d_sae).
     public var encoderChunkRows: Int = 4096
 
     enum CodingKeys: String, CodingKey {

@@ -1,4 +1,4 @@
-#include "saetrack_malloc.h"
+#include "saetrack_support.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>

@@ -1,5 +1,10 @@
-#ifndef SAETRACK_MALLOC_H
-#define SAETRACK_MALLOC_H
+#ifndef SAETRACK_SUPPORT_H
+#define SAETRACK_SUPPORT_H
+
+// Small C helpers for what Swift cannot say directly: glibc allocator settings and
+// non-temporal (cache-bypassing) stores.
+
+#include <stddef.h>
 
 /// Allocator settings for the saetrack executable (glibc only).
 ///
@@ -10,5 +15,11 @@
 /// larger blocks (a 50k-vocabulary logits matrix, an SAE's weights) are still mapped and unmapped.
 /// Returns 1 when both settings were accepted, 0 otherwise (or on a non-glibc C library).
 int saetrack_keep_freed_buffers(void);
+
+/// dst[0..<n] = src[0..<n] with non-temporal stores where the CPU has AVX (plain copy otherwise):
+/// for results written once and read much later (an SAE step's 75 MB gradient rows), so they do
+/// not evict the data the rest of the pass keeps reusing from the last-level cache. Followed by a
+/// store fence; `dst` needs no particular alignment.
+void saetrack_stream_copy(float *dst, const float *src, size_t n);
 
 #endif
