@@ -46,6 +46,8 @@ let package = Package(
         .testTarget(name: "SAETrackSAETests", dependencies: ["SAETrackSAE"]),
         .testTarget(name: "SAETrackMetricsTests", dependencies: ["SAETrackMetrics"]),
         .testTarget(name: "SAETrackTests", dependencies: ["SAETrack"]),
+        // Runs the built `saetrack` executable (kill and resume); needs the CLI built beside it.
+        .testTarget(name: "SAETrackCLITests", dependencies: ["SAETrack"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -170,12 +170,16 @@ struct TrainSAECommand: ParsableCommand {
         let total = trainer.config.steps, startStep = trainer.step
         let started = Date()
         say("train-sae: \(trainer.config.architecture.rawValue) SAE d_in \(dIn) d_sae \(d), \(total) steps × \(batchSize) tokens, threads \(Threads.count)")
+        // Fault injection for the tests: SIGKILL this process (no cleanup at all) once the progress
+        // line of this step has been printed, as a crash or an out-of-memory kill would.
+        let killAtStep = ProcessInfo.processInfo.environment["SAETRACK_FAULT_KILL_AT_STEP"].flatMap { Int($0) }
         let result = try trainer.train { [self] e in
             let done = Double(e.step - startStep), left = Double(total - e.step)
             let eta = done > 0 ? Date().timeIntervalSince(started) / done * left : 0
             say(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV %.3f  dead %d  %.0f tok/s  ETA %@",
                        e.step, total, e.terms.loss, e.terms.mse, e.terms.l0, e.terms.explainedVariance,
                        e.deadFeatures, e.tokensPerSecond, Self.clock(eta)))
+            if let killAtStep, e.step >= killAtStep { kill(getpid(), SIGKILL) }
         }
 
         // SAE directory first (it replaces the directory atomically), then evaluation and logs beside it.
