@@ -11,7 +11,7 @@
 /// A forward pass allocates and frees the same few activation-sized buffers (a few MB each) in
 /// every layer. By default glibc hands such blocks back to the kernel on free (mmap, or trimming
 /// the heap top), so the next allocation pays page faults and page zeroing again. This keeps
-/// blocks up to 64 MB in the heap and trims the heap only past 1 GB of free space at its top;
+/// blocks up to 32 MB (glibc's maximum) in the heap and trims the heap only past 1 GB of free space at its top;
 /// larger blocks (a 50k-vocabulary logits matrix, an SAE's weights) are still mapped and unmapped.
 /// Returns 1 when both settings were accepted, 0 otherwise (or on a non-glibc C library).
 int saetrack_keep_freed_buffers(void);

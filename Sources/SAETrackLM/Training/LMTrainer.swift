@@ -101,11 +101,17 @@ public final class LMTrainer {
         let clock = ContinuousClock()
         let began = clock.now
         var computeSeconds = 0.0
+        // Time spent writing checkpoints and in `onCheckpoint` (a live SAE-Track stage), so the ETA
+        // can charge the checkpoints still ahead at their own average cost, not the steps'.
+        var checkpointSeconds = 0.0, checkpointsDone = 0
         let pending = Set(checkpoints)
         for step in start...training.steps {
             if pending.contains(step), !(step == start && start > 0) {
+                let checkpointBegan = clock.now
                 let dir = try saveCheckpoint(step: step, in: seriesDirectory, log: log)
                 try onCheckpoint(step, dir)
+                checkpointSeconds += (clock.now - checkpointBegan).seconds
+                checkpointsDone += 1
             }
             if step == training.steps { break }
             let stepBegan = clock.now
@@ -128,7 +134,9 @@ public final class LMTrainer {
                 throw LMTrainingError.invalidTrainingConfig("loss became \(loss) at step \(step); lower the learning rate")
             }
             if (step + 1) % training.logEvery == 0 || step + 1 == training.steps {
-                let eta = elapsed / Double(done) * Double(training.steps - step - 1)
+                let checkpointsLeft = pending.filter { $0 > step }.count
+                let eta = computeSeconds / Double(done) * Double(training.steps - step - 1)
+                    + (checkpointsDone > 0 ? checkpointSeconds / Double(checkpointsDone) * Double(checkpointsLeft) : 0)
                 report(String(format: "step %d/%d  loss %.4f  lr %.2e  |g| %.3f  %.1fk tok/s  ",
                               step + 1, training.steps, loss, lr, norm, rate / 1000) + "ETA " + Self.clockString(eta))
             }
