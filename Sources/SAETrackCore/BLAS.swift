@@ -88,6 +88,7 @@ public enum BLAS {
         x: UnsafePointer<Float>, incX: Int = 1, beta: Float = 0, y: UnsafeMutablePointer<Float>, incY: Int = 1
     ) {
         if m == 0 || n == 0 { return }
+        Threads.configureBLAS()
         cblas_sgemv(CblasRowMajor, trans.cblas, Int32(m), Int32(n), alpha, a, Int32(lda),
                     x, Int32(incX), beta, y, Int32(incY))
     }
@@ -95,21 +96,25 @@ public enum BLAS {
     /// y ← alpha · x + y over `n` elements.
     public static func axpy(n: Int, alpha: Float, x: UnsafePointer<Float>, incX: Int = 1,
                             y: UnsafeMutablePointer<Float>, incY: Int = 1) {
+        Threads.configureBLAS()
         cblas_saxpy(Int32(n), alpha, x, Int32(incX), y, Int32(incY))
     }
 
     /// Σ x[i]·y[i] over `n` elements.
     public static func dot(n: Int, x: UnsafePointer<Float>, incX: Int = 1, y: UnsafePointer<Float>, incY: Int = 1) -> Float {
-        cblas_sdot(Int32(n), x, Int32(incX), y, Int32(incY))
+        Threads.configureBLAS()
+        return cblas_sdot(Int32(n), x, Int32(incX), y, Int32(incY))
     }
 
     /// Euclidean norm of `n` elements.
     public static func nrm2(n: Int, x: UnsafePointer<Float>, incX: Int = 1) -> Float {
-        cblas_snrm2(Int32(n), x, Int32(incX))
+        Threads.configureBLAS()
+        return cblas_snrm2(Int32(n), x, Int32(incX))
     }
 
     /// x ← alpha · x over `n` elements.
     public static func scal(n: Int, alpha: Float, x: UnsafeMutablePointer<Float>, incX: Int = 1) {
+        Threads.configureBLAS()
         cblas_sscal(Int32(n), alpha, x, Int32(incX))
     }
 }

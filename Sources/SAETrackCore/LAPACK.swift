@@ -25,6 +25,7 @@ public enum LAPACK {
                 throw LAPACKError.nonFiniteInput(routine: routine)
             }
         }
+        Threads.configureBLAS()
         let info = LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
                                   Int32(n), a, Int32(lda), values)
         try LAPACKError.check(info, routine: routine)
@@ -67,6 +68,7 @@ public enum LAPACK {
                 throw LAPACKError.nonFiniteInput(routine: routine)
             }
         }
+        Threads.configureBLAS()
         let info = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
                                   s, u, Int32(ldu), vt, Int32(ldvt))
         try LAPACKError.check(info, routine: routine)

@@ -26,6 +26,11 @@ public enum Threads {
         openblas_set_num_threads(1)
     }
 
+    /// Makes sure OpenBLAS has been set to one thread (reading ``count`` does it once); every
+    /// BLAS and LAPACK wrapper calls this first, so OpenBLAS never starts its own workers.
+    @inline(__always)
+    static func configureBLAS() { _ = _count }
+
     /// OpenBLAS's current thread count (1 unless something outside SAETrack changed it).
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
 

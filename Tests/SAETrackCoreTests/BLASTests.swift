@@ -72,6 +72,17 @@ struct BLASTests {
         }
     }
 
+    @Test("OpenBLAS itself stays at one thread whatever SAETrack's thread count (GEMMs are split by SAETrack)")
+    func openBLASStaysSingleThreaded() {
+        let saved = Threads.count
+        defer { Threads.set(saved) }
+        let x: [Float] = [3, 4]
+        #expect(BLAS.nrm2(n: 2, x: x) == 5)
+        #expect(Threads.blasThreads == 1)
+        Threads.set(3)
+        #expect(Threads.count == 3 && Threads.blasThreads == 1)
+    }
+
     @Test("a parallel loop inside a parallel loop runs inline on the calling thread and covers every index")
     func nestedParallelLoopsRunInline() {
         let saved = Threads.count
