@@ -1,7 +1,8 @@
 /// 8-lane building blocks for the row kernels: reductions with independent partial sums (a scalar
 /// `sum += x[i]` loop is one long dependency chain the compiler may not reorder) and `exp` for
-/// 8 lanes. Every function gives the same result for the same row, whatever the thread count.
-enum SIMDMath {
+/// 8 lanes. Single-threaded (safe inside ``Parallel`` loops); every function gives the same result
+/// for the same row, whatever the thread count.
+public enum SIMDMath {
     /// Σ x[i] over n elements (two 8-lane partial sums, then a fixed-order reduction).
     @inline(__always)
     static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
@@ -37,8 +38,8 @@ enum SIMDMath {
     }
 
     /// Σ x[i]·y[i] over n elements.
-    @inline(__always)
-    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
+    @inlinable @inline(__always)
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
         let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
         var i = 0

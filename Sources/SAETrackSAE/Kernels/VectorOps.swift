@@ -1,23 +1,12 @@
+import SAETrackCore
+
 /// Single-threaded vector primitives for the sparse kernels (SIMD, safe to call inside
 /// ``SAETrackCore/Parallel`` regions where multi-threaded BLAS must not be used).
 enum VectorOps {
-    /// Σ a[j]·b[j] over n elements (16-wide partial sums, then a fixed-order reduction).
+    /// Σ a[j]·b[j] over n elements: Core's ``SAETrackCore/SIMDMath/dot(_:_:_:)`` (16-wide partial
+    /// sums, then a fixed-order reduction).
     @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-        var j = 0
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        while j + 16 <= n {
-            acc0 += ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-            acc1 += ra.loadUnaligned(fromByteOffset: (j + 8) * 4, as: SIMD8<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: (j + 8) * 4, as: SIMD8<Float>.self)
-            j += 16
-        }
-        var s = (acc0 + acc1).sum()
-        while j < n { s += a[j] * b[j]; j += 1 }
-        return s
-    }
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float { SIMDMath.dot(a, b, n) }
 
     /// Σ (a[j] − b[j])² over n elements (16-wide partial sums, then a fixed-order reduction).
     @inline(__always)
