@@ -54,12 +54,6 @@ public enum SparseBackward {
                         gDec = scratch; gEnc = scratch + d
                         scratch.update(repeating: 0, count: 2 * d); gbe[i] = 0
                     }
-                    defer {
-                        if scratch != nil {
-                            saetrack_stream_copy(gdb + i * d, gDec, d)
-                            saetrack_stream_copy(geb + i * d, gEnc, d)
-                        }
-                    }
                     var bias: Float = 0
                     for k in cs[i]..<cs[i + 1] {
                         let r = Int(rowOf[k]), e = Int(entryOf[k])
@@ -71,6 +65,10 @@ public enum SparseBackward {
                         dPre?[e] = df
                     }
                     gbe[i] += bias
+                    if scratch != nil {
+                        saetrack_stream_copy(gdb + i * d, gDec, d)
+                        saetrack_stream_copy(geb + i * d, gEnc, d)
+                    }
                 }
             }
         } } } } } } } } } } }

@@ -56,7 +56,7 @@ public enum SparseEncoder {
         deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, workspace: SAEStepWorkspace?
     ) -> Output {
         let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
-        if activation == .relu && !gatherDeadPre && auxK == 0 && transposed && Threads.count > 0 {
+        if activation == .relu && !gatherDeadPre && auxK == 0 && transposed {
             return Output(codes: encodeReLUInCache(saeIn: saeIn, wEncT: weights, bEnc: bEnc), deadPre: nil, auxCodes: nil)
         }
         let nDead = deadFeatures.count
