@@ -26,8 +26,8 @@ public enum TrackReport {
         return doc.render()
     }
 
-    private static func x(_ steps: [Int]) -> [Double] { steps.map { Double($0) + 1 } }
-    private static let stepAxis = "Training step + 1 (log)"
+    private static func x(_ steps: [Int]) -> [Double] { steps.map { Double($0) } }
+    private static let stepAxis = "Training step (log scale; 0 shown)"
 
     private static func summaryTable(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.summary.isEmpty else { return }
@@ -45,7 +45,7 @@ public enum TrackReport {
         var charts: [(String, String)] = []
         let lm = a.summary.compactMap(\.lmLoss)
         if lm.count == a.summary.count {
-            charts.append((LineChart(title: "Language-model loss", xLabel: stepAxis, yLabel: "next-token CE (nats)", xScale: .log,
+            charts.append((LineChart(title: "Language-model loss", xLabel: stepAxis, yLabel: "next-token CE (nats)", xScale: .stepLog,
                                      series: [LineSeries(name: "LM loss", x: x(steps), y: lm, markers: true)],
                                      width: 360, height: 260).svg(id: "lmloss"), "LM held-out loss at each checkpoint."))
         }
@@ -53,14 +53,14 @@ public enum TrackReport {
         // training; widen the unit range so no point is drawn outside the axes.
         let quality = a.summary.flatMap { [$0.explainedVariance, $0.deadFraction, $0.ceRecovered ?? 0] }.filter(\.isFinite)
         let qualityDomain = min(0, (quality.min() ?? 0).rounded(.down))...max(1, ((quality.max() ?? 1) * 4).rounded(.up) / 4)
-        charts.append((LineChart(title: "SAE quality", xLabel: stepAxis, yLabel: "value", xScale: .log, yDomain: qualityDomain,
+        charts.append((LineChart(title: "SAE quality", xLabel: stepAxis, yLabel: "value", xScale: .stepLog, yDomain: qualityDomain,
                                  series: [LineSeries(name: "EV", x: x(steps), y: a.summary.map(\.explainedVariance), markers: true),
                                           LineSeries(name: "dead fraction", x: x(steps), y: a.summary.map(\.deadFraction), markers: true)]
                                     + (a.summary.allSatisfy { $0.ceRecovered != nil }
                                        ? [LineSeries(name: "CE recovered", x: x(steps), y: a.summary.map { $0.ceRecovered! }, markers: true)] : []),
-                                 width: 470, height: 260, legendOutside: true).svg(id: "saequal"),
+                                 width: 470, height: 260).svg(id: "saequal"),
                        "Explained variance, dead-feature fraction and CE recovered of each chained SAE."))
-        charts.append((LineChart(title: "Sparsity", xLabel: stepAxis, yLabel: "L0 (active features / token)", xScale: .log,
+        charts.append((LineChart(title: "Sparsity", xLabel: stepAxis, yLabel: "L0 (active features / token)", xScale: .stepLog,
                                  series: [LineSeries(name: "L0", x: x(steps), y: a.summary.map(\.l0), color: Palette.color(4), markers: true)],
                                  width: 360, height: 260).svg(id: "l0"), "Mean number of active SAE features per token."))
         doc.figures(charts.map { (svg: $0.0, caption: $0.1) })
@@ -73,17 +73,17 @@ public enum TrackReport {
         var figs: [(svg: String, caption: String)] = []
         for (i, p) in a.progress.enumerated() {
             let series = p.features.map { LineSeries(name: "#\($0.feature) \($0.label)", x: x(p.steps), y: $0.values.map { $0 ?? .nan }) }
-            let chart = LineChart(title: p.title, xLabel: stepAxis, yLabel: "Progress measure", xScale: .log,
+            let chart = LineChart(title: p.title, xLabel: stepAxis, yLabel: "Progress measure", xScale: .stepLog,
                                   yDomain: -0.2...1, series: series,
                                   references: [ReferenceLine(.horizontal, at: 0, label: "Baseline (random sampled)")],
-                                  width: 600, height: 330, legendOutside: true)
+                                  width: 600, height: 330)
             figs.append((chart.svg(id: "prog\(i)"), "\(p.title): P(f, c) = S({representations at c}) − R(c)."))
         }
         doc.figures(figs)
         if !a.randomBaseline.isEmpty {
             let series = a.randomBaseline.map { LineSeries(name: $0.measure, x: x($0.steps), y: $0.values.map { $0 ?? .nan }, markers: true) }
             let chart = LineChart(title: "Random-token similarity R(c)", xLabel: stepAxis, yLabel: "mean pairwise similarity",
-                                  xScale: .log, yDomain: -0.2...1, series: series, width: 600, height: 300, legendOutside: true)
+                                  xScale: .stepLog, yDomain: -0.2...1, series: series, width: 600, height: 300)
             doc.figures([(chart.svg(id: "random"), "Similarity among random tokens at each checkpoint (the subtracted baseline; method.md §7.5): how anisotropic the representation space is over training.")])
         }
         // Phase table: one row per feature, "onset → settled (final P)" per measure.
@@ -113,9 +113,9 @@ public enum TrackReport {
             let curves = a.groundTruth.filter { $0.kind == kind }
             let series = curves.map { g in LineSeries(name: g.name, x: x(g.steps), y: g.auroc.map { $0 ?? .nan }, markers: true) }
             let chart = LineChart(title: "\(kind.capitalized)-level planted features", xLabel: stepAxis, yLabel: "best-feature AUROC",
-                                  xScale: .log, yDomain: 0.4...1.0, series: series,
+                                  xScale: .stepLog, yDomain: 0.4...1.0, series: series,
                                   references: [ReferenceLine(.horizontal, at: TrackFindings.formationThreshold, label: "formation threshold", color: "#999")],
-                                  width: 600, height: 340, legendOutside: true)
+                                  width: 600, height: 340)
             figs.append((chart.svg(id: "gt\(ki)"), "\(curves.count) \(kind)-level label\(curves.count == 1 ? "" : "s"): AUROC of the best single SAE feature of each checkpoint's SAE."))
         }
         doc.figures(figs)
@@ -140,7 +140,7 @@ public enum TrackReport {
                                      color: color, dash: qi == 2 ? nil : (qi == 0 || qi == 4 ? "2,2" : "5,3"), markers: qi == 2,
                                      lineWidth: qi == 2 ? 2.2 : 1.3))
         }
-        let prevPoints = zip(d.steps, d.toPreviousMedian).compactMap { s, v in v.map { (Double(s) + 1, $0) } }
+        let prevPoints = zip(d.steps, d.toPreviousMedian).compactMap { s, v in v.map { (Double(s), $0) } }
         if !prevPoints.isEmpty {
             series.append(LineSeries(name: "cos to previous, median", x: prevPoints.map(\.0), y: prevPoints.map(\.1),
                                      color: Palette.color(1), markers: true))
@@ -154,13 +154,13 @@ public enum TrackReport {
             let lo = values.filter(\.isFinite).min() ?? 0
             return (lo < -0.1 ? (lo * 10).rounded(.down) / 10 : -0.1)...1.0
         }
-        figs.append((LineChart(title: "Decoder cosine across the chain", xLabel: stepAxis, yLabel: "cosine", xScale: .log,
-                               yDomain: cosineDomain(series.flatMap(\.y)), series: series, references: refs, width: 600, height: 330, legendOutside: true).svg(id: "driftq"),
+        figs.append((LineChart(title: "Decoder cosine across the chain", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
+                               yDomain: cosineDomain(series.flatMap(\.y)), series: series, references: refs, width: 600, height: 330).svg(id: "driftq"),
                      "Quantiles over live features of cos(W_dec[c][i], W_dec[final][i]), and the median cosine between consecutive chained SAEs."))
         if !d.features.isEmpty {
             let fs = d.features.map { LineSeries(name: "#\($0.feature) \($0.label)", x: x(d.steps), y: $0.values.map { $0 ?? .nan }, markers: true) }
-            figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .log,
-                                   yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330, legendOutside: true).svg(id: "driftf"),
+            figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
+                                   yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330).svg(id: "driftf"),
                          "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is step + 1 here rather than checkpoint index)."))
         }
         doc.figures(figs)
@@ -208,7 +208,7 @@ public enum TrackReport {
                 ]
                 let yDomain: ClosedRange<Double>? = p.0 == "explained variance" ? 0...1 : nil
                 let chart = LineChart(title: p.0, xLabel: "SAE training step", yLabel: p.0, yScale: p.2, yDomain: yDomain,
-                                      series: series, width: 290, height: 240, legendOutside: false)
+                                      series: series, width: 290, height: 240, showLegend: false)
                 figs.append((chart.svg(id: "conv\(ci)_\(pi)"), ""))
             }
             doc.figures(figs)
