@@ -73,7 +73,7 @@ struct TrainSAECommand: ParsableCommand {
     private func say(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
     func run() throws {
-        if let threads { Threads.set(threads) }
+        if let threads { Threads.setDefault(threads) }
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
 
