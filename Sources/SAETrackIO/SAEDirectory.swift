@@ -58,10 +58,13 @@ public enum SAEDirectory {
         return nil
     }
 
-    /// Reads an SAE directory of either layout. Tensors come back under SAELens names in SAELens
-    /// orientation: `W_enc` (d_in, d_sae), `b_enc` (1, d_sae), `W_dec` (d_sae, d_in), `b_dec`
-    /// (1, d_in), plus any other tensors of the file (e.g. `threshold`) as matrices.
-    public static func read(_ url: URL) throws -> (tensors: [String: Matrix], config: SAEDirectoryConfig) {
+    /// The `cfg.json` of an SAE directory of either layout, normalised to ``SAEDirectoryConfig``
+    /// (the weights are not read).
+    public static func readConfig(_ url: URL) throws -> SAEDirectoryConfig {
+        try readLayoutAndConfig(url).config
+    }
+
+    private static func readLayoutAndConfig(_ url: URL) throws -> (layout: SAEDirectoryLayout, config: SAEDirectoryConfig) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
             throw SAELayoutError.notADirectory(path: url.path)
@@ -91,6 +94,14 @@ public enum SAEDirectory {
         } catch {
             throw SAELayoutError.invalidConfig(file: cfgURL.path, reason: "\(error)")
         }
+        return (layout, config)
+    }
+
+    /// Reads an SAE directory of either layout. Tensors come back under SAELens names in SAELens
+    /// orientation: `W_enc` (d_in, d_sae), `b_enc` (1, d_sae), `W_dec` (d_sae, d_in), `b_dec`
+    /// (1, d_in), plus any other tensors of the file (e.g. `threshold`) as matrices.
+    public static func read(_ url: URL) throws -> (tensors: [String: Matrix], config: SAEDirectoryConfig) {
+        let (layout, config) = try readLayoutAndConfig(url)
         let file = try SafetensorsFile(contentsOf: url.appendingPathComponent(layout == .saeLens ? saeLensWeightsFile : sparsifyWeightsFile))
         let names: (wEnc: String, bEnc: String, wDec: String, bDec: String) = layout == .saeLens
             ? ("W_enc", "b_enc", "W_dec", "b_dec") : ("encoder.weight", "encoder.bias", "W_dec", "b_dec")

@@ -29,6 +29,9 @@ extension SparseAutoencoder {
 
     /// ``load(from:)`` plus the directory's `cfg.json` as read (provenance, SAELens versions).
     public static func loadWithConfig(from directory: URL) throws -> (sae: SparseAutoencoder, config: SAEDirectoryConfig) {
+        // Settings first: a refused architecture is named even when its tensors differ (gated SAEs have no b_enc).
+        let unsupported = unsupportedSettings(try SAEDirectory.readConfig(directory))
+        if !unsupported.isEmpty { throw SAELayoutError.unsupported(directory: directory.path, reasons: unsupported) }
         let (t, config) = try SAEDirectory.read(directory)
         return (try SparseAutoencoder(tensors: t, config: config, directory: directory.path), config)
     }
@@ -55,15 +58,37 @@ extension SparseAutoencoder {
                                + (t["threshold"].map { " (it has \($0.count))" } ?? " (none in the file)"))
             }
             extra.remove("threshold")
+        default:
+            break                                                   // named by unsupportedSettings
+        }
+        reasons += Self.unsupportedSettings(config)
+        let normalization = SAEInputNormalization(rawValue: config.normalizeActivations)
+        if !extra.isEmpty && reasons.isEmpty {
+            reasons.append("tensors a \(config.architecture) SAE does not have: \(extra.sorted().joined(separator: ", "))")
+        }
+        guard reasons.isEmpty, let wEnc = t["W_enc"], let bEnc = t["b_enc"], let wDec = t["W_dec"], let bDec = t["b_dec"],
+              wEnc.rows == dIn, wEnc.cols == dSAE else {
+            throw SAELayoutError.unsupported(directory: directory, reasons: reasons.isEmpty ? ["weights missing"] : reasons)
+        }
+        self.init(wEnc: wEnc, bEnc: bEnc.storage, wDec: wDec, bDec: bDec.storage, activation: activation,
+                  appliesBDecToInput: config.applyBDecToInput, inputNormalization: normalization!,
+                  rescalesActsByDecoderNorm: rescale)
+    }
+
+    /// Every `cfg.json` setting SAETrack does not implement (architecture, input normalisation,
+    /// reshape), each named; empty when the config is supported.
+    public static func unsupportedSettings(_ config: SAEDirectoryConfig) -> [String] {
+        var reasons: [String] = []
+        switch config.architecture {
+        case "standard", "topk", "jumprelu": break
         case "batchtopk", "matryoshka_batchtopk":
             reasons.append("architecture \"\(config.architecture)\" is SAELens's training checkpoint; its inference form is a "
                            + "jumprelu SAE (TrainingSAE.save_inference_model), which loads here")
         default:
             reasons.append("architecture \"\(config.architecture)\" is not implemented (supported: standard, topk, jumprelu)")
         }
-        let normalization = SAEInputNormalization(rawValue: config.normalizeActivations)
         switch config.normalizeActivations {
-        case _ where normalization != nil: break
+        case _ where SAEInputNormalization(rawValue: config.normalizeActivations) != nil: break
         case "expected_average_only_in":
             reasons.append("normalize_activations \"expected_average_only_in\" needs the dataset's norm scaling factor, "
                            + "which the directory does not hold (SAELens folds it into the weights when it saves)")
@@ -77,16 +102,7 @@ extension SparseAutoencoder {
         if config.reshapeActivations != "none" {
             reasons.append("reshape_activations \"\(config.reshapeActivations)\" is not implemented (SAETrack encodes flat rows)")
         }
-        if !extra.isEmpty && reasons.isEmpty {
-            reasons.append("tensors a \(config.architecture) SAE does not have: \(extra.sorted().joined(separator: ", "))")
-        }
-        guard reasons.isEmpty, let wEnc = t["W_enc"], let bEnc = t["b_enc"], let wDec = t["W_dec"], let bDec = t["b_dec"],
-              wEnc.rows == dIn, wEnc.cols == dSAE else {
-            throw SAELayoutError.unsupported(directory: directory, reasons: reasons.isEmpty ? ["weights missing"] : reasons)
-        }
-        self.init(wEnc: wEnc, bEnc: bEnc.storage, wDec: wDec, bDec: bDec.storage, activation: activation,
-                  appliesBDecToInput: config.applyBDecToInput, inputNormalization: normalization!,
-                  rescalesActsByDecoderNorm: rescale)
+        return reasons
     }
 
     /// The `cfg.json` describing this SAE (architecture, k, rescale, b_dec on input, normalisation)
