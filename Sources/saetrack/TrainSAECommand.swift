@@ -183,11 +183,7 @@ struct TrainSAECommand: ParsableCommand {
         }
 
         // SAE directory first (it replaces the directory atomically), then evaluation and logs beside it.
-        var saeConfig = SAEDirectoryConfig(dIn: dIn, dSAE: d, architecture: trainer.config.architecture.rawValue,
-                                           k: trainer.config.architecture == .topk ? trainer.config.k : nil,
-                                           provenance: provenance)
-        if trainer.config.architecture == .topk { saeConfig.rescaleActsByDecoderNorm = false }
-        try result.sae.save(to: outURL, config: saeConfig)
+        try result.sae.save(to: outURL, provenance: provenance)
 
         let evaluation = SAEEvaluation.evaluate(result.sae, on: evalSet)
         var report: [String: Any] = [

@@ -82,7 +82,7 @@ struct SAETrainerTests {
             config.deadFeatureWindow = 2
             var start = SAEParameters.kaimingUniform(dIn: 16, dSAE: 48, seed: 9)
             for i in 0..<6 { start.bEnc[i] = -50 }                             // silent features: ghost grads fire
-            let initial = start.autoencoder
+            let initial = start.autoencoder()
             let straight = try SAETrainer(config: config, initial: initial, source: InMemoryActivations(data.x, seed: 5))
             let full = try straight.train()
 

@@ -110,7 +110,11 @@ public struct LineChart {
         var out: [ChartFrame.LegendEntry] = bands.map { .init(label: $0.name, color: $0.color, box: true, opacity: min(1, $0.opacity * 2.5)) }
         out += series.enumerated().map { i, s in .init(label: s.name, color: s.color ?? Palette.color(i), dash: s.dash) }
         var seen = Set<String>()
-        for m in markers where seen.insert(m.legend).inserted { out.append(.init(label: m.legend, color: Palette.axis, marker: m.shape)) }
+        for m in markers where seen.insert(m.legend).inserted {
+            // One colour for the entry when every marker of it shares one; neutral grey otherwise.
+            let colors = Set(markers.filter { $0.legend == m.legend }.map(\.color))
+            out.append(.init(label: m.legend, color: colors.count == 1 ? m.color : Palette.axis, marker: m.shape))
+        }
         out += references.compactMap { r in r.label.map { .init(label: $0, color: r.color, dash: "6,4") } }
         return out
     }
