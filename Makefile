@@ -4,14 +4,21 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 CONFIG ?= release
 BIN = .build/$(CONFIG)/saetrack
 export SAETRACK_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
+# The report's browser test fails (instead of skipping) when chromium is missing.
+export SAETRACK_REQUIRE_BROWSER ?= 1
 
 .PHONY: setup build test demo bench fixtures clean
 
-## setup: install OpenBLAS, LAPACKE and pkg-config with apt-get when they are missing.
+## setup: install OpenBLAS, LAPACKE, pkg-config and chromium with apt-get when they are missing.
 setup:
 	@if ! pkg-config --exists openblas 2>/dev/null || [ ! -f /usr/include/lapacke.h ]; then \
 		echo "installing libopenblas-dev liblapacke-dev pkg-config"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev liblapacke-dev pkg-config; \
+	fi
+	@# Headless Chromium for the report's browser test (Tests/SAETrackTests/BrowserReportTests.swift).
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing chromium"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
 	fi
 
 ## build: the library and the saetrack CLI (release).

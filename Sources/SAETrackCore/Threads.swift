@@ -3,33 +3,61 @@ import Foundation
 
 /// The one place that controls threads.
 ///
-/// SAETrack runs every parallel loop, GEMMs included, on one pool of ``count`` threads, read once
-/// from `SAETRACK_THREADS` (default: active processor count). OpenBLAS itself is kept at one
-/// thread: ``BLAS/gemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits a large product into
-/// row or column blocks and runs them on ``Parallel``'s threads. OpenBLAS's own pool would
-/// otherwise keep a worker spinning in `sched_yield` for ~70 ms after every threaded call, and
-/// that worker competes for the cores with the row-parallel kernels that run between GEMMs
-/// (up to a fifth of an LM training step on two cores was spent there).
+/// SAETrack runs every parallel loop, GEMMs included, on one pool of ``count`` threads. OpenBLAS
+/// itself is kept at one thread: ``BLAS/gemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits a
+/// large product into row or column blocks and runs them on ``Parallel``'s threads. OpenBLAS's own
+/// pool would otherwise keep a worker spinning in `sched_yield` for ~70 ms after every threaded
+/// call, and that worker competes for the cores with the row-parallel kernels that run between
+/// GEMMs (up to a fifth of an LM training step on two cores was spent there).
+///
+/// The budget has two layers:
+/// - the **process default**, read once from `SAETRACK_THREADS` (else the active processor count)
+///   and changed only by ``setDefault(_:)``, which a command-line tool calls once at start-up;
+/// - a **scoped budget**, ``withCount(_:_:)``, which holds for the body and everything it calls on
+///   the same task or thread, and is gone when the body returns. Concurrent callers (tests run in
+///   parallel, two trainers in one process) each see their own budget and cannot race.
 public enum Threads {
-    nonisolated(unsafe) private static var _count: Int = {
+    nonisolated(unsafe) private static var processDefault: Int = {
         let env = ProcessInfo.processInfo.environment["SAETRACK_THREADS"].flatMap { Int($0) }
         openblas_set_num_threads(1)
         return max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Number of threads used by ``Parallel`` (and so by GEMMs, which are split over it).
-    public static var count: Int { _count }
+    /// The budget set by the innermost enclosing ``withCount(_:_:)``, if any.
+    @TaskLocal private static var scoped: Int? = nil
 
-    /// Sets the thread budget for the row-parallel kernels and GEMMs.
-    public static func set(_ n: Int) {
-        _count = max(1, n)
+    /// Number of threads used by ``Parallel`` (and so by GEMMs, which are split over it): the
+    /// innermost ``withCount(_:_:)`` budget, else the process default.
+    public static var count: Int { scoped ?? processDefault }
+
+    /// Runs `body` with a thread budget of `n` (at least 1) for everything it calls on this task
+    /// or thread; the previous budget holds again when `body` returns.
+    ///
+    /// ```swift
+    /// let sae = try Threads.withCount(2) { try trainer.train(on: data) }
+    /// ```
+    public static func withCount<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        configureBLAS()
+        return try $scoped.withValue(max(1, n)) { try body() }
+    }
+
+    /// The `async` form of ``withCount(_:_:)``.
+    public static func withCount<R>(_ n: Int, _ body: () async throws -> R) async rethrows -> R {
+        configureBLAS()
+        return try await $scoped.withValue(max(1, n)) { try await body() }
+    }
+
+    /// Sets the process-wide default budget. Meant for an executable's start-up (a `--threads`
+    /// flag); library code and tests use ``withCount(_:_:)``, which cannot leak into other callers.
+    public static func setDefault(_ n: Int) {
+        processDefault = max(1, n)
         openblas_set_num_threads(1)
     }
 
-    /// Makes sure OpenBLAS has been set to one thread (reading ``count`` does it once); every
+    /// Makes sure OpenBLAS has been set to one thread (reading the default does it once); every
     /// BLAS and LAPACK wrapper calls this first, so OpenBLAS never starts its own workers.
     @inline(__always)
-    static func configureBLAS() { _ = _count }
+    static func configureBLAS() { _ = processDefault }
 
     /// OpenBLAS's current thread count (1 unless something outside SAETrack changed it).
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }

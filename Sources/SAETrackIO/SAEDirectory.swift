@@ -12,6 +12,9 @@ public enum SAELayoutError: Error, CustomStringConvertible, Equatable {
     case invalidConfig(file: String, reason: String)
     /// Tensors are missing or their shapes disagree with each other or with `cfg.json`; lists every problem.
     case shapeMismatch(directory: String, problems: [String])
+    /// The directory is well formed but asks for something SAETrack does not implement (an
+    /// architecture, an input normalisation, a reshape); names every such setting.
+    case unsupported(directory: String, reasons: [String])
 
     public var description: String {
         switch self {
@@ -20,6 +23,8 @@ public enum SAELayoutError: Error, CustomStringConvertible, Equatable {
         case let .invalidConfig(f, r): return "\(f): invalid SAE config: \(r)"
         case let .shapeMismatch(d, problems):
             return "\(d): SAE tensors are inconsistent:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+        case let .unsupported(d, reasons):
+            return "\(d): SAE not supported by SAETrack:\n" + reasons.map { "  \($0)" }.joined(separator: "\n")
         }
     }
 }
@@ -53,10 +58,13 @@ public enum SAEDirectory {
         return nil
     }
 
-    /// Reads an SAE directory of either layout. Tensors come back under SAELens names in SAELens
-    /// orientation: `W_enc` (d_in, d_sae), `b_enc` (1, d_sae), `W_dec` (d_sae, d_in), `b_dec`
-    /// (1, d_in), plus any other tensors of the file (e.g. `threshold`) as matrices.
-    public static func read(_ url: URL) throws -> (tensors: [String: Matrix], config: SAEDirectoryConfig) {
+    /// The `cfg.json` of an SAE directory of either layout, normalised to ``SAEDirectoryConfig``
+    /// (the weights are not read).
+    public static func readConfig(_ url: URL) throws -> SAEDirectoryConfig {
+        try readLayoutAndConfig(url).config
+    }
+
+    private static func readLayoutAndConfig(_ url: URL) throws -> (layout: SAEDirectoryLayout, config: SAEDirectoryConfig) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
             throw SAELayoutError.notADirectory(path: url.path)
@@ -79,12 +87,21 @@ public enum SAEDirectory {
                     throw SAELayoutError.invalidConfig(file: cfgURL.path, reason: "needs num_latents > 0 or expansion_factor")
                 }
                 config = SAEDirectoryConfig(dIn: s.dIn, dSAE: dSAE, architecture: s.k == nil ? "standard" : "topk", k: s.k)
+                config.applyBDecToInput = !(s.transcode ?? false)      // sparsify transcoders encode x itself
             }
         } catch let e as SAELayoutError {
             throw e
         } catch {
             throw SAELayoutError.invalidConfig(file: cfgURL.path, reason: "\(error)")
         }
+        return (layout, config)
+    }
+
+    /// Reads an SAE directory of either layout. Tensors come back under SAELens names in SAELens
+    /// orientation: `W_enc` (d_in, d_sae), `b_enc` (1, d_sae), `W_dec` (d_sae, d_in), `b_dec`
+    /// (1, d_in), plus any other tensors of the file (e.g. `threshold`) as matrices.
+    public static func read(_ url: URL) throws -> (tensors: [String: Matrix], config: SAEDirectoryConfig) {
+        let (layout, config) = try readLayoutAndConfig(url)
         let file = try SafetensorsFile(contentsOf: url.appendingPathComponent(layout == .saeLens ? saeLensWeightsFile : sparsifyWeightsFile))
         let names: (wEnc: String, bEnc: String, wDec: String, bDec: String) = layout == .saeLens
             ? ("W_enc", "b_enc", "W_dec", "b_dec") : ("encoder.weight", "encoder.bias", "W_dec", "b_dec")
@@ -136,7 +153,9 @@ public enum SAEDirectory {
     ///   - bEnc: (d_sae)
     ///   - wDec: (d_sae, d_in)
     ///   - bDec: (d_in)
-    public static func write(wEnc: Matrix, bEnc: [Float], wDec: Matrix, bDec: [Float], config: SAEDirectoryConfig, to url: URL) throws {
+    ///   - extraTensors: further tensors of the architecture, e.g. JumpReLU's `threshold` (d_sae)
+    public static func write(wEnc: Matrix, bEnc: [Float], wDec: Matrix, bDec: [Float], extraTensors: [String: TensorData] = [:],
+                             config: SAEDirectoryConfig, to url: URL) throws {
         let (dIn, dSAE) = (wEnc.rows, wEnc.cols)
         var problems: [String] = []
         if wDec.rows != dSAE || wDec.cols != dIn { problems.append("W_dec is [\(wDec.rows), \(wDec.cols)], expected [\(dSAE), \(dIn)]") }
@@ -146,13 +165,19 @@ public enum SAEDirectory {
             problems.append("config says d_in \(config.dIn), d_sae \(config.dSAE) but W_enc is [\(dIn), \(dSAE)]")
         }
         if config.architecture == "topk" && config.k == nil { problems.append("topk config without k") }
+        if config.architecture == "jumprelu" && extraTensors["threshold"]?.shape != [dSAE] {
+            problems.append("jumprelu SAE without a threshold tensor of shape [\(dSAE)]")
+        }
+        for name in extraTensors.keys where ["W_enc", "b_enc", "W_dec", "b_dec"].contains(name) {
+            problems.append("extra tensor \(name) would replace a weight")
+        }
         guard problems.isEmpty else { throw SAELayoutError.shapeMismatch(directory: url.path, problems: problems) }
-        let tensors: [String: TensorData] = [
+        let tensors: [String: TensorData] = extraTensors.merging([
             "W_enc": TensorData(wEnc),                                   // (d_in, d_sae)
             "b_enc": TensorData(shape: [dSAE], floats: bEnc),
             "W_dec": TensorData(wDec),                                   // (d_sae, d_in)
             "b_dec": TensorData(shape: [dIn], floats: bDec),
-        ]
+        ]) { extra, _ in extra }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let cfg = try encoder.encode(config) + Data("\n".utf8)

@@ -45,19 +45,21 @@ public struct SAEDirectoryConfig: Codable, Equatable, Sendable {
     public var dIn: Int
     /// Number of features (`d_sae`).
     public var dSAE: Int
-    /// SAELens architecture: `"standard"` (ReLU) or `"topk"` are written; others are read.
+    /// SAELens architecture: `"standard"` (ReLU), `"topk"` and `"jumprelu"` are written; any name
+    /// is read (SAETrackSAE maps it onto an activation or refuses it by name).
     public var architecture: String
     /// Active features per token for `topk`.
     public var k: Int?
-    /// SAELens `rescale_acts_by_decoder_norm` (topk only; SAETrack writes false).
+    /// SAELens `rescale_acts_by_decoder_norm` (topk only).
     public var rescaleActsByDecoderNorm: Bool?
     /// Storage dtype name (`"float32"`).
     public var dtype: String
     /// SAELens device (`"cpu"`).
     public var device: String
-    /// Subtract `b_dec` from the input before encoding (true for SAETrack's SAEs).
+    /// Subtract `b_dec` from the input before encoding (SAELens default true).
     public var applyBDecToInput: Bool
-    /// SAELens `normalize_activations` (`"none"`).
+    /// SAELens `normalize_activations`: `"none"`, `"constant_norm_rescale"`, `"layer_norm"` (applied
+    /// per row at encode time), or modes SAETrackSAE refuses by name.
     public var normalizeActivations: String
     /// SAELens `reshape_activations` (`"none"`).
     public var reshapeActivations: String
@@ -130,8 +132,10 @@ struct SparsifyConfig: Decodable {
     var numLatents: Int?
     var expansionFactor: Int?
     var k: Int?
+    /// A transcoder encodes x without subtracting b_dec.
+    var transcode: Bool?
     enum CodingKeys: String, CodingKey {
-        case dIn = "d_in", numLatents = "num_latents", expansionFactor = "expansion_factor", k
+        case dIn = "d_in", numLatents = "num_latents", expansionFactor = "expansion_factor", k, transcode
     }
     /// `num_latents` when positive, else `d_in × expansion_factor`.
     var dSAE: Int? {

@@ -47,7 +47,7 @@ public struct SparseCodes: Sendable, Equatable {
         var r0 = 0
         while r0 < activations.rows {
             let r1 = min(activations.rows, r0 + max(1, batchRows))
-            append(sae.encode(activations.rows(r0..<r1)))            // (r1 − r0, d_sae)
+            append(sae.encode(activations.rows(r0..<r1)))            // (r1 − r0, d_sae) sparse
             r0 = r1
         }
     }
@@ -62,6 +62,24 @@ public struct SparseCodes: Sendable, Equatable {
             for id in ids {
                 let w = weights?[Int(id)] ?? 1
                 if w != 0 { indices.append(id); values.append(w) }
+            }
+            rowStart.append(indices.count)
+        }
+    }
+
+    /// The rows of an SAE's sparse codes (``SparseAutoencoder/encode(_:chunkRows:)``).
+    public init(_ codes: SparseActivations) {
+        self.init(width: codes.cols)
+        append(codes)
+    }
+
+    /// Appends the rows of an SAE's sparse codes (B, width); zeros are not stored.
+    public mutating func append(_ codes: SparseActivations) {
+        precondition(codes.cols == width, "SparseCodes.append: \(codes.cols) columns, width is \(width)")
+        for r in 0..<codes.rows {
+            for e in codes.rowStart[r]..<codes.rowStart[r + 1] where codes.value[e] != 0 {
+                indices.append(codes.index[e])
+                values.append(codes.value[e])
             }
             rowStart.append(indices.count)
         }

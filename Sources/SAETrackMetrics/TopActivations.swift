@@ -98,7 +98,7 @@ public struct TopActivations: Sendable {
         var r0 = 0
         while r0 < activations.rows {
             let r1 = min(activations.rows, r0 + max(1, batchRows))
-            add(codes: sae.encode(activations.rows(r0..<r1)), firstToken: firstToken + r0)
+            add(codes: SparseCodes(sae.encode(activations.rows(r0..<r1))), firstToken: firstToken + r0)
             r0 = r1
         }
     }

@@ -58,7 +58,7 @@ struct BenchLMCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Threads.set(threads) }
+        if let threads { Threads.setDefault(threads) }
         let hookPoint = try HookPoint(name: hook)
         let config = ModelConfig.gptNeoX(GPTNeoXConfig(
             hiddenSize: 512, numHiddenLayers: 6, numAttentionHeads: 8, intermediateSize: 2048, vocabSize: 50304,

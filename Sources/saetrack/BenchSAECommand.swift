@@ -33,7 +33,7 @@ struct BenchSAECommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Threads.set(threads) }
+        if let threads { Threads.setDefault(threads) }
         var c = SAEStepBenchmark.Configuration()
         c.dIn = dIn; c.dSAE = dSAE; c.batchSize = batch; c.targetL0 = l0; c.steps = steps; c.gemmTrials = gemmTrials
         c.encoderChunkRows = chunkRows

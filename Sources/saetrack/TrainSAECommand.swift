@@ -110,7 +110,7 @@ struct TrainSAECommand: ParsableCommand {
                           "training_log.csv", "sparsity.safetensors", "training_config.json", "trainer_state", RunFingerprint.fileName]
 
     func run() throws {
-        if let threads { Threads.set(threads) }
+        if let threads { Threads.setDefault(threads) }
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
         let fm = FileManager.default
         try OutputDirectory.removeInterruptedWrites(in: outURL)
@@ -272,11 +272,7 @@ struct TrainSAECommand: ParsableCommand {
         } while trainer.step < total
 
         // SAE directory first (it replaces the directory atomically), then evaluation and logs beside it.
-        var saeConfig = SAEDirectoryConfig(dIn: dIn, dSAE: d, architecture: trainer.config.architecture.rawValue,
-                                           k: trainer.config.architecture == .topk ? trainer.config.k : nil,
-                                           provenance: provenance)
-        if trainer.config.architecture == .topk { saeConfig.rescaleActsByDecoderNorm = false }
-        try result.sae.save(to: outURL, config: saeConfig)
+        try result.sae.save(to: outURL, provenance: provenance)
         try current.write(to: outURL)           // the save replaced the directory: record the inputs again
 
         let evaluation = SAEEvaluation.evaluate(result.sae, on: evalSet)

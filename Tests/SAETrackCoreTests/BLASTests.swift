@@ -57,16 +57,15 @@ struct BLASTests {
 
     @Test("gemm split over 2 and 3 threads (by rows and by columns, ragged last block) matches the naive loop")
     func splitGemmMatchesNaive() {
-        let saved = Threads.count
-        defer { Threads.set(saved) }
         var rng = SeededRandom(seed: 5)
         // Each shape has m·n·k ≥ BLAS.parallelMinimumWork, so it is split: tall (rows), wide (columns).
         for (m, n, k) in [(257, 40, 129), (40, 333, 129), (130, 129, 70)] {
             #expect(m * n * k >= BLAS.parallelMinimumWork)
             for threads in [2, 3] {
-                Threads.set(threads)
-                for ta in [false, true] {
-                    for tb in [false, true] { checkPaddedGemm(m: m, n: n, k: k, ta: ta, tb: tb, rng: &rng) }
+                Threads.withCount(threads) {
+                    for ta in [false, true] {
+                        for tb in [false, true] { checkPaddedGemm(m: m, n: n, k: k, ta: ta, tb: tb, rng: &rng) }
+                    }
                 }
             }
         }
@@ -74,20 +73,20 @@ struct BLASTests {
 
     @Test("OpenBLAS itself stays at one thread whatever SAETrack's thread count (GEMMs are split by SAETrack)")
     func openBLASStaysSingleThreaded() {
-        let saved = Threads.count
-        defer { Threads.set(saved) }
         let x: [Float] = [3, 4]
         #expect(BLAS.nrm2(n: 2, x: x) == 5)
         #expect(Threads.blasThreads == 1)
-        Threads.set(3)
-        #expect(Threads.count == 3 && Threads.blasThreads == 1)
+        Threads.withCount(3) {
+            #expect(Threads.count == 3 && Threads.blasThreads == 1)
+        }
     }
 
     @Test("a parallel loop inside a parallel loop runs inline on the calling thread and covers every index")
     func nestedParallelLoopsRunInline() {
-        let saved = Threads.count
-        defer { Threads.set(saved) }
-        Threads.set(2)
+        Threads.withCount(2) { nestedLoops() }
+    }
+
+    private func nestedLoops() {
         #expect(!Parallel.isInsideLoop)
         let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 4 * 100)
         counts.initialize(repeating: 0)

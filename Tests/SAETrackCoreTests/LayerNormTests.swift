@@ -74,14 +74,13 @@ struct LayerNormTests {
         let (rows, cols) = (300, 64)
         let x = rng.matrix(rows, cols), dy = rng.matrix(rows, cols)
         let w = rng.floats(cols), b = rng.floats(cols)
-        let saved = Threads.count
-        defer { Threads.set(saved) }
         var results: [(Matrix, [Float], [Float])] = []
         for n in [1, 2] {
-            Threads.set(n)
-            let (y, mean, rstd) = LayerNorm.forward(x, weight: w, bias: b)
-            let g = LayerNorm.backward(dy: dy, x: x, weight: w, mean: mean, rstd: rstd)
-            results.append((y, g.dweight, g.dx.storage))
+            Threads.withCount(n) {
+                let (y, mean, rstd) = LayerNorm.forward(x, weight: w, bias: b)
+                let g = LayerNorm.backward(dy: dy, x: x, weight: w, mean: mean, rstd: rstd)
+                results.append((y, g.dweight, g.dx.storage))
+            }
         }
         #expect(results[0].0 == results[1].0)
         #expect(results[0].1 == results[1].1)

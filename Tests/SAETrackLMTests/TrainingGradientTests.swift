@@ -38,16 +38,15 @@ struct TrainingGradientTests {
     @Test("gradients do not depend on the thread count")
     func gradientsIndependentOfThreads() throws {
         let fixture = try TrainingFixture("neox_parallel")
-        let saved = Threads.count
-        defer { Threads.set(saved) }
         var results: [[Float]] = []
         for threads in [1, 2] {
-            Threads.set(threads)
-            let model = try fixture.model()
-            model.zeroGradients()
-            _ = model.forward(tokens: fixture.tokens, batch: fixture.batch, context: fixture.context, computeGradients: true)
-            model.backward()
-            results.append(Array(model.gradients))
+            try Threads.withCount(threads) {
+                let model = try fixture.model()
+                model.zeroGradients()
+                _ = model.forward(tokens: fixture.tokens, batch: fixture.batch, context: fixture.context, computeGradients: true)
+                model.backward()
+                results.append(Array(model.gradients))
+            }
         }
         #expect(maxRelativeError(results[0], results[1]) <= 1e-5)
     }

@@ -23,7 +23,10 @@ struct CosineAndDriftTests {
             starts.append(rows.lowerBound); streamed += block
         }
         #expect(starts == [0, 2, 4, 6, 8, 10])
-        #expect(streamed == full.storage)
+        // Equal to rounding: each 2-row block is its own GEMM, and the kernel may sum a product of
+        // that shape in another order than the 12-row one (the last bits differ under Prescott).
+        #expect(streamed.count == full.storage.count)
+        #expect(maxAbsDiff(streamed, full.storage) < 1e-6)
 
         let k = fx.int("topk_k")
         let top = CosineMatrix.topK(a, b, k: k, maxBlockElements: 45)

@@ -48,7 +48,12 @@ struct SimilarityAndProgressTests {
         var fromSparse = TopActivations(features: finalSAE.dSAE, k: fx.int("k"))
         fromSparse.add(codes: SparseCodes(encoding: xFinal.rows(0..<50), with: finalSAE), firstToken: 0)
         fromSparse.add(codes: SparseCodes(encoding: xFinal.rows(50..<xFinal.rows), with: finalSAE), firstToken: 50)
-        #expect(fromSparse.all == top.all)
+        // The same datapoints; activations agree to rounding only: the two paths encode through GEMMs
+        // of different shapes (37-row batches against 50-row ones), and a BLAS kernel may order a
+        // product's k-sum by the shape, so the last bits can differ (they do under Prescott/Haswell).
+        #expect(fromSparse.all.map { $0.map(\.token) } == top.all.map { $0.map(\.token) })
+        #expect(maxAbsDiff(fromSparse.all.flatMap { $0.map(\.activation) },
+                           top.all.flatMap { $0.map(\.activation) }) < 1e-5)
 
         let points = FormationDatapoints(top: top, baseline: fx.ints("baseline"))
         #expect(points.dead == fx.ints("dead"))

@@ -30,6 +30,20 @@ enum Fixtures {
     }
 }
 
+/// The dense reference ReLU((x − b_dec)·W_enc + b_enc) (B, d_sae), written out with naive Double
+/// loops (no BLAS, no sparse kernel) so the SAE's encode is checked against an independent path.
+func denseReLUReference(_ sae: SparseAutoencoder, _ x: Matrix) -> Matrix {
+    var f = Matrix(rows: x.rows, cols: sae.dSAE)
+    for r in 0..<x.rows {
+        for i in 0..<sae.dSAE {
+            var s = Double(sae.bEnc[i])
+            for j in 0..<sae.dIn { s += Double(x[r, j] - sae.bDec[j]) * Double(sae.wEnc[j, i]) }
+            f[r, i] = Float(max(0, s))
+        }
+    }
+    return f
+}
+
 /// ‖a − b‖∞ / ‖b‖∞ (0 when both are zero).
 func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count, "maxRelativeError: \(a.count) vs \(b.count) elements")

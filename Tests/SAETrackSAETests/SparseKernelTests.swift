@@ -46,87 +46,87 @@ struct SparseKernelTests {
     @Test("sparse decoder equals f·W_dec + b_dec (rows with L0 = 0, 1–3, random and all-active)",
           arguments: [1, 2])
     func decoderMatchesDense(threads: Int) {
-        Threads.set(threads)
-        let f = randomCodes(rows: 21, cols: 37, seed: 2)
-        let w = random(37, 19, seed: 3)
-        let bias = (0..<19).map { Float($0) * 0.1 }
-        let sparse = SparseDecoder.decode(SparseActivations(dense: f), wDec: w, bias: bias)
-        var dense = Matrix(rows: 21, cols: 19)
-        for r in 0..<21 { for j in 0..<19 { dense[r, j] = bias[j] } }
-        BLAS.gemm(f, w, beta: 1, into: &dense)
-        #expect(maxRelativeError(sparse.storage, dense.storage) <= 1e-5)
+        Threads.withCount(threads) {
+            let f = randomCodes(rows: 21, cols: 37, seed: 2)
+            let w = random(37, 19, seed: 3)
+            let bias = (0..<19).map { Float($0) * 0.1 }
+            let sparse = SparseDecoder.decode(SparseActivations(dense: f), wDec: w, bias: bias)
+            var dense = Matrix(rows: 21, cols: 19)
+            for r in 0..<21 { for j in 0..<19 { dense[r, j] = bias[j] } }
+            BLAS.gemm(f, w, beta: 1, into: &dense)
+            #expect(maxRelativeError(sparse.storage, dense.storage) <= 1e-5)
+        }
     }
 
     @Test("feature-major decoder (CSC) equals the dense product, and the row-major decoder bit for bit",
           arguments: [1, 2, 3])
     func featureMajorDecoderMatchesDense(threads: Int) {
-        let saved = Threads.count
-        defer { Threads.set(saved) }
-        Threads.set(threads)
-        // 200 rows: three row blocks of ≥ 64 at 3 threads, so blocks start mid-column.
-        let f = randomCodes(rows: 200, cols: 37, seed: 12)
-        let w = random(37, 19, seed: 13)
-        let bias = (0..<19).map { Float($0) * 0.1 }
-        let codes = SparseActivations(dense: f)
-        let featureMajor = SparseDecoder.decode(codes, columns: codes.columns(), wDec: w, bias: bias)
-        #expect(featureMajor == SparseDecoder.decode(codes, wDec: w, bias: bias))
-        var dense = Matrix(rows: 200, cols: 19)
-        for r in 0..<200 { for j in 0..<19 { dense[r, j] = bias[j] } }
-        BLAS.gemm(f, w, beta: 1, into: &dense)
-        #expect(maxRelativeError(featureMajor.storage, dense.storage) <= 1e-5)
-        let noBias = SparseDecoder.decode(codes, columns: codes.columns(), wDec: w, bias: nil)
-        #expect(noBias == SparseDecoder.decode(codes, wDec: w, bias: nil))
+        Threads.withCount(threads) {
+            // 200 rows: three row blocks of ≥ 64 at 3 threads, so blocks start mid-column.
+            let f = randomCodes(rows: 200, cols: 37, seed: 12)
+            let w = random(37, 19, seed: 13)
+            let bias = (0..<19).map { Float($0) * 0.1 }
+            let codes = SparseActivations(dense: f)
+            let featureMajor = SparseDecoder.decode(codes, columns: codes.columns(), wDec: w, bias: bias)
+            #expect(featureMajor == SparseDecoder.decode(codes, wDec: w, bias: bias))
+            var dense = Matrix(rows: 200, cols: 19)
+            for r in 0..<200 { for j in 0..<19 { dense[r, j] = bias[j] } }
+            BLAS.gemm(f, w, beta: 1, into: &dense)
+            #expect(maxRelativeError(featureMajor.storage, dense.storage) <= 1e-5)
+            let noBias = SparseDecoder.decode(codes, columns: codes.columns(), wDec: w, bias: nil)
+            #expect(noBias == SparseDecoder.decode(codes, wDec: w, bias: nil))
+        }
     }
 
     @Test("sparse backward equals the dense fᵀY, sae_inᵀ·dpre, Σ dpre with dpre = (Y·W_decᵀ + c) ⊙ 1[f≠0]",
           arguments: [1, 2])
     func backwardMatchesDense(threads: Int) {
-        Threads.set(threads)
-        let (b, m, d) = (21, 37, 19)
-        let f = randomCodes(rows: b, cols: m, seed: 4)
-        let y = random(b, d, seed: 5), x = random(b, d, seed: 6), w = random(m, d, seed: 7)
-        let c = (0..<m).map { Float($0) * 0.01 }
-        let codes = SparseActivations(dense: f)
-        var gDec = Matrix(rows: m, cols: d, repeating: 9), gEnc = Matrix(rows: m, cols: d, repeating: 9)
-        var gB = [Float](repeating: 9, count: m)
-        SparseBackward.accumulate(codes: codes, columns: codes.columns(), upstream: y, saeIn: x, wDec: w,
-                                  featureConstant: c, gradWDec: &gDec, gradWEncT: &gEnc, gradBEnc: &gB, overwrite: true)
-        // Dense reference.
-        var dpre = BLAS.matmul(y, w, transposeB: true)                        // (B, m)
-        for r in 0..<b { for i in 0..<m { dpre[r, i] = f[r, i] != 0 ? dpre[r, i] + c[i] : 0 } }
-        let refDec = BLAS.matmul(f, transposeA: true, y)                      // (m, d)
-        let refEnc = BLAS.matmul(dpre, transposeA: true, x)                   // (m, d) = (xᵀ dpre)ᵀ
-        let refB = (0..<m).map { i in (0..<b).reduce(Float(0)) { $0 + dpre[$1, i] } }
-        #expect(maxRelativeError(gDec.storage, refDec.storage) <= 1e-5)
-        #expect(maxRelativeError(gEnc.storage, refEnc.storage) <= 1e-5)
-        #expect(maxRelativeError(gB, refB) <= 1e-5)
+        Threads.withCount(threads) {
+            let (b, m, d) = (21, 37, 19)
+            let f = randomCodes(rows: b, cols: m, seed: 4)
+            let y = random(b, d, seed: 5), x = random(b, d, seed: 6), w = random(m, d, seed: 7)
+            let c = (0..<m).map { Float($0) * 0.01 }
+            let codes = SparseActivations(dense: f)
+            var gDec = Matrix(rows: m, cols: d, repeating: 9), gEnc = Matrix(rows: m, cols: d, repeating: 9)
+            var gB = [Float](repeating: 9, count: m)
+            SparseBackward.accumulate(codes: codes, columns: codes.columns(), upstream: y, saeIn: x, wDec: w,
+                                      featureConstant: c, gradWDec: &gDec, gradWEncT: &gEnc, gradBEnc: &gB, overwrite: true)
+            // Dense reference.
+            var dpre = BLAS.matmul(y, w, transposeB: true)                        // (B, m)
+            for r in 0..<b { for i in 0..<m { dpre[r, i] = f[r, i] != 0 ? dpre[r, i] + c[i] : 0 } }
+            let refDec = BLAS.matmul(f, transposeA: true, y)                      // (m, d)
+            let refEnc = BLAS.matmul(dpre, transposeA: true, x)                   // (m, d) = (xᵀ dpre)ᵀ
+            let refB = (0..<m).map { i in (0..<b).reduce(Float(0)) { $0 + dpre[$1, i] } }
+            #expect(maxRelativeError(gDec.storage, refDec.storage) <= 1e-5)
+            #expect(maxRelativeError(gEnc.storage, refEnc.storage) <= 1e-5)
+            #expect(maxRelativeError(gB, refB) <= 1e-5)
+        }
     }
 
     @Test("in-cache ReLU encoder (feature blocks, ragged last block) equals the dense encoder and the chunked path",
           arguments: [1, 2, 3])
     func inCacheEncoderMatchesDense(threads: Int) {
-        let saved = Threads.count
-        defer { Threads.set(saved) }
-        Threads.set(threads)
-        let (b, m, d) = (37, 2 * SparseEncoder.featureBlock + 52, 13)
-        var rng = SeededRandom(seed: 14)
-        let bEnc = (0..<m).map { _ in rng.uniform(-2.5, 0.5) }                  // a few percent fire
-        let sae = SparseAutoencoder(wEnc: random(d, m, seed: 15), bEnc: bEnc,
-                                    wDec: random(m, d, seed: 16), bDec: [Float](repeating: 0, count: d))
-        let x = random(b, d, seed: 17)
-        let p = SAEParameters(sae)
-        let codes = SparseEncoder.encodeReLUInCache(saeIn: x, wEncT: p.wEncT, bEnc: p.bEnc)
-        #expect(maxRelativeError(codes.dense().storage, sae.encode(x).storage) <= 1e-5)
-        #expect(codes.nnz > b && codes.nnz < b * m / 2)
-        for r in 0..<b {                                                         // features increase along each row
-            let row = codes.index[codes.rowStart[r]..<codes.rowStart[r + 1]]
-            #expect(zip(row, row.dropFirst()).allSatisfy { $0 < $1 })
+        Threads.withCount(threads) {
+            let (b, m, d) = (37, 2 * SparseEncoder.featureBlock + 52, 13)
+            var rng = SeededRandom(seed: 14)
+            let bEnc = (0..<m).map { _ in rng.uniform(-2.5, 0.5) }                  // a few percent fire
+            let sae = SparseAutoencoder(wEnc: random(d, m, seed: 15), bEnc: bEnc,
+                                        wDec: random(m, d, seed: 16), bDec: [Float](repeating: 0, count: d))
+            let x = random(b, d, seed: 17)
+            let p = SAEParameters(sae)
+            let codes = SparseEncoder.encodeReLUInCache(saeIn: x, wEncT: p.wEncT, bEnc: p.bEnc)
+            #expect(maxRelativeError(codes.dense().storage, denseReLUReference(sae, x).storage) <= 1e-5)
+            #expect(codes.nnz > b && codes.nnz < b * m / 2)
+            for r in 0..<b {                                                         // features increase along each row
+                let row = codes.index[codes.rowStart[r]..<codes.rowStart[r + 1]]
+                #expect(zip(row, row.dropFirst()).allSatisfy { $0 < $1 })
+            }
+            // The chunked path (taken when dead-feature pre-activations are gathered) gives the same codes.
+            let chunked = SparseEncoder.encode(saeIn: x, wEncT: p.wEncT, bEnc: p.bEnc, activation: .relu, chunkRows: 8,
+                                               deadFeatures: [0], gatherDeadPre: true)
+            #expect(chunked.codes.rowStart == codes.rowStart && chunked.codes.index == codes.index)
+            #expect(maxRelativeError(chunked.codes.value, codes.value) <= 1e-6)
         }
-        // The chunked path (taken when dead-feature pre-activations are gathered) gives the same codes.
-        let chunked = SparseEncoder.encode(saeIn: x, wEncT: p.wEncT, bEnc: p.bEnc, activation: .relu, chunkRows: 8,
-                                           deadFeatures: [0], gatherDeadPre: true)
-        #expect(chunked.codes.rowStart == codes.rowStart && chunked.codes.index == codes.index)
-        #expect(maxRelativeError(chunked.codes.value, codes.value) <= 1e-6)
     }
 
     @Test("sparse encoder equals dense ReLU((x − b_dec)·W_enc + b_enc) and TopK, for any chunk size")
@@ -135,7 +135,8 @@ struct SparseKernelTests {
         let sae = SparseAutoencoder(wEnc: random(d, m, seed: 8), bEnc: (0..<m).map { Float($0 % 5) * 0.2 - 0.5 },
                                     wDec: random(m, d, seed: 9), bDec: [Float](repeating: 0.1, count: d))
         let x = random(b, d, seed: 10)
-        let dense = sae.encode(x)
+        let dense = denseReLUReference(sae, x)
+        #expect(maxRelativeError(sae.encode(x).dense().storage, dense.storage) <= 1e-5)
         var saeIn = x
         for r in 0..<b { for j in 0..<d { saeIn[r, j] -= 0.1 } }
         let p = SAEParameters(sae)

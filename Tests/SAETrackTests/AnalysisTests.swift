@@ -23,7 +23,16 @@ struct AnalysisTests {
         // The final checkpoint's cosine to itself is 1; the chain's earlier SAEs stay close (index identity).
         #expect(abs(a.drift.toFinalQuantiles[3][2] - 1) < 1e-5)
         #expect(a.drift.toFinalQuantiles[2][2] > 0.8)
-        #expect((a.drift.independentMedian ?? 1) < 0.3)
+        // The from-scratch SAE, matched one to one, recovers the planted dictionary too (≫ the index-aligned ≈ 0).
+        let scratch = try #require(a.drift.scratch)
+        #expect(scratch.method == "exactHungarian" && scratch.matched == min(scratch.liveChain, scratch.liveScratch))
+        #expect((scratch.matchedMedian ?? 0) > 0.5 && (scratch.mmcsChainToScratch ?? 0) > 0.5, "\(scratch)")
+        // Population bands cover every analysed live feature, and bracket the median.
+        for p in a.progress {
+            let pop = try #require(p.population)
+            #expect(pop.features >= p.features.count && pop.median.count == 4)
+            for c in 0..<4 { if let lo = pop.q10[c], let m = pop.median[c], let hi = pop.q90[c] { #expect(lo <= m && m <= hi) } }
+        }
         #expect(!a.cosineHistograms.isEmpty && !a.trajectories.isEmpty)
         #expect(a.convergence.count == 1)
         // Planted dictionary features are each found by some SAE feature (AUROC > 0.8: 24 directions in 16 dimensions, so not all separable) at every checkpoint.

@@ -15,7 +15,8 @@ func sampleAnalysis() -> TrackAnalysis {
     let summary = steps.enumerated().map { i, s in
         TrackAnalysis.CheckpointSummary(step: s, lmLoss: sig(s, mid: 1.3, lo: 5.6, hi: 1.74), saeLoss: 0.02, mse: 0.01,
                                         l0: sig(s, mid: 1.5, lo: 9.8, hi: 20), explainedVariance: sig(s, mid: 1, lo: 0.95, hi: 0.985),
-                                        deadFraction: sig(s, mid: 2.2, lo: 0.02, hi: 0.6), ceRecovered: sig(s, mid: 1, lo: 0.5, hi: 0.95),
+                                        deadFraction: sig(s, mid: 2.2, lo: 0.02, hi: 0.6), ceRecovered: i < 2 ? nil : sig(s, mid: 1, lo: 0.5, hi: 0.95),
+                                        reconstructedLoss: 2, zeroAblatedLoss: 3,
                                         cosToFinalMedian: sig(s, mid: 1.2, lo: 0.58, hi: 1), cosToPreviousMedian: i == 0 ? nil : 0.97,
                                         saeTrainingSteps: i == 0 ? 800 : 150)
     }
@@ -24,12 +25,15 @@ func sampleAnalysis() -> TrackAnalysis {
         TrackAnalysis.ProgressMeasure(measure: "m\(mi)", title: title, steps: steps, features: labels.enumerated().map { fi, l in
             TrackAnalysis.FeatureCurve(feature: fi * 37, label: l, values: steps.map { sig($0, mid: 0.8 + Double(fi) * 0.25, lo: fi % 2 == 0 ? 0 : 0.6, hi: 0.8) },
                                        onsetStep: 8, settleStep: 180)
-        })
+        }, population: TrackAnalysis.PopulationBands(curves: (0..<40).map { k in steps.map { sig($0, mid: 0.6 + Double(k) * 0.05, lo: 0, hi: 0.3 + Double(k % 7) * 0.08) } },
+                                                     checkpoints: steps.count))
     }
     let quant = steps.map { s in [0.1, 0.3, 0.5, 0.7, 0.9].map { q in min(1, sig(s, mid: 1.2, lo: 0.58 * q + 0.1, hi: 1) * (0.9 + 0.1 * q)) } }
     let drift = TrackAnalysis.DriftSummary(steps: steps, toFinalQuantiles: quant,
                                     toPreviousMedian: steps.indices.map { $0 == 0 ? nil : 0.95 + 0.002 * Double($0) },
-                                    independentMedian: 0.04,
+                                    scratch: .init(step: 600, method: "exactHungarian", liveChain: 400, liveScratch: 380, matched: 380,
+                                                   matchedCosineQuantiles: [0.3, 0.5, 0.7, 0.85, 0.93], matchedCosineMean: 0.66,
+                                                   mmcsChainToScratch: 0.7, mmcsScratchToChain: 0.72, sharedFraction: 0.48, threshold: 0.7),
                                     features: (0..<6).map { k in TrackAnalysis.FeatureCurve(feature: k * 101, label: "", values: steps.map { s in sig(s, mid: 1 + Double(k) * 0.2, lo: 0.3, hi: 1) }) })
     var rng = SeededRandom(seed: 1)
     let hists = [0, 16, 180, 540].map { s in
@@ -51,7 +55,8 @@ func sampleAnalysis() -> TrackAnalysis {
         scratch: .init(run: "scratch", steps: sSteps, loss: sSteps.map { 0.02 + 0.3 * exp(-Double($0) / 300) }, mse: sSteps.map { 0.01 + 0.2 * exp(-Double($0) / 300) },
                        l0: sSteps.map { 17 + 300 * exp(-Double($0) / 200) }, explainedVariance: sSteps.map { 0.975 - 0.9 * exp(-Double($0) / 300) }),
         chainFinalEV: 0.981, scratchFinalEV: 0.972, scratchStepsToMatchChain: nil)
-    let gt = [("sports words", "concept", 1.2), ("and", "token", -1.0), ("topic on function words", "concept", 1.4), ("inside quote", "structural", 1.8)].map { n, k, mid in
+    let manyConcepts = (0..<24).map { ("topic word \($0)", "concept", 0.9 + Double($0) * 0.07) }
+    let gt = ([("sports words", "concept", 1.2), ("and", "token", -1.0), ("topic on function words", "concept", 1.4), ("inside quote", "structural", 1.8)] + manyConcepts).map { n, k, mid in
         TrackAnalysis.GroundTruthCurve(name: n, kind: k, steps: steps, auroc: steps.map { sig($0, mid: mid, lo: 0.52, hi: 0.99) },
                                        bestFeature: steps.map { _ in 12 }, formedStep: mid < 0 ? 0 : 32)
     }

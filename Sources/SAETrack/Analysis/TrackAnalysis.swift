@@ -72,31 +72,73 @@ public struct TrackAnalysis: Codable, Equatable {
         public var l0: Double
         public var explainedVariance: Double
         public var deadFraction: Double
+        /// (L_zero − L_recon)/(L_zero − L_clean); nil where undefined: no LM, or zero-ablating the
+        /// hook does not raise the loss above the clean loss (L_zero ≤ L_clean), where the ratio means nothing.
         public var ceRecovered: Double?
+        /// L_recon and L_zero: next-token CE with the hook replaced by the reconstruction, and by zeros.
+        public var reconstructedLoss: Double?
+        public var zeroAblatedLoss: Double?
         /// Median decoder cosine of live features to the final SAE and to the previous checkpoint's SAE.
         public var cosToFinalMedian: Double
         public var cosToPreviousMedian: Double?
         public var saeTrainingSteps: Int
         public init(step: Int, lmLoss: Double? = nil, saeLoss: Double, mse: Double, l0: Double, explainedVariance: Double,
-                    deadFraction: Double, ceRecovered: Double? = nil, cosToFinalMedian: Double,
-                    cosToPreviousMedian: Double? = nil, saeTrainingSteps: Int = 0) {
+                    deadFraction: Double, ceRecovered: Double? = nil, reconstructedLoss: Double? = nil, zeroAblatedLoss: Double? = nil,
+                    cosToFinalMedian: Double, cosToPreviousMedian: Double? = nil, saeTrainingSteps: Int = 0) {
             self.step = step; self.lmLoss = lmLoss; self.saeLoss = saeLoss; self.mse = mse; self.l0 = l0
             self.explainedVariance = explainedVariance; self.deadFraction = deadFraction; self.ceRecovered = ceRecovered
+            self.reconstructedLoss = reconstructedLoss; self.zeroAblatedLoss = zeroAblatedLoss
             self.cosToFinalMedian = cosToFinalMedian; self.cosToPreviousMedian = cosToPreviousMedian
             self.saeTrainingSteps = saeTrainingSteps
         }
     }
 
-    /// One progress measure (e.g. "activation cosine") with a curve per feature.
+    /// One progress measure (e.g. "activation cosine") with a curve per tracked feature and the
+    /// population bands over all analysed live features.
     public struct ProgressMeasure: Codable, Equatable {
-        /// Identifier: activationCosine, featureCosine, weightedJaccard, binaryJaccard.
+        /// Identifier: activation_cosine, feature_cosine, weighted_jaccard, binary_jaccard.
         public var measure: String
         public var title: String
         public var steps: [Int]
         public var features: [FeatureCurve]
-        public init(measure: String, title: String, steps: [Int], features: [FeatureCurve]) {
-            self.measure = measure; self.title = title; self.steps = steps; self.features = features
+        /// Quantiles of P(f, c) over every analysed live feature (nil: not computed).
+        public var population: PopulationBands?
+        public init(measure: String, title: String, steps: [Int], features: [FeatureCurve], population: PopulationBands? = nil) {
+            self.measure = measure; self.title = title; self.steps = steps; self.features = features; self.population = population
         }
+    }
+
+    /// Quantiles over a population of per-feature curves at each checkpoint (linear interpolation,
+    /// numpy's default); nil where no feature of the population has a value.
+    public struct PopulationBands: Codable, Equatable {
+        /// Features in the population.
+        public var features: Int
+        public var q10: [Double?]
+        public var q25: [Double?]
+        public var median: [Double?]
+        public var q75: [Double?]
+        public var q90: [Double?]
+        public init(features: Int, q10: [Double?], q25: [Double?], median: [Double?], q75: [Double?], q90: [Double?]) {
+            self.features = features; self.q10 = q10; self.q25 = q25; self.median = median; self.q75 = q75; self.q90 = q90
+        }
+
+        /// Bands of `curves` (one value per checkpoint each; nil or non-finite values skipped).
+        public init(curves: [[Double?]], checkpoints: Int) {
+            var q: [[Double?]] = Array(repeating: [], count: 5)
+            for c in 0..<checkpoints {
+                let v = curves.compactMap { c < $0.count ? $0[c] : nil }.filter(\.isFinite).sorted()
+                for (k, p) in [0.1, 0.25, 0.5, 0.75, 0.9].enumerated() { q[k].append(v.isEmpty ? nil : TrackAnalysis.quantile(v, p)) }
+            }
+            self.init(features: curves.count, q10: q[0], q25: q[1], median: q[2], q75: q[3], q90: q[4])
+        }
+    }
+
+    /// Linear-interpolated quantile of sorted values (numpy's default method).
+    public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+        precondition(!sorted.isEmpty, "quantile of an empty list")
+        let pos = q * Double(sorted.count - 1)
+        let lo = Int(pos.rounded(.down)), hi = min(sorted.count - 1, lo + 1)
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
     }
 
     /// A per-feature curve over checkpoints, with its automatically found phase boundaries.
@@ -133,15 +175,46 @@ public struct TrackAnalysis: Codable, Equatable {
         public var toFinalQuantiles: [[Double]]
         /// Median over live features of cos(W_dec[c][i], W_dec[c−1][i]); nil for the first checkpoint.
         public var toPreviousMedian: [Double?]
-        /// Median index-aligned decoder cosine between two independently trained SAEs, for contrast
-        /// (what "no feature identity" looks like); nil when no baseline was trained.
-        public var independentMedian: Double?
+        /// The final chain SAE against the from-scratch SAE of the same checkpoint, matched one to
+        /// one (nil when no baseline was trained there).
+        public var scratch: ChainScratchComparison?
         /// Sampled features' cosine-to-final curves (F9).
         public var features: [FeatureCurve]
         public init(steps: [Int] = [], toFinalQuantiles: [[Double]] = [], toPreviousMedian: [Double?] = [],
-                    independentMedian: Double? = nil, features: [FeatureCurve] = []) {
+                    scratch: ChainScratchComparison? = nil, features: [FeatureCurve] = []) {
             self.steps = steps; self.toFinalQuantiles = toFinalQuantiles; self.toPreviousMedian = toPreviousMedian
-            self.independentMedian = independentMedian; self.features = features
+            self.scratch = scratch; self.features = features
+        }
+    }
+
+    /// How much of the chain's final dictionary an independently trained SAE also finds. Feature
+    /// indices of independent SAEs mean nothing to each other, so features are matched: one to one
+    /// by maximum total decoder cosine (Hungarian; greedy on top-k candidates above 2048 live
+    /// features), and each to its best partner (MMCS). Live features only.
+    public struct ChainScratchComparison: Codable, Equatable {
+        /// Checkpoint step of both SAEs.
+        public var step: Int
+        /// "exactHungarian" or "greedyTopK".
+        public var method: String
+        public var liveChain: Int
+        public var liveScratch: Int
+        public var matched: Int
+        /// 10/25/50/75/90 % quantiles of the matched pairs' cosines.
+        public var matchedCosineQuantiles: [Double]
+        public var matchedCosineMean: Double?
+        /// Mean over live chain features of the best cosine to any live scratch feature, and back.
+        public var mmcsChainToScratch: Double?
+        public var mmcsScratchToChain: Double?
+        /// Fraction of live chain features whose one-to-one partner has cosine ≥ `threshold`.
+        public var sharedFraction: Double?
+        public var threshold: Double
+        public init(step: Int, method: String, liveChain: Int, liveScratch: Int, matched: Int, matchedCosineQuantiles: [Double],
+                    matchedCosineMean: Double?, mmcsChainToScratch: Double?, mmcsScratchToChain: Double?, sharedFraction: Double?,
+                    threshold: Double) {
+            self.step = step; self.method = method; self.liveChain = liveChain; self.liveScratch = liveScratch; self.matched = matched
+            self.matchedCosineQuantiles = matchedCosineQuantiles; self.matchedCosineMean = matchedCosineMean
+            self.mmcsChainToScratch = mmcsChainToScratch; self.mmcsScratchToChain = mmcsScratchToChain
+            self.sharedFraction = sharedFraction; self.threshold = threshold
         }
     }
 

@@ -19,6 +19,8 @@ public struct TrackAnalyzer {
     public var randomFeatures = 3
     /// Features with a curve in the per-feature drift figure.
     public var driftFeatures = 6
+    /// Live features in the progress measures' population bands (a seeded sample when more are alive).
+    public var populationFeatures = 512
     /// Random tokens of the progress-measure baseline (method.md §7.3).
     public var baselineTokens = 100
     /// Checkpoints shown in each feature card.
@@ -84,13 +86,15 @@ public struct TrackAnalyzer {
         var top = TopActivations(features: final.dSAE, k: 25)
         top.add(sae: final, activations: finalEval)
         let baseline = RandomTokenBaseline.sample(rows: finalEval.rows / context, context: context, count: baselineTokens, seed: seed)
-        let datapoints = FormationDatapoints(top: top, features: tracked, baseline: baseline)
+        // The population: every live feature (a seeded sample of `populationFeatures` when more), tracked ones included.
+        let population = Array(Set(tracked + rng.permutation(alive.count).prefix(populationFeatures).map { alive[$0] })).sorted()
+        let datapoints = FormationDatapoints(top: top, features: population, baseline: baseline)
         var semantic = SemanticEvolution(features: tracked)
         var drift = SAETrackMetrics.Drift(final: final.wDec, finalAlive: finalFiring.alive)
         var formation = FormationResult(datapoints: datapoints)
         var groundTruth: [GroundTruthCheckpoint] = []
         var decoderRows = [Int: [Float]]()                   // feature → stacked rows (C·d_in)
-        var finalIndependent: Double?
+        var scratchComparison: TrackAnalysis.ChainScratchComparison?
         let cardSteps = Self.snapshotIndices(count: steps.count, snapshots: cardSnapshots).map { steps[$0] }
 
         for (c, stage) in stages.enumerated() {
@@ -114,9 +118,7 @@ public struct TrackAnalyzer {
         if let b = state.baselines.first(where: { $0.step == finalStage.step && $0.status == .done }) {
             let scratch = try TrackSAEFiles.read(from: directory.appendingPathComponent(b.sae))
             let scratchAlive = FeatureFiring(sae: scratch, activations: finalEval).alive
-            var d = SAETrackMetrics.Drift(final: final.wDec, finalAlive: finalFiring.alive)
-            d.add(step: b.step, decoder: scratch.wDec, alive: scratchAlive)
-            finalIndependent = d.result.checkpoints.first?.medianToFinal.map(Double.init)
+            scratchComparison = .init(step: b.step, chain: final.wDec, chainAlive: finalFiring.alive, scratch: scratch.wDec, scratchAlive: scratchAlive)
         }
 
         // Assemble the figures.
@@ -125,24 +127,28 @@ public struct TrackAnalyzer {
         var progressFigures: [TrackAnalysis.ProgressMeasure] = []
         var randomBaselines: [TrackAnalysis.RandomBaseline] = []
         for measure in ProgressMeasure.allCases {
-            let features = formation.features.map { f -> TrackAnalysis.FeatureCurve in
+            let bands = TrackAnalysis.PopulationBands(
+                curves: formation.features.map { f in (formation.curve(feature: f, measure) ?? []).map { $0.map(Double.init) } },
+                checkpoints: steps.count)
+            let features = formation.features.filter { tracked.contains($0) }.map { f -> TrackAnalysis.FeatureCurve in
                 let curve = formation.curve(feature: f, measure) ?? []
                 let phases = Phases.detect(curve, steps: steps)
                 return TrackAnalysis.FeatureCurve(feature: f, label: labelOf(f), values: curve.map { $0.map(Double.init) },
                                                   onsetStep: phases.onsetStep, settleStep: phases.settleStep)
             }
-            progressFigures.append(.init(measure: measure.rawValue, title: Self.title(measure), steps: steps, features: features))
-            randomBaselines.append(.init(measure: Self.title(measure), steps: steps,
+            progressFigures.append(.init(measure: Self.identifier(measure), title: Self.title(measure), steps: steps, features: features,
+                                         population: bands))
+            randomBaselines.append(.init(measure: Self.identifier(measure), steps: steps,
                                          values: formation.checkpoints.map { c in c.baseline[measure].map(Double.init) }))
         }
         let quantiles = driftResult.checkpoints.map { c -> [Double] in
             let v = c.cosineToFinal.compactMap { $0 }.map(Double.init).sorted()
-            return v.isEmpty ? [] : [0.1, 0.25, 0.5, 0.75, 0.9].map { Self.quantile(v, $0) }
+            return v.isEmpty ? [] : [0.1, 0.25, 0.5, 0.75, 0.9].map { TrackAnalysis.quantile(v, $0) }
         }
         let driftSummary = TrackAnalysis.DriftSummary(
             steps: steps, toFinalQuantiles: quantiles,
             toPreviousMedian: driftResult.checkpoints.map { $0.medianToPrevious.map(Double.init) },
-            independentMedian: finalIndependent,
+            scratch: scratchComparison,
             features: driftSample.map { f in
                 TrackAnalysis.FeatureCurve(feature: f, label: labelOf(f), values: driftResult.curve(feature: f).map { $0.map(Double.init) })
             })
@@ -170,7 +176,8 @@ public struct TrackAnalyzer {
             let m = s.metrics
             return .init(step: s.step, lmLoss: m?.lmLoss, saeLoss: m?.loss ?? .nan, mse: m?.mse ?? .nan, l0: m?.l0 ?? .nan,
                          explainedVariance: m?.explainedVariance ?? .nan, deadFraction: m?.deadFraction ?? .nan,
-                         ceRecovered: m?.ceRecovered, cosToFinalMedian: driftResult.checkpoints[c].medianToFinal.map(Double.init) ?? .nan,
+                         ceRecovered: Self.ceRecovered(m), reconstructedLoss: m?.reconstructedLoss, zeroAblatedLoss: m?.zeroAblatedLoss,
+                         cosToFinalMedian: driftResult.checkpoints[c].medianToFinal.map(Double.init) ?? .nan,
                          cosToPreviousMedian: driftResult.checkpoints[c].medianToPrevious.map(Double.init), saeTrainingSteps: s.trainingSteps)
         }
         let convergence = state.baselines.filter { $0.status == .done }.compactMap { b -> TrackAnalysis.ConvergenceComparison? in
@@ -210,6 +217,16 @@ public struct TrackAnalyzer {
                              featureCards: Array(cards), warnings: warnings)
     }
 
+    /// The measure's name in every output (JSON and CSV): snake_case.
+    static func identifier(_ m: ProgressMeasure) -> String {
+        switch m {
+        case .activationCosine: return "activation_cosine"
+        case .featureCosine: return "feature_cosine"
+        case .weightedJaccard: return "weighted_jaccard"
+        case .binaryJaccard: return "binary_jaccard"
+        }
+    }
+
     static func title(_ m: ProgressMeasure) -> String {
         switch m {
         case .activationCosine: return "Activation space (cosine)"
@@ -219,16 +236,15 @@ public struct TrackAnalyzer {
         }
     }
 
+    /// CE recovered where it is defined: zero-ablation must raise the loss above the clean loss.
+    static func ceRecovered(_ m: StageMetrics?) -> Double? {
+        guard let m, let clean = m.lmLoss, let zero = m.zeroAblatedLoss, zero > clean else { return nil }
+        return m.ceRecovered
+    }
+
     static func curve(_ log: [TrainingPoint], run: String) -> TrackAnalysis.TrainingCurve {
         .init(run: run, steps: log.map(\.step), loss: log.map(\.loss), mse: log.map(\.mse), l0: log.map(\.l0),
               explainedVariance: log.map(\.explainedVariance))
-    }
-
-    /// Linear-interpolated quantile of sorted values.
-    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        let pos = q * Double(sorted.count - 1)
-        let lo = Int(pos.rounded(.down)), hi = min(sorted.count - 1, lo + 1)
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
     }
 
     /// `snapshots` indices spread over 0..<count, always including the first and the last.

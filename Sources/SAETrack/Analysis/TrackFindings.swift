@@ -44,8 +44,9 @@ public enum TrackFindings {
             if let lo = prev.min(), let hi = prev.max() {
                 s += "; consecutive chained SAEs stay at median cosine \(fmt(lo, 2))–\(fmt(hi, 2))"
             }
-            if let ind = d.independentMedian {
-                s += " vs \(fmt(ind, 2)) between independently trained SAEs (index identity holds only for the chain)"
+            if let c = d.scratch, let med = c.matchedMedian {
+                s += "; a from-scratch SAE at step \(c.step) shares the chain's features only up to matching: median one-to-one matched cosine \(fmt(med, 2)), "
+                    + "MMCS \(fmt(c.mmcsChainToScratch ?? .nan, 2)) (chain → scratch), \(fmt((c.sharedFraction ?? .nan) * 100, 0)) % of live chain features matched at cosine ≥ \(fmt(c.threshold, 1))"
             }
             out.append(s + ".")
         }

@@ -12,15 +12,23 @@ public struct ChartFrame {
     public var xLabel: String
     public var yLabel: String
 
-    /// Legend entries: label, colour, dashed line or filled box.
+    /// Legend entries: label, colour, and a dashed line, a filled box or a marker shape.
     public struct LegendEntry {
         public var label: String
         public var color: String
         public var dash: String?
         public var box: Bool
-        public init(label: String, color: String, dash: String? = nil, box: Bool = false) {
-            self.label = label; self.color = color; self.dash = dash; self.box = box
+        public var opacity: Double
+        public var marker: PointMarker.Shape?
+        public init(label: String, color: String, dash: String? = nil, box: Bool = false, opacity: Double = 0.75,
+                    marker: PointMarker.Shape? = nil) {
+            self.label = label; self.color = color; self.dash = dash; self.box = box; self.opacity = opacity; self.marker = marker
         }
+    }
+
+    /// Width to reserve right of the plot for a legend of `entries`.
+    public static func legendWidth(_ entries: [LegendEntry]) -> Double {
+        min(230, 40 + 6.2 * Double(entries.map(\.label.count).max() ?? 0))
     }
 
     /// A frame with room for the legend on the right when `legendWidth > 0`.
@@ -72,34 +80,38 @@ public struct ChartFrame {
         }
     }
 
-    /// Draws the legend to the right of the plot (or inside its top-right corner when no room was reserved).
+    /// Draws the legend in the room reserved right of the plot (`legendWidth` at init): never
+    /// over the data. Nothing is drawn for a single entry (the title names it) or without room.
     public func drawLegend(_ entries: [LegendEntry], on svg: inout SVGCanvas) {
-        // A single unlabelled-by-reference series is named by the title; no legend box.
-        guard entries.count > 1 else { return }
-        let inside = width - plotRight < 60
+        guard entries.count > 1, width - plotRight >= 40 else { return }
         let rowH = 15.0
-        let maxRows = Int((plotBottom - plotTop) / rowH)
-        let shown = Array(entries.prefix(maxRows))
-        let longest = shown.map { Double($0.label.count) }.max() ?? 0
-        let boxW = min(220, 28 + 6.2 * longest)
-        let x0 = inside ? plotRight - boxW - 6 : plotRight + 12
+        let maxRows = Int((height - plotTop - 8) / rowH)
+        let shown = Array(entries.prefix(entries.count > maxRows ? maxRows - 1 : maxRows))
+        let x0 = plotRight + 12
         let y0 = plotTop + 4
-        if inside {
-            svg.rect(x0 - 4, y0 - 4, boxW + 4, rowH * Double(shown.count) + 6, fill: "#ffffff", stroke: "#cccccc", opacity: 0.9)
-        }
+        let maxChars = Int((width - x0 - 28) / 6.0)
         for (i, e) in shown.enumerated() {
             let yy = y0 + rowH * Double(i) + 6
-            if e.box {
-                svg.rect(x0, yy - 5, 16, 10, fill: e.color, opacity: 0.75)
+            if let m = e.marker {
+                svg.marker(m, x0 + 9, yy, size: 4.2, color: e.color)
+            } else if e.box {
+                svg.rect(x0, yy - 5, 16, 10, fill: e.color, opacity: e.opacity)
             } else {
                 svg.line(x0, yy, x0 + 18, yy, stroke: e.color, width: 2, dash: e.dash)
             }
-            svg.text(e.label, x: x0 + 24, y: yy + 3.5, size: 10.5, color: Palette.text)
+            let label = e.label.count > maxChars ? String(e.label.prefix(max(1, maxChars - 1))) + "…" : e.label
+            svg.text(label, x: x0 + 24, y: yy + 3.5, size: 10.5, color: Palette.text)
         }
         if entries.count > shown.count {
             svg.text("… \(entries.count - shown.count) more", x: x0 + 24, y: y0 + rowH * Double(shown.count) + 9,
                      size: 10, color: Palette.muted, italic: true)
         }
+    }
+
+    /// Opens the chart's data group: clipped to the plot rectangle and marked `class="data"` (the
+    /// browser test checks every chart draws something inside it). Close it with `svg.raw("</g>")`.
+    public func beginData(id: String, on svg: inout SVGCanvas) {
+        svg.raw("<defs>\(clipPath(id: "clip-\(id)"))</defs><g class=\"data\" clip-path=\"url(#clip-\(id))\">")
     }
 
     /// Clips drawing to the plot rectangle (an SVG clipPath with a unique id).

@@ -115,6 +115,8 @@ public struct HTMLDocument {
     .ctx{font:12px/1.6 'DejaVu Sans Mono',Menlo,monospace;white-space:pre-wrap;margin:1px 0}
     .ctx .step{display:inline-block;width:64px;color:#888}
     .tok{border-radius:2px;padding:0 1px}
+    .legend{font-size:12px;color:#444;margin:2px 0}
+    .swatch{display:inline-block;width:22px;height:0;margin:0 6px 3px 10px;vertical-align:middle}
     .warn{background:#fff6e5;border-left:3px solid #ff7f0e;padding:6px 12px;font-size:13px}
     footer{margin-top:40px;font-size:11px;color:#999}
     @media print{main{max-width:none}.figrow{break-inside:avoid}}

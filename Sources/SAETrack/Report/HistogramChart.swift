@@ -50,13 +50,13 @@ public struct HistogramChart {
         // Log y: bars start at 0.5 so a single latent is visible.
         let y: PlotScale = logY ? PlotScale(kind: .log, lower: 0.5, upper: max(2, maxCount * 1.6))
                                 : PlotScale.niceLinear(0, max(1, maxCount))
-        let legendOutside = series.count > 3
+        let legendOutside = series.count > 1
         let longest = Double(series.map(\.name.count).max() ?? 0)
         let frame = ChartFrame(width: width, height: height, x: x, y: y, title: title, xLabel: xLabel,
                                yLabel: yLabel, legendWidth: legendOutside ? min(200, 40 + 6.2 * longest) : 0)
-        var svg = SVGCanvas(width: width, height: height)
+        var svg = SVGCanvas(width: width, height: height, chart: id)
         frame.drawAxes(on: &svg)
-        svg.raw("<defs>\(frame.clipPath(id: "clip-\(id)"))</defs><g clip-path=\"url(#clip-\(id))\">")
+        frame.beginData(id: id, on: &svg)
         let base = logY ? 0.5 : 0
         var legend: [ChartFrame.LegendEntry] = []
         for (i, s) in series.enumerated() {
@@ -66,7 +66,10 @@ public struct HistogramChart {
                 let x0 = frame.x.pixel(s.edges[b]), x1 = frame.x.pixel(s.edges[b + 1])
                 let v = c > 0 ? c : base
                 let py = frame.y.pixel(v)
-                if c > 0 { svg.rect(x0, py, x1 - x0, frame.y.pixel(base) - py, fill: color, opacity: 0.22) }
+                if c > 0 {
+                    svg.rect(x0, py, x1 - x0, frame.y.pixel(base) - py, fill: color, opacity: 0.22,
+                             hover: "\(s.name): [\(LineChart.value(s.edges[b])), \(LineChart.value(s.edges[b + 1]))) \(LineChart.value(c))")
+                }
                 outline.append((x0, py)); outline.append((x1, py))
             }
             outline.append((frame.x.pixel(s.edges.last ?? hi), frame.y.pixel(base)))

@@ -9,10 +9,19 @@ public struct AxisTick: Equatable {
 }
 
 /// Maps a data interval onto a pixel interval, linearly or logarithmically, and picks
-/// "nice" ticks (1, 2, 5 × 10ᵏ for linear axes; decades with 2…9 minor ticks for log axes).
+/// "nice" ticks (1, 2, 5 × 10ᵏ for linear axes; decades with 2…9 minor ticks for log axes;
+/// plain step numbers, 0 included, for training-step axes). Every axis gets at least three
+/// labelled ticks whatever its range.
 public struct PlotScale {
     /// How data values map to pixels.
-    public enum Kind: String, Codable { case linear, log }
+    public enum Kind: String, Codable {
+        case linear
+        /// log10(v); v > 0.
+        case log
+        /// log10(v + 1), labelled in v: a training-step axis that shows step 0 and real step
+        /// numbers (0, 1, 2, 5, 10, 20, …) instead of "step + 1" powers of ten.
+        case stepLog
+    }
 
     public var kind: Kind
     /// Data interval (for log scales both ends are > 0).
@@ -30,6 +39,10 @@ public struct PlotScale {
             lo = max(lo, 1e-12)
             hi = max(hi, lo)
             if hi <= lo * 1.0000001 { lo /= 2; hi *= 2 }
+        } else if kind == .stepLog {
+            lo = max(lo, -0.999)
+            hi = max(hi, lo)
+            if hi <= lo + 1e-9 { lo = max(-0.5, lo / 2 - 0.5); hi = hi * 2 + 1 }
         } else if !(hi > lo) {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
             lo -= pad; hi += pad
@@ -55,18 +68,36 @@ public struct PlotScale {
         return PlotScale(kind: .log, lower: pow(10, lo - pad), upper: pow(10, hi + pad))
     }
 
+    /// A log-step scale over `[lower, upper]` (steps) with a small margin in log10(step + 1).
+    public static func paddedStepLog(_ lower: Double, _ upper: Double, margin: Double = 0.04) -> PlotScale {
+        let lo = log10(max(lower, 0) + 1), hi = log10(max(upper, max(lower, 0)) + 1)
+        let pad = max(hi - lo, 0.3) * margin
+        return PlotScale(kind: .stepLog, lower: pow(10, lo - pad) - 1, upper: pow(10, hi + pad) - 1)
+    }
+
+    /// The axis coordinate of `v`: v, log10(v) or log10(v + 1).
+    public func transform(_ v: Double) -> Double {
+        switch kind {
+        case .linear: return v
+        case .log: return log10(max(v, 1e-300))
+        case .stepLog: return log10(max(v + 1, 1e-300))
+        }
+    }
+
     /// The pixel position of a data value (values outside the domain extrapolate).
     public func pixel(_ v: Double) -> Double {
-        let t: Double
-        switch kind {
-        case .linear: t = (v - lower) / (upper - lower)
-        case .log: t = (log10(max(v, 1e-300)) - log10(lower)) / (log10(upper) - log10(lower))
-        }
+        let t = (transform(v) - transform(lower)) / (transform(upper) - transform(lower))
         return pixelStart + t * (pixelEnd - pixelStart)
     }
 
-    /// Whether `v` can be drawn on this scale (finite, and positive for log scales).
-    public func accepts(_ v: Double) -> Bool { v.isFinite && (kind == .linear || v > 0) }
+    /// Whether `v` can be drawn on this scale (finite; positive for log, > −1 for step-log scales).
+    public func accepts(_ v: Double) -> Bool {
+        switch kind {
+        case .linear: return v.isFinite
+        case .log: return v.isFinite && v > 0
+        case .stepLog: return v.isFinite && v > -1
+        }
+    }
 
     /// 1, 2 or 5 × 10ᵏ, the nice number nearest above `rough`.
     public static func niceStep(_ rough: Double) -> Double {
@@ -81,8 +112,47 @@ public struct PlotScale {
     public func ticks(target: Int = 6) -> [AxisTick] {
         switch kind {
         case .linear: return linearTicks(target: target)
-        case .log: return logTicks(target: target)
+        case .log:
+            let t = logTicks(target: target)
+            return t.filter { !$0.isMinor }.count >= 3 ? t : linearTicks(target: max(3, target))
+        case .stepLog:
+            let t = stepTicks(target: target)
+            return t.filter { !$0.isMinor }.count >= 3 ? t : linearTicks(target: max(3, target))
         }
+    }
+
+    /// Step axis: 0, then 1, 2, 5 × 10ᵏ (plain numbers), thinned so labels stay apart; the
+    /// unlabelled minor ticks are the other integer multiples of each decade.
+    private func stepTicks(target: Int) -> [AxisTick] {
+        let lo = transform(lower), hi = transform(upper)
+        let minGap = (hi - lo) / Double(max(2, target)) * 0.75
+        var candidates: [(value: Double, rank: Int)] = [(0, 0)]
+        var e = 0
+        while pow(10, Double(e)) <= upper * 1.000001 {
+            let d = pow(10, Double(e))
+            candidates.append((d, 0))
+            candidates.append((2 * d, 2))
+            candidates.append((5 * d, 1))
+            e += 1
+        }
+        let inside = candidates.filter { $0.value >= lower - 1e-9 && $0.value <= upper * 1.000001 + 1e-9 }
+        var chosen: [Double] = []
+        // Decades (and 0) first, then 5s, then 2s, each only where it keeps its distance.
+        for rank in 0...2 {
+            for c in inside where c.rank == rank {
+                let t = transform(c.value)
+                if chosen.allSatisfy({ abs(transform($0) - t) >= minGap }) { chosen.append(c.value) }
+            }
+        }
+        var ticks = chosen.sorted().map { AxisTick(value: $0, label: Self.plain($0), isMinor: false) }
+        for e in 0...max(0, e) {
+            let d = pow(10, Double(e))
+            for m in 2...9 {
+                let v = Double(m) * d
+                if v >= lower && v <= upper && !chosen.contains(v) { ticks.append(AxisTick(value: v, label: "", isMinor: true)) }
+            }
+        }
+        return ticks
     }
 
     private func linearTicks(target: Int) -> [AxisTick] {
@@ -92,6 +162,7 @@ public struct PlotScale {
         var k = (lower / step - 1e-9).rounded(.up)
         while k * step <= upper + step * 1e-9 {
             let v = k * step
+            if !accepts(v) { k += 1; continue }
             ticks.append(AxisTick(value: v, label: Self.format(v == 0 ? 0 : v, decimals: decimals), isMinor: false))
             k += 1
         }
@@ -103,14 +174,14 @@ public struct PlotScale {
         let first = Int(floor(lo)), last = Int(ceil(hi))
         var ticks: [AxisTick] = []
         let decades = last - first
-        if hi - lo < 1 {
-            // Less than a decade: 1, 2, 5 × 10ᵏ labelled in plain numbers.
+        if hi - lo < 2.5 {
+            // Up to a couple of decades: 1, 2, 5 × 10ᵏ labelled in plain numbers, other multiples minor.
             for e in first...last {
-                for m in [1.0, 2.0, 5.0] {
-                    let v = m * pow(10, Double(e))
-                    if v >= lower * 0.999999 && v <= upper * 1.000001 {
-                        ticks.append(AxisTick(value: v, label: Self.plain(v), isMinor: false))
-                    }
+                for m in 1...9 {
+                    let v = Double(m) * pow(10, Double(e))
+                    guard v >= lower * 0.999999 && v <= upper * 1.000001 else { continue }
+                    let major = m == 1 || m == 2 || m == 5
+                    ticks.append(AxisTick(value: v, label: major ? Self.plain(v) : "", isMinor: !major))
                 }
             }
             return ticks

@@ -6,12 +6,15 @@ public struct SVGCanvas {
     /// Canvas width and height in CSS pixels.
     public let width: Double
     public let height: Double
+    /// The chart's page-unique id, written as `data-chart` (nil: none).
+    public let chart: String?
     private var body: [String] = []
 
     /// An empty canvas of the given size.
-    public init(width: Double, height: Double) {
+    public init(width: Double, height: Double, chart: String? = nil) {
         self.width = width
         self.height = height
+        self.chart = chart
     }
 
     /// A coordinate or length formatted compactly (one decimal, no trailing ".0").
@@ -61,13 +64,13 @@ public struct SVGCanvas {
         body.append(s + "/>")
     }
 
-    /// A filled or outlined rectangle.
+    /// A filled or outlined rectangle; `hover` adds a `<title>` tooltip.
     public mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double,
-                              fill: String, stroke: String? = nil, opacity: Double = 1) {
+                              fill: String, stroke: String? = nil, opacity: Double = 1, hover: String? = nil) {
         var s = "<rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(max(0, w)))\" height=\"\(Self.n(max(0, h)))\" fill=\"\(fill)\""
         if let stroke { s += " stroke=\"\(stroke)\" stroke-width=\"0.6\"" }
         if opacity < 1 { s += " fill-opacity=\"\(opacity)\"" }
-        body.append(s + "/>")
+        if let hover { body.append(s + "><title>\(Self.escape(hover))</title></rect>") } else { body.append(s + "/>") }
     }
 
     /// A circle marker.
@@ -75,6 +78,31 @@ public struct SVGCanvas {
         var s = "<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(r))\" fill=\"\(fill)\""
         if let stroke { s += " stroke=\"\(stroke)\" stroke-width=\"1\"" }
         body.append(s + "/>")
+    }
+
+    /// A filled polygon through `points` (pixel coordinates).
+    public mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double = 1) {
+        guard points.count > 2 else { return }
+        let pts = points.map { "\(Self.n($0.0)),\(Self.n($0.1))" }.joined(separator: " ")
+        body.append("<polygon fill=\"\(fill)\" fill-opacity=\"\(opacity)\" stroke=\"none\" points=\"\(pts)\"/>")
+    }
+
+    /// A point marker of `shape` centred at (x, y); `size` is its half-width.
+    public mutating func marker(_ shape: PointMarker.Shape, _ x: Double, _ y: Double, size: Double, color: String) {
+        switch shape {
+        case .circle: circle(x, y, r: size, fill: color, stroke: "#ffffff")
+        case .hollowCircle:
+            body.append("<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(size))\" fill=\"#ffffff\" stroke=\"\(color)\" stroke-width=\"1.8\"/>")
+        case .diamond:
+            let s = size * 1.25
+            body.append("<polygon fill=\"\(color)\" stroke=\"#ffffff\" stroke-width=\"1\" points=\"\(Self.n(x)),\(Self.n(y - s)) \(Self.n(x + s)),\(Self.n(y)) \(Self.n(x)),\(Self.n(y + s)) \(Self.n(x - s)),\(Self.n(y))\"/>")
+        case .square: rect(x - size, y - size, 2 * size, 2 * size, fill: color, stroke: "#ffffff")
+        }
+    }
+
+    /// An invisible hover target at (x, y) whose `<title>` the browser shows as a tooltip.
+    public mutating func hoverTarget(_ x: Double, _ y: Double, text: String, radius: Double = 5) {
+        body.append("<circle class=\"hover\" cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(radius))\" fill=\"transparent\"><title>\(Self.escape(text))</title></circle>")
     }
 
     /// Text anchored at (x, y); `anchor` is start, middle or end; `rotate` in degrees about the anchor.
@@ -98,7 +126,8 @@ public struct SVGCanvas {
     /// The complete `<svg>` element, sized in CSS pixels and scalable through its viewBox.
     public func render() -> String {
         let w = Self.n(width), h = Self.n(height)
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(w) \(h)\" width=\"\(w)\" height=\"\(h)\" "
+        let tag = chart.map { " data-chart=\"\(Self.escape($0))\"" } ?? ""
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\"\(tag) viewBox=\"0 0 \(w) \(h)\" width=\"\(w)\" height=\"\(h)\" "
             + "font-family=\"Helvetica, Arial, 'DejaVu Sans', sans-serif\" role=\"img\">\n"
             + body.joined(separator: "\n") + "\n</svg>"
     }

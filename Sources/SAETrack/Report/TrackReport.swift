@@ -26,64 +26,91 @@ public enum TrackReport {
         return doc.render()
     }
 
-    private static func x(_ steps: [Int]) -> [Double] { steps.map { Double($0) + 1 } }
-    private static let stepAxis = "Training step + 1 (log)"
+    private static func x(_ steps: [Int]) -> [Double] { steps.map { Double($0) } }
+    private static let stepAxis = "Training step (log scale; 0 shown)"
 
     private static func summaryTable(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.summary.isEmpty else { return }
         doc.section("Per-checkpoint summary", id: "summary",
-                    intro: "Each row is one SAE of the chain, evaluated on held-out tokens of that checkpoint. CE recovered = (L_zero − L_recon)/(L_zero − L_clean) with the hook's activations replaced by the SAE reconstruction. Cosines are medians over features alive in both SAEs.")
+                    intro: "Each row is one SAE of the chain, evaluated on held-out tokens of that checkpoint. CE recovered = (L_zero − L_recon)/(L_zero − L_clean) with the hook's activations replaced by the SAE reconstruction; it is only defined where zero-ablating the hook raises the loss (L_zero > L_clean) and reads n/a elsewhere. Cosines are medians over features alive in both SAEs.")
         let f = TrackFindings.fmt
         let rows = a.summary.map { s -> [String] in
-            [String(s.step), s.lmLoss.map { f($0, 3) } ?? "–", f(s.saeLoss, 4), f(s.mse, 4), f(s.l0, 1),
-             f(s.explainedVariance, 3), f(s.deadFraction, 3), s.ceRecovered.map { f($0, 3) } ?? "–",
+            [String(s.step), s.lmLoss.map { f($0, 3) } ?? "–", s.zeroAblatedLoss.map { f($0, 3) } ?? "–", f(s.saeLoss, 4), f(s.mse, 4), f(s.l0, 1),
+             f(s.explainedVariance, 3), f(s.deadFraction, 3), s.ceRecovered.map { f($0, 3) } ?? (s.zeroAblatedLoss == nil ? "–" : "n/a"),
              s.cosToPreviousMedian.map { f($0, 3) } ?? "–", f(s.cosToFinalMedian, 3), String(s.saeTrainingSteps)]
         }
-        doc.table(header: ["step", "LM loss", "SAE loss", "MSE", "L0", "EV", "dead frac.", "CE recovered",
+        doc.table(header: ["step", "LM loss", "zero-abl. loss", "SAE loss", "MSE", "L0", "EV", "dead frac.", "CE recovered",
                            "cos to prev.", "cos to final", "SAE steps"], rows: rows)
-        let steps = a.summary.map(\.step)
+        let steps = x(a.summary.map(\.step))
         var charts: [(String, String)] = []
-        let lm = a.summary.compactMap(\.lmLoss)
-        if lm.count == a.summary.count {
-            charts.append((LineChart(title: "Language-model loss", xLabel: stepAxis, yLabel: "next-token CE (nats)", xScale: .log,
-                                     series: [LineSeries(name: "LM loss", x: x(steps), y: lm, markers: true)],
-                                     width: 360, height: 260).svg(id: "lmloss"), "LM held-out loss at each checkpoint."))
+        func panel(_ id: String, _ title: String, _ yLabel: String, _ values: [Double], color: Int, domain: ClosedRange<Double>? = nil,
+                   caption: String) {
+            let pts = zip(steps, values).filter { $0.1.isFinite }
+            guard !pts.isEmpty else { return }
+            charts.append((LineChart(title: title, xLabel: stepAxis, yLabel: yLabel, xScale: .stepLog, yDomain: domain,
+                                     series: [LineSeries(name: title, x: pts.map(\.0), y: pts.map(\.1), color: Palette.color(color), markers: true)],
+                                     width: 300, height: 240).svg(id: id), caption))
         }
-        // CE recovered can exceed 1 (the reconstruction beats the clean model) or go below 0 early in
-        // training; widen the unit range so no point is drawn outside the axes.
-        let quality = a.summary.flatMap { [$0.explainedVariance, $0.deadFraction, $0.ceRecovered ?? 0] }.filter(\.isFinite)
-        let qualityDomain = min(0, (quality.min() ?? 0).rounded(.down))...max(1, ((quality.max() ?? 1) * 4).rounded(.up) / 4)
-        charts.append((LineChart(title: "SAE quality", xLabel: stepAxis, yLabel: "value", xScale: .log, yDomain: qualityDomain,
-                                 series: [LineSeries(name: "EV", x: x(steps), y: a.summary.map(\.explainedVariance), markers: true),
-                                          LineSeries(name: "dead fraction", x: x(steps), y: a.summary.map(\.deadFraction), markers: true)]
-                                    + (a.summary.allSatisfy { $0.ceRecovered != nil }
-                                       ? [LineSeries(name: "CE recovered", x: x(steps), y: a.summary.map { $0.ceRecovered! }, markers: true)] : []),
-                                 width: 470, height: 260, legendOutside: true).svg(id: "saequal"),
-                       "Explained variance, dead-feature fraction and CE recovered of each chained SAE."))
-        charts.append((LineChart(title: "Sparsity", xLabel: stepAxis, yLabel: "L0 (active features / token)", xScale: .log,
-                                 series: [LineSeries(name: "L0", x: x(steps), y: a.summary.map(\.l0), color: Palette.color(4), markers: true)],
-                                 width: 360, height: 260).svg(id: "l0"), "Mean number of active SAE features per token."))
+        if a.summary.contains(where: { $0.lmLoss != nil }) {
+            panel("lmloss", "Language-model loss", "next-token CE (nats)", a.summary.map { $0.lmLoss ?? .nan }, color: 0,
+                  caption: "Held-out LM loss at each checkpoint.")
+        }
+        panel("ev", "Explained variance", "EV", a.summary.map(\.explainedVariance), color: 2, caption: "Held-out explained variance of each chained SAE.")
+        panel("dead", "Dead features", "fraction never firing", a.summary.map(\.deadFraction), color: 3, domain: 0...1,
+              caption: "Fraction of features that never fire on the held-out tokens.")
+        panel("l0", "Sparsity", "L0 (active features / token)", a.summary.map(\.l0), color: 4, caption: "Mean number of active SAE features per token.")
+        let undefined = a.summary.filter { $0.ceRecovered == nil && $0.zeroAblatedLoss != nil }.map(\.step)
+        if a.summary.contains(where: { $0.ceRecovered != nil }) {
+            panel("ce", "CE recovered", "CE recovered", a.summary.map { $0.ceRecovered ?? .nan }, color: 1,
+                  caption: "CE recovered where defined" + (undefined.isEmpty ? "." : "; n/a (not drawn) at step\(undefined.count == 1 ? "" : "s") \(undefined.map(String.init).joined(separator: ", ")), where zero-ablation does not raise the loss."))
+        } else if !undefined.isEmpty {
+            doc.paragraph("CE recovered is n/a at every checkpoint: zero-ablating the hook never raised the loss above the clean loss, so the ratio is undefined.")
+        }
         doc.figures(charts.map { (svg: $0.0, caption: $0.1) })
     }
+
+    /// Distinct colours for tracked features: tab10, then tab20's light variants.
+    private static func trackedColor(_ i: Int) -> String { Palette.color(i) }
 
     private static func formation(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.progress.isEmpty else { return }
         doc.section("Feature formation: progress measures", id: "formation",
-                    intro: "For each tracked feature, its top-25 activating tokens under the final SAE and model are fixed; at every checkpoint the mean pairwise similarity of their representations minus that of random tokens is plotted (method.md §7). Curves rising from 0 to a plateau show the feature forming; dots mark the automatically found onset (leaves baseline) and settling points.")
+                    intro: "For each feature, its top-25 activating tokens under the final SAE and model are fixed; at every checkpoint the mean pairwise similarity of their representations minus that of random tokens is plotted (method.md §7). The grey bands are the population: the 25–75 % and 10–90 % ranges and the median over all analysed live features. Coloured lines are the tracked features; a hollow circle marks the onset found automatically (the curve leaves the baseline), a diamond the settling point (it stays near its final value).")
         var figs: [(svg: String, caption: String)] = []
         for (i, p) in a.progress.enumerated() {
-            let series = p.features.map { LineSeries(name: "#\($0.feature) \($0.label)", x: x(p.steps), y: $0.values.map { $0 ?? .nan }) }
-            let chart = LineChart(title: p.title, xLabel: stepAxis, yLabel: "Progress measure", xScale: .log,
-                                  yDomain: -0.2...1, series: series,
-                                  references: [ReferenceLine(.horizontal, at: 0, label: "Baseline (random sampled)")],
-                                  width: 600, height: 330, legendOutside: true)
+            let xs = x(p.steps)
+            var bands: [LineBand] = [], series: [LineSeries] = []
+            if let pop = p.population {
+                func vals(_ v: [Double?]) -> [Double] { v.map { $0 ?? .nan } }
+                bands.append(LineBand(name: "10–90 % of \(pop.features) live", x: xs, lower: vals(pop.q10), upper: vals(pop.q90), color: "#7f7f7f", opacity: 0.14))
+                bands.append(LineBand(name: "25–75 %", x: xs, lower: vals(pop.q25), upper: vals(pop.q75), color: "#7f7f7f", opacity: 0.22))
+                series.append(LineSeries(name: "population median", x: xs, y: vals(pop.median), color: "#333333", dash: "4,2", lineWidth: 2))
+            }
+            var markers: [PointMarker] = []
+            for (fi, fc) in p.features.enumerated() {
+                let color = trackedColor(fi)
+                let name = "#\(fc.feature) \(fc.label)"
+                series.append(LineSeries(name: name, x: xs, y: fc.values.map { $0 ?? .nan }, color: color, lineWidth: 1.5))
+                for (step, shape, what) in [(fc.onsetStep, PointMarker.Shape.hollowCircle, "onset"), (fc.settleStep, .diamond, "settled")] {
+                    guard let step, let k = p.steps.firstIndex(of: step), let v = fc.values[k] else { continue }
+                    markers.append(PointMarker(x: Double(step), y: v, shape: shape, color: color, legend: what,
+                                               hover: "\(name) \(what) at step \(step): \(LineChart.value(v))"))
+                }
+            }
+            let chart = LineChart(title: p.title, xLabel: stepAxis, yLabel: "Progress measure", xScale: .stepLog,
+                                  yDomain: -0.2...1, series: series, bands: bands, markers: markers,
+                                  references: [ReferenceLine(.horizontal, at: 0, label: "baseline (random tokens)")],
+                                  width: 600, height: 340)
             figs.append((chart.svg(id: "prog\(i)"), "\(p.title): P(f, c) = S({representations at c}) − R(c)."))
         }
         doc.figures(figs)
         if !a.randomBaseline.isEmpty {
-            let series = a.randomBaseline.map { LineSeries(name: $0.measure, x: x($0.steps), y: $0.values.map { $0 ?? .nan }, markers: true) }
+            let titles = Dictionary(a.progress.map { ($0.measure, $0.title) }, uniquingKeysWith: { x, _ in x })
+            let series = a.randomBaseline.enumerated().map { i, r in
+                LineSeries(name: titles[r.measure] ?? r.measure, x: x(r.steps), y: r.values.map { $0 ?? .nan }, color: Palette.color(i), markers: true)
+            }
             let chart = LineChart(title: "Random-token similarity R(c)", xLabel: stepAxis, yLabel: "mean pairwise similarity",
-                                  xScale: .log, yDomain: -0.2...1, series: series, width: 600, height: 300, legendOutside: true)
+                                  xScale: .stepLog, yDomain: -0.2...1, series: series, width: 600, height: 300)
             doc.figures([(chart.svg(id: "random"), "Similarity among random tokens at each checkpoint (the subtracted baseline; method.md §7.5): how anisotropic the representation space is over training.")])
         }
         // Phase table: one row per feature, "onset → settled (final P)" per measure.
@@ -101,24 +128,41 @@ public enum TrackReport {
         }
     }
 
+    /// Above this many series a figure becomes a heatmap (no legend can keep them apart).
+    static let maxLineSeries = 8
+
     private static func groundTruth(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.groundTruth.isEmpty else { return }
         doc.section("Ground truth: planted features", id: "groundtruth",
-                    intro: "The synthetic corpus plants features with known per-token labels. For each, the best single SAE feature's AUROC at every checkpoint (the SAE of that checkpoint, its own best feature). A planted feature counts as formed from the first step after which AUROC stays ≥ \(TrackFindings.fmt(TrackFindings.formationThreshold, 2)).")
-        // One panel per kind of planted feature, so each legend stays readable.
+                    intro: "The synthetic corpus plants features with known per-token labels. For each, the best single SAE feature's AUROC at every checkpoint (the SAE of that checkpoint, its own best feature). A planted feature counts as formed from the first step after which AUROC stays ≥ \(TrackFindings.fmt(TrackFindings.formationThreshold, 2)). Kinds with more than \(maxLineSeries) labels are drawn as heatmaps (one row per label, sorted by formation step; the outlined cell is where it formed).")
+        // One panel per kind of planted feature, so each stays readable.
         let kinds = ["token", "concept", "structural"].filter { k in a.groundTruth.contains { $0.kind == k } }
             + Set(a.groundTruth.map(\.kind)).subtracting(["token", "concept", "structural"]).sorted()
         var figs: [(svg: String, caption: String)] = []
+        var heatmaps: [(svg: String, caption: String)] = []
         for (ki, kind) in kinds.enumerated() {
             let curves = a.groundTruth.filter { $0.kind == kind }
-            let series = curves.map { g in LineSeries(name: g.name, x: x(g.steps), y: g.auroc.map { $0 ?? .nan }, markers: true) }
-            let chart = LineChart(title: "\(kind.capitalized)-level planted features", xLabel: stepAxis, yLabel: "best-feature AUROC",
-                                  xScale: .log, yDomain: 0.4...1.0, series: series,
-                                  references: [ReferenceLine(.horizontal, at: TrackFindings.formationThreshold, label: "formation threshold", color: "#999")],
-                                  width: 600, height: 340, legendOutside: true)
-            figs.append((chart.svg(id: "gt\(ki)"), "\(curves.count) \(kind)-level label\(curves.count == 1 ? "" : "s"): AUROC of the best single SAE feature of each checkpoint's SAE."))
+            if curves.count > maxLineSeries, let steps = curves.first?.steps {
+                let sorted = curves.sorted { ($0.formedStep ?? Int.max, $0.name) < ($1.formedStep ?? Int.max, $1.name) }
+                var outlined = Set<[Int]>()
+                for (r, g) in sorted.enumerated() { if let s = g.formedStep, let c = steps.firstIndex(of: s) { outlined.insert([r, c]) } }
+                let chart = HeatmapChart(title: "\(kind.capitalized)-level planted features", rows: sorted.map(\.name), columns: steps,
+                                         values: sorted.map(\.auroc), range: 0.5...1, outlined: outlined, outlineLegend: "formed",
+                                         valueName: "AUROC", width: 760)
+                heatmaps.append((chart.svg(id: "gt\(ki)"), "\(curves.count) \(kind)-level labels: best-feature AUROC per checkpoint (columns are checkpoints in chain order, not to scale). Hover a cell for its value."))
+            } else {
+                let series = curves.enumerated().map { i, g in
+                    LineSeries(name: g.name, x: x(g.steps), y: g.auroc.map { $0 ?? .nan }, color: Palette.color(i), markers: true)
+                }
+                let chart = LineChart(title: "\(kind.capitalized)-level planted features", xLabel: stepAxis, yLabel: "best-feature AUROC",
+                                      xScale: .stepLog, yDomain: 0.4...1.0, series: series,
+                                      references: [ReferenceLine(.horizontal, at: TrackFindings.formationThreshold, label: "formation threshold", color: "#999")],
+                                      width: 600, height: 340)
+                figs.append((chart.svg(id: "gt\(ki)"), "\(curves.count) \(kind)-level label\(curves.count == 1 ? "" : "s"): AUROC of the best single SAE feature of each checkpoint's SAE."))
+            }
         }
         doc.figures(figs)
+        for h in heatmaps { doc.figures([h]) }
         doc.table(header: ["planted feature", "kind", "AUROC first", "AUROC last", "best SAE feature (last)", "formed at step"],
                   rows: a.groundTruth.map {
                       [$0.name, $0.kind, TrackFindings.fmt(($0.auroc.first ?? nil) ?? .nan, 3), TrackFindings.fmt(($0.auroc.last ?? nil) ?? .nan, 3),
@@ -132,38 +176,52 @@ public enum TrackReport {
         doc.section("Feature drift", id: "drift",
                     intro: "Feature i of every SAE in the chain is identified by index (warm start). The decoder row's cosine to the final SAE's row i measures directional drift (method.md §8).")
         var figs: [(svg: String, caption: String)] = []
-        let qNames = ["10th pct", "25th pct", "median", "75th pct", "90th pct"]
         var series: [LineSeries] = []
-        for (qi, name) in qNames.enumerated() {
-            let color = qi == 2 ? Palette.color(0) : "#9ecae1"
-            series.append(LineSeries(name: "cos to final, \(name)", x: x(d.steps), y: d.toFinalQuantiles.map { $0.count == 5 ? $0[qi] : .nan },
-                                     color: color, dash: qi == 2 ? nil : (qi == 0 || qi == 4 ? "2,2" : "5,3"), markers: qi == 2,
-                                     lineWidth: qi == 2 ? 2.2 : 1.3))
-        }
-        let prevPoints = zip(d.steps, d.toPreviousMedian).compactMap { s, v in v.map { (Double(s) + 1, $0) } }
+        let q = (0..<5).map { k in d.toFinalQuantiles.map { $0.count == 5 ? $0[k] : .nan } }
+        let bands = [LineBand(name: "cos to final, 10–90 %", x: x(d.steps), lower: q[0], upper: q[4], color: Palette.color(0), opacity: 0.12),
+                     LineBand(name: "cos to final, 25–75 %", x: x(d.steps), lower: q[1], upper: q[3], color: Palette.color(0), opacity: 0.22)]
+        series.append(LineSeries(name: "cos to final, median", x: x(d.steps), y: q[2], color: Palette.color(0), markers: true, lineWidth: 2.2))
+        let prevPoints = zip(d.steps, d.toPreviousMedian).compactMap { s, v in v.map { (Double(s), $0) } }
         if !prevPoints.isEmpty {
             series.append(LineSeries(name: "cos to previous, median", x: prevPoints.map(\.0), y: prevPoints.map(\.1),
                                      color: Palette.color(1), markers: true))
         }
-        var refs: [ReferenceLine] = []
-        if let ind = d.independentMedian {
-            refs.append(ReferenceLine(.horizontal, at: ind, label: "independent SAEs, median", color: Palette.color(3)))
+        let refs: [ReferenceLine] = []
+        var driftMarkers: [PointMarker] = []
+        if let c = d.scratch, let med = c.matchedMedian {
+            driftMarkers.append(PointMarker(x: Double(c.step), y: med, shape: .square, color: Palette.color(3),
+                                            legend: "from scratch, matched median",
+                                            hover: "from-scratch SAE at step \(c.step), Hungarian-matched to the chain: median cosine \(LineChart.value(med))"))
         }
         // Cosines can go negative early in training: extend the axis below −0.1 when they do.
         func cosineDomain(_ values: [Double]) -> ClosedRange<Double> {
             let lo = values.filter(\.isFinite).min() ?? 0
             return (lo < -0.1 ? (lo * 10).rounded(.down) / 10 : -0.1)...1.0
         }
-        figs.append((LineChart(title: "Decoder cosine across the chain", xLabel: stepAxis, yLabel: "cosine", xScale: .log,
-                               yDomain: cosineDomain(series.flatMap(\.y)), series: series, references: refs, width: 600, height: 330, legendOutside: true).svg(id: "driftq"),
-                     "Quantiles over live features of cos(W_dec[c][i], W_dec[final][i]), and the median cosine between consecutive chained SAEs."))
+        figs.append((LineChart(title: "Decoder cosine across the chain", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
+                               yDomain: cosineDomain(series.flatMap(\.y) + q[0]), series: series, bands: bands, markers: driftMarkers, references: refs, width: 600, height: 330).svg(id: "driftq"),
+                     "Quantiles over live features of cos(W_dec[c][i], W_dec[final][i]), and the median cosine between consecutive chained SAEs. The red square is an SAE trained from scratch on the final checkpoint, matched one to one to the chain's final SAE (Hungarian on decoder cosine): its index carries no identity, so it is compared after matching."))
         if !d.features.isEmpty {
-            let fs = d.features.map { LineSeries(name: "#\($0.feature) \($0.label)", x: x(d.steps), y: $0.values.map { $0 ?? .nan }, markers: true) }
-            figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .log,
-                                   yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330, legendOutside: true).svg(id: "driftf"),
+            let fs = d.features.enumerated().map { i, fc in
+                LineSeries(name: "#\(fc.feature) \(fc.label)", x: x(d.steps), y: fc.values.map { $0 ?? .nan }, color: Palette.color(i), markers: true)
+            }
+            figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
+                                   yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330).svg(id: "driftf"),
                          "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is step + 1 here rather than checkpoint index)."))
         }
         doc.figures(figs)
+        if let c = d.scratch {
+            let f = TrackFindings.fmt
+            let qs = c.matchedCosineQuantiles
+            doc.table(header: ["step", "live (chain)", "live (scratch)", "matched", "matched cos 10 %", "median", "90 %", "mean",
+                               "MMCS chain→scratch", "MMCS scratch→chain", "shared (cos ≥ \(f(c.threshold, 1)))", "method"],
+                      rows: [[String(c.step), String(c.liveChain), String(c.liveScratch), String(c.matched),
+                              qs.count == 5 ? f(qs[0], 3) : "–", qs.count == 5 ? f(qs[2], 3) : "–", qs.count == 5 ? f(qs[4], 3) : "–",
+                              c.matchedCosineMean.map { f($0, 3) } ?? "–", c.mmcsChainToScratch.map { f($0, 3) } ?? "–",
+                              c.mmcsScratchToChain.map { f($0, 3) } ?? "–", c.sharedFraction.map { f($0 * 100, 1) + "%" } ?? "–",
+                              c.method == "exactHungarian" ? "Hungarian (exact)" : "greedy top-k"]],
+                      caption: "Chain vs from-scratch SAE at the same checkpoint, matched by decoder cosine over live features: one to one (Hungarian) and best partner (MMCS, mean max cosine). Index-aligned cosine between independent SAEs is ≈ 0 by construction and is not shown.")
+        }
         if !a.cosineHistograms.isEmpty {
             let n = a.cosineHistograms.count
             let hs = a.cosineHistograms.enumerated().map { i, h in
@@ -197,6 +255,7 @@ public enum TrackReport {
                     intro: "At chosen checkpoints an independent SAE is trained from scratch on the same activations with the first-stage settings (its budget is given under Settings); both runs' training curves are plotted against SAE training steps (the paper's appendix comparison, measured). The warm-started stage starts from the previous checkpoint's SAE.")
         for (ci, c) in a.convergence.enumerated() {
             doc.raw("<h3>Checkpoint step \(c.checkpointStep)</h3>")
+            doc.raw("<p class=\"legend\"><span class=\"swatch\" style=\"border-top:2px solid \(Palette.color(0))\"></span>SAE-Track (warm start) <span class=\"swatch\" style=\"border-top:2px dashed \(Palette.color(3))\"></span>from scratch</p>")
             var figs: [(svg: String, caption: String)] = []
             let panels: [(String, KeyPath<TrackAnalysis.TrainingCurve, [Double]>, PlotScale.Kind)] = [
                 ("loss", \.loss, .log), ("MSE (normalised)", \.mse, .log), ("L0", \.l0, .linear), ("explained variance", \.explainedVariance, .linear),
@@ -208,7 +267,7 @@ public enum TrackReport {
                 ]
                 let yDomain: ClosedRange<Double>? = p.0 == "explained variance" ? 0...1 : nil
                 let chart = LineChart(title: p.0, xLabel: "SAE training step", yLabel: p.0, yScale: p.2, yDomain: yDomain,
-                                      series: series, width: 290, height: 240, legendOutside: false)
+                                      series: series, width: 290, height: 240, showLegend: false)
                 figs.append((chart.svg(id: "conv\(ci)_\(pi)"), ""))
             }
             doc.figures(figs)

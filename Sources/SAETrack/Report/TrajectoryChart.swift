@@ -47,9 +47,9 @@ public struct TrajectoryChart {
         let (x0, x1) = padded(xs), (y0, y1) = padded(ys)
         let frame = ChartFrame(width: width, height: height, x: .niceLinear(x0, x1, targetTicks: 4),
                                y: .niceLinear(y0, y1, targetTicks: 4), title: title, xLabel: xLabel, yLabel: yLabel)
-        var svg = SVGCanvas(width: width, height: height)
+        var svg = SVGCanvas(width: width, height: height, chart: id)
         frame.drawAxes(on: &svg)
-        svg.raw("<defs>\(frame.clipPath(id: "clip-\(id)"))</defs><g clip-path=\"url(#clip-\(id))\">")
+        frame.beginData(id: id, on: &svg)
         for (ti, t) in trajectories.enumerated() {
             let pts = zip(t.x, t.y).map { (frame.x.pixel($0.0), frame.y.pixel($0.1)) }
             for i in 0..<max(0, pts.count - 1) {

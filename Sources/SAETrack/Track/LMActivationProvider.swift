@@ -64,7 +64,7 @@ public struct LMActivationProvider: CheckpointActivationProvider {
         let splice: (SparseAutoencoder) throws -> (clean: Double, reconstructed: Double, zeroAblated: Double) = { sae in
             let clean = lm.loss(tokens: lossTokens, rows: lossRange.count, context: context)
             let recon = lm.loss(tokens: lossTokens, rows: lossRange.count, context: context, replacing: hook, centered: centered) {
-                StageEvaluation.reconstruct(sae, $0)
+                sae.reconstruct($0)
             }
             let zero = lm.loss(tokens: lossTokens, rows: lossRange.count, context: context, replacing: hook, centered: centered) {
                 Matrix(rows: $0.rows, cols: $0.cols)

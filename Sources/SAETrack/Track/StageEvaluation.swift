@@ -2,8 +2,8 @@ import Foundation
 import SAETrackCore
 import SAETrackSAE
 
-/// Held-out metrics of an SAE on an activation matrix, computed in row chunks so the dense
-/// code matrix never exceeds `chunkRows × d_sae`.
+/// Held-out metrics of an SAE on an activation matrix, computed in row chunks through the SAE's
+/// own encode (its activation and input normalisation; codes stay sparse).
 public enum StageEvaluation {
     /// Evaluates `sae` on `x` (N, d_in). `l1Coefficient` weights the L1 term of the reported loss.
     /// The MSE normaliser uses the evaluation set's mean (SAE-Track uses the batch mean).
@@ -23,25 +23,22 @@ public enum StageEvaluation {
         while start < n {
             let rows = min(chunkRows, n - start)
             let chunk = x.rows(start..<(start + rows))                // (rows, d)
-            let f = sae.encode(chunk)                                  // (rows, m)
-            let xHat = sae.decode(f)                                   // (rows, d)
+            let (f, xHat) = sae.encodeAndReconstruct(chunk)            // (rows, m) sparse, (rows, d)
             chunk.withUnsafeBufferPointer { xp in
                 xHat.withUnsafeBufferPointer { hp in
-                    f.withUnsafeBufferPointer { fp in
-                        for r in 0..<rows {
-                            var err = 0.0, cen = 0.0, nx = 0.0, nh = 0.0
-                            for j in 0..<d {
-                                let xv = Double(xp[r * d + j]), hv = Double(hp[r * d + j])
-                                err += (hv - xv) * (hv - xv)
-                                cen += (xv - mean[j]) * (xv - mean[j])
-                                nx += xv * xv; nh += hv * hv
-                            }
-                            sqErr += err; variance += cen
-                            mseNorm += err / max(cen.squareRoot(), 1e-12) / Double(d)
-                            ratio += nh.squareRoot() / max(nx.squareRoot(), 1e-12)
-                            for i in 0..<m where fp[r * m + i] > 0 {
-                                active += 1; l1 += Double(fp[r * m + i]); fired[i] += 1
-                            }
+                    for r in 0..<rows {
+                        var err = 0.0, cen = 0.0, nx = 0.0, nh = 0.0
+                        for j in 0..<d {
+                            let xv = Double(xp[r * d + j]), hv = Double(hp[r * d + j])
+                            err += (hv - xv) * (hv - xv)
+                            cen += (xv - mean[j]) * (xv - mean[j])
+                            nx += xv * xv; nh += hv * hv
+                        }
+                        sqErr += err; variance += cen
+                        mseNorm += err / max(cen.squareRoot(), 1e-12) / Double(d)
+                        ratio += nh.squareRoot() / max(nx.squareRoot(), 1e-12)
+                        for e in f.rowStart[r]..<f.rowStart[r + 1] {
+                            active += 1; l1 += Double(f.value[e]); fired[Int(f.index[e])] += 1
                         }
                     }
                 }
@@ -55,18 +52,5 @@ public enum StageEvaluation {
                                    deadFraction: Double(fired.filter { $0 == 0 }.count) / Double(max(m, 1)),
                                    l2Ratio: ratio / count)
         return (metrics, fired.map { $0 / Float(count) })
-    }
-
-    /// The SAE's reconstruction decode(encode(x)) of (N, d_in) activations, in row chunks.
-    public static func reconstruct(_ sae: SparseAutoencoder, _ x: Matrix, chunkRows: Int = 1024) -> Matrix {
-        var storage: [Float] = []
-        storage.reserveCapacity(x.count)
-        var start = 0
-        while start < x.rows {
-            let n = min(chunkRows, x.rows - start)
-            storage.append(contentsOf: sae.decode(sae.encode(x.rows(start..<(start + n)))).storage)   // (n, d_in)
-            start += n
-        }
-        return Matrix(rows: x.rows, cols: x.cols, storage: storage)
     }
 }

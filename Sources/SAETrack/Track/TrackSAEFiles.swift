@@ -27,7 +27,7 @@ public enum TrackSAEFiles {
     public static func write(_ sae: SparseAutoencoder, provenance p: Provenance, to directory: URL) throws {
         let meta = SAEProvenance(modelName: p.modelName, hookName: p.hookName, checkpointStep: p.checkpointStep,
                                  centered: p.centered, lmWeightsSHA256: p.weightsSHA256, warmStartedFrom: p.warmStartedFrom)
-        try sae.save(to: directory, config: SAEDirectoryConfig(dIn: sae.dIn, dSAE: sae.dSAE, provenance: meta))
+        try sae.save(to: directory, provenance: meta)
     }
 
     /// Whether `directory` holds a complete SAE.

@@ -102,11 +102,9 @@ public struct GEMMBenchmark {
     }
 
     /// Runs every measurement and returns the report. `progress` receives one line per step
-    /// (for stderr). Restores the thread count it found.
+    /// (for stderr). Each thread count holds only inside its own measurement (``Threads/withCount(_:_:)``).
     public func run(progress: (String) -> Void = { _ in }) -> GEMMBenchmarkReport {
         let config = configuration
-        let savedThreads = Threads.count
-        defer { Threads.set(savedThreads) }
 
         let loadBefore = Self.loadAverage()
         var peaks = measurePeaks(trials: (config.peakTrials + 1) / 2, previous: nil, progress: progress)
@@ -120,8 +118,9 @@ public struct GEMMBenchmark {
             a.withUnsafeMutableBufferPointer { rng.fillUniform($0, -1, 1) }
             b.withUnsafeMutableBufferPointer { rng.fillUniform($0, -1, 1) }
             for threads in config.threadCounts {
-                Threads.set(threads)
-                let (swift, cCall, repeats) = measure(shape, threads: threads, a: a, b: b, c: &c)
+                let (swift, cCall, repeats) = Threads.withCount(threads) {
+                    measure(shape, threads: threads, a: a, b: b, c: &c)
+                }
                 let row = GEMMBenchmarkReport.Result(
                     shape: shape, threads: threads, repeats: repeats, swift: swift, c: cCall,
                     peak: peaks.first { $0.threads == threads }?.rate ?? .init(wall: .nan, cpu: .nan))

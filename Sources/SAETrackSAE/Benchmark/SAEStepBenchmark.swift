@@ -89,7 +89,7 @@ public struct SAEStepBenchmark {
                 p.bEnc[i] = -Float(z) * VectorOps.dot(row, row, c.dIn).squareRoot()
             }
         }
-        return (x, p.autoencoder)
+        return (x, p.autoencoder())
     }
 
     /// Writes `activations.safetensors` (`activations` [N, d_in]) and `sae_init/` tensors for compare_sae.py.
@@ -168,10 +168,7 @@ public struct SAEStepBenchmark {
     static func profilePhases(_ p: SAEParameters, batch x: Matrix, log: (String) -> Void) -> [String: Double] {
         var out: [String: Double] = [:]
         let d = p.dIn
-        var saeIn = x
-        saeIn.withUnsafeMutableBufferPointer { s in
-            for r in 0..<x.rows { for j in 0..<d { s[r * d + j] -= p.bDec[j] } }
-        }
+        let saeIn = DecoderBiasInput.subtract(p.bDec, from: x)
         let ws = SAEStepWorkspace()
         _ = SparseEncoder.encode(saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc, activation: .relu, workspace: ws)
         var codes = SparseActivations(rows: 0, cols: 0, rowStart: [0], index: [], value: [])

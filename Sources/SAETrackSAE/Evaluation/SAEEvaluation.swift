@@ -43,7 +43,8 @@ public struct SAEEvaluation: Codable, Sendable, Equatable {
         case firingFrequency = "firing_frequency", densityHistogram = "log10_density_histogram"
     }
 
-    /// Evaluates `sae` on `x` (N, d_in), `batchSize` rows at a time (codes stay sparse).
+    /// Evaluates `sae` on `x` (N, d_in), `batchSize` rows at a time, through its own encode (ReLU,
+    /// TopK or JumpReLU, with its input normalisation); codes stay sparse.
     public static func evaluate(_ sae: SparseAutoencoder, on x: Matrix, batchSize: Int = 4096,
                                 denseThreshold: Double = 0.1, histogramBins: Int = 50) -> SAEEvaluation {
         precondition(x.cols == sae.dIn, "SAEEvaluation: activations have \(x.cols) columns, the SAE has d_in \(sae.dIn)")
@@ -55,12 +56,7 @@ public struct SAEEvaluation: Codable, Sendable, Equatable {
         var start = 0
         while start < n {
             let rows = min(batchSize, n - start)
-            var saeIn = x.rows(start..<(start + rows))                          // (rows, d)
-            saeIn.withUnsafeMutableBufferPointer { s in
-                for r in 0..<rows { for j in 0..<d { s[r * d + j] -= sae.bDec[j] } }
-            }
-            let codes = SparseEncoder.encode(saeIn: saeIn, wEnc: sae.wEnc, bEnc: sae.bEnc, activation: .relu).codes
-            let xHat = SparseDecoder.decode(codes, wDec: sae.wDec, bias: sae.bDec)
+            let (codes, xHat) = sae.encodeAndReconstruct(x.rows(start..<(start + rows)))   // (rows, d_sae), (rows, d)
             for i in codes.index { counts[Int(i)] += 1 }
             nnz += codes.nnz
             x.withRows(start..<(start + rows)) { xb in
@@ -140,18 +136,5 @@ public struct CELossRecovered: Codable, Sendable, Equatable {
         }
         return CELossRecovered(cleanLoss: clean, reconstructionLoss: recon, zeroAblationLoss: zero,
                                score: (zero - recon) / (zero - clean))
-    }
-}
-
-extension SparseAutoencoder {
-    /// x̂ for activations x (B, d_in) through sparse codes (no dense (B, d_sae) matrix).
-    public func reconstruct(_ x: Matrix) -> Matrix {
-        var saeIn = x
-        let d = dIn
-        saeIn.withUnsafeMutableBufferPointer { s in
-            for r in 0..<x.rows { for j in 0..<d { s[r * d + j] -= bDec[j] } }
-        }
-        let codes = SparseEncoder.encode(saeIn: saeIn, wEnc: wEnc, bEnc: bEnc, activation: .relu).codes
-        return SparseDecoder.decode(codes, wDec: wDec, bias: bDec)
     }
 }

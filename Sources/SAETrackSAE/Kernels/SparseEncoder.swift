@@ -5,18 +5,13 @@ import SAETrackCore
 ///
 /// ```
 /// pre = sae_in · W_enc + b_enc        (rows, d_sae)   one GEMM per chunk of `chunkRows` rows
-/// f   = ReLU(pre)  or  TopK_k(pre)→ReLU               kept as CSR (SparseActivations), never dense
+/// f   = ReLU(pre), TopK_k(pre)→ReLU  or  JumpReLU_θ(pre)  (``SAEActivation``)
+///                                                     kept as CSR (SparseActivations), never dense
 /// ```
 /// The dense pre-activations live only in a (chunkRows, d_sae) scratch buffer. Optional extras read
 /// from the same buffer: the pre-activations of dead features (ghost grads, method.md §4.3) and the
 /// AuxK selection among dead features (references.md §A.1).
 public enum SparseEncoder {
-    /// The nonlinearity producing the codes.
-    public enum Activation: Sendable, Equatable {
-        case relu
-        case topK(Int)
-    }
-
     /// What the encoder returns.
     public struct Output {
         /// (B, d_sae) nonzero activations.
@@ -34,7 +29,7 @@ public enum SparseEncoder {
     ///   - gatherDeadPre: also return `pre[:, deadFeatures]`.
     ///   - auxK: if > 0, also return the AuxK codes over `deadFeatures`.
     public static func encode(
-        saeIn: Matrix, wEncT: Matrix, bEnc: [Float], activation: Activation, chunkRows: Int = 1024,
+        saeIn: Matrix, wEncT: Matrix, bEnc: [Float], activation: SAEActivation, chunkRows: Int = 1024,
         deadFeatures: [Int32] = [], gatherDeadPre: Bool = false, auxK: Int = 0, workspace: SAEStepWorkspace? = nil
     ) -> Output {
         precondition(wEncT.cols == saeIn.cols && bEnc.count == wEncT.rows, "SparseEncoder: shapes do not match")
@@ -44,7 +39,7 @@ public enum SparseEncoder {
     }
 
     /// The same with W_enc in SAELens orientation, (d_in, d_sae) (inference; no transpose needed).
-    public static func encode(saeIn: Matrix, wEnc: Matrix, bEnc: [Float], activation: Activation,
+    public static func encode(saeIn: Matrix, wEnc: Matrix, bEnc: [Float], activation: SAEActivation,
                               chunkRows: Int = 1024) -> Output {
         precondition(wEnc.rows == saeIn.cols && bEnc.count == wEnc.cols, "SparseEncoder: shapes do not match")
         return encode(saeIn: saeIn, weights: wEnc, transposed: false, bEnc: bEnc, activation: activation,
@@ -52,7 +47,7 @@ public enum SparseEncoder {
     }
 
     private static func encode(
-        saeIn: Matrix, weights: Matrix, transposed: Bool, bEnc: [Float], activation: Activation, chunkRows: Int,
+        saeIn: Matrix, weights: Matrix, transposed: Bool, bEnc: [Float], activation: SAEActivation, chunkRows: Int,
         deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, workspace: SAEStepWorkspace?
     ) -> Output {
         let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
@@ -61,6 +56,12 @@ public enum SparseEncoder {
         }
         let nDead = deadFeatures.count
         let chunk = max(1, min(chunkRows, b))
+        // JumpReLU's gate per feature: ReLU(pre)·1[pre > θ] keeps pre exactly when pre > max(θ, 0).
+        var gateStore: [Float] = []
+        if case .jumpReLU(let threshold) = activation {
+            precondition(threshold.count == m, "SparseEncoder: \(threshold.count) thresholds for d_sae \(m)")
+            gateStore = threshold.map { max($0, 0) }
+        }
         var pre = workspace?.takePre(count: chunk * m) ?? [Float](repeating: 0, count: chunk * m)   // (chunk, d_sae) scratch
         defer { workspace?.returnPre(pre) }
         var deadStore = [Float](repeating: 0, count: gatherDeadPre ? b * nDead : 0)   // (B, n_dead)
@@ -79,10 +80,13 @@ public enum SparseEncoder {
                 }
             }
             let base = r0
+            gateStore.withUnsafeBufferPointer { gateBuffer in
+            let gate: UnsafeBufferPointer<Float>? = gateBuffer.isEmpty ? nil : gateBuffer
             pre.withUnsafeBufferPointer { p in
                 bEnc.withUnsafeBufferPointer { be in
                     deadFeatures.withUnsafeBufferPointer { dead in deadStore.withUnsafeMutableBufferPointer { ds in
                         let deadOut: UnsafeMutablePointer<Float>? = gatherDeadPre ? ds.baseAddress : nil
+                        let gates = gate.map { UnsafeRawPointer($0.baseAddress!) }
                         Parallel.forEachChunk(rows, minChunk: 16) { range in
                             var idx: [Int32] = [], val: [Float] = [], counts: [Int] = []
                             var aIdx: [Int32] = [], aVal: [Float] = [], aCounts: [Int] = []
@@ -91,21 +95,25 @@ public enum SparseEncoder {
                                 let row = p.baseAddress! + r * m
                                 let before = idx.count
                                 switch activation {
-                                case .relu:
-                                    // 16 lanes at a time: with L0 ≪ d_sae almost every block has no positive entry.
+                                case .relu, .jumpReLU:
+                                    // f = v where v > gate (0 for ReLU, max(θ_i, 0) for JumpReLU), 16
+                                    // lanes at a time: with L0 ≪ d_sae almost every block has no entry.
                                     let rawRow = UnsafeRawPointer(row), rawBias = UnsafeRawPointer(be.baseAddress!)
                                     var i = 0
                                     while i + 16 <= m {
                                         let v = rawRow.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
                                             + rawBias.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                                        if any(v .> 0) {
-                                            for t in 0..<16 where v[t] > 0 { idx.append(Int32(i + t)); val.append(v[t]) }
+                                        let g = gates.map { $0.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) } ?? .zero
+                                        if any(v .> g) {
+                                            for t in 0..<16 where v[t] > g[t] { idx.append(Int32(i + t)); val.append(v[t]) }
                                         }
                                         i += 16
                                     }
                                     while i < m {
                                         let v = row[i] + be[i]
-                                        if v > 0 { idx.append(Int32(i)); val.append(v) }
+                                        if v > (gates?.load(fromByteOffset: i * 4, as: Float.self) ?? 0) {
+                                            idx.append(Int32(i)); val.append(v)
+                                        }
                                         i += 1
                                     }
                                 case .topK(let k):
@@ -131,6 +139,7 @@ public enum SparseEncoder {
                         }
                     } }
                 }
+            }
             }
             r0 += rows
         }
@@ -209,7 +218,7 @@ public enum SparseEncoder {
         return blocks.assemble(cols: m)
     }
 
-    private static func activationK(_ a: Activation) -> Int {
+    private static func activationK(_ a: SAEActivation) -> Int {
         if case .topK(let k) = a { return k }
         return 1
     }

@@ -69,18 +69,7 @@ public struct SAEObjective: Sendable {
         let useAuxK = architecture == .topk && auxKCoefficient != 0 && !deadFeatures.isEmpty
         let kAux = useAuxK ? min(d / 2, deadFeatures.count) : 0
 
-        // sae_in = x − b_dec                                                     (B, d)
-        var saeIn = Matrix(uninitializedRows: b, cols: d)
-        x.withUnsafeBufferPointer { xb in
-            saeIn.withUnsafeMutableBufferPointer { s in
-                p.bDec.withUnsafeBufferPointer { bd in
-                    let (xp, sp, bp) = (xb.baseAddress!, s.baseAddress!, bd.baseAddress!)
-                    Parallel.forEachChunk(b, minChunk: 64) { rows in
-                        for r in rows { for j in 0..<d { sp[r * d + j] = xp[r * d + j] - bp[j] } }
-                    }
-                }
-            }
-        }
+        let saeIn = DecoderBiasInput.subtract(p.bDec, from: x)                 // (B, d) sae_in = x − b_dec
         let enc = SparseEncoder.encode(
             saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc,
             activation: architecture == .standard ? .relu : .topK(k), chunkRows: encoderChunkRows,

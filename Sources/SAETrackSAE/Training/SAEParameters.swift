@@ -37,9 +37,9 @@ public struct SAEParameters: Sendable, Equatable {
         self.init(wEncT: sae.wEnc.transposed(), bEnc: sae.bEnc, wDec: sae.wDec, bDec: sae.bDec)
     }
 
-    /// Back to SAELens orientation.
-    public var autoencoder: SparseAutoencoder {
-        SparseAutoencoder(wEnc: wEncT.transposed(), bEnc: bEnc, wDec: wDec, bDec: bDec)
+    /// Back to SAELens orientation, as an SAE with the given activation (ReLU by default).
+    public func autoencoder(activation: SAEActivation = .relu) -> SparseAutoencoder {
+        SparseAutoencoder(wEnc: wEncT.transposed(), bEnc: bEnc, wDec: wDec, bDec: bDec, activation: activation)
     }
 
     /// SAE-Track's initialisation (method.md §3.1), seeded: W_enc ~ U(±√(6/d_sae)) drawn as a

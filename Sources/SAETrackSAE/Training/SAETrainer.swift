@@ -81,7 +81,7 @@ public final class SAETrainer {
     public var sae: SparseAutoencoder {
         var p = parameters
         if config.decoderNormMode == .unitNorm { p.normaliseDecoderRows() }
-        return p.autoencoder
+        return p.autoencoder(activation: config.inferenceActivation)
     }
 
     /// Features currently dead (silent for more than `deadFeatureWindow` steps), increasing.

@@ -162,6 +162,14 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// The activation the trained SAE encodes with (``SparseAutoencoder/activation``).
+    public var inferenceActivation: SAEActivation {
+        switch architecture {
+        case .standard: return .relu
+        case .topk: return .topK(k)
+        }
+    }
+
     /// Learning rate at 0-based optimizer step `s`.
     public func learningRate(atStep s: Int) -> Float {
         let warm = warmupSteps > 0 ? min(1, Float(s + 1) / Float(warmupSteps)) : 1

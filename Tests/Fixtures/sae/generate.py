@@ -1,6 +1,7 @@
 """Fixtures for Tests/SAETrackSAETests: PyTorch / SAELens / scipy oracles for SAETrackSAE.
 
-Run by hand (never by the tests):  /work/venv/bin/python Tests/Fixtures/sae/generate.py
+Run by hand (never by the tests):  /work/venv/bin/python Tests/Fixtures/sae/generate.py [architectures]
+(`architectures` regenerates only saelens/, swift_written_architectures and their batches)
 
 Writes, next to this script:
   standard_<case>.safetensors   a PyTorch transcription of SAE-Track's SparseAutoencoder.forward
@@ -13,6 +14,19 @@ Writes, next to this script:
   saelens_saved_sae/            an SAE saved by sae_lens (cfg.json + sae_weights.safetensors), with
   saelens_saved_encode.safetensors  a batch and sae_lens's encode() of it.
   evaluation.safetensors        numpy reference of SAEEvaluation's metrics.
+  saelens/<case>/               SAE directories saved by sae_lens of every inference architecture and
+                                input option SAETrack implements (standard, topk with and without
+                                rescale_acts_by_decoder_norm, jumprelu, a BatchTopK SAE saved the way
+                                SAELens saves it — as jumprelu —, apply_b_dec_to_input false,
+                                layer_norm and constant_norm_rescale inputs), and ones SAETrack must
+                                refuse by name (gated, expected_average_only_in, a batchtopk training
+                                checkpoint); saelens_architectures.safetensors holds, per case, a
+                                batch `<case>.x` and sae_lens's `encode` / `decode(encode)` of it (also
+                                for ../io/sae/saelens-jumprelu, as `io_jumprelu.*`).
+  swift_written/<case>/ + swift_written_architectures.safetensors: the same SAEs re-saved by
+      SAETrack (`SAETRACK_WRITE_FIXTURES=1 swift test --filter writesFixtureDirectories`), opened
+      here with sae_lens.SAE.load_from_disk; per case the architecture it reports and its encode of
+      the batch. The Swift test checks that SAETrack still writes those exact bytes.
   swift_input_activations.safetensors  activations for the Swift-written SAE below.
   swift_written_check.safetensors      if swift_written_sae/ exists (written by
       `saetrack train-sae --activations Tests/Fixtures/sae/swift_input_activations.safetensors
@@ -220,7 +234,118 @@ def swift_written():
     write("swift_written_check.safetensors", {"x": x, "saelens_feature_acts": f}, {"architecture": sae.cfg.architecture()})
 
 
+ARCH_CASES = ["standard", "standard_no_bdec", "standard_layer_norm", "standard_constant_norm",
+              "topk", "topk_rescale", "jumprelu", "batchtopk_as_jumprelu"]
+REFUSED_CASES = ["gated", "expected_average", "batchtopk_training"]
+
+
+def saelens_architectures():
+    """SAELens-written directories of each architecture, and its encode / decode of a batch."""
+    from sae_lens import SAE
+    from sae_lens.saes.batchtopk_sae import BatchTopKTrainingSAE, BatchTopKTrainingSAEConfig
+    from sae_lens.saes.gated_sae import GatedSAE, GatedSAEConfig
+    from sae_lens.saes.jumprelu_sae import JumpReLUSAE, JumpReLUSAEConfig
+    from sae_lens.saes.standard_sae import StandardSAE, StandardSAEConfig
+    from sae_lens.saes.topk_sae import TopKSAE, TopKSAEConfig
+    root = os.path.join(HERE, "saelens")
+    shutil.rmtree(root, ignore_errors=True)
+    tensors = {}
+
+    def fill(sae, seed, unit_rows=True):
+        torch.manual_seed(seed)
+        W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=unit_rows)
+        with torch.no_grad():
+            sae.W_enc.copy_(W_enc); sae.W_dec.copy_(W_dec); sae.b_dec.copy_(b_dec)
+            if getattr(sae, "b_enc", None) is not None:  # gated SAEs have b_gate / b_mag instead
+                sae.b_enc.copy_(b_enc)
+        return sae
+
+    def record(name, sae):
+        g = torch.Generator().manual_seed(sum(map(ord, name)))
+        x = torch.randn(B, D_IN, generator=g) * 1.5 + torch.linspace(-1, 1, D_IN)
+        with torch.no_grad():
+            f = sae.encode(x)
+            xhat = sae.decode(f)
+        tensors[f"{name}.x"] = x
+        tensors[f"{name}.feature_acts"] = f
+        tensors[f"{name}.reconstruction"] = xhat
+
+    def save(name, sae, inference=False):
+        path = os.path.join(root, name)
+        (sae.save_inference_model if inference else sae.save_model)(path)
+        for extra in os.listdir(path):
+            if extra not in ("cfg.json", "sae_weights.safetensors"):
+                os.remove(os.path.join(path, extra))
+        return path
+
+    save("standard", fill(StandardSAE(StandardSAEConfig(d_in=D_IN, d_sae=D_SAE)), 21))
+    for name, kw in [("standard_no_bdec", {"apply_b_dec_to_input": False}),
+                     ("standard_layer_norm", {"normalize_activations": "layer_norm"}),
+                     ("standard_constant_norm", {"normalize_activations": "constant_norm_rescale"})]:
+        sae = fill(StandardSAE(StandardSAEConfig(d_in=D_IN, d_sae=D_SAE, **kw)), 22)
+        if "normalize_activations" in kw:  # the normalised inputs have norm √d_in: scale the encoder to fire
+            with torch.no_grad():
+                sae.b_dec.mul_(0.3)
+        save(name, sae)
+    topk = fill(TopKSAE(TopKSAEConfig(d_in=D_IN, d_sae=D_SAE, k=5)), 23)
+    save("topk", topk)
+    topk_r = fill(TopKSAE(TopKSAEConfig(d_in=D_IN, d_sae=D_SAE, k=5, rescale_acts_by_decoder_norm=True)), 24,
+                  unit_rows=False)
+    save("topk_rescale", topk_r)
+    jr = fill(JumpReLUSAE(JumpReLUSAEConfig(d_in=D_IN, d_sae=D_SAE)), 25)
+    with torch.no_grad():
+        jr.threshold.copy_(torch.rand(D_SAE) * 0.6)
+    save("jumprelu", jr)
+    # BatchTopK as SAELens saves it for inference: a JumpReLU SAE whose threshold is the running
+    # topk_threshold, after folding the decoder norms (rescale_acts_by_decoder_norm).
+    bt = BatchTopKTrainingSAE(BatchTopKTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, k=4, rescale_acts_by_decoder_norm=True))
+    fill(bt, 26, unit_rows=False)
+    bt.topk_threshold = torch.tensor(0.35, dtype=torch.double)
+    save("batchtopk_as_jumprelu", bt, inference=True)
+    save("batchtopk_training", bt)
+    for name in ARCH_CASES:  # sae_lens's own encode of each directory as it loads it
+        sae = SAE.load_from_disk(os.path.join(root, name))
+        record(name, sae)
+    io_jr = SAE.load_from_disk(os.path.join(HERE, "..", "io", "sae", "saelens-jumprelu"))
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(B, 16, generator=g) * 0.3
+    with torch.no_grad():
+        tensors["io_jumprelu.x"] = x
+        tensors["io_jumprelu.feature_acts"] = io_jr.encode(x)
+    # Refused by SAETrack (each by name).
+    save("gated", fill(GatedSAE(GatedSAEConfig(d_in=D_IN, d_sae=D_SAE)), 27))
+    save("expected_average", fill(StandardSAE(StandardSAEConfig(d_in=D_IN, d_sae=D_SAE,
+                                                                normalize_activations="expected_average_only_in")), 28))
+    write("saelens_architectures.safetensors", tensors, {"cases": ",".join(ARCH_CASES)})
+
+
+def swift_written_architectures():
+    from sae_lens import SAE
+    root = os.path.join(HERE, "swift_written")
+    if not os.path.isdir(root):
+        print("swift_written/ missing: run SAETRACK_WRITE_FIXTURES=1 swift test --filter writesFixtureDirectories, then rerun")
+        return
+    from safetensors.torch import load_file
+    batches = load_file(os.path.join(HERE, "saelens_architectures.safetensors"))
+    tensors, meta = {}, {}
+    for name in sorted(os.listdir(root)):
+        sae = SAE.load_from_disk(os.path.join(root, name))
+        x = batches[f"{name}.x"]
+        with torch.no_grad():
+            f = sae.encode(x)
+            tensors[f"{name}.feature_acts"] = f
+            tensors[f"{name}.reconstruction"] = sae.decode(f)
+        meta[f"{name}.architecture"] = sae.cfg.architecture()
+        print("sae_lens opened", name, "as", type(sae).__name__)
+    write("swift_written_architectures.safetensors", tensors, meta)
+
+
 if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] == ["architectures"]:  # only the architecture fixtures (the others stay as committed)
+        saelens_architectures()
+        swift_written_architectures()
+        sys.exit(0)
     standard_case("plain", w_dec_norm=1, dead=[], seed=1)
     standard_case("ghost", w_dec_norm=1, dead=[3, 7, 8, 20, 31, 39], seed=2)
     standard_case("weighted", w_dec_norm=0, dead=[], seed=3)
@@ -230,3 +355,5 @@ if __name__ == "__main__":
     geometric_median_fixture()
     saelens_saved_sae()
     swift_written()
+    saelens_architectures()
+    swift_written_architectures()
