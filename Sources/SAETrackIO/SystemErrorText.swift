@@ -24,8 +24,8 @@ public enum SystemErrorText {
             return "file system error (code \(ns.code))"
         }
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        if let e = error as? CustomStringConvertible { return e.description }
-        return ns.localizedDescription
+        if type(of: error) is NSError.Type { return ns.localizedDescription }
+        return String(describing: error)
     }
 
     /// A `DecodingError` as "missing key \"hidden_size\"" / "key \"a.b\": expected Int, found a string".
