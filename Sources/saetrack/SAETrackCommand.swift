@@ -12,6 +12,7 @@ struct SAETrackCommand: ParsableCommand {
         subcommands: [
             // One line per command; each command lives in its own file.
             ActivationsCommand.self,
+            EncodeCommand.self,
             BenchCommand.self,
             TokenizeCommand.self,
             CorpusCommand.self,
