@@ -30,12 +30,17 @@ struct CLIHarness {
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.currentDirectoryURL = root
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
+        // Output goes to a file, not a pipe: Foundation's pipe reads trap on EINTR under load.
+        let log = root.appendingPathComponent(".output-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardError = handle
+        process.standardOutput = handle
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try handle.close()
+        let data = try Data(contentsOf: log)
+        try? FileManager.default.removeItem(at: log)
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 

@@ -43,11 +43,11 @@ struct DocumentedCommandLineTests {
         return out
     }
 
-    /// Arguments for a documented line: `[A | B]` → A, `[A]` → A, `a|b` → a, placeholders
+    /// Arguments for a documented line: `[A | B]` → A, `[A]` → A, `(A | B)` → A, `a|b` → a, placeholders
     /// (FILE, DIR, N, …) → a value.
     static func arguments(_ command: String) -> [String] {
         var s = command
-        while let r = s.range(of: #"\[[^\[\]]*\]"#, options: .regularExpression) {
+        while let r = s.range(of: #"\[[^\[\]]*\]|\([^()]*\|[^()]*\)"#, options: .regularExpression) {
             let inner = s[r].dropFirst().dropLast()
             let first = inner.components(separatedBy: " | ")[0]
             s.replaceSubrange(r, with: first)
@@ -63,7 +63,7 @@ struct DocumentedCommandLineTests {
         if !token.isEmpty { args.append(token) }
         return args.dropFirst().map { a in
             if a.range(of: #"^[A-Z][A-Z0-9_]*$"#, options: .regularExpression) != nil { return a == "N" || a == "K" ? "1" : "x" }
-            if !a.hasPrefix("-"), a.contains("|") { return String(a.split(separator: "|")[0]) }
+            if !a.hasPrefix("-"), a.contains("|"), let first = a.split(separator: "|").first { return String(first) }
             return a
         }
     }
