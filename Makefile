@@ -7,14 +7,17 @@ export SAETRACK_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 # The report's browser test fails (instead of skipping) when chromium is missing.
 export SAETRACK_REQUIRE_BROWSER ?= 1
 
-.PHONY: setup build test demo bench fixtures clean
+.PHONY: setup setup-browser build test test-kernels demo bench fixtures clean
 
-## setup: install OpenBLAS, LAPACKE, pkg-config and chromium with apt-get when they are missing.
+## setup: install OpenBLAS, LAPACKE and pkg-config with apt-get when they are missing.
 setup:
 	@if ! pkg-config --exists openblas 2>/dev/null || [ ! -f /usr/include/lapacke.h ]; then \
 		echo "installing libopenblas-dev liblapacke-dev pkg-config"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev liblapacke-dev pkg-config; \
 	fi
+
+## setup-browser: install chromium with apt-get when it is missing (the tests need it; the demo does not).
+setup-browser:
 	@# Headless Chromium for the report's browser test (Tests/SAETrackTests/BrowserReportTests.swift).
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "installing chromium"; \
@@ -29,10 +32,15 @@ build: setup
 TESTFLAGS = -c release -Xswiftc -enable-testing
 
 ## test: the whole test suite (fixtures are committed; no Python needed).
-test: setup
+test: setup setup-browser
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build
 	$(SWIFT) build --package-path Examples/TrackExample
+
+## test-kernels: after `make test`, the built suite again under each OpenBLAS kernel family this
+## CPU runs (Prescott, Haswell, SkylakeX where supported) and OpenBLAS's own choice; no rebuild.
+test-kernels:
+	Tests/run-kernel-matrix.sh
 
 ## demo: the embedded default, end to end.
 demo: build

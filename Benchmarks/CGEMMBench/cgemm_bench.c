@@ -36,40 +36,76 @@ double cgemm_bench_sgemm(int m, int n, int k, int transA, int transB, const floa
 }
 
 // ---------------------------------------------------------------------------------------------
-// FMA peak. Two FMA pipes with 4-cycle latency need at least 8 independent chains to stay full;
-// 12 accumulators leave headroom and still fit the 16 ymm registers with the two operands.
+// FMA peak, with the widest FMA the CPU has. Two FMA pipes with 4-cycle latency need at least 8
+// independent chains to stay full. AVX2: 12 ymm accumulators leave headroom and still fit the 16
+// ymm registers with the two operands. AVX-512: 24 zmm accumulators of the 32 registers (Zen 5 and
+// Intel server cores have two 512-bit FMA pipes; Zen 4 splits each 512-bit FMA into two halves, so
+// there the AVX-512 loop measures the same peak as the AVX2 one).
 
-enum { FMA_ACCUMULATORS = 12, FMA_LANES = 8 };
+enum { FMA256_ACCUMULATORS = 12, FMA512_ACCUMULATORS = 24 };
 
-int cgemm_bench_fma_flops_per_iteration(void) { return FMA_ACCUMULATORS * FMA_LANES * 2; }
+int cgemm_bench_fma_lanes(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 16;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 8;
+    return 0;
+}
 
-__attribute__((target("avx2,fma"))) static float fma_loop(long iterations) {
-    __m256 acc[FMA_ACCUMULATORS];
-    for (int i = 0; i < FMA_ACCUMULATORS; i++) acc[i] = _mm256_set1_ps(0.001f * (float)i);
+int cgemm_bench_fma_flops_per_iteration(void) {
+    switch (cgemm_bench_fma_lanes()) {
+    case 16: return FMA512_ACCUMULATORS * 16 * 2;
+    case 8: return FMA256_ACCUMULATORS * 8 * 2;
+    default: return 0;
+    }
+}
+
+#define FMA_REPEAT12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#define FMA_REPEAT24(X) FMA_REPEAT12(X) X(12) X(13) X(14) X(15) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23)
+
+// acc = acc * mul + add: a dependency chain per accumulator, all chains independent. The
+// accumulators are named variables (not an array) so they stay in registers.
+__attribute__((target("avx2,fma"))) static float fma_loop_256(long iterations) {
+#define FMA_DECLARE(i) __m256 acc##i = _mm256_set1_ps(0.001f * (float)(i));
+    FMA_REPEAT12(FMA_DECLARE)
+#undef FMA_DECLARE
     const __m256 mul = _mm256_set1_ps(0.999999f);
     const __m256 add = _mm256_set1_ps(1e-7f);
     for (long it = 0; it < iterations; it++) {
-        // acc = acc * mul + add: a dependency chain per accumulator, all chains independent.
-        acc[0] = _mm256_fmadd_ps(acc[0], mul, add);
-        acc[1] = _mm256_fmadd_ps(acc[1], mul, add);
-        acc[2] = _mm256_fmadd_ps(acc[2], mul, add);
-        acc[3] = _mm256_fmadd_ps(acc[3], mul, add);
-        acc[4] = _mm256_fmadd_ps(acc[4], mul, add);
-        acc[5] = _mm256_fmadd_ps(acc[5], mul, add);
-        acc[6] = _mm256_fmadd_ps(acc[6], mul, add);
-        acc[7] = _mm256_fmadd_ps(acc[7], mul, add);
-        acc[8] = _mm256_fmadd_ps(acc[8], mul, add);
-        acc[9] = _mm256_fmadd_ps(acc[9], mul, add);
-        acc[10] = _mm256_fmadd_ps(acc[10], mul, add);
-        acc[11] = _mm256_fmadd_ps(acc[11], mul, add);
+#define FMA_STEP(i) acc##i = _mm256_fmadd_ps(acc##i, mul, add);
+        FMA_REPEAT12(FMA_STEP)
+#undef FMA_STEP
     }
-    __m256 sum = acc[0];
-    for (int i = 1; i < FMA_ACCUMULATORS; i++) sum = _mm256_add_ps(sum, acc[i]);
-    float out[FMA_LANES];
+    __m256 sum = _mm256_setzero_ps();
+#define FMA_SUM(i) sum = _mm256_add_ps(sum, acc##i);
+    FMA_REPEAT12(FMA_SUM)
+#undef FMA_SUM
+    float out[8];
     _mm256_storeu_ps(out, sum);
     float total = 0;
-    for (int i = 0; i < FMA_LANES; i++) total += out[i];
+    for (int i = 0; i < 8; i++) total += out[i];
     return total;
+}
+
+__attribute__((target("avx512f"))) static float fma_loop_512(long iterations) {
+#define FMA_DECLARE(i) __m512 acc##i = _mm512_set1_ps(0.001f * (float)(i));
+    FMA_REPEAT24(FMA_DECLARE)
+#undef FMA_DECLARE
+    const __m512 mul = _mm512_set1_ps(0.999999f);
+    const __m512 add = _mm512_set1_ps(1e-7f);
+    for (long it = 0; it < iterations; it++) {
+#define FMA_STEP(i) acc##i = _mm512_fmadd_ps(acc##i, mul, add);
+        FMA_REPEAT24(FMA_STEP)
+#undef FMA_STEP
+    }
+    __m512 sum = _mm512_setzero_ps();
+#define FMA_SUM(i) sum = _mm512_add_ps(sum, acc##i);
+    FMA_REPEAT24(FMA_SUM)
+#undef FMA_SUM
+    return _mm512_reduce_add_ps(sum);
+}
+
+static float fma_loop(long iterations) {
+    return cgemm_bench_fma_lanes() == 16 ? fma_loop_512(iterations) : fma_loop_256(iterations);
 }
 
 typedef struct {
@@ -95,8 +131,7 @@ static void *fma_thread(void *arg) {
 enum { FMA_MAX_THREADS = 256 };
 
 double cgemm_bench_fma_peak(int threads, long iterations, double *cpu_gflops) {
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return -1;
+    if (cgemm_bench_fma_lanes() == 0) return -1;
     if (threads < 1) threads = 1;
     if (threads > FMA_MAX_THREADS) threads = FMA_MAX_THREADS;
 

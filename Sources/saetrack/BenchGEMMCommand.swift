@@ -9,7 +9,8 @@ struct BenchGEMMCommand: ParsableCommand {
         commandName: "gemm",
         abstract: "sgemm GFLOP/s (square 256…2048 and the SAE step shapes) on 1 thread and all cores.",
         discussion: """
-            Measures the machine's FP32 peak with an AVX2 FMA loop, then times each product through \
+            Prints which OpenBLAS kernel family runs and why, measures the machine's FP32 peak with an FMA \
+            loop of the widest FMA the CPU has (AVX-512 where present, else AVX2), then times each product through \
             SAETrack's Swift BLAS wrapper and through the same cblas_sgemm called from C, interleaved, \
             keeping the best trial of each. On one thread both sides make the same OpenBLAS call (the \
             wrapper's overhead); on more, SAETrack splits the product over its own pool while the C \
@@ -66,7 +67,8 @@ struct BenchGEMMCommand: ParsableCommand {
                 var cpu = 0.0
                 let wall = cgemm_bench_fma_peak(Int32(threads), iterations, &cpu)
                 return GEMMBenchmarkReport.Rate(wall: wall, cpu: cpu)
-            }
+            },
+            fmaLanes: Int(cgemm_bench_fma_lanes())
         )
         let report = GEMMBenchmark(configuration: config, baselines: baselines).run { line in
             FileHandle.standardError.write(Data(("bench gemm: " + line + "\n").utf8))

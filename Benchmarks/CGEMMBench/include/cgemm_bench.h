@@ -14,15 +14,20 @@
 double cgemm_bench_sgemm(int m, int n, int k, int transA, int transB, const float *a, const float *b,
                          float *c, int repeats, int threads, double *cpu_seconds);
 
-/// Runs `iterations` iterations of an AVX2 FMA loop (12 independent 8-lane accumulators, i.e.
-/// 192 FP32 FLOPs per iteration) on each of `threads` threads started together, and returns the
+/// Runs `iterations` iterations of an FMA loop with the widest FMA the CPU has (AVX-512: 24
+/// independent 16-lane accumulators, 768 FP32 FLOPs per iteration; else AVX2: 12 8-lane
+/// accumulators, 192 FLOPs) on each of `threads` threads started together, and returns the
 /// achieved GFLOP/s summed over threads (wall-clock time from the common start to the last finish).
 /// `cpu_gflops` (may be NULL) receives the mean over threads of FLOPs / that thread's CPU time: the
 /// per-core rate while a thread actually holds a core, which other load on the machine barely moves.
 /// Returns a negative value when the CPU lacks AVX2/FMA or a thread cannot be started.
 double cgemm_bench_fma_peak(int threads, long iterations, double *cpu_gflops);
 
-/// FP32 FLOPs done by one thread per iteration of `cgemm_bench_fma_peak`'s loop.
+/// FP32 lanes of the FMA loop `cgemm_bench_fma_peak` runs on this CPU: 16 (AVX-512), 8 (AVX2 +
+/// FMA) or 0 (neither: no peak is measured).
+int cgemm_bench_fma_lanes(void);
+
+/// FP32 FLOPs done by one thread per iteration of `cgemm_bench_fma_peak`'s loop on this CPU.
 int cgemm_bench_fma_flops_per_iteration(void);
 
 #endif

@@ -27,13 +27,17 @@ public struct GEMMBenchmark {
         /// GFLOP/s by wall clock (all threads) and per CPU-second (per core), negative when it
         /// cannot be measured.
         public var fmaPeak: (_ threads: Int, _ iterations: Int) -> GEMMBenchmarkReport.Rate
+        /// FP32 lanes of that FMA loop: 16 with AVX-512, 8 with AVX2, 0 when it cannot run.
+        public var fmaLanes: Int
 
         public init(
             sgemm: @escaping (GEMMShape, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Stopwatch.Span,
-            fmaPeak: @escaping (Int, Int) -> GEMMBenchmarkReport.Rate
+            fmaPeak: @escaping (Int, Int) -> GEMMBenchmarkReport.Rate,
+            fmaLanes: Int = 8
         ) {
             self.sgemm = sgemm
             self.fmaPeak = fmaPeak
+            self.fmaLanes = fmaLanes
         }
     }
 
@@ -46,7 +50,8 @@ public struct GEMMBenchmark {
         public var trials: Int
         /// Each trial repeats the product until it takes at least this long.
         public var minSecondsPerTrial: Double
-        /// Iterations of the FMA loop per peak trial (192 FLOPs per iteration per thread).
+        /// Iterations of the FMA loop per peak trial (per thread: 768 FLOPs an iteration with
+        /// AVX-512, 192 with AVX2).
         public var peakIterations: Int
         /// Peak trials per thread count, half before and half after the products; the best is kept.
         /// Many short trials find an undisturbed window on a busy machine.
@@ -139,6 +144,7 @@ public struct GEMMBenchmark {
             date: ISO8601DateFormatter().string(from: Date()), blasConfig: Threads.blasConfig,
             processors: ProcessInfo.processInfo.activeProcessorCount,
             loadAverageBefore: loadBefore, loadAverageAfter: Self.loadAverage(),
+            kernel: BLASKernel.status, fmaLanes: baselines.fmaLanes,
             configuration: config, peaks: peaks, results: results)
     }
 

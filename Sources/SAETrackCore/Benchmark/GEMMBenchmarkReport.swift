@@ -100,6 +100,10 @@ public struct GEMMBenchmarkReport: Codable, Sendable {
     /// pessimistic (the per-CPU-second rates much less so).
     public var loadAverageBefore: Double?
     public var loadAverageAfter: Double?
+    /// The OpenBLAS kernel family that ran the products, and why (absent in reports of older runs).
+    public var kernel: BLASKernel.Status?
+    /// FP32 lanes of the FMA loop behind ``peaks``: 16 (AVX-512), 8 (AVX2).
+    public var fmaLanes: Int?
     public var configuration: GEMMBenchmark.Configuration
     public var peaks: [Peak]
     public var results: [Result]
@@ -108,6 +112,7 @@ public struct GEMMBenchmarkReport: Codable, Sendable {
         case date, processors, configuration, peaks, results
         case blasConfig = "blas_config"
         case loadAverageBefore = "load_average_before", loadAverageAfter = "load_average_after"
+        case kernel, fmaLanes = "fma_lanes"
     }
 
     /// A fixed-width table for the terminal.
@@ -117,7 +122,9 @@ public struct GEMMBenchmarkReport: Codable, Sendable {
         if let before = loadAverageBefore, let after = loadAverageAfter {
             lines.append("load average: \(f(before, 2)) at start, \(f(after, 2)) at end")
         }
-        lines.append("FP32 FMA peak: " + peaks.map {
+        if let kernel { lines.append(kernel.description) }
+        let fmaWidth = fmaLanes.map { $0 == 16 ? " (AVX-512, 16 lanes)" : $0 == 8 ? " (AVX2, 8 lanes)" : "" } ?? ""
+        lines.append("FP32 FMA peak\(fmaWidth): " + peaks.map {
             "\($0.threads) thread(s) \(f($0.rate.wall, 1)) GFLOP/s wall, \(f($0.rate.cpu, 1)) per CPU-second"
         }.joined(separator: "; "))
         lines.append("")
