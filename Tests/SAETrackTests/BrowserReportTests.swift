@@ -28,6 +28,9 @@ struct BrowserCheck: Decodable {
     var externalReferences: [String]
     var scrollHeight: Double
     var sections: [String]
+    /// Index rows left visible after searching for nonsense, and for the first row's own text (nil: no index).
+    var searchNone: Int?
+    var searchFirst: Int?
 }
 
 /// Injected first in <head>: records console errors and warnings, uncaught exceptions (including
@@ -56,6 +59,11 @@ r.indexRows=document.querySelectorAll('#feature-index tbody tr').length;
 performance.getEntriesByType('resource').forEach(function(e){r.resources.push(e.name);});
 document.querySelectorAll('[src],[href],link').forEach(function(e){var u=e.getAttribute('src')||e.getAttribute('href')||'';if(u&&u.charAt(0)!=='#'&&u.indexOf('data:')!==0)r.externalReferences.push(u);});
 document.querySelectorAll('h2[id]').forEach(function(h){r.sections.push(h.id);});
+var q=document.getElementById('fi-search');if(q){var rows=document.querySelectorAll('#feature-index tbody tr');
+function shown(){var n=0;rows.forEach(function(x){if(x.style.display!=='none')n++;});return n;}
+q.value='zzzz-no-such-feature';q.dispatchEvent(new Event('input'));r.searchNone=shown();
+q.value=rows.length?rows[0].getAttribute('data-search'):'';q.dispatchEvent(new Event('input'));r.searchFirst=shown();
+q.value='';q.dispatchEvent(new Event('input'));}
 r.scrollHeight=document.documentElement.scrollHeight;
 var p=document.createElement('pre');p.id='saetrack-browser-check';p.textContent=JSON.stringify(r);document.body.appendChild(p);})();</script>
 """
@@ -122,6 +130,12 @@ struct BrowserReportTests {
             #expect(f.hasDataGroup && f.visibleMarks > 0, "figure \(f.index) \(f.id) draws no data (\(f.visibleMarks) visible marks)")
         }
         #expect(r.cards == cards, "\(r.cards) feature cards rendered, \(cards) expected")
+        // The feature index lists every card and its search filters.
+        #expect(r.indexRows == cards, "\(r.indexRows) index rows, \(cards) cards")
+        if cards > 0 {
+            #expect(r.searchNone == 0, "a search matching nothing left \(r.searchNone ?? -1) rows")
+            #expect((r.searchFirst ?? 0) >= 1 && (r.searchFirst ?? 0) <= cards, "searching the first row's text left \(r.searchFirst ?? -1) rows")
+        }
     }
 
     @Test("a real analysed chain's report renders in headless Chromium: no errors, no resources, every figure and card drawn",
@@ -132,7 +146,7 @@ struct BrowserReportTests {
         let html = try String(contentsOf: report, encoding: .utf8)
         let r = try check(html, name: "tiny-chain")
         expectRendered(r, html: html, cards: a.featureCards.count)
-        for id in ["findings", "summary", "formation", "groundtruth", "drift", "convergence", "cards", "settings"] {
+        for id in ["findings", "summary", "formation", "groundtruth", "drift", "convergence", "index", "cards", "settings"] {
             #expect(r.sections.contains(id), "section \(id) missing from the rendered page")
         }
     }

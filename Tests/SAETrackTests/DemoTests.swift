@@ -35,9 +35,14 @@ struct DemoTests {
         #expect(((drift?["toFinalQuantiles"] as? [Any]) ?? []).count == 3)
         #expect(result.analysis.groundTruth.contains { $0.kind == "token" } && result.analysis.groundTruth.contains { $0.kind == "concept" })
         // Feature cards decode tokens with the corpus tokenizer (words, not "#id").
-        #expect(result.analysis.featureCards.flatMap(\.snapshots).flatMap(\.contexts).flatMap(\.tokens).contains { !$0.hasPrefix("#") })
+        let contexts = result.analysis.featureCards.flatMap(\.snapshots).flatMap { $0.top + $0.quantileSamples }
+        #expect(!contexts.isEmpty && contexts.flatMap(\.tokens).contains { !$0.hasPrefix("#") })
+        // Pieces keep the word-level decoder's spaces: a context reads as text, not as words glued together.
+        #expect(contexts.contains { $0.tokens.joined().contains(" ") } && contexts.allSatisfy { $0.activations.count == $0.tokens.count })
+        // The logit lens reads every card checkpoint's model; each card has a label at every checkpoint.
+        #expect(result.analysis.featureCards.allSatisfy { $0.labels.count == 3 && $0.snapshots.allSatisfy { $0.logitLens?.top.count == 8 } })
         let html = try String(contentsOf: result.report, encoding: .utf8)
-        #expect(html.contains("<svg") && html.contains("Ground truth") && !html.contains("<script"))
+        #expect(html.contains("<svg") && html.contains("Ground truth") && !html.contains("<script src"))
         #expect(result.summary.last?.hasPrefix("Report: ") == true)
     }
 }

@@ -60,13 +60,29 @@ func sampleAnalysis() -> TrackAnalysis {
         TrackAnalysis.GroundTruthCurve(name: n, kind: k, steps: steps, auroc: steps.map { sig($0, mid: mid, lo: 0.52, hi: 0.99) },
                                        bestFeature: steps.map { _ in 12 }, formedStep: mid < 0 ? 0 : 32)
     }
-    let card = TrackAnalysis.FeatureCard(feature: 37, kind: "concept-level", description: "best match for planted 'sports words'",
-        snapshots: [0, 32, 600].map { s in .init(step: s, contexts: (0..<3).map { i in
-            .init(activation: Double(3 - i) * 1.3, tokens: ["the", "team", "<scores>", "and", "\"", "ball", "is", "fast", "."], position: 1 + i) }) })
+    typealias Card = TrackAnalysis.FeatureCard
+    let words = ["the", " team", " scores", " and", " \"", "ball", "\"", " is", " fast", ".", "\n"]
+    func context(_ i: Int, band: String?) -> Card.Context {
+        Card.Context(activation: Double(3 - i) * 1.3, tokens: words, activations: words.indices.map { $0 == 2 + i ? Double(3 - i) * 1.3 : ($0 % 3 == 0 ? 0.4 : 0) },
+                     position: 2 + i, band: band)
+    }
+    func snapshot(_ s: Int) -> Card.Snapshot {
+        let edges = (0...24).map { Double($0) * 0.2 }
+        let counts = (0..<24).map { max(0, 30 - $0 * 2) }
+        let lens = Card.LogitTokens(top: [.init(token: " goal", id: 5, logit: 2.1), .init(token: " match", id: 9, logit: 1.7)],
+                                    bottom: [.init(token: " rain", id: 7, logit: -1.9)])
+        return Card.Snapshot(step: s, density: 0.031, maxActivation: 4.8, histogramEdges: edges, histogramCounts: counts,
+                             top: (0..<3).map { context($0, band: nil) }, quantileSamples: (0..<2).map { context($0, band: "25–50 %") }, logitLens: lens)
+    }
+    let labelRow = steps.map { s in Card.StepLabel(step: s, text: s < 32 ? "the / a" : "sports words", source: s < 32 ? "top_tokens" : "planted", auroc: s < 32 ? nil : 0.95) }
+    let cards = [37, 52].map { f in
+        Card(feature: f, kind: "conceptLevel", description: "best match for planted 'sports words'", plantedLabel: f == 37 ? "sports words" : nil,
+             labels: labelRow, snapshots: [0, 32, 600].map(snapshot), aliveAtFinal: f == 37, formedStep: f == 37 ? 180 : nil, dissolved: f == 52)
+    }
     return TrackAnalysis(meta: meta, summary: summary, progress: progress,
                          randomBaseline: [.init(measure: "activation cosine", steps: steps, values: steps.map { sig($0, mid: 1.4, lo: 0.05, hi: 0.3) })],
                          drift: drift, cosineHistograms: hists, trajectories: trajs, convergence: [conv], groundTruth: gt,
-                         featureCards: [card, card], warnings: ["step64: model.safetensors sha256 differs from the recorded one"])
+                         featureCards: cards, warnings: ["step64: model.safetensors sha256 differs from the recorded one"])
 }
 
 @Suite("Report rendering")
@@ -97,7 +113,10 @@ struct ReportRenderingTests {
         }
         #expect(html.components(separatedBy: "<svg").count - 1 == html.components(separatedBy: "</svg>").count - 1)
         #expect(html.components(separatedBy: "<svg").count - 1 >= 15)
-        #expect(!html.contains("NaN") && !html.contains("nan\"") && !html.contains("<script"))
+        #expect(!html.contains("NaN") && !html.contains("nan\""))
+        // Scripts are inline only: nothing loads from a file or the network.
+        #expect(!html.contains("<script src") && !html.contains("<link"))
+        #expect(html.contains("id=\"feature-index\"") && html.contains("id=\"feature-37\"") && html.contains("id=\"feature-52\""))
         #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"))
         if let path = ProcessInfo.processInfo.environment["SAETRACK_REPORT_PREVIEW"] {
             try html.write(toFile: path, atomically: true, encoding: .utf8)

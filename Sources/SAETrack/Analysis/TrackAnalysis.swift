@@ -293,33 +293,97 @@ public struct TrackAnalysis: Codable, Equatable {
         }
     }
 
-    /// One feature's top contexts at several checkpoints.
+    /// One feature's dashboard over time (SAEDashboard / Neuronpedia style): its label at every
+    /// checkpoint, and at chosen checkpoints its firing density, activation histogram, top and
+    /// quantile-sampled contexts with per-token activations, and logit lens.
     public struct FeatureCard: Codable, Equatable {
         public var feature: Int
-        /// Automatic label: "token-level" or "concept-level" (from activating-token entropy).
+        /// Automatic kind at the last snapshot: "token-level" or "concept-level" (activating-token entropy).
         public var kind: String
         public var description: String
+        /// The planted label this feature was chosen for (nil: a random live feature).
+        public var plantedLabel: String?
+        /// The feature's label at every checkpoint of the chain (semantic evolution as a row).
+        public var labels: [StepLabel]
         public var snapshots: [Snapshot]
-        public init(feature: Int, kind: String, description: String, snapshots: [Snapshot]) {
-            self.feature = feature; self.kind = kind; self.description = description; self.snapshots = snapshots
+        /// Fires on the final checkpoint's evaluation tokens.
+        public var aliveAtFinal: Bool
+        /// Settling step of its weighted-Jaccard progress curve (nil: never settles).
+        public var formedStep: Int?
+        /// Had a planted label, or fired, at an earlier checkpoint and lost it by the final one.
+        public var dissolved: Bool
+        public init(feature: Int, kind: String, description: String, plantedLabel: String? = nil, labels: [StepLabel] = [],
+                    snapshots: [Snapshot], aliveAtFinal: Bool = true, formedStep: Int? = nil, dissolved: Bool = false) {
+            self.feature = feature; self.kind = kind; self.description = description; self.plantedLabel = plantedLabel
+            self.labels = labels; self.snapshots = snapshots; self.aliveAtFinal = aliveAtFinal; self.formedStep = formedStep
+            self.dissolved = dissolved
         }
 
-        /// Top contexts at one checkpoint.
+        /// The label at one checkpoint: a planted label the feature is the best detector of (AUROC ≥
+        /// the formation threshold), else its most frequent top-activating tokens, else "dead".
+        public struct StepLabel: Codable, Equatable {
+            public var step: Int
+            public var text: String
+            /// "planted", "top_tokens" or "dead".
+            public var source: String
+            public var auroc: Double?
+            public init(step: Int, text: String, source: String, auroc: Double? = nil) {
+                self.step = step; self.text = text; self.source = source; self.auroc = auroc
+            }
+        }
+
+        /// The card at one checkpoint.
         public struct Snapshot: Codable, Equatable {
             public var step: Int
-            public var contexts: [Context]
-            public init(step: Int, contexts: [Context]) { self.step = step; self.contexts = contexts }
+            /// Fraction of evaluation tokens where the feature fires.
+            public var density: Double
+            public var maxActivation: Double
+            /// Histogram of non-zero activations over [0, max] (edges: bins + 1).
+            public var histogramEdges: [Double]
+            public var histogramCounts: [Int]
+            /// Highest-activating contexts (distinct tokens), best first.
+            public var top: [Context]
+            /// Contexts sampled from quantile bands of the non-zero activations, lowest band first.
+            public var quantileSamples: [Context]
+            /// Top and bottom logit-lens tokens (nil: no model weights to read).
+            public var logitLens: LogitTokens?
+            public init(step: Int, density: Double, maxActivation: Double, histogramEdges: [Double], histogramCounts: [Int],
+                        top: [Context], quantileSamples: [Context], logitLens: LogitTokens? = nil) {
+                self.step = step; self.density = density; self.maxActivation = maxActivation
+                self.histogramEdges = histogramEdges; self.histogramCounts = histogramCounts
+                self.top = top; self.quantileSamples = quantileSamples; self.logitLens = logitLens
+            }
         }
 
-        /// A window of decoded tokens around an activating position.
+        /// A window of decoded tokens around an activating position, with the feature's activation at every token.
         public struct Context: Codable, Equatable {
+            /// Activation at the focus token.
             public var activation: Double
+            /// Text pieces (concatenated they read as the decoded window).
             public var tokens: [String]
-            /// Index into `tokens` of the activating token.
+            /// The feature's activation at each token of the window.
+            public var activations: [Double]
+            /// Index into `tokens` of the focus token.
             public var position: Int
-            public init(activation: Double, tokens: [String], position: Int) {
-                self.activation = activation; self.tokens = tokens; self.position = position
+            /// Quantile band, e.g. "25–50 %" (nil for top contexts).
+            public var band: String?
+            public init(activation: Double, tokens: [String], activations: [Double], position: Int, band: String? = nil) {
+                self.activation = activation; self.tokens = tokens; self.activations = activations; self.position = position; self.band = band
             }
+        }
+
+        /// Logit-lens extremes at one checkpoint.
+        public struct LogitTokens: Codable, Equatable {
+            public var top: [TokenScore]
+            public var bottom: [TokenScore]
+            public init(top: [TokenScore], bottom: [TokenScore]) { self.top = top; self.bottom = bottom }
+        }
+
+        public struct TokenScore: Codable, Equatable {
+            public var token: String
+            public var id: Int
+            public var logit: Double
+            public init(token: String, id: Int, logit: Double) { self.token = token; self.id = id; self.logit = logit }
         }
     }
 }

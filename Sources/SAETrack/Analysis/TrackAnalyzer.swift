@@ -28,8 +28,10 @@ public struct TrackAnalyzer {
     /// Contexts per card snapshot.
     public var contextsPerSnapshot = 3
     public var seed: UInt64 = 42
-    /// Decodes one token id for feature cards (nil: "#id").
-    public var decode: ((Int32) -> String)?
+    /// Renders token ids as text pieces for feature cards (nil: "#id"); see ``TokenDecoding``.
+    public var decode: (([Int32]) -> [String])?
+    /// Read each card checkpoint's model for the logit lens (when its directory is readable).
+    public var logitLens = true
     /// Title of the report.
     public var title = "SAE-Track report"
     /// Model description for the report header.
@@ -96,12 +98,15 @@ public struct TrackAnalyzer {
         var decoderRows = [Int: [Float]]()                   // feature → stacked rows (C·d_in)
         var scratchComparison: TrackAnalysis.ChainScratchComparison?
         let cardSteps = Self.snapshotIndices(count: steps.count, snapshots: cardSnapshots).map { steps[$0] }
+        var cards = FeatureCardBuilder(features: tracked, tokens: usable?.tokens, context: context, decode: decode)
+        var lensMissing: [Int] = []
 
         for (c, stage) in stages.enumerated() {
             progress("analyze: checkpoint \(c + 1)/\(stages.count) (step \(stage.step))")
             let sae = c == stages.count - 1 ? final : try TrackSAEFiles.read(from: directory.appendingPathComponent(stage.sae))
             let eval = c == stages.count - 1 ? finalEval : try evalActivations(step: stage.step)
-            let firing = FeatureFiring(sae: sae, activations: eval)
+            let codes = SparseCodes(encoding: eval, with: sae)
+            let firing = FeatureFiring(codes)
             drift.add(step: stage.step, decoder: sae.wDec, alive: firing.alive)
             formation.checkpoints.append(ProgressMeasures.measure(step: stage.step, representations: datapoints.gather(from: eval),
                                                                   sae: sae, datapoints: datapoints))
@@ -114,6 +119,14 @@ public struct TrackAnalyzer {
                 semantic.add(step: stage.step, top: t, tokens: usable.tokens, context: usable.context)
             }
             for f in tracked { decoderRows[f, default: []].append(contentsOf: sae.wDec.row(f)) }
+            let isCardStep = cardSteps.contains(stage.step)
+            var lens: LogitLens?
+            if isCardStep && logitLens {
+                lens = try? LogitLens(modelDirectory: URL(fileURLWithPath: stage.checkpoint))
+                if lens == nil || lens!.unembedding.cols != sae.dIn { lens = nil; lensMissing.append(stage.step) }
+            }
+            cards.add(step: stage.step, sae: sae, codes: codes, groundTruth: groundTruth.last.flatMap { $0.step == stage.step ? $0 : nil },
+                      threshold: TrackFindings.formationThreshold, snapshot: isCardStep, lens: lens)
         }
         if let b = state.baselines.first(where: { $0.step == finalStage.step && $0.status == .done }) {
             let scratch = try TrackSAEFiles.read(from: directory.appendingPathComponent(b.sae))
@@ -187,19 +200,20 @@ public struct TrackAnalyzer {
                          chainFinalEV: s.metrics?.explainedVariance ?? .nan, scratchFinalEV: b.metrics?.explainedVariance ?? .nan,
                          scratchStepsToMatchChain: b.log.first { $0.explainedVariance >= target }?.step)
         }
-        let cards = tracked.prefix(6).map { f -> TrackAnalysis.FeatureCard in
-            var kind = "unlabelled"
-            var snapshots: [TrackAnalysis.FeatureCard.Snapshot] = []
-            for cp in semantic.checkpoints {
-                guard let fs = cp.features.first(where: { $0.feature == f }) else { continue }
-                kind = fs.label.rawValue
-                snapshots.append(.init(step: cp.step, contexts: fs.contexts.prefix(contextsPerSnapshot).map { ctx in
-                    .init(activation: Double(ctx.activation), tokens: ctx.window.map { decode?($0) ?? "#\($0)" },
-                          position: ctx.position - ctx.windowStart)
-                }))
-            }
+        let cardKinds = Dictionary(semantic.checkpoints.flatMap { cp in cp.features.map { ($0.feature, $0.label.rawValue) } }, uniquingKeysWith: { _, b in b })
+        let settle = Dictionary(uniqueKeysWithValues: (progressFigures.first { $0.measure == "weighted_jaccard" }?.features ?? []).map { ($0.feature, $0.settleStep) })
+        let featureCards = tracked.map { f -> TrackAnalysis.FeatureCard in
+            let row = cards.labels[f] ?? []
+            let last = row.last
+            let lostPlanted = row.dropLast().contains { $0.source == "planted" && !($0.text == last?.text && last?.source == "planted") }
+            let died = last?.source == "dead" && row.dropLast().contains { $0.source != "dead" }
             let description = trackedLabel[f].map { "best match for planted “\($0)”" } ?? "randomly chosen live feature"
-            return TrackAnalysis.FeatureCard(feature: f, kind: kind, description: description, snapshots: snapshots)
+            return TrackAnalysis.FeatureCard(feature: f, kind: cardKinds[f] ?? "unlabelled", description: description, plantedLabel: trackedLabel[f],
+                                             labels: row, snapshots: cards.snapshots[f] ?? [], aliveAtFinal: finalFiring.alive[f],
+                                             formedStep: settle[f] ?? nil, dissolved: lostPlanted || died)
+        }
+        if !lensMissing.isEmpty && logitLens {
+            warnings.append("logit lens unavailable at step\(lensMissing.count == 1 ? "" : "s") \(lensMissing.map(String.init).joined(separator: ", ")): no readable model directory whose d_model matches the SAE's d_in")
         }
         let first = state.config.firstStage, cont = state.config.continualStage
         let meta = TrackAnalysis.Meta(
@@ -214,7 +228,7 @@ public struct TrackAnalyzer {
             ])
         return TrackAnalysis(meta: meta, summary: summary, progress: progressFigures, randomBaseline: randomBaselines, drift: driftSummary,
                              cosineHistograms: histograms, trajectories: trajectories, convergence: convergence, groundTruth: gtCurves,
-                             featureCards: Array(cards), warnings: warnings)
+                             featureCards: featureCards, warnings: warnings)
     }
 
     /// The measure's name in every output (JSON and CSV): snake_case.

@@ -21,6 +21,7 @@ public enum TrackReport {
         groundTruth(analysis, into: &doc)
         drift(analysis, into: &doc)
         convergence(analysis, into: &doc)
+        featureIndex(analysis, into: &doc)
         cards(analysis, into: &doc)
         settings(analysis, into: &doc)
         return doc.render()
@@ -277,30 +278,120 @@ public enum TrackReport {
         }
     }
 
+    /// The text of a token piece for display: newlines and tabs made visible, HTML escaped.
+    static func piece(_ t: String) -> String {
+        SVGCanvas.escape(t.replacingOccurrences(of: "\n", with: "↵").replacingOccurrences(of: "\t", with: "⇥"))
+    }
+
+    /// One context line: every token shaded by the feature's activation there (relative to `maxAct`),
+    /// the focus token outlined, activation on hover.
+    static func contextLine(_ c: TrackAnalysis.FeatureCard.Context, maxAct: Double) -> String {
+        let lead = c.band.map { "<span class=\"band\">\(SVGCanvas.escape($0))</span>" } ?? ""
+        var line = "<div class=\"ctx\">\(lead)<span class=\"step\">\(TrackFindings.fmt(c.activation, 2))</span>"
+        for (ti, tok) in c.tokens.enumerated() {
+            let act = ti < c.activations.count ? c.activations[ti] : 0
+            let focus = ti == c.position ? " focus" : ""
+            if act > 0 || ti == c.position {
+                let alpha = min(1, max(0.08, act / maxAct)) * 0.85
+                line += "<span class=\"tok\(focus)\" style=\"background:rgba(255,127,14,\(TrackFindings.fmt(alpha, 2)))\" title=\"\(TrackFindings.fmt(act, 3))\">\(piece(tok))</span>"
+            } else {
+                line += "<span class=\"tok\">\(piece(tok))</span>"
+            }
+        }
+        return line + "</div>"
+    }
+
+    /// A small histogram of a snapshot's non-zero activations (log-free, counts on hover).
+    static func miniHistogram(_ snap: TrackAnalysis.FeatureCard.Snapshot, id: String) -> String {
+        let w = 230.0, h = 74.0, left = 6.0, bottom = h - 16, top = 6.0
+        var svg = SVGCanvas(width: w, height: h, chart: id)
+        let maxCount = Double(snap.histogramCounts.max() ?? 0)
+        let n = snap.histogramCounts.count
+        let bw = (w - 2 * left) / Double(max(1, n))
+        svg.line(left, bottom, w - left, bottom, stroke: Palette.axis)
+        svg.raw("<g class=\"data\">")
+        for (i, c) in snap.histogramCounts.enumerated() where c > 0 && maxCount > 0 {
+            let bh = max(1, (bottom - top) * Double(c) / maxCount)
+            let lo = snap.histogramEdges[i], hi = snap.histogramEdges[min(i + 1, snap.histogramEdges.count - 1)]
+            svg.rect(left + Double(i) * bw + 0.5, bottom - bh, bw - 1, bh, fill: Palette.color(1), opacity: 0.8,
+                     hover: "activation [\(LineChart.value(lo)), \(LineChart.value(hi))): \(c) tokens")
+        }
+        if maxCount == 0 { svg.text("never fires", x: w / 2, y: bottom - 20, size: 10, anchor: "middle", color: Palette.muted) }
+        svg.raw("</g>")
+        svg.text("0", x: left, y: h - 3, size: 9.5, color: Palette.muted)
+        svg.text(LineChart.value(snap.maxActivation), x: w - left, y: h - 3, size: 9.5, anchor: "end", color: Palette.muted)
+        svg.text("activation", x: w / 2, y: h - 3, size: 9.5, anchor: "middle", color: Palette.muted)
+        return svg.render()
+    }
+
+    private static func featureIndex(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
+        guard !a.featureCards.isEmpty else { return }
+        doc.section("Feature index", id: "index",
+                    intro: "Every tracked feature, with its label at the first and last checkpoint. Search matches feature numbers and labels at any checkpoint; the filters apply to this table and to the cards below. Formed: its weighted-Jaccard progress curve settles. Dissolved: it lost a planted label it had, or stopped firing.")
+        let kinds = Array(Set(a.featureCards.map { readableKind($0.kind) })).sorted()
+        var html = "<div class=\"fi-controls\"><input type=\"search\" id=\"fi-search\" placeholder=\"search: feature number or label\" aria-label=\"search features\">"
+        for (id, name) in [("fi-alive", "alive"), ("fi-formed", "formed"), ("fi-dissolved", "dissolved")] {
+            html += "<label>\(name) <select id=\"\(id)\"><option value=\"\">any</option><option value=\"1\">yes</option><option value=\"0\">no</option></select></label>"
+        }
+        html += "<label>kind <select id=\"fi-kind\"><option value=\"\">any</option>" + kinds.map { "<option>\(SVGCanvas.escape($0))</option>" }.joined() + "</select></label>"
+        html += "<span id=\"fi-count\"></span></div>"
+        html += "<div class=\"tablewrap\"><table id=\"feature-index\"><thead><tr><th>feature</th><th>chosen for</th><th>kind</th><th>label, first</th><th>label, final</th><th>alive</th><th>formed at</th><th>dissolved</th><th>density (last card)</th></tr></thead><tbody>"
+        for c in a.featureCards {
+            let search = (["#\(c.feature)", c.plantedLabel ?? ""] + c.labels.map(\.text)).joined(separator: " | ").lowercased()
+            let density = c.snapshots.last.map { TrackFindings.fmt($0.density * 100, 2) + "%" } ?? "–"
+            html += "<tr data-feature=\"\(c.feature)\" data-search=\"\(SVGCanvas.escape(search))\" data-kind=\"\(SVGCanvas.escape(readableKind(c.kind)))\" data-alive=\"\(c.aliveAtFinal ? 1 : 0)\" data-formed=\"\(c.formedStep == nil ? 0 : 1)\" data-dissolved=\"\(c.dissolved ? 1 : 0)\">"
+            html += "<td><a href=\"#feature-\(c.feature)\">#\(c.feature)</a></td><td>\(SVGCanvas.escape(c.plantedLabel ?? "random"))</td><td>\(SVGCanvas.escape(readableKind(c.kind)))</td>"
+            html += "<td>\(SVGCanvas.escape(c.labels.first?.text ?? "–"))</td><td>\(SVGCanvas.escape(c.labels.last?.text ?? "–"))</td>"
+            html += "<td>\(c.aliveAtFinal ? "yes" : "no")</td><td class=\"num\">\(c.formedStep.map(String.init) ?? "–")</td><td>\(c.dissolved ? "yes" : "no")</td><td class=\"num\">\(density)</td></tr>"
+        }
+        doc.raw(html + "</tbody></table></div>")
+        doc.script(indexScript)
+    }
+
+    /// Filters the feature index and the cards (search text, alive/formed/dissolved, kind).
+    static let indexScript = """
+    (function(){var q=document.getElementById('fi-search');if(!q)return;var kind=document.getElementById('fi-kind');    var sel=['alive','formed','dissolved'].map(function(k){return document.getElementById('fi-'+k);});    var rows=document.querySelectorAll('#feature-index tbody tr'),count=document.getElementById('fi-count');    function apply(){var t=q.value.trim().toLowerCase(),n=0;rows.forEach(function(r){    var ok=(!t||r.getAttribute('data-search').indexOf(t)>=0)&&(!kind.value||r.getAttribute('data-kind')===kind.value);    sel.forEach(function(s){if(s.value&&r.getAttribute('data-'+s.id.slice(3))!==s.value)ok=false;});    r.style.display=ok?'':'none';var c=document.getElementById('feature-'+r.getAttribute('data-feature'));if(c)c.style.display=ok?'':'none';if(ok)n++;});    count.textContent=n+' of '+rows.length+' features shown';}    [q,kind].concat(sel).forEach(function(e){e.addEventListener('input',apply);e.addEventListener('change',apply);});apply();})();
+    """
+
     private static func cards(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.featureCards.isEmpty else { return }
         doc.section("Feature cards", id: "cards",
-                    intro: "Top-activating contexts of selected features under the SAE and model of each checkpoint (same feature index along the chain). The activating token is highlighted; its activation is on the left.")
+                    intro: "One card per tracked feature (same feature index along the chain). The row of labels is the feature's semantic evolution: at each checkpoint the planted label it detects best (AUROC ≥ \(TrackFindings.fmt(TrackFindings.formationThreshold, 2)), blue) or its most frequent top-activating tokens. At chosen checkpoints: firing density, the histogram of its non-zero activations, the logit lens (tokens whose logits the decoder direction raises and lowers most, through the final LayerNorm's scale and the unembedding of that checkpoint), its top contexts and contexts sampled from quantile bands of its activations. Every token is shaded by the feature's activation there (hover for the value); the focus token is outlined.")
         var html = "<div class=\"cards\">"
         for card in a.featureCards {
-            html += "<div class=\"card\"><h3>Feature #\(card.feature)</h3><div class=\"meta\">\(SVGCanvas.escape(readableKind(card.kind))) · \(SVGCanvas.escape(card.description))</div>"
-            for snap in card.snapshots {
-                html += "<div class=\"ctx\"><strong>step \(snap.step)</strong></div>"
-                if snap.contexts.isEmpty { html += "<div class=\"ctx\"><span class=\"step\"></span><em>no activation</em></div>" }
-                let maxAct = max(1e-9, snap.contexts.map(\.activation).max() ?? 1)
-                for c in snap.contexts {
-                    var line = "<div class=\"ctx\"><span class=\"step\">\(TrackFindings.fmt(c.activation, 2))</span>"
-                    for (ti, tok) in c.tokens.enumerated() {
-                        let t = SVGCanvas.escape(tok)
-                        if ti == c.position {
-                            let alpha = 0.25 + 0.65 * min(1, c.activation / maxAct)
-                            line += "<span class=\"tok\" style=\"background:rgba(214,39,40,\(TrackFindings.fmt(alpha, 2)));font-weight:600\">\(t)</span> "
-                        } else {
-                            line += "\(t) "
-                        }
-                    }
-                    html += line + "</div>"
+            var badges = "<span class=\"badge\">\(SVGCanvas.escape(readableKind(card.kind)))</span>"
+            if !card.aliveAtFinal { badges += "<span class=\"badge dead\">dead at final</span>" }
+            if let s = card.formedStep { badges += "<span class=\"badge formed\">formed at \(s)</span>" }
+            if card.dissolved { badges += "<span class=\"badge dissolved\">dissolved</span>" }
+            html += "<div class=\"card\" id=\"feature-\(card.feature)\"><h3>Feature #\(card.feature)\(badges)</h3><div class=\"meta\">\(SVGCanvas.escape(card.description))</div>"
+            if !card.labels.isEmpty {
+                html += "<div class=\"labelrow\" title=\"label at each checkpoint\">"
+                for l in card.labels {
+                    let cls = l.source == "planted" ? " planted" : (l.source == "dead" ? " dead" : "")
+                    let hover = "step \(l.step): \(l.text)" + (l.auroc.map { " (AUROC \(TrackFindings.fmt($0, 3)))" } ?? "")
+                    html += "<span class=\"lab\(cls)\" title=\"\(SVGCanvas.escape(hover))\"><b>\(l.step)</b>\(SVGCanvas.escape(l.text))</span>"
                 }
+                html += "</div>"
+            }
+            for (si, snap) in card.snapshots.enumerated() {
+                html += "<div class=\"snap\"><h4>step \(snap.step)</h4><div class=\"snaphead\">"
+                html += "<div>density \(TrackFindings.fmt(snap.density * 100, 2)) %<br>max activation \(TrackFindings.fmt(snap.maxActivation, 3))</div>"
+                html += miniHistogram(snap, id: "hist-\(card.feature)-\(si)")
+                if let lens = snap.logitLens {
+                    func chips(_ ts: [TrackAnalysis.FeatureCard.TokenScore], _ cls: String) -> String {
+                        ts.map { "<span class=\"\(cls)\" title=\"logit \(TrackFindings.fmt($0.logit, 3)) (id \($0.id))\">\(piece($0.token))</span>" }.joined()
+                    }
+                    html += "<div class=\"lens\">logit lens ↑ \(chips(lens.top, "pos"))<br>logit lens ↓ \(chips(lens.bottom, "neg"))</div>"
+                }
+                html += "</div>"
+                let maxAct = max(1e-9, snap.maxActivation)
+                if snap.top.isEmpty { html += "<div class=\"ctx\"><em>never fires at this checkpoint</em></div>" }
+                for c in snap.top { html += contextLine(c, maxAct: maxAct) }
+                if !snap.quantileSamples.isEmpty {
+                    html += "<div class=\"meta\">quantile samples (band of the non-zero activations)</div>"
+                    for c in snap.quantileSamples { html += contextLine(c, maxAct: maxAct) }
+                }
+                html += "</div>"
             }
             html += "</div>"
         }
