@@ -8,6 +8,10 @@
 #   sh Docs/generate-commands.sh [path/to/saetrack]
 #
 # The binary defaults to $SAETRACK, else .build/release/saetrack at the repository root.
+#
+# Help texts go in ~~~ fences, not ``` ones: their USAGE lines are synopses with <placeholders>,
+# not runnable examples, and Tests/SAETrackCLITests/DocumentedCommandLineTests.swift runs every
+# `saetrack …` line of a ``` block in Docs/*.md through the parser.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,24 +66,24 @@ subs=$(printf '%s\n' "$top" | subcommands)
     echo
     echo "## \`saetrack\`"
     echo
-    echo '```'
+    echo '~~~'
     printf '%s\n' "$top"
-    echo '```'
+    echo '~~~'
     for s in $subs; do
         echo
         echo "## \`saetrack $s\`"
         echo
-        echo '```'
+        echo '~~~'
         help_of "$s"
-        echo '```'
+        echo '~~~'
         if [ "$s" = bench ]; then
             for b in $(help_of bench | subcommands); do
                 echo
                 echo "### \`saetrack bench $b\`"
                 echo
-                echo '```'
+                echo '~~~'
                 help_of bench "$b"
-                echo '```'
+                echo '~~~'
             done
         fi
     done
