@@ -208,7 +208,7 @@ public enum TrackReport {
             }
             figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
                                    yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330).svg(id: "driftf"),
-                         "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is step + 1 here rather than checkpoint index)."))
+                         "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is the training step here rather than the checkpoint index)."))
         }
         doc.figures(figs)
         if let c = d.scratch {
