@@ -287,7 +287,7 @@ public enum TrackReport {
     /// the focus token outlined, activation on hover.
     static func contextLine(_ c: TrackAnalysis.FeatureCard.Context, maxAct: Double) -> String {
         let lead = c.band.map { "<span class=\"band\">\(SVGCanvas.escape($0))</span>" } ?? ""
-        var line = "<div class=\"ctx\">\(lead)<span class=\"step\">\(TrackFindings.fmt(c.activation, 2))</span>"
+        var line = "<div class=\"ctx\">\(lead)<span class=\"step\">\(LineChart.value(c.activation, digits: 3))</span>"
         for (ti, tok) in c.tokens.enumerated() {
             let act = ti < c.activations.count ? c.activations[ti] : 0
             let focus = ti == c.position ? " focus" : ""
