@@ -1,7 +1,8 @@
 /// A Hugging Face GPT-2 `config.json` (`model_type: "gpt2"`), keys mapped one to one.
 ///
 /// Decodes every variant seen in the wild: `n_inner: null` (→ 4·n_embd), missing optional keys
-/// (transformers' defaults apply), `scale_attn_by_inverse_layer_idx`, `tie_word_embeddings`.
+/// (transformers' defaults apply; the shape-defining `n_embd`, `n_layer`, `n_head`, `vocab_size`
+/// and `n_positions`/`n_ctx` are required), `scale_attn_by_inverse_layer_idx`, `tie_word_embeddings`.
 /// Classifier-head keys (`summary_*`) and dropouts are ignored on read.
 public struct GPT2Config: Codable, Equatable, Sendable {
     /// Residual stream width (`n_embd`).
@@ -60,13 +61,15 @@ public struct GPT2Config: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        nEmbd = try c.decodeIfPresent(Int.self, forKey: .nEmbd) ?? 768
-        nLayer = try c.decodeIfPresent(Int.self, forKey: .nLayer) ?? 12
-        nHead = try c.decodeIfPresent(Int.self, forKey: .nHead) ?? 12
-        nPositions = try c.decodeIfPresent(Int.self, forKey: .nPositions)
-            ?? c.decodeIfPresent(Int.self, forKey: .nCtx) ?? 1024
+        // The keys that fix tensor shapes are required (transformers would substitute GPT-2
+        // small's); `n_positions` may be given as the older `n_ctx`.
+        nEmbd = try ConfigValueError.required(c, .nEmbd, architecture: "GPT-2")
+        nLayer = try ConfigValueError.required(c, .nLayer, architecture: "GPT-2")
+        nHead = try ConfigValueError.required(c, .nHead, architecture: "GPT-2")
+        nPositions = try c.contains(.nPositions) ? ConfigValueError.required(c, .nPositions, architecture: "GPT-2")
+            : ConfigValueError.required(c, .nCtx, architecture: "GPT-2")
         nInner = try c.decodeIfPresent(Int.self, forKey: .nInner)
-        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? 50257
+        vocabSize = try ConfigValueError.required(c, .vocabSize, architecture: "GPT-2")
         layerNormEpsilon = try c.decodeIfPresent(Double.self, forKey: .layerNormEpsilon) ?? 1e-5
         activationFunction = try c.decodeIfPresent(String.self, forKey: .activationFunction) ?? "gelu_new"
         scaleAttnWeights = try c.decodeIfPresent(Bool.self, forKey: .scaleAttnWeights) ?? true
@@ -107,6 +110,7 @@ public struct GPT2Config: Codable, Equatable, Sendable {
     /// The normalised activation (validated on decode).
     public var activation: ActivationFunction { ActivationFunction(huggingFaceName: activationFunction) ?? .geluTanh }
 
+    /// Checks every value the way transformers' `GPT2Config` and model constructor would.
     func validate() throws {
         try ConfigValueError.require(nEmbd, atLeast: 1, key: "n_embd")
         try ConfigValueError.require(nLayer, atLeast: 1, key: "n_layer")

@@ -76,17 +76,19 @@ public struct GPTNeoXConfig: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? 6144
-        numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? 44
-        numAttentionHeads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads) ?? 64
-        intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? 24576
+        // The keys that fix tensor shapes are required: transformers' class defaults (6144, 44
+        // layers, 64 heads, 24576, vocab 50432) would silently describe another model.
+        hiddenSize = try ConfigValueError.required(c, .hiddenSize, architecture: "GPT-NeoX")
+        numHiddenLayers = try ConfigValueError.required(c, .numHiddenLayers, architecture: "GPT-NeoX")
+        numAttentionHeads = try ConfigValueError.required(c, .numAttentionHeads, architecture: "GPT-NeoX")
+        intermediateSize = try ConfigValueError.required(c, .intermediateSize, architecture: "GPT-NeoX")
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 2048
         layerNormEps = try c.decodeIfPresent(Double.self, forKey: .layerNormEps) ?? 1e-5
         useParallelResidual = try c.decodeIfPresent(Bool.self, forKey: .useParallelResidual) ?? true
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "gelu"
         tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
         attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? true
-        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? 50432
+        vocabSize = try ConfigValueError.required(c, .vocabSize, architecture: "GPT-NeoX")
         bosTokenID = c.contains(.bosTokenID) ? try c.decodeIfPresent(Int.self, forKey: .bosTokenID) : 0
         eosTokenID = c.contains(.eosTokenID) ? try c.decodeIfPresent(Int.self, forKey: .eosTokenID) : 2
 
@@ -137,6 +139,8 @@ public struct GPTNeoXConfig: Codable, Equatable, Sendable {
     /// The normalised activation (validated on decode).
     public var activation: ActivationFunction { ActivationFunction(huggingFaceName: hiddenAct) ?? .geluExact }
 
+    /// Checks every value the way transformers' `GPTNeoXConfig` and model constructor would
+    /// (positive sizes, `hidden_size` divisible by `num_attention_heads`, a known activation).
     func validate() throws {
         try ConfigValueError.require(hiddenSize, atLeast: 1, key: "hidden_size")
         try ConfigValueError.require(numHiddenLayers, atLeast: 1, key: "num_hidden_layers")

@@ -42,6 +42,20 @@ public enum ModelConfig: Equatable, Sendable {
         }
     }
 
+    /// Checks a config built in code (decoding checks the same) as transformers would: positive
+    /// sizes, heads dividing the width, a known activation. `source` names where the values came
+    /// from in the error (a file, or the flags that set them).
+    public func validate(source: String) throws {
+        do {
+            switch self {
+            case .gpt2(let c): try c.validate()
+            case .gptNeoX(let c): try c.validate()
+            }
+        } catch let e as ConfigValueError {
+            throw e.naming(source)
+        }
+    }
+
     /// The config as `config.json` bytes transformers' `AutoConfig` reads (sorted keys, pretty).
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()

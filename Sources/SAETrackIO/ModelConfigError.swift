@@ -14,6 +14,9 @@ public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
     case unsupportedActivation(file: String, key: String, value: String)
     /// The rotary embedding configuration (type or scaling) is not one SAETrack implements.
     case unsupportedRope(file: String, reason: String)
+    /// A key that fixes the model's tensor shapes is absent. transformers would substitute its
+    /// class default (GPT-NeoX: `hidden_size` 6144, 44 layers), silently building another model.
+    case missingKey(file: String, key: String, architecture: String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,8 @@ public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
         case let .unsupportedActivation(f, k, v):
             return "\(f): \"\(k)\": \"\(v)\" is not a supported activation (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu)"
         case let .unsupportedRope(f, r): return "\(f): unsupported rotary embedding: \(r)"
+        case let .missingKey(f, k, a):
+            return "\(f): config has no \"\(k)\", which a \(a) model needs (SAETrack does not guess shape-defining keys)"
         }
     }
 }
@@ -33,7 +38,7 @@ public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
 /// A config value problem found while decoding, before the file name is known.
 /// `ModelConfig.load(from:)` turns it into a ``ModelConfigError`` naming the file.
 struct ConfigValueError: Error {
-    enum Kind { case invalid, activation, rope }
+    enum Kind { case invalid, activation, rope, missing(architecture: String) }
     var kind: Kind
     var key: String
     var reason: String
@@ -43,7 +48,16 @@ struct ConfigValueError: Error {
         case .invalid: return .invalidField(file: file, key: key, reason: reason)
         case .activation: return .unsupportedActivation(file: file, key: key, value: reason)
         case .rope: return .unsupportedRope(file: file, reason: reason)
+        case .missing(let architecture): return .missingKey(file: file, key: key, architecture: architecture)
         }
+    }
+
+    /// Decodes a key that must be present (it fixes tensor shapes), naming it when absent.
+    static func required<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K, architecture: String) throws -> Int {
+        guard c.contains(key), try !c.decodeNil(forKey: key) else {
+            throw ConfigValueError(kind: .missing(architecture: architecture), key: key.stringValue, reason: "missing")
+        }
+        return try c.decode(Int.self, forKey: key)
     }
 
     /// Checks that `value` (decoded from `key`) is at least `minimum`.

@@ -49,7 +49,8 @@ public struct ModelDirectory {
     }
 
     /// Reads every tensor, verifies names and shapes against the config, and returns the
-    /// parameters as matrices (1-D tensors as one row). Throws ``ModelDirectoryError/mismatch(_:)``
+    /// parameters as matrices (1-D tensors as one row). A NaN or infinite value is an error
+    /// naming the tensor (``ModelDirectoryError/nonFiniteWeights(file:tensor:count:firstIndex:value:)``). Throws ``ModelDirectoryError/mismatch(_:)``
     /// listing every problem at once.
     public func loadWeights() throws -> [String: Matrix] {
         let entries = try verifiedEntries()
@@ -57,9 +58,21 @@ public struct ModelDirectory {
         for spec in config.parameterLayout {
             let e = entries[spec.name]!
             let (rows, cols) = spec.matrixShape
-            out[spec.name] = Matrix(rows: rows, cols: cols, storage: try e.file.floats(e.storedName))
+            let values = try e.file.floats(e.storedName)
+            if let bad = NonFiniteValues.find(in: values) {
+                throw ModelDirectoryError.nonFiniteWeights(file: e.file.path, tensor: e.storedName,
+                                                           count: bad.count, firstIndex: bad.first, value: bad.value)
+            }
+            out[spec.name] = Matrix(rows: rows, cols: cols, storage: values)
         }
         return out
+    }
+
+    /// Verifies the safetensors headers against the config (names, shapes, dtypes, shard index,
+    /// file sizes) without reading the tensors: what ``loadWeights()`` would refuse, found in
+    /// milliseconds. Throws ``ModelDirectoryError/mismatch(_:)`` or the file's safetensors error.
+    public func verifyHeaders() throws {
+        _ = try verifiedEntries()
     }
 
     /// SHA-256 of the verified weights in SAETrack's canonical encoding (``ModelDirectory/sha256(of:)``),

@@ -49,6 +49,8 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
     case invalidIndex(file: String, reason: String)
     /// Tensors disagree with the config; lists every problem.
     case mismatch(WeightMismatch)
+    /// A weight tensor holds NaN or ±infinity (`count` values, the first at flat `firstIndex`).
+    case nonFiniteWeights(file: String, tensor: String, count: Int, firstIndex: Int, value: Float)
 
     public var description: String {
         switch self {
@@ -60,6 +62,9 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
             return "\(d): no model.safetensors or model.safetensors.index.json\(hint); found: \(found.sorted().joined(separator: ", "))"
         case let .invalidIndex(f, r): return "\(f): invalid shard index: \(r)"
         case let .mismatch(m): return m.description
+        case let .nonFiniteWeights(f, t, n, i, v):
+            return "\(f): tensor \(t) holds \(n) non-finite value\(n == 1 ? "" : "s") (first: \(v) at flat index \(i)); "
+                + "the checkpoint is corrupt or its training diverged"
         }
     }
 }

@@ -38,11 +38,19 @@ struct ActivationsCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Preflight: config, hook, tokens and output before the weights are read.
         let hookPoint = try HookPoint(name: hook)
-        let lm = try TransformerLM(directory: URL(fileURLWithPath: model))
-        try lm.validate(hookPoint)
+        let directory = try ModelDirectory(URL(fileURLWithPath: model))
+        try directory.verifyHeaders()
+        try Preflight.check(hook: hookPoint, in: directory.config, model: model)
         let (ids, rows, context) = try Self.readTokens(URL(fileURLWithPath: tokens))
+        try Preflight.check(tokens: TokenDataset(rows: rows, context: context, tokens: ids), file: tokens, fit: directory.config, model: model)
+        try OutputDirectory.requireWritable(URL(fileURLWithPath: out).standardizedFileURL.deletingLastPathComponent())
+        let lm = try TransformerLM(config: directory.config, weights: directory.loadWeights())
+        try lm.validate(hookPoint)
         try lm.validate(tokens: ids, rows: rows, context: context)
+        stderrLine("cost: \(rows) rows × \(context) tokens = \(CostEstimate.compact(Double(rows * context))) tokens through blocks 0–\(hookPoint.layer), "
+                   + "output \(CostEstimate.compact(Double(rows * context * lm.dModel * 4)))B")
 
         let d = lm.dModel
         var output = [Float](repeating: 0, count: rows * context * d)            // (rows*context, d)
@@ -59,6 +67,12 @@ struct ActivationsCommand: ParsableCommand {
             progress.advance(to: start + n)
         }
         progress.finish()
+        if let bad = NonFiniteValues.find(in: output) {
+            let token = bad.first / lm.dModel
+            throw NonFiniteDataError(source: "\(model) at \(hookPoint.name)", tensor: "activations", row: token / context,
+                                     column: bad.first % lm.dModel, count: bad.count, value: bad.value,
+                                     rowMeaning: "token row")
+        }
 
         let metadata = [
             "model": model, "hook": hookPoint.name, "centered": String(center),

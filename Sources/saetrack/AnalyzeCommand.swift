@@ -10,8 +10,10 @@ struct AnalyzeCommand: ParsableCommand {
         discussion: """
             Reads <track>/track.json, the chain's SAEs and the held-out activations cached by `track`; no language \
             model is run. Writes <out>/analysis.json (every figure's data), one CSV per figure and a self-contained \
-            report.html (inline SVG and one small inline script, no network), plus features.csv with --all-features. \
-            Every file and column: Docs/Formats.md.
+            report.html (inline SVG and one small inline script, no network), plus features.csv with --all-features \
+            (every file and column: Docs/Formats.md). A track with unfinished stages is refused unless \
+            --allow-partial is given; then analysis.json's warnings, the report's top and the printed findings say \
+            which stages are missing, and the last finished stage stands in for the final SAE.
             """
     )
 
@@ -23,9 +25,21 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("card-checkpoints"), help: "Checkpoints with a full feature-card snapshot (spread over the chain, first and last included).") var cardCheckpoints = 4
     @Flag(name: .customLong("all-features"), help: "Also write features.csv: density, max activation and decoder drift of every feature that fires, at every checkpoint.") var allFeatures = false
     @Flag(name: .customLong("no-logit-lens"), help: "Do not read the checkpoints' model weights for the feature cards' logit lens.") var noLogitLens = false
+    @Flag(name: .customLong("allow-partial"), help: "Analyse a track whose chain is not finished; every output is marked partial and names the missing stages.")
+    var allowPartial = false
 
     func run() throws {
         let dir = URL(fileURLWithPath: track)
+        let state = try TrackState.read(from: dir)
+        let missing = state.unfinishedStages.map(\.step)
+        var partialNote: String?
+        if !missing.isEmpty {
+            let steps = missing.map(String.init).joined(separator: ", ")
+            guard allowPartial else { throw TrackAnalysisRefusal.unfinished(track: dir.path, missing: steps, total: state.stages.count) }
+            partialNote = "PARTIAL: the track is unfinished; \(missing.count) of \(state.stages.count) stages are missing "
+                + "(checkpoint steps \(steps)). The last finished stage stands in for the final SAE, so drift to the final SAE "
+                + "and every 'final' figure describe a shorter chain."
+        }
         var analyzer = TrackAnalyzer(directory: dir)
         analyzer.title = title
         analyzer.trackedFeatures = trackedFeatures
@@ -35,9 +49,23 @@ struct AnalyzeCommand: ParsableCommand {
         if let path = try tokenizer ?? EvaluationInputs.read(from: dir)?.tokenizer {
             analyzer.decode = try TokenDecoding.decoder(tokenizerJSON: URL(fileURLWithPath: path))
         }
-        let analysis = try analyzer.analyze()
+        var analysis = try analyzer.analyze()
+        if let partialNote { analysis.warnings.insert(partialNote, at: 0); stderrLine("warning: " + partialNote) }
         let report = try AnalysisExport.write(analysis, to: URL(fileURLWithPath: out))
         for s in TrackFindings.sentences(for: analysis) { print("• " + s) }
         print("report: \(report.path)")
+    }
+}
+
+/// `analyze` refuses a track whose chain is not finished unless `--allow-partial` is given.
+enum TrackAnalysisRefusal: Error, CustomStringConvertible {
+    case unfinished(track: String, missing: String, total: Int)
+
+    var description: String {
+        switch self {
+        case let .unfinished(t, m, n):
+            return "\(t): the track is unfinished (stages at checkpoint steps \(m) of \(n) are not done); finish it by rerunning "
+                + "`saetrack track` with the same flags, or pass --allow-partial to analyse what exists (outputs are marked partial)"
+        }
     }
 }

@@ -71,7 +71,11 @@ struct TrackOptions: ParsableArguments {
 
     /// The activation provider for `tokensFile` with disjoint train/eval rows, and the evaluation inputs to record.
     func provider(tokensFile: String) throws -> (LMActivationProvider, EvaluationInputs) {
-        let rows = try TokenDataset(contentsOf: URL(fileURLWithPath: tokensFile))
+        try provider(tokens: TokenDataset(contentsOf: URL(fileURLWithPath: tokensFile)), file: tokensFile)
+    }
+
+    /// The same from a token file already read.
+    func provider(tokens rows: TokenDataset, file tokensFile: String) throws -> (LMActivationProvider, EvaluationInputs) {
         guard rows.rows > evalRows else {
             throw ValidationError("\(tokensFile) has \(rows.rows) rows; need more than --eval-rows \(evalRows)")
         }
@@ -117,11 +121,13 @@ struct TrackCommand: ParsableCommand {
     @Option(name: .long, help: "Checkpoint steps to use (comma-separated; default: every checkpoint in the series).") var steps: String?
     @Option(name: .long, help: "Chain order: forward (from the earliest step, as published) or backward.") var order = "forward"
     @OptionGroup var options: TrackOptions
+    @OptionGroup var resume: ResumeOptions
 
     func run() throws {
         let seriesURL = URL(fileURLWithPath: series).standardizedFileURL
+        let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        for line in try OutputDirectory.removeInterruptedWrites(in: outURL) { stderrLine("track: \(line) (left by an interrupted write)") }
         let series = try CheckpointSeries(seriesURL)
-        for w in series.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         var chosen = series.checkpoints.map(\.step)
         if let steps {
             let wanted = try steps.split(separator: ",").map { s -> Int in
@@ -132,22 +138,90 @@ struct TrackCommand: ParsableCommand {
             chosen = wanted
         }
         guard let trackOrder = TrackOrder(rawValue: order) else { throw ValidationError("--order must be forward or backward") }
-        let (provider, inputs) = try options.provider(tokensFile: tokens)
-        let first = series.checkpoints.first!.url
-        let dIn = try ModelConfig.load(from: first.appendingPathComponent("config.json")).dModel
+        let used = series.checkpoints.filter { chosen.contains($0.step) }
+
+        // Preflight, before anything is written: every checkpoint's headers and config against the
+        // first's, the hook, the tokens against the vocabulary, the tokenizer, the output directory.
+        let configs = try Preflight.check(checkpoints: used)
+        let firstConfig = configs[used[0].step]!
+        let hookPoint = try HookPoint(name: options.hook)
+        try Preflight.check(hook: hookPoint, in: firstConfig, model: used[0].url.path)
+        let tokenData = try TokenDataset(contentsOf: URL(fileURLWithPath: tokens))
+        try Preflight.check(tokens: tokenData, file: tokens, fit: firstConfig, model: used[0].url.path)
+        if let t = options.tokenizer { try Preflight.check(tokenizer: t) }
+        try OutputDirectory.requireWritable(outURL)
+
+        // Fingerprint: token file, tokenizer, every checkpoint, SAETrack version (the settings are
+        // compared field by field with track.json's configuration).
+        var fingerprint = RunFingerprint()
+        try fingerprint.addFile("tokens", URL(fileURLWithPath: tokens))
+        if let t = options.tokenizer { try fingerprint.addFile("tokenizer", URL(fileURLWithPath: t)) }
+        var digests: [Int: String] = [:]
+        for c in used {
+            try fingerprint.addCheckpoint("checkpoint step \(c.step)", c.url)
+            digests[c.step] = fingerprint.inputs["checkpoint step \(c.step)"]!.sha256
+        }
+        if resume.restart { try Self.removeTrack(in: outURL) }
+        let changed = try resume.check(fingerprint, in: outURL, command: "track", growable: ["checkpoint step "])
+        for c in changed { stderrLine("warning: continuing with a changed input: \(c)") }
+        var warnings = series.warnings + (try Preflight.identicalCheckpointWarnings(used, digests: digests))
+        warnings += changed.map { "resumed with a changed input (--resume-changed): \($0)" }
+        for w in warnings { stderrLine("warning: \(w)") }
+
+        let (provider, inputs) = try options.provider(tokens: tokenData, file: tokens)
+        let dIn = firstConfig.dModel
         let ordered = trackOrder == .forward ? chosen.sorted() : chosen.sorted(by: >)
         let config = try options.settings().trackConfig(
             series: seriesURL.path, hook: options.hook, centered: options.center, dIn: dIn, steps: ordered, order: trackOrder,
             baselineSteps: options.baselines(lastStep: chosen.max()), baselineBudget: options.budget(),
             checkpointEvery: options.checkpointEvery)
-        let outURL = URL(fileURLWithPath: out)
         let urls = Dictionary(uniqueKeysWithValues: series.checkpoints.map { ($0.step, $0.url) })
         let run = try SAETrackRun(directory: outURL, config: config, checkpoints: urls, provider: provider,
-                                  modelName: seriesURL.lastPathComponent, warnings: series.warnings)
+                                  modelName: seriesURL.lastPathComponent, warnings: warnings)
+        try fingerprint.write(to: outURL)
         try inputs.write(to: outURL)
-        FileHandle.standardError.write(Data("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads\n".utf8))
+        stderrLine("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads")
+        try Self.printCost(run.state, provider: provider)
         try run.run()
         print("track finished: \(outURL.appendingPathComponent(TrackState.fileName).path)")
         print("next: saetrack analyze --track \(out) --out \(out)/analysis")
+    }
+
+    /// Files and directories of a track (removed by --restart).
+    static func removeTrack(in directory: URL) throws {
+        for name in [TrackState.fileName, RunFingerprint.fileName, "saes", "baselines", "cache", "logs", "state"] {
+            let u = directory.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: u.path) { try FileManager.default.removeItem(at: u) }
+        }
+    }
+
+    /// The cost line of the unfinished stages: SAE steps, tokens, epochs, LM passes and the time
+    /// a measured one-step probe of each stage kind predicts.
+    static func printCost(_ state: TrackState, provider: LMActivationProvider) throws {
+        let todo = state.stages.enumerated().filter { $0.element.status != .done }
+        guard !todo.isEmpty else { return }
+        let dataTokens = provider.trainRows.count * provider.context
+        var seconds = 0.0
+        var steps = 0
+        let first = state.config.stageConfig(index: 0), continual = state.config.continualStage
+        let firstProbe = try todo.contains { $0.offset == 0 } ? CostEstimate.measureSAEStep(first) : 0
+        let continualProbe = try todo.contains { $0.offset > 0 } ? CostEstimate.measureSAEStep(continual) : 0
+        for (i, _) in todo {
+            let c = state.config.stageConfig(index: i)
+            steps += c.steps
+            seconds += Double(c.steps) * (i == 0 ? firstProbe : continualProbe)
+        }
+        for b in state.baselines where b.status != .done {
+            steps += b.trainingSteps
+            seconds += Double(b.trainingSteps) * (firstProbe > 0 ? firstProbe : continualProbe)
+        }
+        stderrLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
+                   + ", and \(todo.count) LM pass(es) over \(CostEstimate.compact(Double((provider.trainRows.count + provider.evalRows.count) * provider.context))) tokens")
+        if todo.contains(where: { $0.offset == 0 }) {
+            stderrLine("cost: the first stage alone is \(first.steps) SAE steps ≈ " + CostEstimate.duration(Double(first.steps) * firstProbe))
+        }
+        stderrLine("estimate: ≈ " + CostEstimate.duration(seconds) + " of SAE training on \(Threads.count) threads "
+                   + String(format: "(measured %.3g s per step, first-stage size)", firstProbe > 0 ? firstProbe : continualProbe)
+                   + " plus the LM passes")
     }
 }

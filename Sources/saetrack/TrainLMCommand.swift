@@ -13,7 +13,11 @@ struct TrainLMCommand: ParsableCommand {
             batch 16 × 128, 600 steps, checkpoints log:60 = 0,1,2,4,…,128 and every 60 steps). \
             Writes <out>/step{N}/ (config.json + model.safetensors, loadable by transformers), \
             training_log.csv/json and the optimizer state; rerunning on the same --out resumes from the \
-            last checkpoint. Progress on stderr, the checkpoint list on stdout.
+            last checkpoint. <out>/fingerprint.json records the token file, the model and training settings and \
+            the SAETrack version: a rerun with different ones is refused before any work (--resume-changed \
+            continues, --restart deletes this run's checkpoints and starts over). An --out holding checkpoints of \
+            another model, or checkpoints train-lm did not write, is refused. Progress on stderr, the \
+            checkpoint list on stdout.
             """
     )
 
@@ -48,13 +52,15 @@ struct TrainLMCommand: ParsableCommand {
     @Option(name: .long, help: "Checkpoint schedule: log:K (0,1,2,4,… then every K) or list:S1,S2,…")
     var checkpoints = "log:60"
     @Option(name: .customLong("log-every"), help: "Steps between progress lines.") var logEvery = 10
-    @Flag(name: .customLong("no-resume"), help: "Start over even if --out holds a run.") var noResume = false
+    @Flag(name: .customLong("no-resume"), help: "Same as --restart.") var noResume = false
+    @OptionGroup var resume: ResumeOptions
     @Option(name: .customLong("track"), help: "Live SAE-Track into this directory: each stage runs as soon as its checkpoint is written.")
     var trackDirectory: String?
     @OptionGroup(title: "Live SAE-Track (with --track)") var trackOptions: TrackOptions
 
     func run() throws {
         let tokenURL = URL(fileURLWithPath: tokens)
+        let outURL = URL(fileURLWithPath: out).standardizedFileURL
         let data = try TokenDataset(contentsOf: tokenURL)
         let schedule = try CheckpointSchedule(parsing: checkpoints)
         let modelConfig = try makeModelConfig(data)
@@ -62,13 +68,38 @@ struct TrainLMCommand: ParsableCommand {
         training.steps = steps; training.batchRows = batchRows; training.context = context
         training.learningRate = lr; training.minLearningRateRatio = minLRRatio; training.warmupSteps = warmup
         training.weightDecay = weightDecay; training.gradClip = clip; training.seed = seed; training.logEvery = logEvery
+
+        // Preflight: the model transformers would build, tokens inside its vocabulary, the series
+        // directory ours and of this model, the inputs those recorded, the live track's hook.
+        try Preflight.check(tokens: data, file: tokenURL.path, fit: modelConfig, model: modelConfig.summary)
+        if let trackDirectory {
+            try Preflight.check(hook: try HookPoint(name: trackOptions.hook), in: modelConfig, model: modelConfig.summary)
+            if let t = trackOptions.tokenizer { try Preflight.check(tokenizer: t) }
+            try OutputDirectory.requireWritable(URL(fileURLWithPath: trackDirectory))
+        }
+        try OutputDirectory.removeInterruptedWrites(in: outURL)
+        var fingerprint = RunFingerprint()
+        try fingerprint.addFile("tokens", tokenURL)
+        try fingerprint.addSettings("model", try modelConfig.jsonData())
+        try fingerprint.addSettings("training", [String(describing: training), checkpoints])
+        let restart = resume.restart || noResume
+        try SeriesOwnership.check(outURL, model: modelConfig, restart: restart)
+        if restart { try SeriesOwnership.removeRun(in: outURL) }
+        for c in try resume.check(fingerprint, in: outURL, command: "train-lm") {
+            stderrLine("warning: continuing with a changed input: \(c)")
+        }
+        try OutputDirectory.requireWritable(outURL)
+        try fingerprint.write(to: outURL)
+
         let trainer = try LMTrainer(config: modelConfig, training: training, tokens: data, source: tokenURL.path)
         FileHandle.standardError.write(Data(("train-lm: \(modelConfig.summary), \(trainer.model.parameterCount) parameters, "
             + "\(data.rows) rows × \(data.context) tokens, \(Threads.count) threads\n").utf8))
+        stderrLine("cost: " + CostEstimate.line(steps: steps, batchSize: batchRows * context, dataTokens: data.rows * context)
+                   + ", \(schedule.steps(upTo: steps).count) checkpoints")
         let live = try trackDirectory.map {
             try trackOptions.liveTrack(directory: $0, series: out, tokensFile: tokens, lastStep: schedule.steps(upTo: steps).last)
         }
-        try trainer.train(schedule: schedule, seriesDirectory: URL(fileURLWithPath: out), resume: !noResume) { step, dir in
+        try trainer.train(schedule: schedule, seriesDirectory: outURL, resume: !restart) { step, dir in
             print("checkpoint step \(step): \(dir.path)")
             try live?.checkpointWritten(step: step, directory: dir)
         }
@@ -82,8 +113,16 @@ struct TrainLMCommand: ParsableCommand {
         return try Tokenizer(tokenizerJSON: url).vocabSize
     }
 
+    /// The model config from --config or the flags, validated as transformers would (a config
+    /// transformers refuses, e.g. 3 heads for d_model 32, is refused before training).
     private func makeModelConfig(_ data: TokenDataset) throws -> ModelConfig {
         if let config { return try ModelConfig.load(from: URL(fileURLWithPath: config)) }
+        let c = try flagModelConfig(data)
+        try c.validate(source: "train-lm --arch \(arch) --d-model \(dModel) --heads \(heads) --layers \(layers)")
+        return c
+    }
+
+    private func flagModelConfig(_ data: TokenDataset) throws -> ModelConfig {
         let vocab = try vocabSize ?? data.metadata["vocab_size"].flatMap(Int.init) ?? siblingTokenizerVocabulary()
             ?? Int(data.tokens.max() ?? 0) + 1
         let mlp = dMLP ?? 4 * dModel

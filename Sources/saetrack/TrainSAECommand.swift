@@ -15,7 +15,11 @@ struct TrainSAECommand: ParsableCommand {
             store (method.md §2.4), optionally cached on disk (--cache), or from --activations FILE (safetensors \
             `activations` [N, d]). Writes <out>/cfg.json + sae_weights.safetensors (SAELens layout, provenance in \
             metadata), training_log.json/.csv, evaluation.json, sparsity.safetensors. A resumable trainer state \
-            is kept in <out>/trainer_state during the run: rerunning the same command continues it.
+            is kept in <out>/trainer_state during the run: rerunning the same command continues it. \
+            <out>/fingerprint.json records the inputs (files, settings, SAETrack version); a rerun whose inputs \
+            differ is refused before any work (--resume-changed continues anyway, --restart starts over), and a \
+            rerun of a finished run with the same inputs does nothing. Training stops when it diverges (loss not \
+            finite, 1000× its first value, or explained variance below −100), keeping the last good trainer state.
             """
     )
 
@@ -24,14 +28,15 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .long, help: "Token file: safetensors `tokens` I32 [rows, context].") var tokens: String?
     @Option(name: .long, help: "Activation file instead of a model: safetensors `activations` [N, d].") var activations: String?
     @Option(name: .long, help: "Output SAE directory.") var out: String
-    @Option(name: .long, help: "Warm-start from this SAE directory (all four tensors, fresh Adam).") var initial: String?
+    @Option(name: [.customLong("init"), .customLong("initial")], help: "Warm-start from this SAE directory (all four tensors, fresh Adam).") var initial: String?
     @Option(name: .long, help: "Anchor SAE directory for --reg (default: --init).") var previous: String?
     @Option(name: .long, help: "Defaults column: first (from scratch) or continual (SAE-Track stage).") var stage = "first"
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring).") var center = false
     @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
     @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
-    @Option(name: .long, help: "standard or topk.") var architecture = "standard"
-    @Option(name: .long, help: "TopK: active latents per token.") var k = 32
+    @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, or batchtopk (saved as a JumpReLU SAE).") var architecture = "standard"
+    @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
+    @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
     @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") var trainTokens: Int?
@@ -57,6 +62,7 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .customLong("save-every"), help: "Save the resumable state every N steps.") var saveEvery = 500
     @Option(name: .long, help: "Seed.") var seed: UInt64 = 42
     @Option(name: .long, help: "Threads (default: SAETRACK_THREADS or all cores).") var threads: Int?
+    @OptionGroup var resume: ResumeOptions
 
     func validate() throws {
         if activations == nil && (model == nil || hook == nil || tokens == nil) {
@@ -64,7 +70,8 @@ struct TrainSAECommand: ParsableCommand {
         }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
-        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard or topk") }
+        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard, topk or batchtopk") }
+        if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
         if !["unit", "free"].contains(decoderNorm) { throw ValidationError("--decoder-norm must be unit or free") }
@@ -72,10 +79,58 @@ struct TrainSAECommand: ParsableCommand {
 
     private func say(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
+    /// The files this run's result depends on, and its settings, as a fingerprint.
+    private func fingerprint() throws -> RunFingerprint {
+        var f = RunFingerprint()
+        if let activations { try f.addFile("activations", URL(fileURLWithPath: activations)) }
+        if let model { try f.addCheckpoint("model", URL(fileURLWithPath: model)) }
+        if let tokens { try f.addFile("tokens", URL(fileURLWithPath: tokens)) }
+        if let initial { try f.addFile("initial SAE", Self.weightsFile(of: initial)) }
+        if let previous { try f.addFile("anchor SAE", Self.weightsFile(of: previous)) }
+        // Every flag that changes the result (not --threads, --log-every, --save-every).
+        let settings: [String] = [hook ?? "", stage, "\(center)", "\(excludeBOS)", architecture, "\(k)", "\(dSAE ?? -1)",
+                                  "\(expansion)", "\(trainTokens ?? -1)", "\(steps ?? -1)", "\(batchSize)", "\(lr ?? -1)",
+                                  "\(warmup ?? -1)", schedule, "\(decaySteps)", "\(lrEnd)", "\(l1 ?? -1)", "\(l1Warmup)", loss,
+                                  decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
+                                  "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
+        try f.addSettings("settings", settings)
+        return f
+    }
+
+    /// The weights file of an SAE directory (either layout), or an error naming what is missing.
+    static func weightsFile(of directory: String) throws -> URL {
+        let url = URL(fileURLWithPath: directory)
+        switch SAEDirectory.layout(of: url) {
+        case .saeLens?: return url.appendingPathComponent(SAEDirectory.saeLensWeightsFile)
+        case .sparsify?: return url.appendingPathComponent(SAEDirectory.sparsifyWeightsFile)
+        case nil: throw SAELayoutError.missingFile(directory: url.path, file: "\(SAEDirectory.saeLensWeightsFile) or \(SAEDirectory.sparsifyWeightsFile)")
+        }
+    }
+
+    /// Files of a finished or started run in `out` (removed by --restart).
+    static let outputs = ["cfg.json", "sae_weights.safetensors", "evaluation.json", "evaluation_full.json", "training_log.json",
+                          "training_log.csv", "sparsity.safetensors", "training_config.json", "trainer_state", RunFingerprint.fileName]
+
     func run() throws {
         if let threads { Threads.setDefault(threads) }
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
-        try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
+        let fm = FileManager.default
+        try OutputDirectory.removeInterruptedWrites(in: outURL)
+        // Fingerprint first: a changed rerun is refused before anything is read or written.
+        let current = try fingerprint()
+        if resume.restart {
+            for name in Self.outputs { try? fm.removeItem(at: outURL.appendingPathComponent(name)) }
+        }
+        let accepted = try resume.check(current, in: outURL, command: "train-sae")
+        let finished = fm.fileExists(atPath: outURL.appendingPathComponent("training_config.json").path)
+            && fm.fileExists(atPath: outURL.appendingPathComponent("sae_weights.safetensors").path)
+        if try finished && accepted.isEmpty && RunFingerprint.read(from: outURL) != nil {
+            print("train-sae: \(outURL.path) already holds this run, finished (same inputs and settings); nothing to do. Pass --restart to train again.")
+            return
+        }
+        for c in accepted { say("warning: continuing with a changed input: \(c)") }
+        try OutputDirectory.requireWritable(outURL)
+        try current.write(to: outURL)
 
         // Activations: an in-memory file or the LM behind the shuffling store.
         var source: any ActivationSource
@@ -85,26 +140,34 @@ struct TrainSAECommand: ParsableCommand {
         var evalTokenRows: (tokens: [Int32], rows: Int, context: Int)? = nil
         var provenance = SAEProvenance(prependBOS: true)
         var sourceInfo: [String: String] = [:]
+        var dataTokens = 0                     // training activations available (for the epochs in the cost line)
         if let activations {
             let all = try SafetensorsFile(contentsOf: URL(fileURLWithPath: activations)).matrix("activations")
+            try NonFiniteDataError.check(all, source: activations, tensor: "activations", rowMeaning: "row")
             let held = min(evalTokens, all.rows / 5)
             evalSet = all.rows((all.rows - held)..<all.rows)
+            dataTokens = all.rows - held
             source = try MixingActivationStore(producer: MatrixActivationProducer(all.rows(0..<(all.rows - held))),
                                                halfBufferTokens: min(bufferTokens, max(1, (all.rows - held) / 2)), seed: seed)
             sourceInfo["activations_file"] = URL(fileURLWithPath: activations).standardizedFileURL.path
         } else {
             let modelURL = URL(fileURLWithPath: model!)
             let dir = try ModelDirectory(modelURL)
-            let m = try TransformerLM(config: dir.config, weights: try dir.loadWeights())
             let hp = try HookPoint(name: hook!)
             let rows = try TokenDataset(contentsOf: URL(fileURLWithPath: tokens!))
+            try Preflight.check(tokens: rows, file: tokens!, fit: dir.config, model: modelURL.path)
+            try Preflight.check(hook: hp, in: dir.config, model: modelURL.path)
+            let m = try TransformerLM(config: dir.config, weights: try dir.loadWeights())
             guard rows.rows > evalRows else { throw ValidationError("\(tokens!) has \(rows.rows) rows; need more than --eval-rows \(evalRows)") }
             let trainRows = rows.rows - evalRows
+            dataTokens = trainRows * rows.context
             let producer = try LMActivationProducer(model: m, tokens: Array(rows.tokens[0..<(trainRows * rows.context)]),
                                                     rows: trainRows, context: rows.context, hook: hp, centered: center,
                                                     includeBOS: !excludeBOS)
             let evalTok = Array(rows.tokens[(trainRows * rows.context)...])
             evalSet = m.activations(tokens: evalTok, rows: evalRows, context: rows.context, at: hp, centered: center)
+            try NonFiniteDataError.check(evalSet, source: "\(modelURL.path) at \(hp.name)", tensor: "activations",
+                                         rowMeaning: "held-out token")
             evalTokenRows = (evalTok, evalRows, rows.context)
             if let cache {
                 let cacheURL = URL(fileURLWithPath: cache)
@@ -136,6 +199,7 @@ struct TrainSAECommand: ParsableCommand {
             : SAETrainingConfig.continualStage(dIn: dIn, dSAE: d, tokens: budget, batchSize: batchSize, seed: seed)
         if let steps { config.steps = steps }
         config.architecture = SAEArchitecture(rawValue: architecture)!
+        config.topkThresholdLR = topkThresholdLr
         config.k = k
         if let lr { config.lr = lr }
         if let warmup { config.warmupSteps = warmup }
@@ -166,26 +230,59 @@ struct TrainSAECommand: ParsableCommand {
         } else {
             trainer = try SAETrainer(config: config, initial: initialSAE, previous: anchor, source: source)
         }
-        trainer.stateDirectory = stateDir
         let total = trainer.config.steps, startStep = trainer.step
         let started = Date()
         say("train-sae: \(trainer.config.architecture.rawValue) SAE d_in \(dIn) d_sae \(d), \(total) steps × \(batchSize) tokens, threads \(Threads.count)")
+        say("cost: " + CostEstimate.line(steps: total - startStep, batchSize: trainer.config.batchSize, dataTokens: dataTokens))
         // Fault injection for the tests: SIGKILL this process (no cleanup at all) once the progress
         // line of this step has been printed, as a crash or an out-of-memory kill would.
         let killAtStep = ProcessInfo.processInfo.environment["SAETRACK_FAULT_KILL_AT_STEP"].flatMap { Int($0) }
-        let result = try trainer.train { [self] e in
-            let done = Double(e.step - startStep), left = Double(total - e.step)
-            let eta = done > 0 ? Date().timeIntervalSince(started) / done * left : 0
-            say(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV %.3f  dead %d  %.0f tok/s  ETA %@",
-                       e.step, total, e.terms.loss, e.terms.mse, e.terms.l0, e.terms.explainedVariance,
-                       e.deadFeatures, e.tokensPerSecond, Self.clock(eta)))
-            if let killAtStep, e.step >= killAtStep { kill(getpid(), SIGKILL) }
-        }
+        // Trains in chunks of --save-every steps; the state is saved only after a chunk passed the
+        // divergence check, so a diverged run keeps its last good state.
+        let every = max(1, trainer.config.saveEvery > 0 ? trainer.config.saveEvery : total)
+        let reference = trainer.log.first?.terms.loss
+        var keptStep: Int? = fm.fileExists(atPath: stateDir.appendingPathComponent("trainer_state.json").path) ? trainer.step : nil
+        var estimated = false
+        var result: SAETrainingResult
+        repeat {
+            let logged = trainer.log.count
+            let next = min(total, (trainer.step / every + 1) * every)
+            let probeEnd = estimated ? next : min(next, trainer.step + 3)
+            result = try trainer.train(untilStep: probeEnd) { [self] e in
+                let done = Double(e.step - startStep), left = Double(total - e.step)
+                let eta = done > 0 ? Date().timeIntervalSince(started) / done * left : 0
+                say(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV %.3f  dead %d  %.0f tok/s  ETA %@",
+                           e.step, total, e.terms.loss, e.terms.mse, e.terms.l0, e.terms.explainedVariance,
+                           e.deadFeatures, e.tokensPerSecond, Self.clock(eta)))
+                if let killAtStep, e.step >= killAtStep { kill(getpid(), SIGKILL) }
+            }
+            if !estimated {
+                estimated = true
+                let perStep = Date().timeIntervalSince(started) / Double(max(1, trainer.step - startStep))
+                say("estimate: " + CostEstimate.duration(perStep * Double(total - startStep))
+                    + String(format: " (%.3g s per step, measured over the first %d)", perStep, trainer.step - startStep))
+            }
+            let problem = TrainingDivergence.problem(in: trainer.log[logged...], reference: reference ?? trainer.log.first?.terms.loss)
+                ?? TrainingDivergence.problem(in: trainer.sae).map { (trainer.step, $0) }
+            if let problem {
+                throw TrainingDivergedError(run: "train-sae \(outURL.path)", step: problem.step, reason: problem.reason,
+                                            keptState: keptStep.map { ($0, stateDir.path) })
+            }
+            if trainer.step < total && trainer.step % every == 0 {
+                try trainer.saveState(to: stateDir)
+                keptStep = trainer.step
+            }
+        } while trainer.step < total
 
         // SAE directory first (it replaces the directory atomically), then evaluation and logs beside it.
         try result.sae.save(to: outURL, provenance: provenance)
+        try current.write(to: outURL)           // the save replaced the directory: record the inputs again
 
         let evaluation = SAEEvaluation.evaluate(result.sae, on: evalSet)
+        guard evaluation.explainedVariance.isFinite, evaluation.mse.isFinite else {
+            throw TrainingDivergedError(run: "train-sae \(outURL.path)", step: result.steps,
+                                        reason: "the held-out evaluation is not finite (MSE \(evaluation.mse))", keptState: nil)
+        }
         var report: [String: Any] = [
             "tokens": evaluation.tokens, "l0": evaluation.l0, "mse": evaluation.mse, "sae_track_mse": evaluation.saeTrackMSE,
             "explained_variance": evaluation.explainedVariance, "legacy_explained_variance": evaluation.legacyExplainedVariance,

@@ -69,3 +69,41 @@ func badConfigs() throws {
     guard case .notJSONObject? = error("bad-not-json.json") else { Issue.record("bad-json"); return }
     #expect(ModelConfigError.unknownModelType(file: "c.json", modelType: "llama").description.contains("c.json"))
 }
+
+@Test("a config without a shape-defining key is an error naming the key and the file, never transformers' default",
+      arguments: [("pythia-70m.json", "hidden_size"), ("pythia-70m.json", "num_hidden_layers"), ("pythia-70m.json", "num_attention_heads"),
+                  ("pythia-70m.json", "intermediate_size"), ("pythia-70m.json", "vocab_size"), ("gpt2-small.json", "n_embd"),
+                  ("gpt2-small.json", "n_layer"), ("gpt2-small.json", "n_head"), ("gpt2-small.json", "vocab_size")])
+func missingShapeKey(_ file: String, _ key: String) throws {
+    var json = try IOFixtures.json("configs/\(file)")
+    json.removeValue(forKey: key)
+    let data = try JSONSerialization.data(withJSONObject: json)
+    #expect(throws: ModelConfigError.missingKey(file: "cfg/config.json", key: key,
+                                                architecture: file.hasPrefix("gpt2") ? "GPT-2" : "GPT-NeoX")) {
+        _ = try ModelConfig.decode(data, file: "cfg/config.json")
+    }
+    let message = ModelConfigError.missingKey(file: "cfg/config.json", key: key, architecture: "GPT-NeoX").description
+    #expect(message.contains("cfg/config.json") && message.contains("\"\(key)\""))
+}
+
+@Test("GPT-2 n_positions may be given as n_ctx; with neither the key is named")
+func gpt2Positions() throws {
+    var json = try IOFixtures.json("configs/gpt2-small.json")
+    json.removeValue(forKey: "n_positions")
+    #expect(try ModelConfig.decode(JSONSerialization.data(withJSONObject: json), file: "c").contextLength == 1024)
+    json.removeValue(forKey: "n_ctx")
+    #expect(throws: ModelConfigError.missingKey(file: "c", key: "n_ctx", architecture: "GPT-2")) {
+        _ = try ModelConfig.decode(JSONSerialization.data(withJSONObject: json), file: "c")
+    }
+}
+
+@Test("a config built in code that transformers would refuse (3 heads for width 32) fails validate(source:)")
+func validateBuiltConfig() throws {
+    let neox = ModelConfig.gptNeoX(GPTNeoXConfig(hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 3, vocabSize: 10))
+    #expect(throws: ModelConfigError.self) { try neox.validate(source: "flags") }
+    let gpt2 = ModelConfig.gpt2(GPT2Config(nEmbd: 32, nLayer: 1, nHead: 3, nPositions: 8, vocabSize: 10))
+    do { try gpt2.validate(source: "flags"); Issue.record("accepted") } catch let e as ModelConfigError {
+        guard case .invalidField("flags", "n_head", _) = e else { Issue.record("\(e)"); return }
+    }
+    try ModelConfig.gptNeoX(GPTNeoXConfig(hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 4, vocabSize: 10)).validate(source: "flags")
+}

@@ -108,12 +108,29 @@ struct ChainTests {
     func configMismatch() throws {
         let dir = temporaryDirectory("mismatch")
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try SAETrackRun(directory: dir, config: tinyTrackConfig(checkpoints: 2), checkpoints: tinyCheckpoints(2), provider: DriftingDictionary())
+        let first = try SAETrackRun(directory: dir, config: tinyTrackConfig(checkpoints: 2), checkpoints: tinyCheckpoints(2), provider: DriftingDictionary())
+        first.progress = { _ in }
+        first.stopAt = { if case .stageFinished = $0 { return true }; return false }
+        #expect(throws: TrackError.self) { try first.run() }         // one stage done: work to protect
+        let before = try Data(contentsOf: dir.appendingPathComponent("track.json"))
         var other = tinyTrackConfig(checkpoints: 2)
         other.hook = "blocks.1.hook_resid_pre"
         #expect(throws: TrackError.self) {
             _ = try SAETrackRun(directory: dir, config: other, checkpoints: tinyCheckpoints(2), provider: DriftingDictionary())
         }
+        #expect(try Data(contentsOf: dir.appendingPathComponent("track.json")) == before, "a refused restart changed track.json")
+    }
+
+    @Test("a track.json whose run stopped before any stage started does not block a corrected configuration")
+    func halfCreatedTrackIsReplaced() throws {
+        let dir = temporaryDirectory("half-created")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try SAETrackRun(directory: dir, config: tinyTrackConfig(checkpoints: 2), checkpoints: tinyCheckpoints(2), provider: DriftingDictionary())
+        var other = tinyTrackConfig(checkpoints: 2)
+        other.hook = "blocks.1.hook_resid_pre"
+        let run = try SAETrackRun(directory: dir, config: other, checkpoints: tinyCheckpoints(2), provider: DriftingDictionary())
+        #expect(run.state.config.hook == "blocks.1.hook_resid_pre")
+        #expect(try TrackState.read(from: dir).config.hook == "blocks.1.hook_resid_pre")
     }
 }
 

@@ -53,6 +53,11 @@ public struct LMActivationProvider: CheckpointActivationProvider {
         let sha = hashWeights ? try ModelDirectory(checkpoint).weightsSHA256() : nil
         let train = activations(of: lm, rows: trainRows)                                  // (N_train, C)
         let eval = activations(of: lm, rows: evalRows)                                    // (N_eval, C)
+        for (m, rows) in [(train, trainRows), (eval, evalRows)] {
+            try NonFiniteDataError.check(m, source: "\(checkpoint.path) at \(hook.name)", tensor: "activations",
+                                         rowMeaning: "token (flat index over the token file's rows)",
+                                         rowOffset: rows.lowerBound * context)
+        }
         let lossRange = evalRows.lowerBound..<min(evalRows.upperBound, evalRows.lowerBound + lossRows)
         let lossTokens = slice(lossRange)
         let (hook, centered, context) = (self.hook, self.centered, self.context)

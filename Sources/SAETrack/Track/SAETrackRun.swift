@@ -46,6 +46,12 @@ public final class SAETrackRun {
         guard Set(config.steps).count == config.steps.count else {
             throw TrackError.invalidCheckpoints("duplicate steps in \(config.steps)")
         }
+        if TrackState.exists(in: directory), let existing = try? TrackState.read(from: directory), !existing.config.differences(from: config).isEmpty,
+           existing.hasNoWork(in: directory) {
+            // A track.json written by a run that stopped before its first stage started (e.g. on a
+            // wrong hook): nothing would be lost, so the corrected command starts afresh.
+            try FileManager.default.removeItem(at: directory.appendingPathComponent(TrackState.fileName))
+        }
         if TrackState.exists(in: directory) {
             var existing = try TrackState.read(from: directory)
             let diffs = config.differences(from: existing.config)

@@ -115,6 +115,15 @@ public struct TrackState: Codable, Equatable, Sendable {
         return e
     }
 
+    /// True when no stage or baseline has started and no trainer state exists in `directory`.
+    public func hasNoWork(in directory: URL) -> Bool {
+        (stages + baselines).allSatisfy { $0.status == .pending }
+            && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("state").path)
+    }
+
+    /// Stages not finished (status other than done), in chain order.
+    public var unfinishedStages: [TrackStage] { stages.filter { $0.status != .done } }
+
     /// Index of the first stage not finished, or nil when the chain is complete.
     public var nextStageIndex: Int? { stages.firstIndex { $0.status != .done } }
 }

@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+import SAETrack
+
+/// The cases of issue 13 at the command line: each bad situation exits non-zero, names the
+/// problem, and leaves every existing file as it was.
+@Suite("CLI guards: fingerprints, series ownership, preflight, partial tracks")
+struct RunGuardTests {
+    @Test("track: editing the token file after a run is refused naming the tokens; --resume-changed continues, --restart starts over")
+    func changedTokensRefused() throws {
+        let h = try CLIHarness("tokens")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        #expect(try h.track().status == 0)
+        // Edit one row of the token file (same size, other ids).
+        let url = URL(fileURLWithPath: h.path("corpus/tokens.safetensors"))
+        var data = try TokenDataset(contentsOf: url)
+        for i in 0..<data.context { data.tokens[i] = Int32((Int(data.tokens[i]) + 1) % 265) }
+        try data.write(to: url)
+        let before = try h.snapshot("track")
+        let (status, output) = try h.track()
+        #expect(status != 0)
+        #expect(output.contains("tokens") && output.contains("changed"), "\(output)")
+        #expect(try h.snapshot("track") == before, "a refused rerun changed the track directory")
+
+        let (continued, log) = try h.track(extra: ["--resume-changed"])
+        #expect(continued == 0, "\(log)")
+        let state = try TrackState.read(from: URL(fileURLWithPath: h.path("track")))
+        #expect(state.warnings.contains { $0.contains("--resume-changed") && $0.contains("tokens") })
+
+        let (restarted, restartLog) = try h.track(extra: ["--restart"])
+        #expect(restarted == 0, "\(restartLog)")
+        #expect(restartLog.contains("stage 1/4"), "--restart should train every stage again")
+    }
+
+    @Test("track: a checkpoint replaced after its stage ran is detected by name")
+    func replacedCheckpointRefused() throws {
+        let h = try CLIHarness("replaced")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        #expect(try h.track().status == 0)
+        let fm = FileManager.default
+        try fm.removeItem(atPath: h.path("series/step4/model.safetensors"))
+        try fm.copyItem(atPath: h.path("series/step2/model.safetensors"), toPath: h.path("series/step4/model.safetensors"))
+        let before = try h.snapshot("track")
+        let (status, output) = try h.track()
+        #expect(status != 0)
+        #expect(output.contains("checkpoint step 4") && output.contains("changed"), "\(output)")
+        #expect(try h.snapshot("track") == before)
+    }
+
+    @Test("track: a series of identical checkpoints gives identical-weights warnings in track.json and the report")
+    func identicalCheckpointsWarn() throws {
+        let h = try CLIHarness("identical")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let fm = FileManager.default
+        for s in [2, 4, 8] {
+            try fm.removeItem(atPath: h.path("series/step\(s)"))
+            try fm.copyItem(atPath: h.path("series/step0"), toPath: h.path("series/step\(s)"))
+        }
+        let (status, output) = try h.track()
+        #expect(status == 0, "\(output)")
+        let warnings = try TrackState.read(from: URL(fileURLWithPath: h.path("track"))).warnings
+        for s in [2, 4, 8] {
+            #expect(warnings.contains { $0.contains("step \(s) has weights identical to step 0") }, "\(warnings)")
+        }
+        try h.succeed(["analyze", "--track", h.path("track"), "--out", h.path("analysis")])
+        let analysis = try String(contentsOfFile: h.path("analysis/analysis.json"), encoding: .utf8)
+        #expect(analysis.contains("identical to step 0"))
+        let report = try String(contentsOfFile: h.path("analysis/report.html"), encoding: .utf8)
+        #expect(report.contains("identical to step 0"))
+    }
+
+    @Test("track: a wrong hook is refused before anything is written, and the corrected command then runs")
+    func badHookFoundFirst() throws {
+        let h = try CLIHarness("hook")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let (status, output) = try h.track(extra: ["--hook", "blocks.7.hook_resid_pre"])
+        #expect(status != 0)
+        #expect(output.contains("blocks.7.hook_resid_pre") && output.contains("2: blocks.0"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: h.path("track/track.json")))
+        #expect(try h.track().status == 0)
+    }
+
+    @Test("track: a d_model change mid-series and a truncated checkpoint are reported before the first stage")
+    func seriesProblemsFoundFirst() throws {
+        let h = try CLIHarness("series")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        try h.series("wide", extra: ["--d-model", "32", "--heads", "2"])
+        let fm = FileManager.default
+        try fm.removeItem(atPath: h.path("series/step8"))
+        try fm.copyItem(atPath: h.path("wide/step8"), toPath: h.path("series/step8"))
+        let weights = h.path("series/step4/model.safetensors")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: weights))
+        try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: weights))
+        let (status, output) = try h.track()
+        #expect(status != 0)
+        #expect(output.contains("step8") && output.contains("d_model 32"), "\(output)")
+        #expect(output.contains("step4"), "the truncated checkpoint is named too: \(output)")
+        #expect(!output.contains("stage 1/"), "no stage may start: \(output)")
+        #expect(!fm.fileExists(atPath: h.path("track/track.json")))
+    }
+
+    @Test("track: leftovers of an interrupted atomic write are removed on the next run")
+    func temporaryFilesCleaned() throws {
+        let h = try CLIHarness("tmp")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        #expect(try h.track().status == 0)
+        let leftover = h.path("track/saes/.step2.tmp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: leftover, withIntermediateDirectories: true)
+        let file = h.path("track/.track.json.tmp-999999")
+        FileManager.default.createFile(atPath: file, contents: Data("{".utf8))
+        #expect(try h.track().status == 0)
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(!FileManager.default.fileExists(atPath: file))
+    }
+
+    @Test("analyze: an unfinished track is refused; --allow-partial marks analysis.json and the report partial")
+    func partialTrack() throws {
+        let h = try CLIHarness("partial")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        #expect(try h.track().status == 0)
+        // Mark the last stage unfinished, as a killed run leaves it.
+        let url = URL(fileURLWithPath: h.path("track/track.json"))
+        var state = try TrackState.read(from: url.deletingLastPathComponent())
+        state.stages[3].status = .training
+        try state.write(to: url.deletingLastPathComponent())
+        let (status, output) = try h.run(["analyze", "--track", h.path("track"), "--out", h.path("analysis")])
+        #expect(status != 0)
+        #expect(output.contains("unfinished") && output.contains("8") && output.contains("--allow-partial"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: h.path("analysis")))
+        try h.succeed(["analyze", "--track", h.path("track"), "--out", h.path("analysis"), "--allow-partial"])
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: h.path("analysis/analysis.json")))) as? [String: Any]
+        let warnings = json?["warnings"] as? [String] ?? []
+        #expect(warnings.first?.hasPrefix("PARTIAL") == true && warnings.first?.contains("steps 8") == true, "\(warnings)")
+        #expect(try String(contentsOfFile: h.path("analysis/report.html"), encoding: .utf8).contains("PARTIAL"))
+    }
+
+    @Test("train-lm: --out onto a series of another architecture is refused and the series is unchanged")
+    func trainLMOtherArchitecture() throws {
+        let h = try CLIHarness("arch")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let before = try h.snapshot("series")
+        let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("series"),
+                                          "--arch", "gpt2", "--layers", "2", "--d-model", "16", "--heads", "2", "--context", "32",
+                                          "--steps", "8", "--batch-rows", "4", "--checkpoints", "list:0,2,4,8"])
+        #expect(status != 0)
+        #expect(output.contains("another model") && output.contains("GPT-2"), "\(output)")
+        #expect(try h.snapshot("series") == before)
+    }
+
+    @Test("train-lm: a series it did not write is refused, even with --restart")
+    func trainLMForeignSeries() throws {
+        let h = try CLIHarness("foreign")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let fm = FileManager.default
+        try fm.removeItem(atPath: h.path("series/optimizer_state.safetensors"))
+        try fm.removeItem(atPath: h.path("series/fingerprint.json"))
+        let before = try h.snapshot("series")
+        for extra in [[], ["--restart"]] {
+            let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("series"),
+                                              "--layers", "2", "--d-model", "16", "--heads", "2", "--context", "32", "--steps", "8",
+                                              "--batch-rows", "4", "--checkpoints", "list:0,2,4,8"] + extra)
+            #expect(status != 0)
+            #expect(output.contains("did not write"), "\(output)")
+        }
+        #expect(try h.snapshot("series") == before)
+    }
+
+    @Test("train-lm: changed training settings are refused on resume")
+    func trainLMChangedSettings() throws {
+        let h = try CLIHarness("lmsettings")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let before = try h.snapshot("series")
+        let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("series"),
+                                          "--layers", "2", "--d-model", "16", "--heads", "2", "--context", "32", "--steps", "8",
+                                          "--batch-rows", "4", "--checkpoints", "list:0,2,4,8", "--lr", "1e-3"])
+        #expect(status != 0)
+        #expect(output.contains("training") && output.contains("changed"), "\(output)")
+        #expect(try h.snapshot("series") == before)
+    }
+
+    @Test("train-lm: heads that do not divide d_model (transformers refuses them) are refused before anything is written")
+    func trainLMBadHeads() throws {
+        let h = try CLIHarness("heads")
+        defer { h.remove() }
+        try h.corpus()
+        let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("bad"),
+                                          "--layers", "1", "--d-model", "32", "--heads", "3", "--context", "32", "--steps", "2"])
+        #expect(status != 0)
+        #expect(output.contains("num_attention_heads") && output.contains("32") && output.contains("3"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: h.path("bad")))
+    }
+}
