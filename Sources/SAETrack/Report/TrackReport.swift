@@ -241,7 +241,7 @@ public enum TrackReport {
                 let ev = t.explainedVariance.map { TrackFindings.fmt($0 * 100, 0) + "%" }.joined(separator: ", ")
                 let chart = TrajectoryChart(title: "Feature #\(t.feature) \(t.label)",
                                             xLabel: "PC 1", yLabel: "PC 2",
-                                            trajectories: [Trajectory(name: "#\(t.feature)", x: t.pc1, y: t.pc2, progress: progress)],
+                                            trajectories: [Trajectory(name: "#\(t.feature)", x: t.pc1, y: t.pc2, progress: progress, steps: t.steps)],
                                             width: 290, height: 260, rampCaption: i == 0 ? "early → late" : nil)
                 figs.append((chart.svg(id: "traj\(i)"), "PCA of W_dec[\(t.feature)] over \(t.steps.count) checkpoints (variance explained \(ev))."))
             }
