@@ -208,7 +208,7 @@ public enum TrackReport {
             }
             figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
                                    yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330).svg(id: "driftf"),
-                         "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is step + 1 here rather than checkpoint index)."))
+                         "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is the training step here rather than the checkpoint index)."))
         }
         doc.figures(figs)
         if let c = d.scratch {
@@ -241,7 +241,7 @@ public enum TrackReport {
                 let ev = t.explainedVariance.map { TrackFindings.fmt($0 * 100, 0) + "%" }.joined(separator: ", ")
                 let chart = TrajectoryChart(title: "Feature #\(t.feature) \(t.label)",
                                             xLabel: "PC 1", yLabel: "PC 2",
-                                            trajectories: [Trajectory(name: "#\(t.feature)", x: t.pc1, y: t.pc2, progress: progress)],
+                                            trajectories: [Trajectory(name: "#\(t.feature)", x: t.pc1, y: t.pc2, progress: progress, steps: t.steps)],
                                             width: 290, height: 260, rampCaption: i == 0 ? "early → late" : nil)
                 figs.append((chart.svg(id: "traj\(i)"), "PCA of W_dec[\(t.feature)] over \(t.steps.count) checkpoints (variance explained \(ev))."))
             }
@@ -287,7 +287,7 @@ public enum TrackReport {
     /// the focus token outlined, activation on hover.
     static func contextLine(_ c: TrackAnalysis.FeatureCard.Context, maxAct: Double) -> String {
         let lead = c.band.map { "<span class=\"band\">\(SVGCanvas.escape($0))</span>" } ?? ""
-        var line = "<div class=\"ctx\">\(lead)<span class=\"step\">\(TrackFindings.fmt(c.activation, 2))</span>"
+        var line = "<div class=\"ctx\">\(lead)<span class=\"step\">\(LineChart.value(c.activation, digits: 3))</span>"
         for (ti, tok) in c.tokens.enumerated() {
             let act = ti < c.activations.count ? c.activations[ti] : 0
             let focus = ti == c.position ? " focus" : ""
