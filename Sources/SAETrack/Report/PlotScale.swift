@@ -127,7 +127,7 @@ public struct PlotScale {
     /// unlabelled minor ticks are the other integer multiples of each decade.
     private func stepTicks(target: Int) -> [AxisTick] {
         let lo = transform(lower), hi = transform(upper)
-        let minGap = (hi - lo) / Double(max(2, target)) * 0.75
+        let minGap = (hi - lo) / Double(max(2, target)) * 0.6
         var candidates: [(value: Double, rank: Int)] = [(0, 0)]
         var e = 0
         while pow(10, Double(e)) <= upper * 1.000001 {
