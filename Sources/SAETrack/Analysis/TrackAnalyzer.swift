@@ -6,11 +6,15 @@ import SAETrackMetrics
 
 /// Computes a `TrackAnalysis` from a finished (or partly finished) track directory using
 /// SAETrackMetrics: drift (method.md §8), the four progress measures with the random baseline
-/// (§7), automatic phases, ground-truth AUROC of planted features, PCA trajectories, semantic
-/// labels with top contexts, the per-checkpoint table and the warm-vs-scratch comparison.
+/// (§7) and their population bands, automatic phases, ground-truth AUROC of planted features, PCA
+/// trajectories, feature cards (label at every checkpoint; density, histogram, top and quantile
+/// contexts and logit lens at card checkpoints), the per-checkpoint table and the warm-vs-scratch
+/// comparison (training curves, and dictionaries matched one to one).
 ///
 /// Everything runs on the evaluation activations cached by the chain
-/// (`cache/eval-step{N}.safetensors`), so no language model is needed here.
+/// (`cache/eval-step{N}.safetensors`), so no language model is run; only the logit lens reads
+/// the card checkpoints' unembedding and final LayerNorm weights (skipped with a warning when the
+/// checkpoint directories are not readable).
 public struct TrackAnalyzer {
     public var directory: URL
     /// Features followed in the progress, trajectory and card figures: best matches of planted

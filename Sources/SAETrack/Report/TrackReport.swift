@@ -1,8 +1,11 @@
 import Foundation
 
 /// Renders a `TrackAnalysis` as the self-contained `report.html`: findings, the per-checkpoint
-/// table, formation (progress measures, random baseline, ground truth), drift (quantiles,
-/// per-feature curves, histograms, PCA trajectories), convergence, and feature cards.
+/// table and panels, formation (progress measures with population bands and phase markers,
+/// random baseline, ground truth as lines or heatmaps), drift (quantile bands, per-feature curves,
+/// chain vs from-scratch after matching, histograms, PCA trajectories), convergence, a searchable
+/// feature index and the feature cards. One file: inline CSS and SVG, one small inline script
+/// (the index filters), hover values as SVG `<title>`s; nothing is loaded.
 public enum TrackReport {
     /// The report page for `analysis`.
     public static func html(_ analysis: TrackAnalysis) -> String {
@@ -33,7 +36,7 @@ public enum TrackReport {
     private static func summaryTable(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.summary.isEmpty else { return }
         doc.section("Per-checkpoint summary", id: "summary",
-                    intro: "Each row is one SAE of the chain, evaluated on held-out tokens of that checkpoint. CE recovered = (L_zero − L_recon)/(L_zero − L_clean) with the hook's activations replaced by the SAE reconstruction; it is only defined where zero-ablating the hook raises the loss (L_zero > L_clean) and reads n/a elsewhere. Cosines are medians over features alive in both SAEs.")
+                    intro: "Each row is one SAE of the chain, evaluated on held-out tokens of that checkpoint. CE recovered = (L_zero − L_recon)/(L_zero − L_clean) with the hook's activations replaced by the SAE reconstruction; it is only defined where zero-ablating the hook raises the loss (L_zero > L_clean) and reads n/a elsewhere (when the two losses are close it is still defined but unstable: compare the zero-ablation and clean losses in the table). Cosines are medians over features alive in both SAEs.")
         let f = TrackFindings.fmt
         let rows = a.summary.map { s -> [String] in
             [String(s.step), s.lmLoss.map { f($0, 3) } ?? "–", s.zeroAblatedLoss.map { f($0, 3) } ?? "–", f(s.saeLoss, 4), f(s.mse, 4), f(s.l0, 1),
