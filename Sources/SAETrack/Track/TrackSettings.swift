@@ -20,6 +20,25 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     public var bDecInitSamples: Int = 262_144
     public var logEvery: Int = 100
     public var seed: UInt64 = 42
+    /// The SAE architecture of every stage (default: the paper's `standard`); settings saved before
+    /// architectures existed decode as standard.
+    public var architecture: SAEArchitecture {
+        get { storedArchitecture ?? .standard }
+        set { storedArchitecture = newValue }
+    }
+    private var storedArchitecture: SAEArchitecture?
+    /// TopK / BatchTopK: active latents per token (default 32).
+    public var k: Int {
+        get { storedK ?? 32 }
+        set { storedK = newValue }
+    }
+    private var storedK: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case dSAE, expansion, batchSize, firstSteps, continualSteps, firstLR, continualLR, firstWarmup, continualWarmup
+        case l1Coefficient, bDecInitSamples, logEvery, seed
+        case storedArchitecture = "architecture", storedK = "k"
+    }
 
     public init(firstSteps: Int, continualSteps: Int) {
         self.firstSteps = firstSteps
@@ -53,9 +72,11 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         var first = SAETrainingConfig.firstStage(dIn: dIn, dSAE: m, tokens: firstSteps * batchSize, batchSize: batchSize, seed: seed)
         first.lr = firstLR; first.warmupSteps = firstWarmup; first.l1Coefficient = l1Coefficient
         first.bDecInitSamples = bDecInitSamples; first.logEvery = logEvery
+        first.architecture = architecture; first.k = k
         var continual = SAETrainingConfig.continualStage(dIn: dIn, dSAE: m, tokens: continualSteps * batchSize, batchSize: batchSize, seed: seed)
         continual.lr = continualLR; continual.warmupSteps = continualWarmup; continual.l1Coefficient = l1Coefficient
         continual.logEvery = logEvery
+        continual.architecture = architecture; continual.k = k      // a warm start carries k / thresholds
         return (first, continual)
     }
 
