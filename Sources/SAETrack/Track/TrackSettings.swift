@@ -22,23 +22,9 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     public var seed: UInt64 = 42
     /// The SAE architecture of every stage (default: the paper's `standard`); settings saved before
     /// architectures existed decode as standard.
-    public var architecture: SAEArchitecture {
-        get { storedArchitecture ?? .standard }
-        set { storedArchitecture = newValue }
-    }
-    private var storedArchitecture: SAEArchitecture?
+    @DecodedDefault<TrainingDefaults.Architecture> public var architecture: SAEArchitecture
     /// TopK / BatchTopK: active latents per token (default 32).
-    public var k: Int {
-        get { storedK ?? 32 }
-        set { storedK = newValue }
-    }
-    private var storedK: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case dSAE, expansion, batchSize, firstSteps, continualSteps, firstLR, continualLR, firstWarmup, continualWarmup
-        case l1Coefficient, bDecInitSamples, logEvery, seed
-        case storedArchitecture = "architecture", storedK = "k"
-    }
+    @DecodedDefault<TrainingDefaults.K> public var k: Int
 
     public init(firstSteps: Int, continualSteps: Int) {
         self.firstSteps = firstSteps
