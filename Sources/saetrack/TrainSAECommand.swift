@@ -34,8 +34,9 @@ struct TrainSAECommand: ParsableCommand {
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring).") var center = false
     @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
     @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
-    @Option(name: .long, help: "standard or topk.") var architecture = "standard"
-    @Option(name: .long, help: "TopK: active latents per token.") var k = 32
+    @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, or batchtopk (saved as a JumpReLU SAE).") var architecture = "standard"
+    @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
+    @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
     @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") var trainTokens: Int?
@@ -69,7 +70,8 @@ struct TrainSAECommand: ParsableCommand {
         }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
-        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard or topk") }
+        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard, topk or batchtopk") }
+        if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
         if !["unit", "free"].contains(decoderNorm) { throw ValidationError("--decoder-norm must be unit or free") }
@@ -197,6 +199,7 @@ struct TrainSAECommand: ParsableCommand {
             : SAETrainingConfig.continualStage(dIn: dIn, dSAE: d, tokens: budget, batchSize: batchSize, seed: seed)
         if let steps { config.steps = steps }
         config.architecture = SAEArchitecture(rawValue: architecture)!
+        config.topkThresholdLR = topkThresholdLr
         config.k = k
         if let lr { config.lr = lr }
         if let warmup { config.warmupSteps = warmup }

@@ -61,6 +61,33 @@ struct SAETrainerTests {
         }
     }
 
+    @Test("BatchTopK training with AuxK recovers a planted sparse dictionary (mean max cosine ≥ 0.9), saved as JumpReLU at its running threshold")
+    func batchTopKRecoversDictionary() throws {
+        try Threads.withCount(2) {
+            let data = plantedDictionaryData(samples: 8192, dIn: 24, atoms: 32, active: 3, seed: 12)
+            var config = SAETrainingConfig(dIn: 24, dSAE: 64, steps: 1500)
+            config.architecture = .batchtopk
+            config.k = 3
+            config.mseMode = .saeLens
+            config.batchSize = 256
+            config.lr = 3e-3
+            config.warmupSteps = 50
+            config.bDecInitSamples = 2048
+            config.deadFeatureWindow = 100
+            config.logEvery = 500
+            let trainer = try SAETrainer(config: config, source: InMemoryActivations(data.x, seed: 2))
+            let result = try trainer.train()
+            let mmcs = meanMaxCosine(data.dictionary, result.sae.wDec)
+            print("batchtopk: mean max cosine \(mmcs), final \(result.log.last!.terms)")
+            #expect(mmcs >= 0.9)
+            // Inference with the running threshold keeps about k codes per token.
+            guard case .jumpReLU(let th) = result.sae.activation else { Issue.record("not JumpReLU"); return }
+            #expect(th.allSatisfy { $0 == th[0] && $0 > 0 })
+            let l0 = result.sae.encode(data.x.rows(0..<2048)).meanRowCount
+            #expect(l0 > 2 && l0 < 4.5, "L0 \(l0)")
+        }
+    }
+
     func smallConfig() -> SAETrainingConfig {
         var config = SAETrainingConfig(dIn: 16, dSAE: 48, steps: 40)
         config.batchSize = 16

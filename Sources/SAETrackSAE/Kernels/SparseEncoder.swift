@@ -28,14 +28,17 @@ public enum SparseEncoder {
     ///   - deadFeatures: increasing feature ids for `gatherDeadPre` / `auxK`.
     ///   - gatherDeadPre: also return `pre[:, deadFeatures]`.
     ///   - auxK: if > 0, also return the AuxK codes over `deadFeatures`.
+    ///   - batchTopK: if > 0, the codes are BatchTopK's instead of `activation`'s: the `batchTopK`
+    ///     (= k·B) largest positive pre-activations of the whole batch (``BatchTopKSelection``).
     public static func encode(
         saeIn: Matrix, wEncT: Matrix, bEnc: [Float], activation: SAEActivation, chunkRows: Int = 1024,
-        deadFeatures: [Int32] = [], gatherDeadPre: Bool = false, auxK: Int = 0, workspace: SAEStepWorkspace? = nil
+        deadFeatures: [Int32] = [], gatherDeadPre: Bool = false, auxK: Int = 0, batchTopK: Int = 0,
+        workspace: SAEStepWorkspace? = nil
     ) -> Output {
         precondition(wEncT.cols == saeIn.cols && bEnc.count == wEncT.rows, "SparseEncoder: shapes do not match")
         return encode(saeIn: saeIn, weights: wEncT, transposed: true, bEnc: bEnc, activation: activation,
                       chunkRows: chunkRows, deadFeatures: deadFeatures, gatherDeadPre: gatherDeadPre, auxK: auxK,
-                      workspace: workspace)
+                      batchTopK: batchTopK, workspace: workspace)
     }
 
     /// The same with W_enc in SAELens orientation, (d_in, d_sae) (inference; no transpose needed).
@@ -43,15 +46,15 @@ public enum SparseEncoder {
                               chunkRows: Int = 1024) -> Output {
         precondition(wEnc.rows == saeIn.cols && bEnc.count == wEnc.cols, "SparseEncoder: shapes do not match")
         return encode(saeIn: saeIn, weights: wEnc, transposed: false, bEnc: bEnc, activation: activation,
-                      chunkRows: chunkRows, deadFeatures: [], gatherDeadPre: false, auxK: 0, workspace: nil)
+                      chunkRows: chunkRows, deadFeatures: [], gatherDeadPre: false, auxK: 0, batchTopK: 0, workspace: nil)
     }
 
     private static func encode(
         saeIn: Matrix, weights: Matrix, transposed: Bool, bEnc: [Float], activation: SAEActivation, chunkRows: Int,
-        deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, workspace: SAEStepWorkspace?
+        deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, batchTopK: Int, workspace: SAEStepWorkspace?
     ) -> Output {
         let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
-        if activation == .relu && !gatherDeadPre && auxK == 0 && transposed {
+        if activation == .relu && !gatherDeadPre && auxK == 0 && batchTopK == 0 && transposed {
             return Output(codes: encodeReLUInCache(saeIn: saeIn, wEncT: weights, bEnc: bEnc), deadPre: nil, auxCodes: nil)
         }
         let nDead = deadFeatures.count
@@ -66,6 +69,7 @@ public enum SparseEncoder {
         defer { workspace?.returnPre(pre) }
         var deadStore = [Float](repeating: 0, count: gatherDeadPre ? b * nDead : 0)   // (B, n_dead)
         let mainRows = RowBlocks(rows: b)
+        let batchSelection = batchTopK > 0 ? BatchTopKSelection(total: batchTopK) : nil
         let auxRows = RowBlocks(rows: b)
         var r0 = 0
         while r0 < b {
@@ -91,9 +95,13 @@ public enum SparseEncoder {
                             var idx: [Int32] = [], val: [Float] = [], counts: [Int] = []
                             var aIdx: [Int32] = [], aVal: [Float] = [], aCounts: [Int] = []
                             var heap = TopKHeap(capacity: max(1, activationK(activation), auxK))
+                            var candidates = BatchTopKSelection.Candidates(total: batchTopK)
                             for r in range {
                                 let row = p.baseAddress! + r * m
                                 let before = idx.count
+                                if batchSelection != nil {
+                                    for i in 0..<m { candidates.offer(row[i] + be[i], row: Int32(base + r), feature: Int32(i)) }
+                                } else {
                                 switch activation {
                                 case .relu, .jumpReLU:
                                     // f = v where v > gate (0 for ReLU, max(θ_i, 0) for JumpReLU), 16
@@ -121,6 +129,7 @@ public enum SparseEncoder {
                                     for i in 0..<m { heap.offer(row[i] + be[i], Int32(i)) }
                                     heap.appendSortedByIndex(positiveOnly: true, to: &idx, &val)
                                 }
+                                }
                                 counts.append(idx.count - before)
                                 if let out = deadOut {
                                     let o = out + (base + r) * nDead
@@ -135,6 +144,7 @@ public enum SparseEncoder {
                                 }
                             }
                             mainRows.store(start: base + range.lowerBound, counts: counts, index: idx, value: val)
+                            batchSelection?.store(candidates, first: base + range.lowerBound)
                             if auxK > 0 { auxRows.store(start: base + range.lowerBound, counts: aCounts, index: aIdx, value: aVal) }
                         }
                     } }
@@ -144,7 +154,8 @@ public enum SparseEncoder {
             r0 += rows
         }
         let deadPre = gatherDeadPre ? Matrix(rows: b, cols: nDead, storage: deadStore) : nil
-        return Output(codes: mainRows.assemble(cols: m), deadPre: deadPre,
+        let codes = batchSelection?.assemble(rows: b, cols: m) ?? mainRows.assemble(cols: m)
+        return Output(codes: codes, deadPre: deadPre,
                       auxCodes: auxK > 0 ? auxRows.assemble(cols: m) : nil)
     }
 

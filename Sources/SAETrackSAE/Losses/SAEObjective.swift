@@ -66,14 +66,15 @@ public struct SAEObjective: Sendable {
         let (b, d, m) = (x.rows, p.dIn, p.dSAE)
         precondition(x.cols == d, "SAEObjective: batch has \(x.cols) columns, d_in is \(d)")
         let useGhost = architecture == .standard && ghostGrads && !deadFeatures.isEmpty
-        let useAuxK = architecture == .topk && auxKCoefficient != 0 && !deadFeatures.isEmpty
+        let useAuxK = architecture != .standard && auxKCoefficient != 0 && !deadFeatures.isEmpty
         let kAux = useAuxK ? min(d / 2, deadFeatures.count) : 0
 
         let saeIn = DecoderBiasInput.subtract(p.bDec, from: x)                 // (B, d) sae_in = x − b_dec
         let enc = SparseEncoder.encode(
             saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc,
-            activation: architecture == .standard ? .relu : .topK(k), chunkRows: encoderChunkRows,
-            deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux, workspace: workspace)
+            activation: architecture == .topk ? .topK(k) : .relu, chunkRows: encoderChunkRows,
+            deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux,
+            batchTopK: architecture == .batchtopk ? min(k * b, b * m) : 0, workspace: workspace)
         let codes = enc.codes
         let columns = codes.columns()                                           // CSC view (decode, backward)
         let xHat = SparseDecoder.decode(codes, columns: columns, wDec: p.wDec, bias: p.bDec)   // (B, d)

@@ -27,6 +27,9 @@ public final class SAETrainer {
     public private(set) var firingCounts: [Float]
     /// Tokens seen in the current sampling window (`n_frac_active_tokens`).
     public private(set) var windowTokens = 0
+    /// BatchTopK's running threshold (SAELens `topk_threshold`, kept in Double as SAELens does): the
+    /// JumpReLU threshold of the trained SAE. 0 for the other architectures.
+    public private(set) var topkThreshold: Double = 0
     /// Firing frequency of the last completed sampling window.
     public private(set) var lastWindowFrequency: [Float]
     public private(set) var log: [SAETrainingLogEntry] = []
@@ -62,6 +65,10 @@ public final class SAETrainer {
         lastWindowFrequency = [Float](repeating: 0, count: config.dSAE)
         if let initial {
             parameters = SAEParameters(initial)
+            // Warm start carries BatchTopK's threshold (a JumpReLU SAE with one shared threshold).
+            if config.architecture == .batchtopk, let th = initial.activation.threshold, !th.isEmpty {
+                topkThreshold = th.reduce(0.0) { $0 + Double($1) } / Double(th.count)
+            }
         } else {
             parameters = SAEParameters.kaimingUniform(dIn: config.dIn, dSAE: config.dSAE, seed: config.seed)
             switch config.bDecInit {
@@ -81,7 +88,12 @@ public final class SAETrainer {
     public var sae: SparseAutoencoder {
         var p = parameters
         if config.decoderNormMode == .unitNorm { p.normaliseDecoderRows() }
-        return p.autoencoder(activation: config.inferenceActivation)
+        switch config.architecture {
+        case .standard: return p.autoencoder(activation: .relu)
+        case .topk: return p.autoencoder(activation: .topK(config.k))
+        case .batchtopk:
+            return p.autoencoder(activation: .jumpReLU(threshold: [Float](repeating: Float(topkThreshold), count: config.dSAE)))
+        }
     }
 
     /// Features currently dead (silent for more than `deadFeatureWindow` steps), increasing.
@@ -110,6 +122,9 @@ public final class SAETrainer {
         var result = obj.evaluate(parameters, batch: batch, deadFeatures: dead, previous: previous,
                                   workspace: workspace)                                     // 4, 6, 7
         updateCounters(result.codes)                                                        // 5
+        if config.architecture == .batchtopk, let smallest = result.codes.value.min() {    // SAELens update_topk_threshold
+            topkThreshold = (1 - config.topkThresholdLR) * topkThreshold + config.topkThresholdLR * Double(smallest)
+        }
         let gradients = result.gradients!
         result.gradients = nil
         optimizer.update(&parameters, gradients: gradients, lr: config.learningRate(atStep: s),
@@ -193,6 +208,7 @@ public final class SAETrainer {
         firingCounts = state.firingCounts
         windowTokens = state.windowTokens
         lastWindowFrequency = state.lastWindowFrequency
+        topkThreshold = state.topkThreshold
         log = state.log
     }
 
@@ -200,6 +216,6 @@ public final class SAETrainer {
     var snapshot: SAETrainerState {
         SAETrainerState(config: config, parameters: parameters, optimizer: optimizer, step: step,
                         passesSinceFired: passesSinceFired, firingCounts: firingCounts, windowTokens: windowTokens,
-                        lastWindowFrequency: lastWindowFrequency, log: log)
+                        lastWindowFrequency: lastWindowFrequency, topkThreshold: topkThreshold, log: log)
     }
 }

@@ -20,6 +20,8 @@ struct SAETrainerState {
     var firingCounts: [Float]
     var windowTokens: Int
     var lastWindowFrequency: [Float]
+    /// BatchTopK's running threshold (0 otherwise).
+    var topkThreshold: Double
     var log: [SAETrainingLogEntry]
 
     private struct Header: Codable {
@@ -28,9 +30,12 @@ struct SAETrainerState {
         var step: Int
         var adamStep: Int
         var windowTokens: Int
+        /// Absent in states written before BatchTopK (read as 0).
+        var topkThreshold: Double?
         var log: [SAETrainingLogEntry]
         enum CodingKeys: String, CodingKey {
             case format, config, step, adamStep = "adam_step", windowTokens = "window_tokens", log
+            case topkThreshold = "topk_threshold"
         }
     }
 
@@ -56,7 +61,8 @@ struct SAETrainerState {
         tensors["last_window_frequency"] = TensorData(shape: [s.lastWindowFrequency.count], floats: s.lastWindowFrequency)
         try SafetensorsWriter.write(tensors, metadata: ["format": "saetrack-sae-trainer-state/1"],
                                     to: tmp.appendingPathComponent("trainer_state.safetensors"))
-        let header = Header(config: s.config, step: s.step, adamStep: s.optimizer.step, windowTokens: s.windowTokens, log: s.log)
+        let header = Header(config: s.config, step: s.step, adamStep: s.optimizer.step, windowTokens: s.windowTokens,
+                            topkThreshold: s.topkThreshold, log: s.log)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(header), to: tmp.appendingPathComponent("trainer_state.json"))
@@ -103,6 +109,6 @@ struct SAETrainerState {
         }
         return SAETrainerState(config: header.config, parameters: try params(""), optimizer: adam, step: header.step,
                                passesSinceFired: passes, firingCounts: counts, windowTokens: header.windowTokens,
-                               lastWindowFrequency: last, log: header.log)
+                               lastWindowFrequency: last, topkThreshold: header.topkThreshold ?? 0, log: header.log)
     }
 }

@@ -6,6 +6,10 @@ public enum SAEArchitecture: String, Codable, Sendable {
     case standard
     /// The k largest pre-activations per token, ReLU'd (SAELens `topk`), with AuxK for dead latents.
     case topk
+    /// The k·B largest ReLU'd pre-activations of the whole batch (SAELens `batchtopk`), with AuxK;
+    /// a running threshold (the EMA of the smallest kept code, rate `topk_threshold_lr`) makes the
+    /// trained SAE a JumpReLU SAE, as SAELens saves it.
+    case batchtopk
 }
 
 /// How the reconstruction error is scaled.
@@ -65,8 +69,16 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     public var dSAE: Int
     /// TopK: active latents per token.
     public var k: Int = 32
-    /// AuxK loss coefficient (TopK only; SAELens `aux_loss_coefficient`).
+    /// AuxK loss coefficient (TopK and BatchTopK; SAELens `aux_loss_coefficient`).
     public var auxKCoefficient: Float = 1
+    /// BatchTopK: rate of the running threshold θ ← (1 − r)·θ + r·min(kept codes) (SAELens
+    /// `topk_threshold_lr`).
+    /// (Default 0.01; configs written before BatchTopK existed decode without it.)
+    public var topkThresholdLR: Double {
+        get { storedTopkThresholdLR ?? 0.01 }
+        set { storedTopkThresholdLR = newValue }
+    }
+    private var storedTopkThresholdLR: Double?
     public var mseMode: SAEMSEMode = .saeTrack
     public var l1Mode: SAEL1Mode = .plain
     public var decoderNormMode: SAEDecoderNormMode = .unitNorm
@@ -113,7 +125,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case architecture, k
         case dIn = "d_in", dSAE = "d_sae"
-        case auxKCoefficient = "aux_loss_coefficient"
+        case auxKCoefficient = "aux_loss_coefficient", storedTopkThresholdLR = "topk_threshold_lr"
         case mseMode = "mse_mode", l1Mode = "l1_mode", decoderNormMode = "decoder_norm_mode"
         case removeParallelGradient = "remove_parallel_gradient"
         case l1Coefficient = "l1_coefficient", l1WarmupSteps = "l1_warm_up_steps"
@@ -162,14 +174,6 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         return c
     }
 
-    /// The activation the trained SAE encodes with (``SparseAutoencoder/activation``).
-    public var inferenceActivation: SAEActivation {
-        switch architecture {
-        case .standard: return .relu
-        case .topk: return .topK(k)
-        }
-    }
-
     /// Learning rate at 0-based optimizer step `s`.
     public func learningRate(atStep s: Int) -> Float {
         let warm = warmupSteps > 0 ? min(1, Float(s + 1) / Float(warmupSteps)) : 1
@@ -198,7 +202,8 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         if dSAE <= 0 { problems.append("d_sae must be positive (got \(dSAE))") }
         if steps < 0 { problems.append("steps must be ≥ 0 (got \(steps))") }
         if batchSize <= 0 { problems.append("batch size must be positive (got \(batchSize))") }
-        if architecture == .topk && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }
+        if architecture != .standard && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }
+        if !(topkThresholdLR > 0 && topkThresholdLR <= 1) { problems.append("topk_threshold_lr must be in (0, 1] (got \(topkThresholdLR))") }
         if lr <= 0 { problems.append("lr must be positive (got \(lr))") }
         if schedule == .warmupLinearDecay && decaySteps > steps {
             problems.append("lr_decay_steps (\(decaySteps)) exceeds steps (\(steps))")

@@ -23,6 +23,10 @@ Writes, next to this script:
                                 checkpoint); saelens_architectures.safetensors holds, per case, a
                                 batch `<case>.x` and sae_lens's `encode` / `decode(encode)` of it (also
                                 for ../io/sae/saelens-jumprelu, as `io_jumprelu.*`).
+  saelens_batchtopk_<case>.safetensors + saelens/batchtopk_<case>/: SAELens BatchTopKTrainingSAE's
+                                training forward on a fixed batch and SAE (BatchTopK codes, MSE,
+                                AuxK), raw gradients, the running threshold before and after its
+                                update, one torch Adam step, and the jumprelu SAE it saves.
   swift_written/<case>/ + swift_written_architectures.safetensors: the same SAEs re-saved by
       SAETrack (`SAETRACK_WRITE_FIXTURES=1 swift test --filter writesFixtureDirectories`), opened
       here with sae_lens.SAE.load_from_disk; per case the architecture it reports and its encode of
@@ -340,10 +344,52 @@ def swift_written_architectures():
     write("swift_written_architectures.safetensors", tensors, meta)
 
 
+def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2):
+    """SAELens BatchTopKTrainingSAE (rescale_acts_by_decoder_norm False): training forward pass on
+    a fixed batch, loss terms, raw gradients, the running threshold after its update, the parameters
+    after one torch Adam step, and the inference SAE SAELens saves from it (a jumprelu directory)."""
+    from sae_lens.saes.sae import TrainStepInput
+    from sae_lens.saes.batchtopk_sae import BatchTopKTrainingSAE, BatchTopKTrainingSAEConfig
+    torch.manual_seed(seed)
+    sae = BatchTopKTrainingSAE(BatchTopKTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, k=k, rescale_acts_by_decoder_norm=False,
+                                                          aux_loss_coefficient=1.0, topk_threshold_lr=0.01))
+    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=True)
+    with torch.no_grad():
+        sae.W_enc.copy_(W_enc); sae.b_enc.copy_(b_enc); sae.W_dec.copy_(W_dec); sae.b_dec.copy_(b_dec)
+    sae.topk_threshold = torch.tensor(threshold, dtype=torch.double)
+    x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
+    dead_mask = torch.zeros(D_SAE, dtype=torch.bool)
+    dead_mask[dead] = True
+    inputs = {"x": x, "W_enc": W_enc, "b_enc": b_enc, "W_dec": W_dec, "b_dec": b_dec}
+    out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={},
+                                                   dead_neuron_mask=dead_mask if len(dead) else None,
+                                                   n_training_steps=0, is_logging_step=False))
+    out.loss.backward()
+    losses = {k_: float(v.detach()) for k_, v in out.losses.items()}
+    grads = {"grad_" + n: getattr(sae, n).grad.clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
+    opt = torch.optim.Adam([sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec], lr=lr)
+    opt.step()
+    after = {"after_" + n: getattr(sae, n).detach().clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
+    path = os.path.join(HERE, "saelens", name)
+    sae.save_inference_model(path)
+    for extra in os.listdir(path):
+        if extra not in ("cfg.json", "sae_weights.safetensors"):
+            os.remove(os.path.join(path, extra))
+    write(f"saelens_{name}.safetensors",
+          {**inputs, **grads, **after, "feature_acts": out.feature_acts.detach(),
+           "dead": torch.tensor(dead, dtype=torch.float32) if len(dead) else torch.zeros(0)},
+          {"loss": float(out.loss.detach()), "mse": losses["mse_loss"], "aux_k": losses["auxiliary_reconstruction_loss"],
+           "k": float(k), "lr": lr, "threshold_before": threshold,
+           "threshold_after": float(sae.topk_threshold), "topk_threshold_lr": 0.01,
+           "l0": float((out.feature_acts > 0).float().sum(-1).mean())})
+
+
 if __name__ == "__main__":
     import sys
     if sys.argv[1:] == ["architectures"]:  # only the architecture fixtures (the others stay as committed)
         saelens_architectures()
+        saelens_batchtopk_case("batchtopk_auxk", dead=list(range(1, 40, 3)), seed=31)
+        saelens_batchtopk_case("batchtopk_plain", dead=[], seed=32)
         swift_written_architectures()
         sys.exit(0)
     standard_case("plain", w_dec_norm=1, dead=[], seed=1)
@@ -356,4 +402,6 @@ if __name__ == "__main__":
     saelens_saved_sae()
     swift_written()
     saelens_architectures()
+    saelens_batchtopk_case("batchtopk_auxk", dead=list(range(1, 40, 3)), seed=31)
+    saelens_batchtopk_case("batchtopk_plain", dead=[], seed=32)
     swift_written_architectures()
