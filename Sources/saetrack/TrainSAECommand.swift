@@ -55,6 +55,7 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .customLong("dead-window"), help: "Steps without firing before a feature is dead.") var deadWindow: Int?
     @Option(name: .customLong("sampling-window"), help: "Feature-frequency sampling window (steps).") var samplingWindow: Int?
     @Option(name: .long, help: "Anchor regularisation toward --previous (method.md §5.4).") var reg: Float = 0
+    @Flag(name: .customLong("no-shuffle"), help: "--activations: take batches in file order (batch i = rows i·B..<(i+1)·B, wrapping; b_dec initialised from the first rows) so an outside tool can reproduce every step.") var noShuffle = false
     @Option(name: .customLong("buffer-tokens"), help: "Half-buffer size of the shuffling store (SAE-Track 262144).") var bufferTokens = 262_144
     @Option(name: .customLong("eval-rows"), help: "Held-out token rows (from the end of the token file) for evaluation.") var evalRows = 16
     @Option(name: .customLong("eval-tokens"), help: "--activations: held-out activations (from the end) for evaluation.") var evalTokens = 4096
@@ -68,6 +69,7 @@ struct TrainSAECommand: ParsableCommand {
         if activations == nil && (model == nil || hook == nil || tokens == nil) {
             throw ValidationError("give --model, --hook and --tokens, or --activations")
         }
+        if noShuffle && activations == nil { throw ValidationError("--no-shuffle needs --activations (batches in file order)") }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
         if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard, topk or batchtopk") }
@@ -147,8 +149,13 @@ struct TrainSAECommand: ParsableCommand {
             let held = min(evalTokens, all.rows / 5)
             evalSet = all.rows((all.rows - held)..<all.rows)
             dataTokens = all.rows - held
-            source = try MixingActivationStore(producer: MatrixActivationProducer(all.rows(0..<(all.rows - held))),
-                                               halfBufferTokens: min(bufferTokens, max(1, (all.rows - held) / 2)), seed: seed)
+            if noShuffle {
+                source = InMemoryActivations(all.rows(0..<(all.rows - held)), seed: seed, shuffled: false)
+            } else {
+                source = try MixingActivationStore(producer: MatrixActivationProducer(all.rows(0..<(all.rows - held))),
+                                                   halfBufferTokens: min(bufferTokens, max(1, (all.rows - held) / 2)), seed: seed)
+            }
+            sourceInfo["batch_order"] = noShuffle ? "file" : "shuffled"
             sourceInfo["activations_file"] = URL(fileURLWithPath: activations).standardizedFileURL.path
         } else {
             let modelURL = URL(fileURLWithPath: model!)

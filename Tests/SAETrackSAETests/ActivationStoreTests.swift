@@ -99,3 +99,25 @@ struct ActivationStoreTests {
         #expect(ce.zeroAblationLoss != ce.cleanLoss)                           // ablation changes the loss
     }
 }
+
+struct FileOrderActivationsTests {
+    @Test("unshuffled in-memory activations give batch i = rows i·n ..< (i+1)·n, wrapping; the b_dec sample is the first rows, not consumed; the position resumes")
+    func fileOrder() throws {
+        let x = Matrix(rows: 10, cols: 2, storage: (0..<20).map(Float.init))
+        var s = InMemoryActivations(x, seed: 3, shuffled: false)
+        #expect(try s.initialisationSample(4) == x.rows(0..<4))
+        #expect(try s.nextBatch(4) == x.rows(0..<4))
+        #expect(try s.nextBatch(4) == x.rows(4..<8))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fileorder-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try s.saveState(to: dir)
+        let wrapped = try s.nextBatch(4)
+        #expect(Array(wrapped.storage[0..<4]) == Array(x.storage[16..<20]) && Array(wrapped.storage[4..<8]) == Array(x.storage[0..<4]))
+        var resumed = InMemoryActivations(x, seed: 3, shuffled: false)
+        try resumed.restoreState(from: dir)
+        #expect(try resumed.nextBatch(4) == wrapped)
+        var shuffledSource = InMemoryActivations(x, seed: 3)
+        #expect(throws: SAETrainingError.self) { try shuffledSource.restoreState(from: dir) }   // a different stream
+    }
+}

@@ -25,28 +25,35 @@ extension ActivationSource {
     }
 }
 
-/// Seeded shuffled epochs over an activation matrix held in memory.
+/// Seeded shuffled epochs over an activation matrix held in memory, or the rows in file order.
 ///
-/// Epoch e visits the rows in the order `SeededRandom(seed: seed ⊕ e).permutation(N)`; batches run
-/// across epoch boundaries. The position (epoch, offset) is the whole state, so resuming is exact.
+/// Epoch e visits the rows in the order `SeededRandom(seed: seed ⊕ e).permutation(N)` — or, with
+/// `shuffled: false`, in order 0..<N, so batch i is rows i·n ..< (i+1)·n (wrapping), which any
+/// outside tool can reproduce; its b_dec initialisation sample is then the first rows, not consumed.
+/// Batches run across epoch boundaries. The position (epoch, offset) is the whole state, so resuming
+/// is exact.
 public struct InMemoryActivations: ActivationSource {
     /// (N, d_in)
     public let activations: Matrix
     public let seed: UInt64
+    /// false: every epoch visits the rows in file order.
+    public let shuffled: Bool
     public private(set) var epoch = 0
     public private(set) var offset = 0
     private var order: [Int]
 
     public var dIn: Int { activations.cols }
 
-    public init(_ activations: Matrix, seed: UInt64 = 0) {
+    public init(_ activations: Matrix, seed: UInt64 = 0, shuffled: Bool = true) {
         precondition(activations.rows > 0, "InMemoryActivations: no activations")
         self.activations = activations
         self.seed = seed
-        order = Self.permutation(epoch: 0, seed: seed, n: activations.rows)
+        self.shuffled = shuffled
+        order = Self.permutation(epoch: 0, seed: seed, n: activations.rows, shuffled: shuffled)
     }
 
-    private static func permutation(epoch: Int, seed: UInt64, n: Int) -> [Int] {
+    private static func permutation(epoch: Int, seed: UInt64, n: Int, shuffled: Bool) -> [Int] {
+        if !shuffled { return Array(0..<n) }
         var rng = SeededRandom(seed: seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15))
         return rng.permutation(n)
     }
@@ -59,7 +66,7 @@ public struct InMemoryActivations: ActivationSource {
                 for r in 0..<n {
                     if offset == order.count {
                         epoch += 1; offset = 0
-                        order = Self.permutation(epoch: epoch, seed: seed, n: activations.rows)
+                        order = Self.permutation(epoch: epoch, seed: seed, n: activations.rows, shuffled: shuffled)
                     }
                     (o.baseAddress! + r * d).update(from: a.baseAddress! + order[offset] * d, count: d)
                     offset += 1
@@ -69,20 +76,28 @@ public struct InMemoryActivations: ActivationSource {
         return out
     }
 
-    private struct Position: Codable { var epoch: Int; var offset: Int; var seed: UInt64; var rows: Int }
+    /// File order: the first `n` rows (not consumed). Shuffled: the next batch, as the default.
+    public mutating func initialisationSample(_ n: Int) throws -> Matrix {
+        if shuffled { return try nextBatch(n) }
+        return activations.rows(0..<min(n, activations.rows))
+    }
+
+    private struct Position: Codable { var epoch: Int; var offset: Int; var seed: UInt64; var rows: Int; var shuffled: Bool? }
 
     public func saveState(to directory: URL) throws {
-        let data = try JSONEncoder().encode(Position(epoch: epoch, offset: offset, seed: seed, rows: activations.rows))
+        let data = try JSONEncoder().encode(Position(epoch: epoch, offset: offset, seed: seed, rows: activations.rows,
+                                                     shuffled: shuffled))
         try data.write(to: directory.appendingPathComponent("source.json"), options: .atomic)
     }
 
     public mutating func restoreState(from directory: URL) throws {
         let url = directory.appendingPathComponent("source.json")
         let pos = try JSONDecoder().decode(Position.self, from: Data(contentsOf: url))
-        guard pos.seed == seed && pos.rows == activations.rows else {
-            throw SAETrainingError.badState(url, "saved for seed \(pos.seed) over \(pos.rows) rows, this source has seed \(seed) over \(activations.rows) rows")
+        guard pos.seed == seed && pos.rows == activations.rows && (pos.shuffled ?? true) == shuffled else {
+            throw SAETrainingError.badState(url, "saved for seed \(pos.seed) over \(pos.rows) rows (shuffled \(pos.shuffled ?? true)), "
+                                            + "this source has seed \(seed) over \(activations.rows) rows (shuffled \(shuffled))")
         }
         epoch = pos.epoch; offset = pos.offset
-        order = Self.permutation(epoch: epoch, seed: seed, n: activations.rows)
+        order = Self.permutation(epoch: epoch, seed: seed, n: activations.rows, shuffled: shuffled)
     }
 }

@@ -8,6 +8,11 @@
 import Foundation
 import SAETrack
 
+// First thing: run OpenBLAS's strongest kernel family for this CPU (a re-exec when OpenBLAS's own
+// choice is weaker), and say which one runs.
+BLASKernel.reexecutingWithFasterKernelIfNeeded()
+FileHandle.standardError.write(Data("\(BLASKernel.status)\n".utf8))
+
 let args = CommandLine.arguments
 guard args.count >= 3 else {
     FileHandle.standardError.write(Data("usage: TrackExample <series-dir> <tokens.safetensors> [hook] [checkpoints]\n".utf8))
