@@ -10,7 +10,8 @@ struct AnalyzeCommand: ParsableCommand {
         discussion: """
             Reads <track>/track.json, the chain's SAEs and the held-out activations cached by `track`; no language \
             model is run. Writes <out>/analysis.json (every figure's data), one CSV per figure and a self-contained \
-            report.html (inline SVG, no scripts, no network). A track with unfinished stages is refused unless \
+            report.html (inline SVG and one small inline script, no network), plus features.csv with --all-features \
+            (every file and column: Docs/Formats.md). A track with unfinished stages is refused unless \
             --allow-partial is given; then analysis.json's warnings, the report's top and the printed findings say \
             which stages are missing, and the last finished stage stands in for the final SAE.
             """
@@ -20,7 +21,10 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .long, help: "Output directory.") var out: String
     @Option(name: .long, help: "tokenizer.json for decoding feature cards (default: the one recorded by `track`).") var tokenizer: String?
     @Option(name: .long, help: "Report title.") var title = "SAE-Track report"
-    @Option(name: .customLong("tracked-features"), help: "Random live features followed besides planted-label matches.") var trackedFeatures = 8
+    @Option(name: .customLong("tracked-features"), help: "Features followed with a card, a progress curve and a trajectory: planted-label matches first, then seeded random live features.") var trackedFeatures = 10
+    @Option(name: .customLong("card-checkpoints"), help: "Checkpoints with a full feature-card snapshot (spread over the chain, first and last included).") var cardCheckpoints = 4
+    @Flag(name: .customLong("all-features"), help: "Also write features.csv: density, max activation and decoder drift of every feature that fires, at every checkpoint.") var allFeatures = false
+    @Flag(name: .customLong("no-logit-lens"), help: "Do not read the checkpoints' model weights for the feature cards' logit lens.") var noLogitLens = false
     @Flag(name: .customLong("allow-partial"), help: "Analyse a track whose chain is not finished; every output is marked partial and names the missing stages.")
     var allowPartial = false
 
@@ -39,6 +43,9 @@ struct AnalyzeCommand: ParsableCommand {
         var analyzer = TrackAnalyzer(directory: dir)
         analyzer.title = title
         analyzer.trackedFeatures = trackedFeatures
+        analyzer.cardSnapshots = cardCheckpoints
+        analyzer.exportAllFeatures = allFeatures
+        analyzer.logitLens = !noLogitLens
         if let path = try tokenizer ?? EvaluationInputs.read(from: dir)?.tokenizer {
             analyzer.decode = try TokenDecoding.decoder(tokenizerJSON: URL(fileURLWithPath: path))
         }

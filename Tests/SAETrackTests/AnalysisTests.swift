@@ -43,9 +43,29 @@ struct AnalysisTests {
         let out = dir.appendingPathComponent("analysis")
         let report = try AnalysisExport.write(a, to: out)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("analysis.json"))) as! [String: Any]
-        for key in ["summary", "progress", "randomBaseline", "drift", "cosineHistograms", "trajectories", "convergence", "groundTruth", "featureCards"] {
+        for key in ["summary", "progress", "random_baseline", "drift", "cosine_histograms", "trajectories", "convergence", "ground_truth", "feature_cards"] {
             #expect(json[key] != nil, "analysis.json lacks \(key)")
         }
+        // One naming scheme: a JSON key and the CSV column of the same quantity share a name.
+        // (Optional values are left out of JSON where nil, so look at the keys of every row.)
+        let summaryKeys = Set(try #require(json["summary"] as? [[String: Any]]).flatMap(\.keys))
+        let summaryHeader = try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8).split(separator: "\n")[0].split(separator: ",").map(String.init)
+        // The tiny chain has no LM, so its LM-loss columns are empty and absent from the JSON.
+        for column in summaryHeader where !["ce_recovered", "lm_loss", "reconstructed_loss", "zero_ablated_loss"].contains(column) {
+            #expect(summaryKeys.contains(column), "summary.csv column \(column) is not a key of analysis.json's summary rows")
+        }
+        // analysis.json reads back into the same analysis.
+        let back = try AnalysisExport.jsonDecoder.decode(TrackAnalysis.self, from: Data(contentsOf: out.appendingPathComponent("analysis.json")))
+        #expect(back == a)
+        // Every live feature on request: features.csv covers each feature that fires, at every checkpoint.
+        var all = analyzer
+        all.exportAllFeatures = true
+        all.logitLens = false
+        let full = try all.analyze()
+        let table = try #require(full.allFeatures)
+        let csv = AnalysisExport.featuresCSV(table)
+        let live = (0..<32).filter { f in table.density.contains { $0[f] > 0 } }
+        #expect(csv.split(separator: "\n").count == 1 + live.count * 4 && live.count > 20)
         for f in AnalysisExport.csvFiles {
             let text = try String(contentsOf: out.appendingPathComponent(f), encoding: .utf8)
             #expect(text.split(separator: "\n").count > 1, "\(f) has no rows")

@@ -151,6 +151,19 @@ struct BrowserReportTests {
         }
     }
 
+    /// `SAETRACK_BROWSER_REPORT=demo-out/analysis/report.html swift test … --filter BrowserReportTests` checks
+    /// a report written elsewhere (e.g. by `make demo`) the same way, with the card count from its analysis.json.
+    @Test("an existing report (SAETRACK_BROWSER_REPORT, e.g. the demo's) renders in headless Chromium",
+          .enabled(if: ProcessInfo.processInfo.environment["SAETRACK_BROWSER_REPORT"] != nil))
+    func existingReport() throws {
+        let report = URL(fileURLWithPath: ProcessInfo.processInfo.environment["SAETRACK_BROWSER_REPORT"]!)
+        let html = try String(contentsOf: report, encoding: .utf8)
+        let analysis = try AnalysisExport.jsonDecoder.decode(
+            TrackAnalysis.self, from: Data(contentsOf: report.deletingLastPathComponent().appendingPathComponent("analysis.json")))
+        let r = try check(html, name: "existing")
+        expectRendered(r, html: html, cards: analysis.featureCards.count)
+    }
+
     @Test("the sample analysis (every figure kind, long series lists) renders in headless Chromium",
           .enabled(if: HeadlessChromium.executable != nil || HeadlessChromium.required))
     func sampleReport() throws {

@@ -28,11 +28,11 @@ struct DemoTests {
         #expect(state.stages[1].warmStartedFrom == 0 && state.stages[2].warmStartedFrom == 8)
 
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("analysis/analysis.json"))) as! [String: Any]
-        for key in ["summary", "progress", "randomBaseline", "cosineHistograms", "trajectories", "convergence", "groundTruth", "featureCards"] {
+        for key in ["summary", "progress", "random_baseline", "cosine_histograms", "trajectories", "convergence", "ground_truth", "feature_cards"] {
             #expect(((json[key] as? [Any]) ?? []).count > 0, "analysis.json: \(key) is empty")
         }
         let drift = json["drift"] as? [String: Any]
-        #expect(((drift?["toFinalQuantiles"] as? [Any]) ?? []).count == 3)
+        #expect(((drift?["to_final_quantiles"] as? [Any]) ?? []).count == 3)
         #expect(result.analysis.groundTruth.contains { $0.kind == "token" } && result.analysis.groundTruth.contains { $0.kind == "concept" })
         // Feature cards decode tokens with the corpus tokenizer (words, not "#id").
         let contexts = result.analysis.featureCards.flatMap(\.snapshots).flatMap { $0.top + $0.quantileSamples }

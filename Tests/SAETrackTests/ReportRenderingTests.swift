@@ -96,6 +96,26 @@ struct ReportRenderingTests {
         #expect(PlotScale.niceStep(0.31) == 0.5 && PlotScale.niceStep(7) == 10 && PlotScale.niceStep(1.5) == 2)
     }
 
+    @Test("every axis gets at least three labelled ticks, step axes show 0 and real step numbers")
+    func enoughTicks() {
+        // A narrow linear range (the demo's EV axis) and rounding noise in the step: 0.96, 0.97, 0.98, 0.99.
+        let ev = PlotScale.niceLinear(0.962, 0.988)
+        #expect(ev.ticks(target: 3).filter { !$0.isMinor }.map(\.label) == ["0.96", "0.97", "0.98", "0.99"])
+        #expect(PlotScale(kind: .linear, lower: 0.5, upper: 0.52).ticks(target: 3).filter { !$0.isMinor }.count >= 3)
+        // A log axis spanning less than a decade: plain 1-2-5 labels or a linear fallback, never a single label.
+        for (lo, hi) in [(200.0, 600.0), (0.011, 0.019), (3.0, 40.0)] {
+            let t = PlotScale(kind: .log, lower: lo, upper: hi).ticks(target: 4).filter { !$0.isMinor }
+            #expect(t.count >= 3 && t.allSatisfy { $0.value >= lo * 0.999 && $0.value <= hi * 1.001 }, "\(lo)…\(hi): \(t.map(\.label))")
+        }
+        // Steps 0…600 on log10(step + 1): step 0 at the left end, labels are steps (99 is not "10²").
+        let steps = PlotScale(kind: .stepLog, lower: 0, upper: 600, pixelStart: 0, pixelEnd: 600)
+        let labels = steps.ticks(target: 7).filter { !$0.isMinor }.map(\.label)
+        #expect(labels.first == "0" && labels.contains("10") && labels.contains("100") && !labels.contains { $0.contains("10²") })
+        #expect(abs(steps.pixel(0)) < 1e-9 && abs(steps.pixel(99) - 600 * 2 / log10(601)) < 1e-6)
+        let short = PlotScale(kind: .stepLog, lower: 200, upper: 600).ticks(target: 4).filter { !$0.isMinor }
+        #expect(short.count >= 3, "\(short.map(\.label))")
+    }
+
     @Test("log ticks: decades labelled 10^k with unlabelled minor ticks 2…9")
     func logTicks() {
         let s = PlotScale(kind: .log, lower: 1, upper: 1000, pixelStart: 0, pixelEnd: 300)

@@ -1,21 +1,41 @@
 import Foundation
 import SAETrackIO
 
-/// Writes an analysis to disk: `analysis.json` (every figure's data), one CSV per figure and the
-/// self-contained `report.html`, all atomically.
+/// Writes an analysis to disk: `analysis.json` (every figure's data), one CSV per figure, the
+/// self-contained `report.html`, and `features.csv` when every feature was collected; all atomically.
+///
+/// One naming scheme everywhere: JSON keys are the snake_case forms of the Swift property names,
+/// and a CSV column carrying the same quantity has the same name. Every file and column is
+/// described in Docs/Formats.md ("Analysis outputs").
 public enum AnalysisExport {
-    /// The files written, relative to the output directory.
-    public static let csvFiles = ["summary.csv", "progress.csv", "random_baseline.csv", "drift_quantiles.csv", "drift_features.csv",
-                                  "cosine_histograms.csv", "trajectories.csv", "convergence.csv", "ground_truth.csv"]
+    /// The CSV files always written, relative to the output directory.
+    public static let csvFiles = ["summary.csv", "progress.csv", "progress_population.csv", "random_baseline.csv", "drift_quantiles.csv",
+                                  "drift_features.csv", "chain_vs_scratch.csv", "cosine_histograms.csv", "trajectories.csv",
+                                  "convergence.csv", "ground_truth.csv", "feature_cards.csv"]
+
+    /// The encoder of `analysis.json`: snake_case keys, sorted, non-finite numbers as strings.
+    public static var jsonEncoder: JSONEncoder {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return enc
+    }
+
+    /// The matching decoder (reads `analysis.json` back).
+    public static var jsonDecoder: JSONDecoder {
+        let dec = JSONDecoder()
+        dec.keyDecodingStrategy = .convertFromSnakeCase
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return dec
+    }
 
     /// Writes everything into `directory`; returns the report's URL.
     @discardableResult
     public static func write(_ a: TrackAnalysis, to directory: URL) throws -> URL {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        try AtomicFile.write(try enc.encode(a), to: directory.appendingPathComponent("analysis.json"))
+        try AtomicFile.write(try jsonEncoder.encode(a), to: directory.appendingPathComponent("analysis.json"))
         for (name, text) in csv(a) { try AtomicFile.write(text, to: directory.appendingPathComponent(name)) }
+        if let all = a.allFeatures { try AtomicFile.write(featuresCSV(all), to: directory.appendingPathComponent("features.csv")) }
         let report = directory.appendingPathComponent("report.html")
         try AtomicFile.write(TrackReport.html(a), to: report)
         return report
@@ -26,64 +46,102 @@ public enum AnalysisExport {
         return String(format: "%.6g", x)
     }
 
+    private static func i(_ x: Int?) -> String { x.map(String.init) ?? "" }
+
     private static func q(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// `features.csv`: one row per feature that fires at some checkpoint, per checkpoint.
+    public static func featuresCSV(_ all: TrackAnalysis.AllFeatures) -> String {
+        var s = "feature,step,alive,density,max_activation,cos_to_final,cos_to_previous\n"
+        let width = all.density.first?.count ?? 0
+        for f in 0..<width where all.density.contains(where: { $0[f] > 0 }) {
+            for (c, step) in all.steps.enumerated() {
+                let toFinal = f < all.cosToFinal[c].count ? all.cosToFinal[c][f] : nil
+                let toPrev = f < all.cosToPrevious[c].count ? all.cosToPrevious[c][f] : nil
+                s += "\(f),\(step),\(all.density[c][f] > 0 ? 1 : 0),\(v(all.density[c][f])),\(v(all.maxActivation[c][f])),\(v(toFinal)),\(v(toPrev))\n"
+            }
+        }
+        return s
     }
 
     /// The CSV texts by file name.
     public static func csv(_ a: TrackAnalysis) -> [(String, String)] {
         var out: [(String, String)] = []
-        var s = "step,lm_loss,sae_loss,mse,l0,explained_variance,dead_fraction,ce_recovered,cos_to_previous_median,cos_to_final_median,sae_steps\n"
+        var s = "step,lm_loss,reconstructed_loss,zero_ablated_loss,ce_recovered,sae_loss,mse,l0,explained_variance,dead_fraction,cos_to_previous_median,cos_to_final_median,sae_training_steps\n"
         for r in a.summary {
-            s += "\(r.step),\(v(r.lmLoss)),\(v(r.saeLoss)),\(v(r.mse)),\(v(r.l0)),\(v(r.explainedVariance)),\(v(r.deadFraction)),\(v(r.ceRecovered)),\(v(r.cosToPreviousMedian)),\(v(r.cosToFinalMedian)),\(r.saeTrainingSteps)\n"
+            s += "\(r.step),\(v(r.lmLoss)),\(v(r.reconstructedLoss)),\(v(r.zeroAblatedLoss)),\(v(r.ceRecovered)),\(v(r.saeLoss)),\(v(r.mse)),\(v(r.l0)),\(v(r.explainedVariance)),\(v(r.deadFraction)),\(v(r.cosToPreviousMedian)),\(v(r.cosToFinalMedian)),\(r.saeTrainingSteps)\n"
         }
         out.append(("summary.csv", s))
         s = "measure,feature,label,step,value,onset_step,settle_step\n"
         for p in a.progress {
             for f in p.features {
-                for (i, step) in p.steps.enumerated() where i < f.values.count {
-                    s += "\(p.measure),\(f.feature),\(q(f.label)),\(step),\(v(f.values[i])),\(f.onsetStep.map(String.init) ?? ""),\(f.settleStep.map(String.init) ?? "")\n"
+                for (k, step) in p.steps.enumerated() where k < f.values.count {
+                    s += "\(p.measure),\(f.feature),\(q(f.label)),\(step),\(v(f.values[k])),\(i(f.onsetStep)),\(i(f.settleStep))\n"
                 }
             }
         }
         out.append(("progress.csv", s))
+        s = "measure,step,features,q10,q25,median,q75,q90\n"
+        for p in a.progress {
+            guard let b = p.population else { continue }
+            for (k, step) in p.steps.enumerated() where k < b.median.count {
+                s += "\(p.measure),\(step),\(b.features),\(v(b.q10[k])),\(v(b.q25[k])),\(v(b.median[k])),\(v(b.q75[k])),\(v(b.q90[k]))\n"
+            }
+        }
+        out.append(("progress_population.csv", s))
         s = "measure,step,value\n"
-        for r in a.randomBaseline { for (i, step) in r.steps.enumerated() { s += "\(q(r.measure)),\(step),\(v(r.values[i]))\n" } }
+        for r in a.randomBaseline { for (k, step) in r.steps.enumerated() { s += "\(r.measure),\(step),\(v(r.values[k]))\n" } }
         out.append(("random_baseline.csv", s))
-        s = "step,q10,q25,median,q75,q90,to_previous_median\n"
-        for (i, step) in a.drift.steps.enumerated() {
-            let qs = i < a.drift.toFinalQuantiles.count ? a.drift.toFinalQuantiles[i] : []
+        s = "step,cos_to_final_q10,cos_to_final_q25,cos_to_final_median,cos_to_final_q75,cos_to_final_q90,cos_to_previous_median\n"
+        for (k, step) in a.drift.steps.enumerated() {
+            let qs = k < a.drift.toFinalQuantiles.count ? a.drift.toFinalQuantiles[k] : []
             let cells = (0..<5).map { $0 < qs.count ? v(qs[$0]) : "" }.joined(separator: ",")
-            s += "\(step),\(cells),\(v(i < a.drift.toPreviousMedian.count ? a.drift.toPreviousMedian[i] : nil))\n"
+            s += "\(step),\(cells),\(v(k < a.drift.toPreviousMedian.count ? a.drift.toPreviousMedian[k] : nil))\n"
         }
         out.append(("drift_quantiles.csv", s))
         s = "feature,step,cos_to_final\n"
-        for f in a.drift.features { for (i, step) in a.drift.steps.enumerated() where i < f.values.count { s += "\(f.feature),\(step),\(v(f.values[i]))\n" } }
+        for f in a.drift.features { for (k, step) in a.drift.steps.enumerated() where k < f.values.count { s += "\(f.feature),\(step),\(v(f.values[k]))\n" } }
         out.append(("drift_features.csv", s))
+        s = "step,method,live_chain,live_scratch,matched,matched_cosine_q10,matched_cosine_q25,matched_cosine_median,matched_cosine_q75,matched_cosine_q90,matched_cosine_mean,mmcs_chain_to_scratch,mmcs_scratch_to_chain,shared_fraction,threshold\n"
+        if let c = a.drift.scratch {
+            let qs = (0..<5).map { $0 < c.matchedCosineQuantiles.count ? v(c.matchedCosineQuantiles[$0]) : "" }.joined(separator: ",")
+            s += "\(c.step),\(c.method),\(c.liveChain),\(c.liveScratch),\(c.matched),\(qs),\(v(c.matchedCosineMean)),\(v(c.mmcsChainToScratch)),\(v(c.mmcsScratchToChain)),\(v(c.sharedFraction)),\(v(c.threshold))\n"
+        }
+        out.append(("chain_vs_scratch.csv", s))
         s = "step,final_step,bin_lower,bin_upper,count\n"
         for h in a.cosineHistograms {
             for (b, c) in h.counts.enumerated() { s += "\(h.step),\(h.finalStep),\(v(h.edges[b])),\(v(h.edges[b + 1])),\(Int(c))\n" }
         }
         out.append(("cosine_histograms.csv", s))
         s = "feature,step,pc1,pc2\n"
-        for t in a.trajectories { for (i, step) in t.steps.enumerated() { s += "\(t.feature),\(step),\(v(t.pc1[i])),\(v(t.pc2[i]))\n" } }
+        for t in a.trajectories { for (k, step) in t.steps.enumerated() { s += "\(t.feature),\(step),\(v(t.pc1[k])),\(v(t.pc2[k]))\n" } }
         out.append(("trajectories.csv", s))
         s = "checkpoint_step,run,sae_step,loss,mse,l0,explained_variance\n"
         for c in a.convergence {
             for curve in [c.chain, c.scratch] {
-                for (i, st) in curve.steps.enumerated() {
-                    s += "\(c.checkpointStep),\(q(curve.run)),\(st),\(v(curve.loss[i])),\(v(curve.mse[i])),\(v(curve.l0[i])),\(v(curve.explainedVariance[i]))\n"
+                for (k, st) in curve.steps.enumerated() {
+                    s += "\(c.checkpointStep),\(q(curve.run)),\(st),\(v(curve.loss[k])),\(v(curve.mse[k])),\(v(curve.l0[k])),\(v(curve.explainedVariance[k]))\n"
                 }
             }
         }
         out.append(("convergence.csv", s))
-        s = "label,kind,step,auroc,best_feature,formed_step\n"
+        s = "name,kind,step,auroc,best_feature,formed_step\n"
         for g in a.groundTruth {
-            for (i, step) in g.steps.enumerated() {
-                s += "\(q(g.name)),\(g.kind),\(step),\(v(g.auroc[i])),\(g.bestFeature[i].map(String.init) ?? ""),\(g.formedStep.map(String.init) ?? "")\n"
+            for (k, step) in g.steps.enumerated() {
+                s += "\(q(g.name)),\(g.kind),\(step),\(v(g.auroc[k])),\(i(g.bestFeature[k])),\(i(g.formedStep))\n"
             }
         }
         out.append(("ground_truth.csv", s))
+        s = "feature,step,label,label_source,auroc,density,max_activation\n"
+        for c in a.featureCards {
+            let snaps = Dictionary(c.snapshots.map { ($0.step, $0) }, uniquingKeysWith: { x, _ in x })
+            for l in c.labels {
+                s += "\(c.feature),\(l.step),\(q(l.text)),\(l.source),\(v(l.auroc)),\(v(snaps[l.step]?.density)),\(v(snaps[l.step]?.maxActivation))\n"
+            }
+        }
+        out.append(("feature_cards.csv", s))
         return out
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// table in the report, written as `analysis.json` (and one CSV per figure). Plain values only,
 /// so Python can plot it too.
 ///
-/// Steps are LM training steps; plots put `step + 1` on a log axis as the paper does.
+/// Steps are LM training steps; plots put them on a log10(step + 1) axis labelled in steps (0 included), as the paper plots step + 1.
 public struct TrackAnalysis: Codable, Equatable {
     /// What was analysed.
     public var meta: Meta
@@ -28,6 +28,30 @@ public struct TrackAnalysis: Codable, Equatable {
     public var featureCards: [FeatureCard]
     /// Checkpoint-integrity and analysis warnings, shown at the top of the report.
     public var warnings: [String]
+    /// Per-feature statistics of every feature at every checkpoint, when requested
+    /// (`saetrack analyze --all-features`). Written as `features.csv` only: not part of `analysis.json`.
+    public var allFeatures: AllFeatures? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case meta, summary, progress, randomBaseline, drift, cosineHistograms, trajectories, convergence, groundTruth
+        case featureCards, warnings
+    }
+
+    /// Statistics of every feature at every checkpoint (checkpoint-major arrays of d_sae values).
+    public struct AllFeatures: Equatable {
+        public var steps: [Int]
+        /// Fraction of evaluation tokens where the feature fires.
+        public var density: [[Double]]
+        /// Largest activation on the evaluation tokens.
+        public var maxActivation: [[Double]]
+        /// Decoder cosine to the final SAE's row and to the previous checkpoint's (nil: dead in either).
+        public var cosToFinal: [[Double?]]
+        public var cosToPrevious: [[Double?]]
+        public init(steps: [Int], density: [[Double]], maxActivation: [[Double]], cosToFinal: [[Double?]], cosToPrevious: [[Double?]]) {
+            self.steps = steps; self.density = density; self.maxActivation = maxActivation
+            self.cosToFinal = cosToFinal; self.cosToPrevious = cosToPrevious
+        }
+    }
 
     public init(meta: Meta, summary: [CheckpointSummary] = [], progress: [ProgressMeasure] = [],
                 randomBaseline: [RandomBaseline] = [], drift: DriftSummary = DriftSummary(), cosineHistograms: [CosineHistogram] = [],
@@ -54,6 +78,12 @@ public struct TrackAnalysis: Codable, Equatable {
         public var firstStageSteps: Int
         public var continualStageSteps: Int
         public var notes: [String]
+
+        // Raw values are what snake_case conversion maps back from (`d_sae` → `dSae`).
+        enum CodingKeys: String, CodingKey {
+            case title, model, hook, centered, dIn, dSAE = "dSae", steps, order, evaluationTokens, firstStageSteps
+            case continualStageSteps, notes
+        }
         public init(title: String, model: String, hook: String, centered: Bool, dIn: Int, dSAE: Int, steps: [Int],
                     order: String = "forward", evaluationTokens: Int = 0, firstStageSteps: Int = 0,
                     continualStageSteps: Int = 0, notes: [String] = []) {
@@ -268,6 +298,11 @@ public struct TrackAnalysis: Codable, Equatable {
         /// Held-out EV of the finished chain SAE and of the finished scratch SAE.
         public var chainFinalEV: Double
         public var scratchFinalEV: Double
+
+        // Raw values are what snake_case conversion maps back from (`chain_final_ev` → `chainFinalEv`).
+        enum CodingKeys: String, CodingKey {
+            case checkpointStep, chain, scratch, chainFinalEV = "chainFinalEv", scratchFinalEV = "scratchFinalEv", scratchStepsToMatchChain
+        }
         /// Scratch steps needed to reach the EV the chain reached at the end of its stage (nil: never).
         public var scratchStepsToMatchChain: Int?
         public init(checkpointStep: Int, chain: TrainingCurve, scratch: TrainingCurve, chainFinalEV: Double,

@@ -6,11 +6,15 @@ import SAETrackMetrics
 
 /// Computes a `TrackAnalysis` from a finished (or partly finished) track directory using
 /// SAETrackMetrics: drift (method.md §8), the four progress measures with the random baseline
-/// (§7), automatic phases, ground-truth AUROC of planted features, PCA trajectories, semantic
-/// labels with top contexts, the per-checkpoint table and the warm-vs-scratch comparison.
+/// (§7) and their population bands, automatic phases, ground-truth AUROC of planted features, PCA
+/// trajectories, feature cards (label at every checkpoint; density, histogram, top and quantile
+/// contexts and logit lens at card checkpoints), the per-checkpoint table and the warm-vs-scratch
+/// comparison (training curves, and dictionaries matched one to one).
 ///
 /// Everything runs on the evaluation activations cached by the chain
-/// (`cache/eval-step{N}.safetensors`), so no language model is needed here.
+/// (`cache/eval-step{N}.safetensors`), so no language model is run; only the logit lens reads
+/// the card checkpoints' unembedding and final LayerNorm weights (skipped with a warning when the
+/// checkpoint directories are not readable).
 public struct TrackAnalyzer {
     public var directory: URL
     /// Features followed in the progress, trajectory and card figures: best matches of planted
@@ -30,6 +34,9 @@ public struct TrackAnalyzer {
     public var seed: UInt64 = 42
     /// Renders token ids as text pieces for feature cards (nil: "#id"); see ``TokenDecoding``.
     public var decode: (([Int32]) -> [String])?
+    /// Also collect every feature's density, max activation and drift at every checkpoint
+    /// (``TrackAnalysis/allFeatures``, written as `features.csv`).
+    public var exportAllFeatures = false
     /// Read each card checkpoint's model for the logit lens (when its directory is readable).
     public var logitLens = true
     /// Title of the report.
@@ -100,6 +107,7 @@ public struct TrackAnalyzer {
         let cardSteps = Self.snapshotIndices(count: steps.count, snapshots: cardSnapshots).map { steps[$0] }
         var cards = FeatureCardBuilder(features: tracked, tokens: usable?.tokens, context: context, decode: decode)
         var lensMissing: [Int] = []
+        var allDensity: [[Double]] = [], allMax: [[Double]] = []
 
         for (c, stage) in stages.enumerated() {
             progress("analyze: checkpoint \(c + 1)/\(stages.count) (step \(stage.step))")
@@ -107,6 +115,12 @@ public struct TrackAnalyzer {
             let eval = c == stages.count - 1 ? finalEval : try evalActivations(step: stage.step)
             let codes = SparseCodes(encoding: eval, with: sae)
             let firing = FeatureFiring(codes)
+            if exportAllFeatures {
+                allDensity.append(firing.frequencies)
+                var m = [Double](repeating: 0, count: sae.dSAE)
+                for (k, i) in codes.indices.enumerated() { m[Int(i)] = max(m[Int(i)], Double(codes.values[k])) }
+                allMax.append(m)
+            }
             drift.add(step: stage.step, decoder: sae.wDec, alive: firing.alive)
             formation.checkpoints.append(ProgressMeasures.measure(step: stage.step, representations: datapoints.gather(from: eval),
                                                                   sae: sae, datapoints: datapoints))
@@ -226,9 +240,15 @@ public struct TrackAnalyzer {
                 "Dead features (never firing on the evaluation tokens) are masked in drift and excluded from datapoint selection.",
                 "Baselines: \(state.config.baselineBudget == .cumulative ? "same number of SAE steps as the whole chain up to that checkpoint" : "as many steps as the first stage"), first-stage settings, same activations.",
             ])
-        return TrackAnalysis(meta: meta, summary: summary, progress: progressFigures, randomBaseline: randomBaselines, drift: driftSummary,
+        var analysis = TrackAnalysis(meta: meta, summary: summary, progress: progressFigures, randomBaseline: randomBaselines, drift: driftSummary,
                              cosineHistograms: histograms, trajectories: trajectories, convergence: convergence, groundTruth: gtCurves,
                              featureCards: featureCards, warnings: warnings)
+        if exportAllFeatures {
+            analysis.allFeatures = .init(steps: steps, density: allDensity, maxActivation: allMax,
+                                         cosToFinal: driftResult.checkpoints.map { $0.cosineToFinal.map { $0.map(Double.init) } },
+                                         cosToPrevious: driftResult.checkpoints.map { $0.cosineToPrevious.map { $0.map(Double.init) } })
+        }
+        return analysis
     }
 
     /// The measure's name in every output (JSON and CSV): snake_case.

@@ -55,7 +55,7 @@ public struct HTMLDocument {
         for (r, row) in rows.enumerated() {
             html += "<tr>"
             for (c, cell) in row.enumerated() {
-                let numeric = Double(cell.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "×", with: "")) != nil || cell == "–"
+                let numeric = Double(cell.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "×", with: "")) != nil || ["–", "n/a", "never"].contains(cell)
                 var attrs = numeric ? " class=\"num\"" : ""
                 if highlight.contains([r, c]) { attrs += " style=\"font-weight:600\"" }
                 html += "<td\(attrs)>\(SVGCanvas.escape(cell))</td>"

@@ -200,6 +200,6 @@ public struct LineChart {
         return svg.render()
     }
 
-    /// A value for hover text: 4 significant digits.
-    static func value(_ v: Double) -> String { String(format: "%.4g", v) }
+    /// A value for hover text: `digits` significant digits (4 by default).
+    static func value(_ v: Double, digits: Int = 4) -> String { String(format: "%.\(digits)g", v) }
 }

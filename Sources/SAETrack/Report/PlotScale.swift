@@ -104,7 +104,9 @@ public struct PlotScale {
         guard rough > 0, rough.isFinite else { return 1 }
         let exponent = floor(log10(rough))
         let fraction = rough / pow(10, exponent)
-        let nice: Double = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10
+        // A little slack so rounding noise (0.03 / 3 = 0.0100000003) does not jump to the next nice number.
+        let tol = 1 + 1e-9
+        let nice: Double = fraction <= tol ? 1 : fraction <= 2 * tol ? 2 : fraction <= 5 * tol ? 5 : 10
         return nice * pow(10, exponent)
     }
 
@@ -125,7 +127,7 @@ public struct PlotScale {
     /// unlabelled minor ticks are the other integer multiples of each decade.
     private func stepTicks(target: Int) -> [AxisTick] {
         let lo = transform(lower), hi = transform(upper)
-        let minGap = (hi - lo) / Double(max(2, target)) * 0.75
+        let minGap = (hi - lo) / Double(max(2, target)) * 0.6
         var candidates: [(value: Double, rank: Int)] = [(0, 0)]
         var e = 0
         while pow(10, Double(e)) <= upper * 1.000001 {
@@ -156,7 +158,17 @@ public struct PlotScale {
     }
 
     private func linearTicks(target: Int) -> [AxisTick] {
-        let step = Self.niceStep((upper - lower) / Double(max(1, target)))
+        var ticks = linearTicks(step: Self.niceStep((upper - lower) / Double(max(1, target))))
+        // Narrow ranges: halve the step (to the next nice one) until three labels fit.
+        var rough = (upper - lower) / Double(max(1, target))
+        for _ in 0..<4 where ticks.count < 3 {
+            rough /= 2.2
+            ticks = linearTicks(step: Self.niceStep(rough))
+        }
+        return ticks
+    }
+
+    private func linearTicks(step: Double) -> [AxisTick] {
         let decimals = max(0, Int(-floor(log10(step) + 1e-9)))
         var ticks: [AxisTick] = []
         var k = (lower / step - 1e-9).rounded(.up)

@@ -1,8 +1,11 @@
 import Foundation
 
 /// Renders a `TrackAnalysis` as the self-contained `report.html`: findings, the per-checkpoint
-/// table, formation (progress measures, random baseline, ground truth), drift (quantiles,
-/// per-feature curves, histograms, PCA trajectories), convergence, and feature cards.
+/// table and panels, formation (progress measures with population bands and phase markers,
+/// random baseline, ground truth as lines or heatmaps), drift (quantile bands, per-feature curves,
+/// chain vs from-scratch after matching, histograms, PCA trajectories), convergence, a searchable
+/// feature index and the feature cards. One file: inline CSS and SVG, one small inline script
+/// (the index filters), hover values as SVG `<title>`s; nothing is loaded.
 public enum TrackReport {
     /// The report page for `analysis`.
     public static func html(_ analysis: TrackAnalysis) -> String {
@@ -33,7 +36,7 @@ public enum TrackReport {
     private static func summaryTable(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.summary.isEmpty else { return }
         doc.section("Per-checkpoint summary", id: "summary",
-                    intro: "Each row is one SAE of the chain, evaluated on held-out tokens of that checkpoint. CE recovered = (L_zero − L_recon)/(L_zero − L_clean) with the hook's activations replaced by the SAE reconstruction; it is only defined where zero-ablating the hook raises the loss (L_zero > L_clean) and reads n/a elsewhere. Cosines are medians over features alive in both SAEs.")
+                    intro: "Each row is one SAE of the chain, evaluated on held-out tokens of that checkpoint. CE recovered = (L_zero − L_recon)/(L_zero − L_clean) with the hook's activations replaced by the SAE reconstruction; it is only defined where zero-ablating the hook raises the loss (L_zero > L_clean) and reads n/a elsewhere (when the two losses are close it is still defined but unstable: compare the zero-ablation and clean losses in the table). Cosines are medians over features alive in both SAEs.")
         let f = TrackFindings.fmt
         let rows = a.summary.map { s -> [String] in
             [String(s.step), s.lmLoss.map { f($0, 3) } ?? "–", s.zeroAblatedLoss.map { f($0, 3) } ?? "–", f(s.saeLoss, 4), f(s.mse, 4), f(s.l0, 1),
@@ -208,7 +211,7 @@ public enum TrackReport {
             }
             figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
                                    yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330).svg(id: "driftf"),
-                         "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is step + 1 here rather than checkpoint index)."))
+                         "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is the training step here rather than the checkpoint index)."))
         }
         doc.figures(figs)
         if let c = d.scratch {
@@ -241,7 +244,7 @@ public enum TrackReport {
                 let ev = t.explainedVariance.map { TrackFindings.fmt($0 * 100, 0) + "%" }.joined(separator: ", ")
                 let chart = TrajectoryChart(title: "Feature #\(t.feature) \(t.label)",
                                             xLabel: "PC 1", yLabel: "PC 2",
-                                            trajectories: [Trajectory(name: "#\(t.feature)", x: t.pc1, y: t.pc2, progress: progress)],
+                                            trajectories: [Trajectory(name: "#\(t.feature)", x: t.pc1, y: t.pc2, progress: progress, steps: t.steps)],
                                             width: 290, height: 260, rampCaption: i == 0 ? "early → late" : nil)
                 figs.append((chart.svg(id: "traj\(i)"), "PCA of W_dec[\(t.feature)] over \(t.steps.count) checkpoints (variance explained \(ev))."))
             }
@@ -287,7 +290,7 @@ public enum TrackReport {
     /// the focus token outlined, activation on hover.
     static func contextLine(_ c: TrackAnalysis.FeatureCard.Context, maxAct: Double) -> String {
         let lead = c.band.map { "<span class=\"band\">\(SVGCanvas.escape($0))</span>" } ?? ""
-        var line = "<div class=\"ctx\">\(lead)<span class=\"step\">\(TrackFindings.fmt(c.activation, 2))</span>"
+        var line = "<div class=\"ctx\">\(lead)<span class=\"step\">\(LineChart.value(c.activation, digits: 3))</span>"
         for (ti, tok) in c.tokens.enumerated() {
             let act = ti < c.activations.count ? c.activations[ti] : 0
             let focus = ti == c.position ? " focus" : ""

@@ -11,10 +11,12 @@ public struct Trajectory: Codable, Equatable {
     public var color: String?
     public var startLabel: String?
     public var endLabel: String?
+    /// Training step of each point (hover text), if known.
+    public var steps: [Int]?
     public init(name: String, x: [Double], y: [Double], progress: [Double]? = nil, color: String? = nil,
-                startLabel: String? = "Init", endLabel: String? = "Final") {
+                startLabel: String? = "Init", endLabel: String? = "Final", steps: [Int]? = nil) {
         self.name = name; self.x = x; self.y = y; self.progress = progress; self.color = color
-        self.startLabel = startLabel; self.endLabel = endLabel
+        self.startLabel = startLabel; self.endLabel = endLabel; self.steps = steps
     }
 }
 
@@ -59,6 +61,10 @@ public struct TrajectoryChart {
             for (i, p) in pts.enumerated() {
                 let c = t.progress.map { Palette.ramp($0[min(i, $0.count - 1)]) } ?? (t.color ?? Palette.color(ti))
                 svg.circle(p.0, p.1, r: 2.6, fill: c, stroke: "#ffffff")
+            }
+            for (i, p) in pts.enumerated() {
+                let step = t.steps.flatMap { i < $0.count ? "step \($0[i]): " : nil } ?? ""
+                svg.hoverTarget(p.0, p.1, text: "\(t.name) \(step)PC1 \(LineChart.value(t.x[i])), PC2 \(LineChart.value(t.y[i]))", radius: 4)
             }
             // Labels sit right of their point unless that would leave the plot.
             func label(_ text: String, at p: (Double, Double)) {
