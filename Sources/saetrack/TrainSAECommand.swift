@@ -34,9 +34,12 @@ struct TrainSAECommand: ParsableCommand {
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring).") var center = false
     @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
     @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
-    @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, or batchtopk (saved as a JumpReLU SAE).") var architecture = "standard"
+    @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE) or jumprelu.") var architecture = "standard"
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
+    @Option(name: .long, help: "JumpReLU: width of the straight-through rectangle kernel (SAELens jumprelu_bandwidth).") var jumpreluBandwidth: Float = 0.05
+    @Option(name: .long, help: "JumpReLU: initial threshold of a from-scratch SAE (SAELens jumprelu_init_threshold).") var jumpreluInitThreshold: Float = 0.01
+    @Option(name: .long, help: "JumpReLU: coefficient of the L0 loss (SAELens l0_coefficient).") var l0Coefficient: Float = 1
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
     @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") var trainTokens: Int?
@@ -72,7 +75,9 @@ struct TrainSAECommand: ParsableCommand {
         if noShuffle && activations == nil { throw ValidationError("--no-shuffle needs --activations (batches in file order)") }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
-        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard, topk or batchtopk") }
+        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard, topk, batchtopk or jumprelu") }
+        if !(jumpreluBandwidth > 0) { throw ValidationError("--jumprelu-bandwidth must be positive") }
+        if !(jumpreluInitThreshold >= 0) { throw ValidationError("--jumprelu-init-threshold must be ≥ 0") }
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
@@ -207,6 +212,9 @@ struct TrainSAECommand: ParsableCommand {
         if let steps { config.steps = steps }
         config.architecture = SAEArchitecture(rawValue: architecture)!
         config.topkThresholdLR = topkThresholdLr
+        config.jumpReLUBandwidth = jumpreluBandwidth
+        config.jumpReLUInitThreshold = jumpreluInitThreshold
+        config.l0Coefficient = l0Coefficient
         config.k = k
         if let lr { config.lr = lr }
         if let warmup { config.warmupSteps = warmup }

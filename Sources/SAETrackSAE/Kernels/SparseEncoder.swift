@@ -21,6 +21,9 @@ public enum SparseEncoder {
         /// (B, d_sae) AuxK codes: per row the `auxK` largest pre-activations among dead features
         /// (raw values, not ReLU'd), if requested.
         public var auxCodes: SparseActivations?
+        /// (B, d_sae) JumpReLU training: the pre-activations inside the straight-through window,
+        /// −1/2 < (pre − θ_i)/bandwidth < 1/2 (values are pre), if requested.
+        public var thresholdWindow: SparseActivations? = nil
     }
 
     /// Encodes `saeIn` (B, d_in) = x − b_dec with `wEncT` (d_sae, d_in) and `bEnc` (d_sae).
@@ -30,15 +33,17 @@ public enum SparseEncoder {
     ///   - auxK: if > 0, also return the AuxK codes over `deadFeatures`.
     ///   - batchTopK: if > 0, the codes are BatchTopK's instead of `activation`'s: the `batchTopK`
     ///     (= k·B) largest positive pre-activations of the whole batch (``BatchTopKSelection``).
+    ///   - bandwidth: if > 0 with a JumpReLU activation, also return the entries of its
+    ///     straight-through window (`Output.thresholdWindow`).
     public static func encode(
         saeIn: Matrix, wEncT: Matrix, bEnc: [Float], activation: SAEActivation, chunkRows: Int = 1024,
         deadFeatures: [Int32] = [], gatherDeadPre: Bool = false, auxK: Int = 0, batchTopK: Int = 0,
-        workspace: SAEStepWorkspace? = nil
+        bandwidth: Float = 0, workspace: SAEStepWorkspace? = nil
     ) -> Output {
         precondition(wEncT.cols == saeIn.cols && bEnc.count == wEncT.rows, "SparseEncoder: shapes do not match")
         return encode(saeIn: saeIn, weights: wEncT, transposed: true, bEnc: bEnc, activation: activation,
                       chunkRows: chunkRows, deadFeatures: deadFeatures, gatherDeadPre: gatherDeadPre, auxK: auxK,
-                      batchTopK: batchTopK, workspace: workspace)
+                      batchTopK: batchTopK, bandwidth: bandwidth, workspace: workspace)
     }
 
     /// The same with W_enc in SAELens orientation, (d_in, d_sae) (inference; no transpose needed).
@@ -46,12 +51,13 @@ public enum SparseEncoder {
                               chunkRows: Int = 1024) -> Output {
         precondition(wEnc.rows == saeIn.cols && bEnc.count == wEnc.cols, "SparseEncoder: shapes do not match")
         return encode(saeIn: saeIn, weights: wEnc, transposed: false, bEnc: bEnc, activation: activation,
-                      chunkRows: chunkRows, deadFeatures: [], gatherDeadPre: false, auxK: 0, batchTopK: 0, workspace: nil)
+                      chunkRows: chunkRows, deadFeatures: [], gatherDeadPre: false, auxK: 0, batchTopK: 0, bandwidth: 0, workspace: nil)
     }
 
     private static func encode(
         saeIn: Matrix, weights: Matrix, transposed: Bool, bEnc: [Float], activation: SAEActivation, chunkRows: Int,
-        deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, batchTopK: Int, workspace: SAEStepWorkspace?
+        deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, batchTopK: Int, bandwidth: Float,
+        workspace: SAEStepWorkspace?
     ) -> Output {
         let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
         if activation == .relu && !gatherDeadPre && auxK == 0 && batchTopK == 0 && transposed {
@@ -61,10 +67,13 @@ public enum SparseEncoder {
         let chunk = max(1, min(chunkRows, b))
         // JumpReLU's gate per feature: ReLU(pre)·1[pre > θ] keeps pre exactly when pre > max(θ, 0).
         var gateStore: [Float] = []
+        var thetaStore: [Float] = []
         if case .jumpReLU(let threshold) = activation {
             precondition(threshold.count == m, "SparseEncoder: \(threshold.count) thresholds for d_sae \(m)")
             gateStore = threshold.map { max($0, 0) }
+            if bandwidth > 0 { thetaStore = threshold }
         }
+        let windowRows = thetaStore.isEmpty ? nil : RowBlocks(rows: b)
         var pre = workspace?.takePre(count: chunk * m) ?? [Float](repeating: 0, count: chunk * m)   // (chunk, d_sae) scratch
         defer { workspace?.returnPre(pre) }
         var deadStore = [Float](repeating: 0, count: gatherDeadPre ? b * nDead : 0)   // (B, n_dead)
@@ -84,6 +93,7 @@ public enum SparseEncoder {
                 }
             }
             let base = r0
+            thetaStore.withUnsafeBufferPointer { theta in
             gateStore.withUnsafeBufferPointer { gateBuffer in
             let gate: UnsafeBufferPointer<Float>? = gateBuffer.isEmpty ? nil : gateBuffer
             pre.withUnsafeBufferPointer { p in
@@ -96,6 +106,7 @@ public enum SparseEncoder {
                             var aIdx: [Int32] = [], aVal: [Float] = [], aCounts: [Int] = []
                             var heap = TopKHeap(capacity: max(1, activationK(activation), auxK))
                             var candidates = BatchTopKSelection.Candidates(total: batchTopK)
+                            var wIdx: [Int32] = [], wVal: [Float] = [], wCounts: [Int] = []
                             for r in range {
                                 let row = p.baseAddress! + r * m
                                 let before = idx.count
@@ -131,6 +142,16 @@ public enum SparseEncoder {
                                 }
                                 }
                                 counts.append(idx.count - before)
+                                if windowRows != nil {
+                                    // SAELens `rectangle((x − θ)/bandwidth)`: −1/2 < u < 1/2, in the same float ops.
+                                    let wBefore = wIdx.count
+                                    for i in 0..<m {
+                                        let v = row[i] + be[i]
+                                        let u = (v - theta[i]) / bandwidth
+                                        if u > -0.5 && u < 0.5 { wIdx.append(Int32(i)); wVal.append(v) }
+                                    }
+                                    wCounts.append(wIdx.count - wBefore)
+                                }
                                 if let out = deadOut {
                                     let o = out + (base + r) * nDead
                                     for (t, i) in dead.enumerated() { o[t] = row[Int(i)] + be[Int(i)] }
@@ -145,18 +166,20 @@ public enum SparseEncoder {
                             }
                             mainRows.store(start: base + range.lowerBound, counts: counts, index: idx, value: val)
                             batchSelection?.store(candidates, first: base + range.lowerBound)
+                            windowRows?.store(start: base + range.lowerBound, counts: wCounts, index: wIdx, value: wVal)
                             if auxK > 0 { auxRows.store(start: base + range.lowerBound, counts: aCounts, index: aIdx, value: aVal) }
                         }
                     } }
                 }
             }
             }
+            }
             r0 += rows
         }
         let deadPre = gatherDeadPre ? Matrix(rows: b, cols: nDead, storage: deadStore) : nil
         let codes = batchSelection?.assemble(rows: b, cols: m) ?? mainRows.assemble(cols: m)
-        return Output(codes: codes, deadPre: deadPre,
-                      auxCodes: auxK > 0 ? auxRows.assemble(cols: m) : nil)
+        return Output(codes: codes, deadPre: deadPre, auxCodes: auxK > 0 ? auxRows.assemble(cols: m) : nil,
+                      thresholdWindow: windowRows?.assemble(cols: m))
     }
 
     /// Features per GEMM block in ``encodeReLUInCache(saeIn:wEncT:bEnc:)``: a thread's

@@ -27,6 +27,9 @@ public struct SAEObjective: Sendable {
     public var auxKCoefficient: Float
     public var ghostGrads: Bool
     public var regCoefficient: Float
+    /// JumpReLU: rectangle width of the straight-through estimator and the L0 loss coefficient.
+    public var bandwidth: Float
+    public var l0Coefficient: Float
     public var removeParallelGradient: Bool
     public var encoderChunkRows: Int
 
@@ -40,6 +43,8 @@ public struct SAEObjective: Sendable {
         auxKCoefficient = config.auxKCoefficient
         ghostGrads = config.ghostGrads
         regCoefficient = config.regCoefficient
+        bandwidth = config.jumpReLUBandwidth
+        l0Coefficient = config.l0Coefficient
         removeParallelGradient = config.removeParallelGradient
         encoderChunkRows = config.encoderChunkRows
     }
@@ -53,6 +58,8 @@ public struct SAEObjective: Sendable {
         public var reconstruction: Matrix
         /// Gradients of `terms.loss` (after the parallel-component removal), nil if not requested.
         public var gradients: SAEParameters?
+        /// JumpReLU: ∂loss/∂θ (d_sae) through the straight-through estimator, when gradients are requested.
+        public var thresholdGradient: [Float]? = nil
     }
 
     /// Loss terms and (optionally) gradients for batch `x` (B, d_in).
@@ -60,21 +67,30 @@ public struct SAEObjective: Sendable {
     ///   - deadFeatures: increasing ids of dead features (ghost grads / AuxK act only if non-empty)
     ///   - previous: the anchor SAE for `regCoefficient > 0`
     ///   - workspace: reusable buffers (the trainer passes one; gradients come from and go back to it)
+    ///   - threshold: JumpReLU's θ (d_sae), required for that architecture
     public func evaluate(_ p: SAEParameters, batch x: Matrix, deadFeatures: [Int32] = [],
-                         previous: SAEParameters? = nil, gradients wantGradients: Bool = true,
+                         previous: SAEParameters? = nil, threshold: [Float]? = nil, gradients wantGradients: Bool = true,
                          workspace: SAEStepWorkspace? = nil) -> Result {
         let (b, d, m) = (x.rows, p.dIn, p.dSAE)
         precondition(x.cols == d, "SAEObjective: batch has \(x.cols) columns, d_in is \(d)")
         let useGhost = architecture == .standard && ghostGrads && !deadFeatures.isEmpty
-        let useAuxK = architecture != .standard && auxKCoefficient != 0 && !deadFeatures.isEmpty
+        let useAuxK = (architecture == .topk || architecture == .batchtopk) && auxKCoefficient != 0 && !deadFeatures.isEmpty
+        precondition(architecture != .jumprelu || threshold?.count == m, "SAEObjective: JumpReLU needs θ of d_sae entries")
+        let activation: SAEActivation
+        switch architecture {
+        case .topk: activation = .topK(k)
+        case .jumprelu: activation = .jumpReLU(threshold: threshold!)
+        case .standard, .batchtopk: activation = .relu
+        }
         let kAux = useAuxK ? min(d / 2, deadFeatures.count) : 0
 
         let saeIn = DecoderBiasInput.subtract(p.bDec, from: x)                 // (B, d) sae_in = x − b_dec
         let enc = SparseEncoder.encode(
             saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc,
-            activation: architecture == .topk ? .topK(k) : .relu, chunkRows: encoderChunkRows,
+            activation: activation, chunkRows: encoderChunkRows,
             deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux,
-            batchTopK: architecture == .batchtopk ? min(k * b, b * m) : 0, workspace: workspace)
+            batchTopK: architecture == .batchtopk ? min(k * b, b * m) : 0,
+            bandwidth: architecture == .jumprelu && wantGradients ? bandwidth : 0, workspace: workspace)
         let codes = enc.codes
         let columns = codes.columns()                                           // CSC view (decode, backward)
         let xHat = SparseDecoder.decode(codes, columns: columns, wDec: p.wDec, bias: p.bDec)   // (B, d)
@@ -128,6 +144,10 @@ public struct SAEObjective: Sendable {
             for i in 0..<m { s += Double(l1Mode == .plain ? featureSums[i] : featureSums[i] * decoderNorms[i]) }
             terms.sparsity = Float(s / Double(b))
             terms.l1 = l1Coefficient * terms.sparsity
+        } else if architecture == .jumprelu {
+            // SAELens "step" L0 loss: coefficient · mean_b Σ_i 1[pre > θ_i] (the codes' support).
+            terms.sparsity = Float(Double(codes.nnz) / Double(b))
+            terms.l1 = l0Coefficient * terms.sparsity
         }
 
         // Upstream gradient Y = ∂MSE/∂x̂.                                        (B, d)
@@ -148,6 +168,7 @@ public struct SAEObjective: Sendable {
         }
 
         var grads: SAEParameters? = nil
+        var thresholdGradient: [Float]? = nil
         if wantGradients {
             var g = workspace?.takeGradients(dIn: d, dSAE: m) ?? SAEParameters(zerosWithDIn: d, dSAE: m)
             var constants: [Float]? = nil
@@ -197,6 +218,11 @@ public struct SAEObjective: Sendable {
             }
             if removeParallelGradient { Self.removeParallelComponent(&g.wDec, decoder: p.wDec) }
             grads = g
+            if architecture == .jumprelu, let window = enc.thresholdWindow {
+                thresholdGradient = JumpReLUThresholdGradient.compute(window: window, threshold: threshold!, upstream: upstream,
+                                                                      wDec: p.wDec, bandwidth: bandwidth,
+                                                                      l0Coefficient: l0Coefficient)
+            }
         } else {
             if useGhost, let deadPre = enc.deadPre {
                 var scratch = SAEParameters(zerosWithDIn: d, dSAE: m)
@@ -210,7 +236,7 @@ public struct SAEObjective: Sendable {
             }
         }
         terms.loss = terms.mse + terms.l1 + terms.ghost + terms.auxK + terms.reg
-        return Result(terms: terms, codes: codes, reconstruction: xHat, gradients: grads)
+        return Result(terms: terms, codes: codes, reconstruction: xHat, gradients: grads, thresholdGradient: thresholdGradient)
     }
 
     /// g_i ← g_i − (g_i·w_i) w_i for every decoder row (assumes unit rows, as SAE-Track does).

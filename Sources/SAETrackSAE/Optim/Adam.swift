@@ -26,6 +26,24 @@ public struct Adam: Sendable, Equatable {
         v = SAEParameters(zerosWithDIn: dIn, dSAE: dSAE)
     }
 
+    /// Adam on one more parameter vector (JumpReLU's θ) with its own moments, at the step count of
+    /// the last ``update(_:gradients:lr:normaliseDecoderRows:)`` (call it right after): the same
+    /// per-element arithmetic as torch's `_single_tensor_adam`.
+    public func update(vector p: inout [Float], gradient g: [Float], m: inout [Float], v: inout [Float], lr: Float) {
+        precondition(p.count == g.count && m.count == g.count && v.count == g.count, "Adam: vector shapes differ")
+        let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
+        let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
+        let stepSize = Float(Double(lr) / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        for t in 0..<p.count {
+            let gt = g[t]
+            let mt = beta1 * m[t] + (1 - beta1) * gt
+            let vt = beta2 * v[t] + (1 - beta2) * gt * gt
+            m[t] = mt; v[t] = vt
+            p[t] -= stepSize * mt / (vt.squareRoot() / bc2Sqrt + epsilon)
+        }
+    }
+
     /// One update of `p` with gradients `g` at learning rate `lr`.
     /// - Parameter normaliseDecoderRows: also rescale each updated W_dec row to unit norm.
     public mutating func update(_ p: inout SAEParameters, gradients g: SAEParameters, lr: Float,

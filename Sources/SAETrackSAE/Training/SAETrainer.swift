@@ -30,6 +30,11 @@ public final class SAETrainer {
     /// BatchTopK's running threshold (SAELens `topk_threshold`, kept in Double as SAELens does): the
     /// JumpReLU threshold of the trained SAE. 0 for the other architectures.
     public private(set) var topkThreshold: Double = 0
+    /// JumpReLU's trained thresholds θ (d_sae; empty for the other architectures), with their Adam
+    /// moments (same step count and hyperparameters as ``optimizer``).
+    public private(set) var threshold: [Float] = []
+    private(set) var thresholdM: [Float] = []
+    private(set) var thresholdV: [Float] = []
     /// Firing frequency of the last completed sampling window.
     public private(set) var lastWindowFrequency: [Float]
     public private(set) var log: [SAETrainingLogEntry] = []
@@ -69,6 +74,7 @@ public final class SAETrainer {
             if config.architecture == .batchtopk, let th = initial.activation.threshold, !th.isEmpty {
                 topkThreshold = th.reduce(0.0) { $0 + Double($1) } / Double(th.count)
             }
+            if config.architecture == .jumprelu, let th = initial.activation.threshold { threshold = th }
         } else {
             parameters = SAEParameters.kaimingUniform(dIn: config.dIn, dSAE: config.dSAE, seed: config.seed)
             switch config.bDecInit {
@@ -82,6 +88,11 @@ public final class SAETrainer {
             }
         }
         if config.decoderNormMode == .unitNorm { parameters.normaliseDecoderRows() }       // step 1 of the first step
+        if config.architecture == .jumprelu {
+            if threshold.isEmpty { threshold = [Float](repeating: config.jumpReLUInitThreshold, count: config.dSAE) }
+            thresholdM = [Float](repeating: 0, count: config.dSAE)
+            thresholdV = thresholdM
+        }
     }
 
     /// The SAE as it stands (decoder renormalised first in `unitNorm` mode, as SAE-Track saves it).
@@ -93,6 +104,8 @@ public final class SAETrainer {
         case .topk: return p.autoencoder(activation: .topK(config.k))
         case .batchtopk:
             return p.autoencoder(activation: .jumpReLU(threshold: [Float](repeating: Float(topkThreshold), count: config.dSAE)))
+        case .jumprelu:
+            return p.autoencoder(activation: .jumpReLU(threshold: threshold.map { max($0, 0) }))
         }
     }
 
@@ -119,7 +132,11 @@ public final class SAETrainer {
         let batch = try source.nextBatch(config.batchSize)
         var obj = objective
         obj.l1Coefficient = config.l1Coefficient(atStep: s)
+        if config.architecture == .jumprelu {                                               // SAELens keeps θ ≥ 0
+            for i in threshold.indices where threshold[i] < 0 { threshold[i] = 0 }
+        }
         var result = obj.evaluate(parameters, batch: batch, deadFeatures: dead, previous: previous,
+                                  threshold: config.architecture == .jumprelu ? threshold : nil,
                                   workspace: workspace)                                     // 4, 6, 7
         updateCounters(result.codes)                                                        // 5
         if config.architecture == .batchtopk, let smallest = result.codes.value.min() {    // SAELens update_topk_threshold
@@ -129,6 +146,9 @@ public final class SAETrainer {
         result.gradients = nil
         optimizer.update(&parameters, gradients: gradients, lr: config.learningRate(atStep: s),
                          normaliseDecoderRows: config.decoderNormMode == .unitNorm)          // 8 (+ next step's 1)
+        if let g = result.thresholdGradient {
+            optimizer.update(vector: &threshold, gradient: g, m: &thresholdM, v: &thresholdV, lr: config.learningRate(atStep: s))
+        }
         workspace.gradients = gradients
         step += 1
         return result.terms
@@ -209,6 +229,7 @@ public final class SAETrainer {
         windowTokens = state.windowTokens
         lastWindowFrequency = state.lastWindowFrequency
         topkThreshold = state.topkThreshold
+        threshold = state.threshold; thresholdM = state.thresholdM; thresholdV = state.thresholdV
         log = state.log
     }
 
@@ -216,6 +237,7 @@ public final class SAETrainer {
     var snapshot: SAETrainerState {
         SAETrainerState(config: config, parameters: parameters, optimizer: optimizer, step: step,
                         passesSinceFired: passesSinceFired, firingCounts: firingCounts, windowTokens: windowTokens,
-                        lastWindowFrequency: lastWindowFrequency, topkThreshold: topkThreshold, log: log)
+                        lastWindowFrequency: lastWindowFrequency, topkThreshold: topkThreshold,
+                        threshold: threshold, thresholdM: thresholdM, thresholdV: thresholdV, log: log)
     }
 }

@@ -22,6 +22,10 @@ struct SAETrainerState {
     var lastWindowFrequency: [Float]
     /// BatchTopK's running threshold (0 otherwise).
     var topkThreshold: Double
+    /// JumpReLU's θ and its Adam moments (empty otherwise).
+    var threshold: [Float]
+    var thresholdM: [Float]
+    var thresholdV: [Float]
     var log: [SAETrainingLogEntry]
 
     private struct Header: Codable {
@@ -59,6 +63,11 @@ struct SAETrainerState {
         tensors["passes_since_fired"] = TensorData(shape: [s.passesSinceFired.count], int32s: s.passesSinceFired)
         tensors["firing_counts"] = TensorData(shape: [s.firingCounts.count], floats: s.firingCounts)
         tensors["last_window_frequency"] = TensorData(shape: [s.lastWindowFrequency.count], floats: s.lastWindowFrequency)
+        if !s.threshold.isEmpty {
+            tensors["threshold"] = TensorData(shape: [s.threshold.count], floats: s.threshold)
+            tensors["adam_m.threshold"] = TensorData(shape: [s.thresholdM.count], floats: s.thresholdM)
+            tensors["adam_v.threshold"] = TensorData(shape: [s.thresholdV.count], floats: s.thresholdV)
+        }
         try SafetensorsWriter.write(tensors, metadata: ["format": "saetrack-sae-trainer-state/1"],
                                     to: tmp.appendingPathComponent("trainer_state.safetensors"))
         let header = Header(config: s.config, step: s.step, adamStep: s.optimizer.step, windowTokens: s.windowTokens,
@@ -104,11 +113,19 @@ struct SAETrainerState {
         let passes = try file.int32s("passes_since_fired")
         let counts = try file.floats("firing_counts")
         let last = try file.floats("last_window_frequency")
+        var theta: [Float] = [], thetaM: [Float] = [], thetaV: [Float] = []
+        if header.config.architecture == .jumprelu {
+            theta = try file.floats("threshold"); thetaM = try file.floats("adam_m.threshold"); thetaV = try file.floats("adam_v.threshold")
+            guard theta.count == m && thetaM.count == m && thetaV.count == m else {
+                throw SAETrainingError.badState(url, "JumpReLU thresholds do not have d_sae = \(m) entries")
+            }
+        }
         guard passes.count == m && counts.count == m && last.count == m else {
             throw SAETrainingError.badState(url, "feature counters do not have d_sae = \(m) entries")
         }
         return SAETrainerState(config: header.config, parameters: try params(""), optimizer: adam, step: header.step,
                                passesSinceFired: passes, firingCounts: counts, windowTokens: header.windowTokens,
-                               lastWindowFrequency: last, topkThreshold: header.topkThreshold ?? 0, log: header.log)
+                               lastWindowFrequency: last, topkThreshold: header.topkThreshold ?? 0,
+                               threshold: theta, thresholdM: thetaM, thresholdV: thetaV, log: header.log)
     }
 }

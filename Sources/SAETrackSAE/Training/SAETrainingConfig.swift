@@ -10,6 +10,10 @@ public enum SAEArchitecture: String, Codable, Sendable {
     /// a running threshold (the EMA of the smallest kept code, rate `topk_threshold_lr`) makes the
     /// trained SAE a JumpReLU SAE, as SAELens saves it.
     case batchtopk
+    /// Per-feature thresholds θ: f = pre·1[pre > θ] (SAELens `jumprelu`, 6.54.12: θ trained directly
+    /// and kept ≥ 0), θ learned through the rectangle straight-through estimator of width
+    /// `jumprelu_bandwidth`, with the "step" L0 loss `l0_coefficient · mean_b Σ_i 1[pre > θ]`.
+    case jumprelu
 }
 
 /// How the reconstruction error is scaled.
@@ -79,6 +83,25 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         set { storedTopkThresholdLR = newValue }
     }
     private var storedTopkThresholdLR: Double?
+    /// JumpReLU: width ε of the rectangle kernel of the straight-through estimator (SAELens
+    /// `jumprelu_bandwidth`, default 0.05).
+    public var jumpReLUBandwidth: Float {
+        get { storedJumpReLUBandwidth ?? 0.05 }
+        set { storedJumpReLUBandwidth = newValue }
+    }
+    private var storedJumpReLUBandwidth: Float?
+    /// JumpReLU: θ of a from-scratch SAE (SAELens `jumprelu_init_threshold`, default 0.01).
+    public var jumpReLUInitThreshold: Float {
+        get { storedJumpReLUInitThreshold ?? 0.01 }
+        set { storedJumpReLUInitThreshold = newValue }
+    }
+    private var storedJumpReLUInitThreshold: Float?
+    /// JumpReLU: coefficient of the L0 loss (SAELens `l0_coefficient`, default 1).
+    public var l0Coefficient: Float {
+        get { storedL0Coefficient ?? 1 }
+        set { storedL0Coefficient = newValue }
+    }
+    private var storedL0Coefficient: Float?
     public var mseMode: SAEMSEMode = .saeTrack
     public var l1Mode: SAEL1Mode = .plain
     public var decoderNormMode: SAEDecoderNormMode = .unitNorm
@@ -126,6 +149,8 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case architecture, k
         case dIn = "d_in", dSAE = "d_sae"
         case auxKCoefficient = "aux_loss_coefficient", storedTopkThresholdLR = "topk_threshold_lr"
+        case storedJumpReLUBandwidth = "jumprelu_bandwidth", storedJumpReLUInitThreshold = "jumprelu_init_threshold"
+        case storedL0Coefficient = "l0_coefficient"
         case mseMode = "mse_mode", l1Mode = "l1_mode", decoderNormMode = "decoder_norm_mode"
         case removeParallelGradient = "remove_parallel_gradient"
         case l1Coefficient = "l1_coefficient", l1WarmupSteps = "l1_warm_up_steps"
@@ -202,7 +227,9 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         if dSAE <= 0 { problems.append("d_sae must be positive (got \(dSAE))") }
         if steps < 0 { problems.append("steps must be ≥ 0 (got \(steps))") }
         if batchSize <= 0 { problems.append("batch size must be positive (got \(batchSize))") }
-        if architecture != .standard && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }
+        if architecture == .jumprelu && !(jumpReLUBandwidth > 0) { problems.append("jumprelu_bandwidth must be positive (got \(jumpReLUBandwidth))") }
+        if architecture == .jumprelu && !(jumpReLUInitThreshold >= 0) { problems.append("jumprelu_init_threshold must be ≥ 0") }
+        if (architecture == .topk || architecture == .batchtopk) && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }
         if !(topkThresholdLR > 0 && topkThresholdLR <= 1) { problems.append("topk_threshold_lr must be in (0, 1] (got \(topkThresholdLR))") }
         if lr <= 0 { problems.append("lr must be positive (got \(lr))") }
         if schedule == .warmupLinearDecay && decaySteps > steps {

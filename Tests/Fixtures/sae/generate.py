@@ -27,6 +27,9 @@ Writes, next to this script:
                                 training forward on a fixed batch and SAE (BatchTopK codes, MSE,
                                 AuxK), raw gradients, the running threshold before and after its
                                 update, one torch Adam step, and the jumprelu SAE it saves.
+  saelens_jumprelu_step.safetensors: SAELens JumpReLUTrainingSAE ("step" L0 loss, rectangle STE with
+                                bandwidth 0.3) forward, loss terms, the gradients of all five
+                                parameters (threshold included) and one torch Adam step.
   swift_written/<case>/ + swift_written_architectures.safetensors: the same SAEs re-saved by
       SAETrack (`SAETRACK_WRITE_FIXTURES=1 swift test --filter writesFixtureDirectories`), opened
       here with sae_lens.SAE.load_from_disk; per case the architecture it reports and its encode of
@@ -384,12 +387,47 @@ def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2):
            "l0": float((out.feature_acts > 0).float().sum(-1).mean())})
 
 
+def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3):
+    """SAELens JumpReLUTrainingSAE (sparsity mode "step", the DeepMind L0 loss; STE to the threshold
+    only): training forward on a fixed batch and SAE with per-feature thresholds, loss terms, raw
+    gradients of all five parameters (threshold included) and one torch Adam step over them."""
+    from sae_lens.saes.sae import TrainStepInput
+    from sae_lens.saes.jumprelu_sae import JumpReLUTrainingSAE, JumpReLUTrainingSAEConfig
+    torch.manual_seed(seed)
+    sae = JumpReLUTrainingSAE(JumpReLUTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, jumprelu_bandwidth=bandwidth,
+                                                        jumprelu_sparsity_loss_mode="step", l0_coefficient=l0))
+    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=False)
+    threshold = torch.rand(D_SAE) * 0.5
+    with torch.no_grad():
+        sae.W_enc.copy_(W_enc); sae.b_enc.copy_(b_enc); sae.W_dec.copy_(W_dec); sae.b_dec.copy_(b_dec)
+        sae.threshold.copy_(threshold)
+    x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
+    inputs = {"x": x, "W_enc": W_enc, "b_enc": b_enc, "W_dec": W_dec, "b_dec": b_dec, "threshold": threshold}
+    inputs = {k: v.detach().clone() for k, v in inputs.items()}
+    out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={"l0": l0}, dead_neuron_mask=None,
+                                                   n_training_steps=0, is_logging_step=False))
+    out.loss.backward()
+    names = ("W_enc", "b_enc", "W_dec", "b_dec", "threshold")
+    grads = {"grad_" + n: getattr(sae, n).grad.clone() for n in names}
+    opt = torch.optim.Adam([getattr(sae, n) for n in names], lr=lr)
+    opt.step()
+    after = {"after_" + n: getattr(sae, n).detach().clone() for n in names}
+    pre = (x - b_dec) @ W_enc + b_enc
+    window = (((pre - threshold) / bandwidth > -0.5) & ((pre - threshold) / bandwidth < 0.5)).sum()
+    losses = {k: float(v.detach()) for k, v in out.losses.items()}
+    write(f"saelens_{name}.safetensors", {**inputs, **grads, **after, "feature_acts": out.feature_acts.detach()},
+          {"loss": float(out.loss.detach()), "mse": losses["mse_loss"], "l0_loss": losses["l0_loss"],
+           "bandwidth": bandwidth, "l0_coefficient": l0, "lr": lr, "window_entries": float(window),
+           "l0": float((out.feature_acts > 0).float().sum(-1).mean())})
+
+
 if __name__ == "__main__":
     import sys
     if sys.argv[1:] == ["architectures"]:  # only the architecture fixtures (the others stay as committed)
         saelens_architectures()
         saelens_batchtopk_case("batchtopk_auxk", dead=list(range(1, 40, 3)), seed=31)
         saelens_batchtopk_case("batchtopk_plain", dead=[], seed=32)
+        saelens_jumprelu_case("jumprelu_step", seed=33)
         swift_written_architectures()
         sys.exit(0)
     standard_case("plain", w_dec_norm=1, dead=[], seed=1)
@@ -404,4 +442,5 @@ if __name__ == "__main__":
     saelens_architectures()
     saelens_batchtopk_case("batchtopk_auxk", dead=list(range(1, 40, 3)), seed=31)
     saelens_batchtopk_case("batchtopk_plain", dead=[], seed=32)
+    saelens_jumprelu_case("jumprelu_step", seed=33)
     swift_written_architectures()
