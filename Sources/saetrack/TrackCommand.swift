@@ -190,7 +190,7 @@ struct TrackCommand: ParsableCommand {
         try fingerprint.write(to: outURL)
         try inputs.write(to: outURL)
         stderrLine("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads")
-        try Self.printCost(run.state, provider: provider)
+        Self.printCost(run.state, provider: provider)
         try run.run()
         print("track finished: \(outURL.appendingPathComponent(TrackState.fileName).path)")
         print("next: saetrack analyze --track \(out) --out \(out)/analysis")
@@ -206,15 +206,15 @@ struct TrackCommand: ParsableCommand {
 
     /// The cost line of the unfinished stages: SAE steps, tokens, epochs, LM passes and the time
     /// a measured one-step probe of each stage kind predicts.
-    static func printCost(_ state: TrackState, provider: LMActivationProvider) throws {
+    static func printCost(_ state: TrackState, provider: LMActivationProvider) {
         let todo = state.stages.enumerated().filter { $0.element.status != .done }
         guard !todo.isEmpty else { return }
         let dataTokens = provider.trainRows.count * provider.context
         var seconds = 0.0
         var steps = 0
         let first = state.config.stageConfig(index: 0), continual = state.config.continualStage
-        let firstProbe = try todo.contains { $0.offset == 0 } ? CostEstimate.measureSAEStep(first) : 0
-        let continualProbe = try todo.contains { $0.offset > 0 } ? CostEstimate.measureSAEStep(continual) : 0
+        let firstProbe = todo.contains { $0.offset == 0 } ? CostEstimate.measureSAEStep(first) : 0
+        let continualProbe = todo.contains { $0.offset > 0 } ? CostEstimate.measureSAEStep(continual) : 0
         for (i, _) in todo {
             let c = state.config.stageConfig(index: i)
             steps += c.steps
@@ -230,7 +230,8 @@ struct TrackCommand: ParsableCommand {
             stderrLine("cost: the first stage alone is \(first.steps) SAE steps ≈ " + CostEstimate.duration(Double(first.steps) * firstProbe))
         }
         stderrLine("estimate: ≈ " + CostEstimate.duration(seconds) + " of SAE training on \(Threads.count) threads "
-                   + String(format: "(measured %.3g s per step, first-stage size)", firstProbe > 0 ? firstProbe : continualProbe)
+                   + String(format: "(%.3g s per step from a timed encoder GEMM; the first steps of a fresh SAE are slower)",
+                            firstProbe > 0 ? firstProbe : continualProbe)
                    + " plus the LM passes")
     }
 }

@@ -121,6 +121,20 @@ struct ChainTests {
         #expect(try Data(contentsOf: dir.appendingPathComponent("track.json")) == before, "a refused restart changed track.json")
     }
 
+    @Test("a stage whose training diverges stops the chain: no SAE written, the stage not marked done")
+    func divergenceStopsTheChain() throws {
+        let dir = temporaryDirectory("diverge")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = tinyTrackConfig(checkpoints: 2, baselineAtLast: false)
+        config.firstStage.lr = 1e6
+        config.firstStage.warmupSteps = 1
+        let run = try SAETrackRun(directory: dir, config: config, checkpoints: tinyCheckpoints(2), provider: DriftingDictionary())
+        run.progress = { _ in }
+        #expect(throws: TrainingDivergedError.self) { try run.run() }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("saes/step0").path))
+        #expect(try TrackState.read(from: dir).stages[0].status != .done)
+    }
+
     @Test("a track.json whose run stopped before any stage started does not block a corrected configuration")
     func halfCreatedTrackIsReplaced() throws {
         let dir = temporaryDirectory("half-created")

@@ -186,7 +186,11 @@ public final class SAETrackRun {
         let started = Date()
         let startStep = trainer.step
         var lastPrint = Date.distantPast
+        let reference = trainer.log.first?.terms.loss
+        var kept: Int? = FileManager.default.fileExists(atPath: stateDir.appendingPathComponent("trainer_state.json").path)
+            ? trainer.step : nil
         while trainer.step < config.steps {
+            let logged = trainer.log.count
             let next = min(config.steps, (trainer.step / every + 1) * every)
             _ = try trainer.train(untilStep: next) { [progress] e in
                 let now = Date()
@@ -198,7 +202,14 @@ public final class SAETrackRun {
                                 label, e.step, config.steps, e.terms.loss, e.terms.l0, e.terms.explainedVariance,
                                 e.tokensPerSecond, Self.clock(eta)))
             }
+            // Saved only when the chunk is healthy, so a diverged stage keeps its last good state.
+            if let problem = TrainingDivergence.problem(in: trainer.log[logged...], reference: reference ?? trainer.log.first?.terms.loss)
+                ?? TrainingDivergence.problem(in: trainer.sae).map({ (trainer.step, $0) }) {
+                throw TrainingDivergedError(run: "track \(directory.path): \(label) (checkpoint step \(step))", step: problem.step,
+                                            reason: problem.reason, keptState: kept.map { ($0, stateDir.path) })
+            }
             try trainer.saveState(to: stateDir)
+            kept = trainer.step
             try checkpoint(.trainerStateSaved(step: step, saeStep: trainer.step, baseline: baseline))
         }
         let result = try trainer.train()
