@@ -200,3 +200,34 @@ struct RunGuardTests {
         #expect(!FileManager.default.fileExists(atPath: h.path("bad")))
     }
 }
+
+/// Foundation's raw errors never reach the user: each message names the file and says the problem in words.
+@Suite("CLI: errors in words")
+struct ErrorWordingTests {
+    @Test("missing and malformed files give worded errors naming the file (no NSCocoaErrorDomain, DecodingError or error numbers)")
+    func wordedErrors() throws {
+        let h = try CLIHarness("words")
+        defer { h.remove() }
+        try h.corpus()
+        try FileManager.default.createDirectory(atPath: h.path("badtrack"), withIntermediateDirectories: true)
+        try Data("{\"format\": 1}".utf8).write(to: URL(fileURLWithPath: h.path("badtrack/track.json")))
+        try Data("{".utf8).write(to: URL(fileURLWithPath: h.path("bad.json")))
+        let cases: [([String], String)] = [
+            (["analyze", "--track", h.path("nothing"), "--out", h.path("a")], "nothing/track.json"),
+            (["analyze", "--track", h.path("badtrack"), "--out", h.path("a")], "missing key \"config\""),
+            (["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("s"), "--config", h.path("none.json")],
+             "none.json: cannot read config: no such file"),
+            (["corpus", "--out", h.path("c"), "--config", h.path("bad.json")], "bad.json: not valid JSON"),
+            (["train-sae", "--activations", h.path("none.safetensors"), "--out", h.path("o")], "none.safetensors"),
+            (["track", "--series", h.path("none"), "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("t")], "none: not a directory"),
+        ]
+        for (args, expected) in cases {
+            let (status, output) = try h.run(args)
+            #expect(status != 0, "\(args)")
+            #expect(output.contains(expected), "\(args.first!): expected “\(expected)” in: \(output)")
+            for raw in ["NSCocoaErrorDomain", "DecodingError", "Error Domain=", "error 3", "Code="] {
+                #expect(!output.contains(raw), "\(args.first!): raw error text “\(raw)” in: \(output)")
+            }
+        }
+    }
+}
