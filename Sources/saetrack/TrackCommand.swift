@@ -19,6 +19,8 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("first-warmup"), help: "First-stage warm-up steps (paper 5000).") var firstWarmup: Int?
     @Option(name: .customLong("continual-warmup"), help: "Continual-stage warm-up steps (paper 3).") var continualWarmup: Int?
     @Option(name: .long, help: "L1 coefficient (paper 8e-5).") var l1: Float?
+    @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk or jumprelu.") var architecture: String?
+    @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
     @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file).") var trainRows = 2048
     @Option(name: .customLong("eval-rows"), help: "Held-out token rows for evaluation and analysis (from the end of the token file).") var evalRows = 64
     @Option(name: .customLong("baseline-steps"), help: "Checkpoint steps at which to also train a from-scratch SAE (comma-separated; 'last' = the final checkpoint).")
@@ -47,6 +49,13 @@ struct TrackOptions: ParsableArguments {
         if let firstWarmup { s.firstWarmup = firstWarmup }
         if let continualWarmup { s.continualWarmup = continualWarmup }
         if let l1 { s.l1Coefficient = l1 }
+        if let architecture {
+            guard let a = SAEArchitecture(rawValue: architecture) else {
+                throw ValidationError("--architecture must be standard, topk, batchtopk or jumprelu (got \(architecture))")
+            }
+            s.architecture = a
+        }
+        if let k { s.k = k }
         s.seed = seed
         return s
     }

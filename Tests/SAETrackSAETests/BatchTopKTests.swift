@@ -107,4 +107,17 @@ struct BatchTopKTests {
             }
         }
     }
+
+    @Test("training configs written before BatchTopK / JumpReLU existed decode with the new options at their defaults; new ones round-trip")
+    func legacyConfigsDecode() throws {
+        var c = SAETrainingConfig(dIn: 4, dSAE: 8, steps: 3)
+        c.topkThresholdLR = 0.2; c.l0Coefficient = 3; c.jumpReLUBandwidth = 0.5; c.jumpReLUInitThreshold = 0.25
+        let data = try JSONEncoder().encode(c)
+        #expect(try JSONDecoder().decode(SAETrainingConfig.self, from: data) == c)
+        var json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        #expect(json["topk_threshold_lr"] as? Double == 0.2 && json["l0_coefficient"] as? Double == 3)
+        for key in ["topk_threshold_lr", "jumprelu_bandwidth", "jumprelu_init_threshold", "l0_coefficient"] { json[key] = nil }
+        let old = try JSONDecoder().decode(SAETrainingConfig.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old.topkThresholdLR == 0.01 && old.jumpReLUBandwidth == 0.05 && old.jumpReLUInitThreshold == 0.01 && old.l0Coefficient == 1)
+    }
 }

@@ -166,3 +166,41 @@ struct ChainOrderTests {
         #expect(medianRowCosine(try run.sae(atStep: 2).wDec, try run.sae(atStep: 1).wDec) > 0.8)
     }
 }
+
+@Suite("SAE-Track chain, other architectures")
+struct ChainArchitectureTests {
+    @Test("a JumpReLU chain saves jumprelu SAEs whose thresholds carry over from stage to stage; TrackSettings set every stage's architecture")
+    func jumpReLUChain() throws {
+        var settings = TrackSettings(firstSteps: 10, continualSteps: 5)
+        settings.architecture = .batchtopk; settings.k = 4
+        let stages = settings.stageConfigs(dIn: 8)
+        #expect(stages.first.architecture == .batchtopk && stages.continual.architecture == .batchtopk && stages.continual.k == 4)
+        // Settings written before architectures existed decode as the paper's standard SAE.
+        var legacy = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrackSettings.paper)) as! [String: Any]
+        legacy["architecture"] = nil; legacy["k"] = nil
+        let old = try JSONDecoder().decode(TrackSettings.self, from: JSONSerialization.data(withJSONObject: legacy))
+        #expect(old.architecture == .standard && old == TrackSettings.paper)
+
+        let dir = temporaryDirectory("jumprelu-chain")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = tinyTrackConfig(checkpoints: 3, baselineAtLast: false)
+        for c in [\TrackConfig.firstStage, \TrackConfig.continualStage] {
+            config[keyPath: c].architecture = .jumprelu
+            config[keyPath: c].l0Coefficient = 0.01
+            config[keyPath: c].mseMode = .saeLens
+        }
+        let run = try SAETrackRun(directory: dir, config: config, checkpoints: tinyCheckpoints(3), provider: DriftingDictionary())
+        run.progress = { _ in }
+        try run.run()
+        let saes = try (0..<3).map { try run.sae(atStep: $0) }
+        let thresholds = saes.map { $0.activation.threshold ?? [] }
+        #expect(thresholds.allSatisfy { $0.count == 32 })
+        // Each stage starts from the previous stage's θ, so θ moves a little per stage rather than restarting at the init value.
+        #expect(thresholds[1] != thresholds[0] && thresholds[2] != thresholds[1])
+        func meanDistance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.reduce(0, +) / Float(a.count) }
+        let initial = [Float](repeating: config.continualStage.jumpReLUInitThreshold, count: 32)
+        #expect(meanDistance(thresholds[1], thresholds[0]) < meanDistance(thresholds[1], initial),
+                "stage 1 θ is nearer its parent's θ than the from-scratch init")
+        #expect(try SAEDirectory.readConfig(dir.appendingPathComponent("saes/step1")).architecture == "jumprelu")
+    }
+}

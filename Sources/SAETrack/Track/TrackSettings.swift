@@ -20,6 +20,11 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     public var bDecInitSamples: Int = 262_144
     public var logEvery: Int = 100
     public var seed: UInt64 = 42
+    /// The SAE architecture of every stage (default: the paper's `standard`); settings saved before
+    /// architectures existed decode as standard.
+    @DecodedDefault<TrainingDefaults.Architecture> public var architecture: SAEArchitecture
+    /// TopK / BatchTopK: active latents per token (default 32).
+    @DecodedDefault<TrainingDefaults.K> public var k: Int
 
     public init(firstSteps: Int, continualSteps: Int) {
         self.firstSteps = firstSteps
@@ -53,9 +58,11 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         var first = SAETrainingConfig.firstStage(dIn: dIn, dSAE: m, tokens: firstSteps * batchSize, batchSize: batchSize, seed: seed)
         first.lr = firstLR; first.warmupSteps = firstWarmup; first.l1Coefficient = l1Coefficient
         first.bDecInitSamples = bDecInitSamples; first.logEvery = logEvery
+        first.architecture = architecture; first.k = k
         var continual = SAETrainingConfig.continualStage(dIn: dIn, dSAE: m, tokens: continualSteps * batchSize, batchSize: batchSize, seed: seed)
         continual.lr = continualLR; continual.warmupSteps = continualWarmup; continual.l1Coefficient = l1Coefficient
         continual.logEvery = logEvery
+        continual.architecture = architecture; continual.k = k      // a warm start carries k / thresholds
         return (first, continual)
     }
 

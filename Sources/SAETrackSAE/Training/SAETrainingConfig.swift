@@ -78,30 +78,14 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     /// BatchTopK: rate of the running threshold θ ← (1 − r)·θ + r·min(kept codes) (SAELens
     /// `topk_threshold_lr`).
     /// (Default 0.01; configs written before BatchTopK existed decode without it.)
-    public var topkThresholdLR: Double {
-        get { storedTopkThresholdLR ?? 0.01 }
-        set { storedTopkThresholdLR = newValue }
-    }
-    private var storedTopkThresholdLR: Double?
+    @DecodedDefault<TrainingDefaults.TopkThresholdLR> public var topkThresholdLR: Double
     /// JumpReLU: width ε of the rectangle kernel of the straight-through estimator (SAELens
     /// `jumprelu_bandwidth`, default 0.05).
-    public var jumpReLUBandwidth: Float {
-        get { storedJumpReLUBandwidth ?? 0.05 }
-        set { storedJumpReLUBandwidth = newValue }
-    }
-    private var storedJumpReLUBandwidth: Float?
+    @DecodedDefault<TrainingDefaults.JumpReLUBandwidth> public var jumpReLUBandwidth: Float
     /// JumpReLU: θ of a from-scratch SAE (SAELens `jumprelu_init_threshold`, default 0.01).
-    public var jumpReLUInitThreshold: Float {
-        get { storedJumpReLUInitThreshold ?? 0.01 }
-        set { storedJumpReLUInitThreshold = newValue }
-    }
-    private var storedJumpReLUInitThreshold: Float?
+    @DecodedDefault<TrainingDefaults.JumpReLUInitThreshold> public var jumpReLUInitThreshold: Float
     /// JumpReLU: coefficient of the L0 loss (SAELens `l0_coefficient`, default 1).
-    public var l0Coefficient: Float {
-        get { storedL0Coefficient ?? 1 }
-        set { storedL0Coefficient = newValue }
-    }
-    private var storedL0Coefficient: Float?
+    @DecodedDefault<TrainingDefaults.L0Coefficient> public var l0Coefficient: Float
     public var mseMode: SAEMSEMode = .saeTrack
     public var l1Mode: SAEL1Mode = .plain
     public var decoderNormMode: SAEDecoderNormMode = .unitNorm
@@ -148,9 +132,9 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case architecture, k
         case dIn = "d_in", dSAE = "d_sae"
-        case auxKCoefficient = "aux_loss_coefficient", storedTopkThresholdLR = "topk_threshold_lr"
-        case storedJumpReLUBandwidth = "jumprelu_bandwidth", storedJumpReLUInitThreshold = "jumprelu_init_threshold"
-        case storedL0Coefficient = "l0_coefficient"
+        case auxKCoefficient = "aux_loss_coefficient", topkThresholdLR = "topk_threshold_lr"
+        case jumpReLUBandwidth = "jumprelu_bandwidth", jumpReLUInitThreshold = "jumprelu_init_threshold"
+        case l0Coefficient = "l0_coefficient"
         case mseMode = "mse_mode", l1Mode = "l1_mode", decoderNormMode = "decoder_norm_mode"
         case removeParallelGradient = "remove_parallel_gradient"
         case l1Coefficient = "l1_coefficient", l1WarmupSteps = "l1_warm_up_steps"
