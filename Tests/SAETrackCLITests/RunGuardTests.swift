@@ -147,9 +147,7 @@ struct RunGuardTests {
         defer { h.remove() }
         try h.corpus(); try h.series()
         let before = try h.snapshot("series")
-        let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("series"),
-                                          "--arch", "gpt2", "--layers", "2", "--d-model", "16", "--heads", "2", "--context", "32",
-                                          "--steps", "8", "--batch-rows", "4", "--checkpoints", "list:0,2,4,8"])
+        let (status, output) = try h.run(h.trainLM("series", ["--arch", "gpt2"]))
         #expect(status != 0)
         #expect(output.contains("another model") && output.contains("GPT-2"), "\(output)")
         #expect(try h.snapshot("series") == before)
@@ -165,9 +163,7 @@ struct RunGuardTests {
         try fm.removeItem(atPath: h.path("series/fingerprint.json"))
         let before = try h.snapshot("series")
         for extra in [[], ["--restart"]] {
-            let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("series"),
-                                              "--layers", "2", "--d-model", "16", "--heads", "2", "--context", "32", "--steps", "8",
-                                              "--batch-rows", "4", "--checkpoints", "list:0,2,4,8"] + extra)
+            let (status, output) = try h.run(h.trainLM("series", extra))
             #expect(status != 0)
             #expect(output.contains("did not write"), "\(output)")
         }
@@ -180,9 +176,7 @@ struct RunGuardTests {
         defer { h.remove() }
         try h.corpus(); try h.series()
         let before = try h.snapshot("series")
-        let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("series"),
-                                          "--layers", "2", "--d-model", "16", "--heads", "2", "--context", "32", "--steps", "8",
-                                          "--batch-rows", "4", "--checkpoints", "list:0,2,4,8", "--lr", "1e-3"])
+        let (status, output) = try h.run(h.trainLM("series", ["--lr", "1e-3"]))
         #expect(status != 0)
         #expect(output.contains("training") && output.contains("changed"), "\(output)")
         #expect(try h.snapshot("series") == before)
@@ -193,8 +187,7 @@ struct RunGuardTests {
         let h = try CLIHarness("heads")
         defer { h.remove() }
         try h.corpus()
-        let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("bad"),
-                                          "--layers", "1", "--d-model", "32", "--heads", "3", "--context", "32", "--steps", "2"])
+        let (status, output) = try h.run(h.trainLM("bad", ["--d-model", "32", "--heads", "3"]))
         #expect(status != 0)
         #expect(output.contains("num_attention_heads") && output.contains("32") && output.contains("3"), "\(output)")
         #expect(!FileManager.default.fileExists(atPath: h.path("bad")))
