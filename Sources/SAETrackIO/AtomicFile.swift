@@ -10,7 +10,7 @@ public enum AtomicFile {
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         } catch {
-            throw SafetensorsError.writeFailed(file: file, reason: "cannot create \(dir.path): \(error.localizedDescription)")
+            throw SafetensorsError.writeFailed(file: file, reason: "cannot create \(dir.path): \(SystemErrorText.describe(error))")
         }
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

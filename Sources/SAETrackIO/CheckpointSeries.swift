@@ -106,15 +106,39 @@ public struct CheckpointSeries {
             weightDigests[c.step] = try ModelDirectory(c.url).weightsSHA256()
             progress?(i + 1, checkpoints.count)
         }
+        warnings += Self.identicalWeightWarnings(checkpoints.map(\.step), digests: weightDigests)
+    }
+
+    /// Warns about identical weights cheaply: only checkpoints among `steps` whose `candidates`
+    /// digests agree (e.g. ``RunFingerprint/checkpointDigest(_:)``, which reads a few blocks per
+    /// file) get their full weights SHA-256 computed; equal full digests give the same warning as
+    /// ``hashWeights(progress:)``. Returns the new warnings (also appended to ``warnings``).
+    @discardableResult
+    public mutating func warnAboutIdenticalWeights(among steps: [Int], candidates: [Int: String]) throws -> [String] {
+        let chosen = checkpoints.filter { steps.contains($0.step) }
+        let groups = Dictionary(grouping: chosen) { candidates[$0.step] ?? "\($0.step)" }
+        for c in groups.values.filter({ $0.count > 1 }).flatMap({ $0 }) where weightDigests[c.step] == nil {
+            weightDigests[c.step] = try ModelDirectory(c.url).weightsSHA256()
+        }
+        let found = Self.identicalWeightWarnings(chosen.map(\.step).filter { weightDigests[$0] != nil }, digests: weightDigests)
+        warnings += found
+        return found
+    }
+
+    /// One warning per step (in `steps` order) whose digest repeats an earlier step's.
+    static func identicalWeightWarnings(_ steps: [Int], digests: [Int: String]) -> [String] {
+        var out: [String] = []
         var firstWithDigest: [String: Int] = [:]
-        for c in checkpoints {
-            let d = weightDigests[c.step]!
+        for step in steps {
+            guard let d = digests[step] else { continue }
             if let earlier = firstWithDigest[d] {
-                warnings.append("step \(c.step) has weights identical to step \(earlier) (sha256 \(d.prefix(12))…)")
+                out.append("step \(step) has weights identical to step \(earlier) (sha256 \(d.prefix(12))…): "
+                           + "an SAE trained on it measures no training between them")
             } else {
-                firstWithDigest[d] = c.step
+                firstWithDigest[d] = step
             }
         }
+        return out
     }
 
     /// The manifest as a JSON-ready value: format tag, directory, checkpoints (step, directory

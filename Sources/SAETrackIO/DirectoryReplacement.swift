@@ -26,7 +26,7 @@ public enum DirectoryReplacement {
             throw e
         } catch {
             try? fm.removeItem(at: tmp)
-            throw SafetensorsError.writeFailed(file: url.path, reason: "\(error)")
+            throw SafetensorsError.writeFailed(file: url.path, reason: SystemErrorText.describe(error))
         }
     }
 }

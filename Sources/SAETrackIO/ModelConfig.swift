@@ -11,7 +11,7 @@ public enum ModelConfig: Equatable, Sendable {
         let file = configJSON.path
         let data: Data
         do { data = try Data(contentsOf: configJSON) } catch {
-            throw ModelConfigError.unreadable(file: file, reason: error.localizedDescription)
+            throw ModelConfigError.unreadable(file: file, reason: SystemErrorText.describe(error))
         }
         return try decode(data, file: file)
     }

@@ -29,7 +29,11 @@ struct CorpusCommand: ParsableCommand {
     func run() throws {
         var cfg = SyntheticCorpusConfig.demo
         if let config {
-            cfg = try JSONDecoder().decode(SyntheticCorpusConfig.self, from: Data(contentsOf: URL(fileURLWithPath: config)))
+            do {
+                cfg = try JSONDecoder().decode(SyntheticCorpusConfig.self, from: Data(contentsOf: URL(fileURLWithPath: config)))
+            } catch {
+                throw ValidationError("--config \(config): \(SystemErrorText.describe(error))")
+            }
         }
         if let documents { cfg.documents = documents }
         if let rows { cfg.rows = rows }

@@ -1,4 +1,5 @@
 import Foundation
+import SAETrackIO
 import SAETrack
 
 /// What `train-lm` may do with an existing `--out`: resume or restart its own run of the same
@@ -19,7 +20,7 @@ enum SeriesOwnership {
         for c in existing {
             let other: ModelConfig
             do { other = try ModelConfig.load(from: c.url.appendingPathComponent("config.json")) } catch {
-                throw SeriesOwnershipError.otherModel(series: series.path, step: c.step, found: "an unreadable config (\(error))", wanted: model.summary)
+                throw SeriesOwnershipError.otherModel(series: series.path, step: c.step, found: "an unreadable config (\(SystemErrorText.describe(error)))", wanted: model.summary)
             }
             if other != model {
                 throw SeriesOwnershipError.otherModel(series: series.path, step: c.step, found: other.summary, wanted: model.summary)

@@ -136,7 +136,7 @@ struct TrackCommand: ParsableCommand {
         let seriesURL = URL(fileURLWithPath: series).standardizedFileURL
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
         for line in try OutputDirectory.removeInterruptedWrites(in: outURL) { stderrLine("track: \(line) (left by an interrupted write)") }
-        let series = try CheckpointSeries(seriesURL)
+        var series = try CheckpointSeries(seriesURL)
         var chosen = series.checkpoints.map(\.step)
         if let steps {
             let wanted = try steps.split(separator: ",").map { s -> Int in
@@ -173,7 +173,8 @@ struct TrackCommand: ParsableCommand {
         if resume.restart { try Self.removeTrack(in: outURL) }
         let changed = try resume.check(fingerprint, in: outURL, command: "track", growable: ["checkpoint step "])
         for c in changed { stderrLine("warning: continuing with a changed input: \(c)") }
-        var warnings = series.warnings + (try Preflight.identicalCheckpointWarnings(used, digests: digests))
+        try series.warnAboutIdenticalWeights(among: used.map(\.step), candidates: digests)
+        var warnings = series.warnings
         warnings += changed.map { "resumed with a changed input (--resume-changed): \($0)" }
         for w in warnings { stderrLine("warning: \(w)") }
 

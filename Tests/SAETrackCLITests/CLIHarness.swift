@@ -57,11 +57,17 @@ struct CLIHarness {
         try succeed(["corpus", "--out", path("corpus"), "--documents", "300", "--context", "32"])
     }
 
-    /// A checkpoint series at `name` (steps 0, 2, 4, 8) of a 2-layer d_model-16 GPT-NeoX.
+    /// `train-lm` arguments for a checkpoint series at `name` (steps 0, 2, 4, 8) of a 2-layer
+    /// d_model-16 GPT-NeoX; `extra` flags come last and override.
+    func trainLM(_ name: String = "series", _ extra: [String] = []) -> [String] {
+        ["train-lm", "--tokens", path("corpus/tokens.safetensors"), "--out", path(name), "--layers", "2",
+         "--d-model", "16", "--heads", "2", "--context", "32", "--steps", "8", "--batch-rows", "4",
+         "--checkpoints", "list:0,2,4,8"] + extra
+    }
+
+    /// Writes that series.
     func series(_ name: String = "series", extra: [String] = []) throws {
-        try succeed(["train-lm", "--tokens", path("corpus/tokens.safetensors"), "--out", path(name), "--layers", "2",
-                     "--d-model", "16", "--heads", "2", "--context", "32", "--steps", "8", "--batch-rows", "4",
-                     "--checkpoints", "list:0,2,4,8"] + extra)
+        try succeed(trainLM(name, extra))
     }
 
     /// Small `track` settings: seconds in all.

@@ -147,9 +147,7 @@ struct RunGuardTests {
         defer { h.remove() }
         try h.corpus(); try h.series()
         let before = try h.snapshot("series")
-        let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("series"),
-                                          "--arch", "gpt2", "--layers", "2", "--d-model", "16", "--heads", "2", "--context", "32",
-                                          "--steps", "8", "--batch-rows", "4", "--checkpoints", "list:0,2,4,8"])
+        let (status, output) = try h.run(h.trainLM("series", ["--arch", "gpt2"]))
         #expect(status != 0)
         #expect(output.contains("another model") && output.contains("GPT-2"), "\(output)")
         #expect(try h.snapshot("series") == before)
@@ -165,9 +163,7 @@ struct RunGuardTests {
         try fm.removeItem(atPath: h.path("series/fingerprint.json"))
         let before = try h.snapshot("series")
         for extra in [[], ["--restart"]] {
-            let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("series"),
-                                              "--layers", "2", "--d-model", "16", "--heads", "2", "--context", "32", "--steps", "8",
-                                              "--batch-rows", "4", "--checkpoints", "list:0,2,4,8"] + extra)
+            let (status, output) = try h.run(h.trainLM("series", extra))
             #expect(status != 0)
             #expect(output.contains("did not write"), "\(output)")
         }
@@ -180,9 +176,7 @@ struct RunGuardTests {
         defer { h.remove() }
         try h.corpus(); try h.series()
         let before = try h.snapshot("series")
-        let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("series"),
-                                          "--layers", "2", "--d-model", "16", "--heads", "2", "--context", "32", "--steps", "8",
-                                          "--batch-rows", "4", "--checkpoints", "list:0,2,4,8", "--lr", "1e-3"])
+        let (status, output) = try h.run(h.trainLM("series", ["--lr", "1e-3"]))
         #expect(status != 0)
         #expect(output.contains("training") && output.contains("changed"), "\(output)")
         #expect(try h.snapshot("series") == before)
@@ -193,10 +187,40 @@ struct RunGuardTests {
         let h = try CLIHarness("heads")
         defer { h.remove() }
         try h.corpus()
-        let (status, output) = try h.run(["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("bad"),
-                                          "--layers", "1", "--d-model", "32", "--heads", "3", "--context", "32", "--steps", "2"])
+        let (status, output) = try h.run(h.trainLM("bad", ["--d-model", "32", "--heads", "3"]))
         #expect(status != 0)
         #expect(output.contains("num_attention_heads") && output.contains("32") && output.contains("3"), "\(output)")
         #expect(!FileManager.default.fileExists(atPath: h.path("bad")))
+    }
+}
+
+/// Foundation's raw errors never reach the user: each message names the file and says the problem in words.
+@Suite("CLI: errors in words")
+struct ErrorWordingTests {
+    @Test("missing and malformed files give worded errors naming the file (no NSCocoaErrorDomain, DecodingError or error numbers)")
+    func wordedErrors() throws {
+        let h = try CLIHarness("words")
+        defer { h.remove() }
+        try h.corpus()
+        try FileManager.default.createDirectory(atPath: h.path("badtrack"), withIntermediateDirectories: true)
+        try Data("{\"format\": 1}".utf8).write(to: URL(fileURLWithPath: h.path("badtrack/track.json")))
+        try Data("{".utf8).write(to: URL(fileURLWithPath: h.path("bad.json")))
+        let cases: [([String], String)] = [
+            (["analyze", "--track", h.path("nothing"), "--out", h.path("a")], "nothing/track.json"),
+            (["analyze", "--track", h.path("badtrack"), "--out", h.path("a")], "missing key \"config\""),
+            (["train-lm", "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("s"), "--config", h.path("none.json")],
+             "none.json: cannot read config: no such file"),
+            (["corpus", "--out", h.path("c"), "--config", h.path("bad.json")], "bad.json: not valid JSON"),
+            (["train-sae", "--activations", h.path("none.safetensors"), "--out", h.path("o")], "none.safetensors"),
+            (["track", "--series", h.path("none"), "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("t")], "none: not a directory"),
+        ]
+        for (args, expected) in cases {
+            let (status, output) = try h.run(args)
+            #expect(status != 0, "\(args)")
+            #expect(output.contains(expected), "\(args.first!): expected “\(expected)” in: \(output)")
+            for raw in ["NSCocoaErrorDomain", "DecodingError", "Error Domain=", "error 3", "Code="] {
+                #expect(!output.contains(raw), "\(args.first!): raw error text “\(raw)” in: \(output)")
+            }
+        }
     }
 }

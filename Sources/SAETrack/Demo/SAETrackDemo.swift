@@ -57,6 +57,9 @@ public struct SAETrackDemo {
             clock = now
         }
         let s = settings
+        // Results move in their last bits with the BLAS kernel and thread count: record both.
+        let kernel = BLASKernel.status
+        say("demo: \(kernel), \(Threads.count) threads")
 
         // 1. Corpus with planted features (deterministic; written once).
         say("demo: generating the synthetic corpus (\(s.corpus.documents) documents, seed \(s.corpusSeed))")
@@ -111,10 +114,11 @@ public struct SAETrackDemo {
 
         let total = timings.reduce(0) { $0 + $1.1 }
         let timingJSON = "{\n" + timings.map { String(format: "  \"%@\": %.2f", $0.0, $0.1) }.joined(separator: ",\n")
-            + String(format: ",\n  \"total\": %.2f,\n  \"threads\": %d\n}\n", total, Threads.count)
+            + String(format: ",\n  \"total\": %.2f,\n  \"threads\": %d,\n  \"blas_kernel\": \"%@\"\n}\n",
+                     total, Threads.count, kernel.running)
         try AtomicFile.write(timingJSON, to: out.appendingPathComponent("timings.json"))
         var summary = TrackFindings.sentences(for: analysis).map { "• " + $0 }
-        summary.append(String(format: "Time: %.0f s on %d threads (", total, Threads.count)
+        summary.append(String(format: "Time: %.0f s on %d threads, OpenBLAS %@ kernels (", total, Threads.count, kernel.running)
                        + timings.map { String(format: "%@ %.0f s", $0.0, $0.1) }.joined(separator: ", ") + ").")
         summary.append("Report: \(report.path)")
         return Result(analysis: analysis, report: report, timings: timings, summary: summary)

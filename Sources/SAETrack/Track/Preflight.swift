@@ -61,32 +61,6 @@ public enum Preflight {
         guard problems.isEmpty else { throw PreflightError.checkpoints(problems) }
         return configs
     }
-
-    /// Warnings for checkpoints holding identical weights: checkpoints whose cheap digests
-    /// (``RunFingerprint/checkpointDigest(_:)``) agree are confirmed with the full weight SHA-256.
-    /// `digests` maps step → cheap digest.
-    public static func identicalCheckpointWarnings(_ checkpoints: [(step: Int, url: URL)], digests: [Int: String]) throws -> [String] {
-        var byDigest: [String: [(step: Int, url: URL)]] = [:]
-        for c in checkpoints { if let d = digests[c.step] { byDigest[d, default: []].append(c) } }
-        var out: [String] = []
-        for group in byDigest.values where group.count > 1 {
-            var firstWithSHA: [String: Int] = [:]
-            for c in group.sorted(by: { $0.step < $1.step }) {
-                let sha = try ModelDirectory(c.url).weightsSHA256()
-                if let earlier = firstWithSHA[sha] {
-                    out.append("checkpoint step \(c.step) has weights identical to step \(earlier) (sha256 \(sha.prefix(12))…): "
-                               + "its SAE measures no training between them")
-                } else {
-                    firstWithSHA[sha] = c.step
-                }
-            }
-        }
-        return out.sorted { Self.step(in: $0) < Self.step(in: $1) }
-    }
-
-    private static func step(in warning: String) -> Int {
-        Int(warning.split(separator: " ").dropFirst(2).first ?? "") ?? 0
-    }
 }
 
 /// A preflight check failed; the message names the file and the problem.

@@ -92,10 +92,13 @@ public struct TrackState: Codable, Equatable, Sendable {
     /// Reads `track.json` from a track directory.
     public static func read(from directory: URL) throws -> TrackState {
         let url = directory.appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw TrackError.unreadableState(file: url.path, reason: "no such file (is \(directory.path) a track directory written by `saetrack track`?)")
+        }
         do {
             return try JSONDecoder().decode(TrackState.self, from: Data(contentsOf: url))
         } catch {
-            throw TrackError.unreadableState(file: url.path, reason: String(describing: error))
+            throw TrackError.unreadableState(file: url.path, reason: SystemErrorText.describe(error))
         }
     }
 

@@ -118,7 +118,7 @@ public struct SyntheticCorpus: Sendable {
     /// Writes the corpus vocabulary as a WordLevel `tokenizer.json`.
     public func writeTokenizerJSON(to url: URL) throws {
         do { try AtomicFile.write(vocabulary.tokenizerJSON(), to: url) } catch {
-            throw SyntheticCorpusError.writeFailed(file: url.path, reason: String(describing: error))
+            throw SyntheticCorpusError.writeFailed(file: url.path, reason: SystemErrorText.describe(error))
         }
     }
 }

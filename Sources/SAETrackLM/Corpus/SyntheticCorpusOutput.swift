@@ -21,7 +21,7 @@ public struct SyntheticCorpusOutput: Sendable {
         let labelsURL = directory.appendingPathComponent("labels.safetensors")
         let manifest: Manifest
         do { manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: featuresURL)) } catch {
-            throw SyntheticCorpusError.unreadable(file: featuresURL.path, reason: String(describing: error))
+            throw SyntheticCorpusError.unreadable(file: featuresURL.path, reason: SystemErrorText.describe(error))
         }
         let dataset: TokenDataset
         let labelFile: SafetensorsFile
@@ -29,7 +29,7 @@ public struct SyntheticCorpusOutput: Sendable {
             dataset = try TokenDataset(contentsOf: directory.appendingPathComponent("tokens.safetensors"))
             labelFile = try SafetensorsFile(contentsOf: labelsURL)
         } catch {
-            throw SyntheticCorpusError.unreadable(file: directory.path, reason: String(describing: error))
+            throw SyntheticCorpusError.unreadable(file: directory.path, reason: SystemErrorText.describe(error))
         }
         guard manifest.features.count <= 64 else {
             throw SyntheticCorpusError.unreadable(file: featuresURL.path, reason: "\(manifest.features.count) features (at most 64)")
@@ -118,7 +118,7 @@ public struct SyntheticCorpusOutput: Sendable {
         } catch let e as SyntheticCorpusError {
             throw e
         } catch {
-            throw SyntheticCorpusError.writeFailed(file: directory.path, reason: String(describing: error))
+            throw SyntheticCorpusError.writeFailed(file: directory.path, reason: SystemErrorText.describe(error))
         }
     }
 }

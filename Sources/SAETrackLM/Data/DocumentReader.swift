@@ -1,4 +1,5 @@
 import Foundation
+import SAETrackIO
 
 /// Reads documents from a text or JSONL file incrementally (1 MiB at a time), so files larger
 /// than memory stream through.
@@ -97,7 +98,7 @@ public struct DocumentReader {
             bufferStart = 0
             let chunk: Data?
             do { chunk = try handle.read(upToCount: 1 << 20) } catch {
-                throw TokenDataError.unreadable(file: url.path, reason: error.localizedDescription)
+                throw TokenDataError.unreadable(file: url.path, reason: SystemErrorText.describe(error))
             }
             if let chunk, !chunk.isEmpty { buffer.append(contentsOf: chunk) } else { atEOF = true }
         }

@@ -20,7 +20,7 @@ public struct TokenDataset: Sendable, Equatable {
     public init(contentsOf url: URL) throws {
         let file: SafetensorsFile
         do { file = try SafetensorsFile(contentsOf: url) } catch {
-            throw TokenDataError.unreadable(file: url.path, reason: String(describing: error))
+            throw TokenDataError.unreadable(file: url.path, reason: SystemErrorText.describe(error))
         }
         guard let info = file.info("tokens") else {
             throw TokenDataError.malformedTokens(file: url.path, reason: "no tensor named 'tokens' (found: \(file.tensorNames.joined(separator: ", ")))")
@@ -30,7 +30,7 @@ public struct TokenDataset: Sendable, Equatable {
         }
         let values: [Int32]
         do { values = try file.int32s("tokens") } catch {
-            throw TokenDataError.malformedTokens(file: url.path, reason: String(describing: error))
+            throw TokenDataError.malformedTokens(file: url.path, reason: SystemErrorText.describe(error))
         }
         self.init(rows: info.shape[0], context: info.shape[1], tokens: values, metadata: file.metadata)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SAETrackIO
 
 /// Writes a token file (`tokens` I32 [rows, context]) row by row, so a corpus larger than memory
 /// can be packed. Rows go to a temporary file beside the destination behind a reserved header;
@@ -28,7 +29,7 @@ public final class TokenFileWriter {
         let reserved = (metadataBudget + 256 + 7) / 8 * 8
         reservedHeaderBytes = reserved
         do { try handle.write(contentsOf: Data(repeating: 0x20, count: 8 + reserved)) } catch {
-            throw TokenDataError.writeFailed(file: url.path, reason: error.localizedDescription)
+            throw TokenDataError.writeFailed(file: url.path, reason: SystemErrorText.describe(error))
         }
         buffer.reserveCapacity(1 << 20)
     }
@@ -54,7 +55,7 @@ public final class TokenFileWriter {
 
     private func flush() throws {
         do { try handle.write(contentsOf: buffer) } catch {
-            throw TokenDataError.writeFailed(file: url.path, reason: error.localizedDescription)
+            throw TokenDataError.writeFailed(file: url.path, reason: SystemErrorText.describe(error))
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -84,7 +85,7 @@ public final class TokenFileWriter {
                 throw TokenDataError.writeFailed(file: url.path, reason: "rename failed (errno \(errno))")
             }
         } catch {
-            throw TokenDataError.writeFailed(file: url.path, reason: error.localizedDescription)
+            throw TokenDataError.writeFailed(file: url.path, reason: SystemErrorText.describe(error))
         }
         finished = true
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SAETrackIO
 
 /// A Hugging Face compatible tokenizer: byte-level BPE (GPT-2, Pythia) or word-level, loaded
 /// from a `tokenizer.json` or from GPT-2's `vocab.json` + `merges.txt`.
@@ -100,7 +101,7 @@ public final class Tokenizer: @unchecked Sendable {
         let vocab = try Self.vocabulary(try Self.readJSONObject(vocabURL), file: vocabURL.path)
         let text: String
         do { text = try String(contentsOf: mergesURL, encoding: .utf8) } catch {
-            throw TokenizerError.unreadable(file: mergesURL.path, reason: error.localizedDescription)
+            throw TokenizerError.unreadable(file: mergesURL.path, reason: SystemErrorText.describe(error))
         }
         var merges: [(String, String)] = []
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -190,7 +191,7 @@ public final class Tokenizer: @unchecked Sendable {
     private static func readJSONObject(_ url: URL) throws -> [String: Any] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.unreadable(file: url.path, reason: error.localizedDescription)
+            throw TokenizerError.unreadable(file: url.path, reason: SystemErrorText.describe(error))
         }
         do {
             guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -198,7 +199,7 @@ public final class Tokenizer: @unchecked Sendable {
             }
             return object
         } catch let e as TokenizerError { throw e } catch {
-            throw TokenizerError.malformed(file: url.path, reason: "invalid JSON: \(error.localizedDescription)")
+            throw TokenizerError.malformed(file: url.path, reason: "invalid JSON: \(SystemErrorText.describe(error))")
         }
     }
 

@@ -86,7 +86,7 @@ public final class LMTrainer {
                       onCheckpoint: (Int, URL) throws -> Void = { _, _ in }) throws -> TrainingLog {
         let fm = FileManager.default
         do { try fm.createDirectory(at: seriesDirectory, withIntermediateDirectories: true) } catch {
-            throw LMTrainingError.seriesDirectory(path: seriesDirectory.path, reason: "cannot create: \(error.localizedDescription)")
+            throw LMTrainingError.seriesDirectory(path: seriesDirectory.path, reason: "cannot create: \(SystemErrorText.describe(error))")
         }
         let report = progress ?? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         let checkpoints = schedule.steps(upTo: training.steps)

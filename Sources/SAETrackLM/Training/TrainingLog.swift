@@ -47,7 +47,7 @@ public struct TrainingLog: Codable, Sendable {
         do {
             return try JSONDecoder().decode(TrainingLog.self, from: Data(contentsOf: url))
         } catch {
-            throw LMTrainingError.seriesDirectory(path: url.path, reason: "unreadable training log: \(error)")
+            throw LMTrainingError.seriesDirectory(path: url.path, reason: "unreadable training log: \(SystemErrorText.describe(error))")
         }
     }
 }
