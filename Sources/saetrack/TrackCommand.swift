@@ -171,7 +171,9 @@ struct TrackCommand: ParsableCommand {
             digests[c.step] = fingerprint.inputs["checkpoint step \(c.step)"]!.sha256
         }
         if resume.restart { try Self.removeTrack(in: outURL) }
-        let changed = try resume.check(fingerprint, in: outURL, command: "track", growable: ["checkpoint step "])
+        // Compared only when the track holds work (a stage started); otherwise nothing is at stake.
+        let hasWork = TrackState.exists(in: outURL) && !((try? TrackState.read(from: outURL))?.hasNoWork(in: outURL) ?? false)
+        let changed = hasWork ? try resume.check(fingerprint, in: outURL, command: "track", growable: ["checkpoint step "]) : []
         for c in changed { stderrLine("warning: continuing with a changed input: \(c)") }
         try series.warnAboutIdenticalWeights(among: used.map(\.step), candidates: digests)
         var warnings = series.warnings

@@ -85,7 +85,8 @@ struct TrainLMCommand: ParsableCommand {
         let restart = resume.restart || noResume
         try SeriesOwnership.check(outURL, model: modelConfig, restart: restart)
         if restart { try SeriesOwnership.removeRun(in: outURL) }
-        for c in try resume.check(fingerprint, in: outURL, command: "train-lm") {
+        let hasWork = !((try? CheckpointSeries(outURL))?.checkpoints.isEmpty ?? true)
+        for c in try hasWork ? resume.check(fingerprint, in: outURL, command: "train-lm") : [] {
             stderrLine("warning: continuing with a changed input: \(c)")
         }
         try OutputDirectory.requireWritable(outURL)

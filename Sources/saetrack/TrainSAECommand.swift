@@ -128,7 +128,11 @@ struct TrainSAECommand: ParsableCommand {
         if resume.restart {
             for name in Self.outputs { try? fm.removeItem(at: outURL.appendingPathComponent(name)) }
         }
-        let accepted = try resume.check(current, in: outURL, command: "train-sae")
+        // A fingerprint without any work beside it (the run stopped before its first saved state)
+        // protects nothing: the corrected command starts afresh.
+        let hasWork = fm.fileExists(atPath: outURL.appendingPathComponent("trainer_state").path)
+            || fm.fileExists(atPath: outURL.appendingPathComponent("sae_weights.safetensors").path)
+        let accepted = hasWork ? try resume.check(current, in: outURL, command: "train-sae") : []
         let finished = fm.fileExists(atPath: outURL.appendingPathComponent("training_config.json").path)
             && fm.fileExists(atPath: outURL.appendingPathComponent("sae_weights.safetensors").path)
         if try finished && accepted.isEmpty && RunFingerprint.read(from: outURL) != nil {

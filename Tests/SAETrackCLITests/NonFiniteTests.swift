@@ -64,6 +64,20 @@ struct NonFiniteTests {
         #expect(!FileManager.default.fileExists(atPath: h.path("acts.safetensors")))
     }
 
+    @Test("train-sae: a run refused before its first step (wrong hook) does not block the corrected command")
+    func refusedRunDoesNotBlock() throws {
+        let h = try CLIHarness("sae-hook")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let common = ["train-sae", "--model", h.path("series/step8"), "--tokens", h.path("corpus/tokens.safetensors"),
+                      "--out", h.path("sae")] + Self.saeFlags
+        let (status, output) = try h.run(common + ["--hook", "blocks.5.hook_resid_pre"])
+        #expect(status != 0)
+        #expect(output.contains("blocks.5.hook_resid_pre"), "\(output)")
+        let (fixed, log) = try h.run(common + ["--hook", "blocks.1.hook_resid_pre"])
+        #expect(fixed == 0, "\(log)")
+    }
+
     @Test("train-sae: a finished run rerun with the same inputs does nothing; with a changed input it is refused")
     func trainSAEFingerprint() throws {
         let h = try CLIHarness("sae-fingerprint")

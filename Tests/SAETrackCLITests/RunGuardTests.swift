@@ -104,6 +104,23 @@ struct RunGuardTests {
         #expect(!fm.fileExists(atPath: h.path("track/track.json")))
     }
 
+    @Test("track: token ids beyond the vocabulary and an unreadable --tokenizer are refused before anything is written")
+    func tokensAndTokenizerFoundFirst() throws {
+        let h = try CLIHarness("vocab")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let (badTokenizer, tokenizerOutput) = try h.track(extra: ["--tokenizer", h.path("missing-tokenizer.json")])
+        #expect(badTokenizer != 0)
+        #expect(tokenizerOutput.contains("missing-tokenizer.json"), "\(tokenizerOutput)")
+        var data = try TokenDataset(contentsOf: URL(fileURLWithPath: h.path("corpus/tokens.safetensors")))
+        data.tokens[3 * data.context + 5] = 999                     // vocabulary 265
+        try data.write(to: URL(fileURLWithPath: h.path("corpus/tokens.safetensors")))
+        let (status, output) = try h.track()
+        #expect(status != 0)
+        #expect(output.contains("token id 999 in row 3") && output.contains("265"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: h.path("track")), "nothing may be written")
+    }
+
     @Test("track: leftovers of an interrupted atomic write are removed on the next run")
     func temporaryFilesCleaned() throws {
         let h = try CLIHarness("tmp")
