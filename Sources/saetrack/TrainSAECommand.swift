@@ -37,6 +37,7 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE) or jumprelu.") var architecture = "standard"
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
+    @Flag(name: .long, help: "TopK: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); saved with the option.") var rescaleActsByDecoderNorm = false
     @Option(name: .long, help: "JumpReLU: width of the straight-through rectangle kernel (SAELens jumprelu_bandwidth).") var jumpreluBandwidth: Float = 0.05
     @Option(name: .long, help: "JumpReLU: initial threshold of a from-scratch SAE (SAELens jumprelu_init_threshold).") var jumpreluInitThreshold: Float = 0.01
     @Option(name: .long, help: "JumpReLU: coefficient of the L0 loss (SAELens l0_coefficient).") var l0Coefficient: Float = 1
@@ -216,6 +217,7 @@ struct TrainSAECommand: ParsableCommand {
         if let steps { config.steps = steps }
         config.architecture = SAEArchitecture(rawValue: architecture)!
         config.topkThresholdLR = topkThresholdLr
+        config.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
         config.jumpReLUBandwidth = jumpreluBandwidth
         config.jumpReLUInitThreshold = jumpreluInitThreshold
         config.l0Coefficient = l0Coefficient

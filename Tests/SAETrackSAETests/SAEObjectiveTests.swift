@@ -81,6 +81,36 @@ struct SAEObjectiveTests {
         try expectGradientsMatch(f, try #require(result.gradients))
     }
 
+    @Test("TopK with rescale_acts_by_decoder_norm (non-unit decoder rows): codes, AuxK and gradients match sae_lens TopKTrainingSAE; the trained SAE encodes the same codes")
+    func topKRescaleMatches() throws {
+        let f = try Fixtures.file("saelens_topk_rescale_auxk.safetensors")
+        var config = SAETrainingConfig(dIn: 12, dSAE: 40, steps: 1)
+        config.architecture = .topk
+        config.k = Int(Fixtures.scalar(f, "k"))
+        config.rescaleActsByDecoderNorm = true
+        config.mseMode = .saeLens
+        config.removeParallelGradient = false
+        let dead = try Fixtures.deadFeatures(f)
+        let p = SAEParameters(try Fixtures.sae(f))
+        let x = try f.matrix("x")
+        let result = SAEObjective(config).evaluate(p, batch: x, deadFeatures: dead)
+        // sae_lens reports h = pre ⊙ ‖W_dec[i]‖ at the selected entries; ours are pre (decoded as is).
+        let norms = p.decoderRowNorms()
+        var scaled = result.codes
+        for e in 0..<scaled.nnz { scaled.value[e] *= norms[Int(scaled.index[e])] }
+        #expect(maxRelativeError(scaled.dense().storage, try f.floats("feature_acts")) <= 1e-5)
+        var plain = config; plain.rescaleActsByDecoderNorm = false
+        #expect(SAEObjective(plain).evaluate(p, batch: x, deadFeatures: dead).codes.index != result.codes.index,
+                "the rescale should change which features are selected on this batch")
+        #expect(relativeError(result.terms.mse, Fixtures.scalar(f, "mse")) <= 1e-5)
+        #expect(relativeError(result.terms.auxK, Fixtures.scalar(f, "aux_k")) <= 1e-5)
+        try expectGradientsMatch(f, try #require(result.gradients))
+        // The SAE keeps the option: its encode reproduces sae_lens's codes.
+        var sae = p.autoencoder(activation: .topK(config.k))
+        sae.rescalesActsByDecoderNorm = true
+        #expect(maxRelativeError(sae.encode(x).dense().storage, try f.floats("feature_acts")) <= 1e-5)
+    }
+
     @Test("anchor regularisation adds λ‖ΔW‖² and 2λΔW; zero at the anchor itself")
     func anchorRegularisation() throws {
         let f = try Fixtures.file("standard_plain.safetensors")

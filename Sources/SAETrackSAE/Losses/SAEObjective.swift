@@ -27,6 +27,8 @@ public struct SAEObjective: Sendable {
     public var auxKCoefficient: Float
     public var ghostGrads: Bool
     public var regCoefficient: Float
+    /// TopK: select on pre ⊙ ‖W_dec[i]‖ (SAELens `rescale_acts_by_decoder_norm`).
+    public var rescaleActsByDecoderNorm: Bool
     /// JumpReLU: rectangle width of the straight-through estimator and the L0 loss coefficient.
     public var bandwidth: Float
     public var l0Coefficient: Float
@@ -43,6 +45,7 @@ public struct SAEObjective: Sendable {
         auxKCoefficient = config.auxKCoefficient
         ghostGrads = config.ghostGrads
         regCoefficient = config.regCoefficient
+        rescaleActsByDecoderNorm = config.rescaleActsByDecoderNorm && config.architecture == .topk
         bandwidth = config.jumpReLUBandwidth
         l0Coefficient = config.l0Coefficient
         removeParallelGradient = config.removeParallelGradient
@@ -85,12 +88,31 @@ public struct SAEObjective: Sendable {
         let kAux = useAuxK ? min(d / 2, deadFeatures.count) : 0
 
         let saeIn = DecoderBiasInput.subtract(p.bDec, from: x)                 // (B, d) sae_in = x − b_dec
-        let enc = SparseEncoder.encode(
-            saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc,
+        // TopK with the decoder-norm rescale: SAELens selects on h = pre ⊙ n (n_i = ‖W_dec[i]‖) and
+        // decodes h ⊘ n, which is pre again at the selected entries: so the encoder runs with
+        // W_encᵀ[i]·n_i and b_enc ⊙ n, and the codes (and AuxK's) are divided by n before decoding;
+        // the gradients are then those of plain TopK at this selection (∂(h ⊘ n)/∂n = 0).
+        var encoderT = p.wEncT, encoderBias = p.bEnc, norms: [Float] = []
+        if rescaleActsByDecoderNorm {
+            norms = p.decoderRowNorms()
+            encoderT.withUnsafeMutableBufferPointer { w in
+                for i in 0..<m { for j in 0..<d { w[i * d + j] *= norms[i] } }
+            }
+            for i in 0..<m { encoderBias[i] *= norms[i] }
+        }
+        var enc = SparseEncoder.encode(
+            saeIn: saeIn, wEncT: encoderT, bEnc: encoderBias,
             activation: activation, chunkRows: encoderChunkRows,
             deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux,
             batchTopK: architecture == .batchtopk ? min(k * b, b * m) : 0,
             bandwidth: architecture == .jumprelu && wantGradients ? bandwidth : 0, workspace: workspace)
+        if rescaleActsByDecoderNorm {
+            for e in 0..<enc.codes.nnz { enc.codes.value[e] /= norms[Int(enc.codes.index[e])] }
+            if var aux = enc.auxCodes {
+                for e in 0..<aux.nnz { aux.value[e] /= norms[Int(aux.index[e])] }
+                enc.auxCodes = aux
+            }
+        }
         let codes = enc.codes
         let columns = codes.columns()                                           // CSC view (decode, backward)
         let xHat = SparseDecoder.decode(codes, columns: columns, wDec: p.wDec, bias: p.bDec)   // (B, d)

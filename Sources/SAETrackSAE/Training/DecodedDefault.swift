@@ -43,4 +43,5 @@ public enum TrainingDefaults {
     public enum L0Coefficient: DecodingDefault { public static let value: Float = 1 }
     public enum Architecture: DecodingDefault { public static let value = SAEArchitecture.standard }
     public enum K: DecodingDefault { public static let value = 32 }
+    public enum False: DecodingDefault { public static let value = false }
 }

@@ -101,7 +101,10 @@ public final class SAETrainer {
         if config.decoderNormMode == .unitNorm { p.normaliseDecoderRows() }
         switch config.architecture {
         case .standard: return p.autoencoder(activation: .relu)
-        case .topk: return p.autoencoder(activation: .topK(config.k))
+        case .topk:
+            var sae = p.autoencoder(activation: .topK(config.k))
+            sae.rescalesActsByDecoderNorm = config.rescaleActsByDecoderNorm
+            return sae
         case .batchtopk:
             return p.autoencoder(activation: .jumpReLU(threshold: [Float](repeating: Float(topkThreshold), count: config.dSAE)))
         case .jumprelu:

@@ -79,6 +79,9 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     /// `topk_threshold_lr`).
     /// (Default 0.01; configs written before BatchTopK existed decode without it.)
     @DecodedDefault<TrainingDefaults.TopkThresholdLR> public var topkThresholdLR: Double
+    /// TopK: select the k largest of pre ⊙ ‖W_dec[i]‖ and decode the codes divided by ‖W_dec[i]‖
+    /// again (SAELens `rescale_acts_by_decoder_norm`; default false); the trained SAE keeps the option.
+    @DecodedDefault<TrainingDefaults.False> public var rescaleActsByDecoderNorm: Bool
     /// JumpReLU: width ε of the rectangle kernel of the straight-through estimator (SAELens
     /// `jumprelu_bandwidth`, default 0.05).
     @DecodedDefault<TrainingDefaults.JumpReLUBandwidth> public var jumpReLUBandwidth: Float
@@ -133,6 +136,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case architecture, k
         case dIn = "d_in", dSAE = "d_sae"
         case auxKCoefficient = "aux_loss_coefficient", topkThresholdLR = "topk_threshold_lr"
+        case rescaleActsByDecoderNorm = "rescale_acts_by_decoder_norm"
         case jumpReLUBandwidth = "jumprelu_bandwidth", jumpReLUInitThreshold = "jumprelu_init_threshold"
         case l0Coefficient = "l0_coefficient"
         case mseMode = "mse_mode", l1Mode = "l1_mode", decoderNormMode = "decoder_norm_mode"
@@ -211,6 +215,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         if dSAE <= 0 { problems.append("d_sae must be positive (got \(dSAE))") }
         if steps < 0 { problems.append("steps must be ≥ 0 (got \(steps))") }
         if batchSize <= 0 { problems.append("batch size must be positive (got \(batchSize))") }
+        if rescaleActsByDecoderNorm && architecture != .topk { problems.append("rescale_acts_by_decoder_norm is a topk option") }
         if architecture == .jumprelu && !(jumpReLUBandwidth > 0) { problems.append("jumprelu_bandwidth must be positive (got \(jumpReLUBandwidth))") }
         if architecture == .jumprelu && !(jumpReLUInitThreshold >= 0) { problems.append("jumprelu_init_threshold must be ≥ 0") }
         if (architecture == .topk || architecture == .batchtopk) && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }

@@ -30,6 +30,8 @@ Writes, next to this script:
   saelens_jumprelu_step.safetensors: SAELens JumpReLUTrainingSAE ("step" L0 loss, rectangle STE with
                                 bandwidth 0.3) forward, loss terms, the gradients of all five
                                 parameters (threshold included) and one torch Adam step.
+  saelens_topk_rescale_auxk.safetensors: TopKTrainingSAE with rescale_acts_by_decoder_norm (non-unit
+                                decoder rows) and AuxK, as saelens_<case> above.
   swift_written/<case>/ + swift_written_architectures.safetensors: the same SAEs re-saved by
       SAETrack (`SAETRACK_WRITE_FIXTURES=1 swift test --filter writesFixtureDirectories`), opened
       here with sae_lens.SAE.load_from_disk; per case the architecture it reports and its encode of
@@ -136,7 +138,7 @@ def standard_case(name, w_dec_norm, dead, seed, lr=1e-3, l1=8e-5 * 200):
            "l1_coefficient": l1, "lr": lr, "w_dec_norm": str(w_dec_norm)})
 
 
-def saelens_case(name, architecture, dead, seed, k=4):
+def saelens_case(name, architecture, dead, seed, k=4, rescale=False):
     from sae_lens.saes.sae import TrainStepInput
     from sae_lens.saes.standard_sae import StandardTrainingSAE, StandardTrainingSAEConfig
     from sae_lens.saes.topk_sae import TopKTrainingSAE, TopKTrainingSAEConfig
@@ -145,10 +147,10 @@ def saelens_case(name, architecture, dead, seed, k=4):
         sae = StandardTrainingSAE(StandardTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, l1_coefficient=0.02))
         coefficients = {"l1": 0.02}
     else:
-        sae = TopKTrainingSAE(TopKTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, k=k, rescale_acts_by_decoder_norm=False,
+        sae = TopKTrainingSAE(TopKTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, k=k, rescale_acts_by_decoder_norm=rescale,
                                                     aux_loss_coefficient=1.0))
         coefficients = {}
-    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=(architecture == "topk"))
+    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=(architecture == "topk" and not rescale))
     with torch.no_grad():
         sae.W_enc.copy_(W_enc); sae.b_enc.copy_(b_enc); sae.W_dec.copy_(W_dec); sae.b_dec.copy_(b_dec)
     x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
@@ -428,6 +430,7 @@ if __name__ == "__main__":
         saelens_batchtopk_case("batchtopk_auxk", dead=list(range(1, 40, 3)), seed=31)
         saelens_batchtopk_case("batchtopk_plain", dead=[], seed=32)
         saelens_jumprelu_case("jumprelu_step", seed=33)
+        saelens_case("topk_rescale_auxk", "topk", dead=list(range(2, 40, 3)), seed=34, rescale=True)
         swift_written_architectures()
         sys.exit(0)
     standard_case("plain", w_dec_norm=1, dead=[], seed=1)
@@ -443,4 +446,5 @@ if __name__ == "__main__":
     saelens_batchtopk_case("batchtopk_auxk", dead=list(range(1, 40, 3)), seed=31)
     saelens_batchtopk_case("batchtopk_plain", dead=[], seed=32)
     saelens_jumprelu_case("jumprelu_step", seed=33)
+    saelens_case("topk_rescale_auxk", "topk", dead=list(range(2, 40, 3)), seed=34, rescale=True)
     swift_written_architectures()
