@@ -6,7 +6,7 @@ import SAETrack
 struct BenchSAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sae",
-        abstract: "SAE training step (ReLU + SAE-Track loss) tokens/s, against the dense encoder GEMM time.",
+        abstract: "SAE training step tokens/s (any architecture), against the dense encoder GEMM time.",
         discussion: """
             Seeded synthetic activations and an initial SAE whose b_enc is calibrated for the target L0. \
             Times the dense encoder GEMM alone (best of --gemm-trials), then --steps full training steps \
@@ -23,6 +23,7 @@ struct BenchSAECommand: ParsableCommand {
     @Option(name: .long, help: "Timed training steps (default 5).") var steps = 5
     @Option(name: .customLong("gemm-trials"), help: "Timed encoder GEMMs, best kept (default 3).") var gemmTrials = 3
     @Option(name: .customLong("chunk-rows"), help: "Rows per encoder GEMM in the trainer's chunked path (TopK, ghost grads; default 4096). The ReLU step timed here encodes in feature blocks.") var chunkRows = 4096
+    @Option(name: .long, help: "standard (ReLU + SAE-Track loss), topk or batchtopk (k = --l0), or jumprelu; the last three in SAELens's loss form.") var architecture = "standard"
     @Option(name: .long, help: "Threads (default: SAETRACK_THREADS or all cores).") var threads: Int?
     @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?
     @Option(name: .long, help: "Write activations.safetensors and sae_init.safetensors to this directory.") var export: String?
@@ -30,6 +31,7 @@ struct BenchSAECommand: ParsableCommand {
     func validate() throws {
         if dIn < 1 || dSAE < 1 || batch < 1 || steps < 1 { throw ValidationError("sizes and --steps must be positive") }
         if l0 < 1 || l0 > dSAE { throw ValidationError("--l0 must be in 1...d_sae") }
+        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard, topk, batchtopk or jumprelu") }
     }
 
     func run() throws {
@@ -37,12 +39,14 @@ struct BenchSAECommand: ParsableCommand {
         var c = SAEStepBenchmark.Configuration()
         c.dIn = dIn; c.dSAE = dSAE; c.batchSize = batch; c.targetL0 = l0; c.steps = steps; c.gemmTrials = gemmTrials
         c.encoderChunkRows = chunkRows
+        c.architecture = SAEArchitecture(rawValue: architecture)!
         let bench = SAEStepBenchmark(configuration: c)
         let inputs = bench.makeInputs()
         if let export { try bench.export(inputs, to: URL(fileURLWithPath: export)) }
         let report = try bench.run(inputs: inputs) { line in
             FileHandle.standardError.write(Data(("bench sae: " + line + "\n").utf8))
         }
+        print("architecture \(architecture)")
         print(String(format: """
             SAE step  d_in %d  d_sae %d  batch %d  threads %d
               encoder GEMM alone   %8.3f s  (%.1f GFLOP/s)       %8.3f CPU s

@@ -2,8 +2,11 @@ import Foundation
 import SAETrackCore
 import SAETrackIO
 
-/// Times one SAE training step (ReLU + SAE-Track loss, architecture.md §5) against the dense encoder
-/// GEMM alone, on seeded synthetic activations whose initial L0 is calibrated to a target.
+/// Times one SAE training step against the dense encoder GEMM alone, on seeded synthetic activations
+/// whose initial L0 is calibrated to a target: `standard` is ReLU + the SAE-Track loss (architecture.md
+/// §5); `topk` / `batchtopk` (k = the target L0) and `jumprelu` (θ starting at 10⁻³) use SAELens's
+/// form of the step (Σ_j MSE, free decoder rows, no parallel-gradient removal), as compare_sae.py's
+/// SAELens contender does.
 ///
 /// The activations and the initial SAE can be exported so `Benchmarks/compare_sae.py` trains SAELens
 /// (and a plain torch transcription of SAE-Track's step) from exactly the same start.
@@ -21,11 +24,13 @@ public struct SAEStepBenchmark {
         /// the ReLU step without ghost grads, timed here, uses feature blocks instead).
         public var encoderChunkRows = 4096
         public var seed: UInt64 = 0
+        /// Which SAE's step is timed.
+        @DecodedDefault<TrainingDefaults.Architecture> public var architecture: SAEArchitecture
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case dIn = "d_in", dSAE = "d_sae", batchSize = "batch_size", targetL0 = "target_l0", steps
-            case gemmTrials = "gemm_trials", seed, encoderChunkRows = "encoder_chunk_rows"
+            case gemmTrials = "gemm_trials", seed, encoderChunkRows = "encoder_chunk_rows", architecture
         }
     }
 
@@ -132,6 +137,12 @@ public struct SAEStepBenchmark {
         config.ghostGrads = false
         config.logEvery = 0
         config.encoderChunkRows = c.encoderChunkRows
+        config.architecture = c.architecture
+        config.k = c.targetL0
+        config.jumpReLUInitThreshold = 1e-3
+        if c.architecture != .standard {
+            config.mseMode = .saeLens; config.decoderNormMode = .free; config.removeParallelGradient = false
+        }
         let trainer = try SAETrainer(config: config, initial: inputs.sae,
                                      source: SequentialActivations(inputs.activations))
         let warm = try trainer.trainStep()
@@ -150,7 +161,7 @@ public struct SAEStepBenchmark {
         }
         let step = total / Double(max(c.steps, 1)), stepCPU = totalCPU / Double(max(c.steps, 1))
         let peak = Self.peakResidentBytes()
-        let phases = Self.profilePhases(trainer.parameters, batch: xb, log: log)
+        let phases = c.architecture == .standard ? Self.profilePhases(trainer.parameters, batch: xb, log: log) : [:]
         let params = 2 * c.dSAE * c.dIn + c.dSAE + c.dIn
         // The ReLU step keeps a (rows per thread, featureBlock) pre-activation block per thread.
         let batchBuffers = 5 * c.batchSize * c.dIn + c.batchSize * min(SparseEncoder.featureBlock, c.dSAE)
