@@ -194,6 +194,14 @@ struct TrackCommand: ParsableCommand {
         try inputs.write(to: outURL)
         stderrLine("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads")
         Self.printCost(run.state, provider: provider)
+        // Fault injection for the tests (as train-sae's): SIGKILL this process once a trainer
+        // state at SAE step ≥ N has been saved, as a crash would.
+        if let killAt = ProcessInfo.processInfo.environment["SAETRACK_FAULT_KILL_AT_STEP"].flatMap({ Int($0) }) {
+            run.stopAt = { event in
+                if case let .trainerStateSaved(_, saeStep, _) = event, saeStep >= killAt { kill(getpid(), SIGKILL) }
+                return false
+            }
+        }
         try run.run()
         print("track finished: \(outURL.appendingPathComponent(TrackState.fileName).path)")
         print("next: saetrack analyze --track \(out) --out \(out)/analysis")

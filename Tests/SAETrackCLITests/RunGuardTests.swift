@@ -33,6 +33,31 @@ struct RunGuardTests {
         #expect(restartLog.contains("stage 1/4"), "--restart should train every stage again")
     }
 
+    @Test("track: killed mid-stage, then rerun on an edited token file, is refused; with the original tokens it resumes")
+    func killedTrackWithChangedTokens() throws {
+        let h = try CLIHarness("killed")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let args = ["track", "--series", h.path("series"), "--tokens", h.path("corpus/tokens.safetensors"), "--out", h.path("track"),
+                    "--checkpoint-every", "5"] + CLIHarness.trackFlags
+        let (killed, _) = try h.run(args, environment: ["SAETRACK_FAULT_KILL_AT_STEP": "5"])
+        #expect(killed != 0)
+        let url = URL(fileURLWithPath: h.path("corpus/tokens.safetensors"))
+        let original = try Data(contentsOf: url)
+        var data = try TokenDataset(contentsOf: url)
+        data.tokens[data.context + 1] = data.tokens[data.context + 1] == 7 ? 8 : 7
+        try data.write(to: url)
+        let before = try h.snapshot("track")
+        let (status, output) = try h.run(args)
+        #expect(status != 0)
+        #expect(output.contains("tokens") && output.contains("changed"), "\(output)")
+        #expect(try h.snapshot("track") == before)
+        try original.write(to: url)
+        let (resumed, log) = try h.run(args)
+        #expect(resumed == 0, "\(log)")
+        #expect(log.contains("resuming"), "\(log)")
+    }
+
     @Test("track: a checkpoint replaced after its stage ran is detected by name")
     func replacedCheckpointRefused() throws {
         let h = try CLIHarness("replaced")
