@@ -12,23 +12,14 @@ struct BLASKernelCLITests {
 
     /// `saetrack inspect --system --json` with `OPENBLAS_CORETYPE` and the test variables as given.
     static func system(_ environment: [String: String]) throws -> BLASKernel.Status {
-        let process = Process()
-        process.executableURL = TrainSAEResumeTests.executable
-        process.arguments = ["inspect", "--system", "--json"]
-        var env = ProcessInfo.processInfo.environment
+        var env: [String: String?] = [:]
         for name in ["OPENBLAS_CORETYPE", "SAETRACK_BLAS_KERNEL", "SAETRACK_BLAS_KERNEL_CHOSEN",
-                     "SAETRACK_BLAS_KERNEL_OPENBLAS", "SAETRACK_CPUINFO"] { env[name] = nil }
+                     "SAETRACK_BLAS_KERNEL_OPENBLAS", "SAETRACK_CPUINFO"] { env[name] = .some(nil) }
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let log = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "inspect --system failed: \(String(decoding: log, as: UTF8.self))")
-        return try JSONDecoder().decode(System.self, from: data).kernel
+        let r = try CLIHarness.execute(["inspect", "--system", "--json"], environment: env,
+                                       in: FileManager.default.temporaryDirectory)
+        try #require(r.status == 0, "inspect --system failed: \(r.stderr)")
+        return try JSONDecoder().decode(System.self, from: Data(r.stdout.utf8)).kernel
     }
 
     static func fixture(_ name: String) -> String {

@@ -22,26 +22,37 @@ struct CLIHarness {
     /// (exit status, stdout + stderr).
     @discardableResult
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        var env = ["SAETRACK_THREADS": "1"]
+        for (k, v) in environment { env[k] = v }
+        let r = try Self.execute(arguments, environment: env, in: root, mergingOutput: true)
+        return (r.status, r.stdout)
+    }
+
+    /// Runs the CLI in `directory` with the test's environment changed by `environment` (a nil
+    /// value removes the variable). With `mergingOutput`, stderr goes into `stdout` as well.
+    static func execute(_ arguments: [String], environment: [String: String?] = [:], in directory: URL,
+                        mergingOutput: Bool = false) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = TrainSAEResumeTests.executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        env["SAETRACK_THREADS"] = "1"
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        process.currentDirectoryURL = root
-        // Output goes to a file, not a pipe: Foundation's pipe reads trap on EINTR under load.
-        let log = root.appendingPathComponent(".output-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardError = handle
-        process.standardOutput = handle
+        process.currentDirectoryURL = directory
+        // Output goes to files, not pipes: Foundation's pipe reads trap on EINTR under load.
+        let tag = UUID().uuidString
+        let outURL = directory.appendingPathComponent(".stdout-\(tag)"), errURL = directory.appendingPathComponent(".stderr-\(tag)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = mergingOutput ? out : err
         try process.run()
         process.waitUntilExit()
-        try handle.close()
-        let data = try Data(contentsOf: log)
-        try? FileManager.default.removeItem(at: log)
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try out.close(); try err.close()
+        return (process.terminationStatus, String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 
     /// Runs and requires success.
