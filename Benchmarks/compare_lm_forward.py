@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SAETrack's LM forward beside Hugging Face transformers on PyTorch CPU, in one run, same threads.
 
-    /work/venv/bin/python Benchmarks/compare_lm_forward.py [--threads 2] [--rows 16] [--context 128]
+    venv/bin/python Benchmarks/compare_lm_forward.py [--threads 2] [--rows 16] [--context 128]
 
 Model: Pythia-70m's shape (GPT-NeoX, d_model 512, 6 layers, 8 heads, MLP 2048, vocab 50304, rotary
 0.25), random weights, float32, rows × context random tokens. Measurements, in tokens/s:
@@ -12,7 +12,7 @@ Model: Pythia-70m's shape (GPT-NeoX, d_model 512, 6 layers, 8 heads, MLP 2048, v
   torch full   what an HF user runs today: GPTNeoXForCausalLM(..., output_hidden_states=True), 6 layers + logits
 
 Rounds alternate Swift and torch so machine-load changes hit both; the best of every
-measurement is kept. Targets (architecture.md §5): swift hook ≥ 1.1 × torch trunc and ≥ 4 × torch full.
+measurement is kept. Targets (Docs/Performance.md): swift hook ≥ 1.1 × torch trunc and ≥ 4 × torch full.
 """
 import argparse
 import json

@@ -7,7 +7,7 @@ tokens/s for both and the ratio SAETrack / torch (>= 1.0 means SAETrack is faste
 run alternately (`--rounds`), and the best round of each is kept, so load from other processes
 on a shared machine affects both alike.
 
-Usage: /work/venv/bin/python Benchmarks/compare_lm_train.py [--threads 2] [--steps 10] [--rounds 2]
+Usage: venv/bin/python Benchmarks/compare_lm_train.py [--threads 2] [--steps 10] [--rounds 2]
        [--saetrack .build/release/saetrack] [--json bench-out/lm_train.json]
 """
 import argparse

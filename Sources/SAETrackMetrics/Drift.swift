@@ -1,7 +1,7 @@
 import SAETrackCore
 import SAETrackSAE
 
-/// Drift of one checkpoint's decoder directions (method.md §8.1–8.2).
+/// Drift of one checkpoint's decoder directions (Docs/Method.md §8.1–8.2).
 public struct DriftCheckpoint: Codable, Equatable, Sendable {
     /// Training step of the checkpoint.
     public var step: Int
@@ -28,9 +28,9 @@ public struct DriftCheckpoint: Codable, Equatable, Sendable {
     public var maskedFeatures: Int
 }
 
-/// Per-feature and population drift of a chain of index-aligned SAEs (method.md §8).
+/// Per-feature and population drift of a chain of index-aligned SAEs (Docs/Method.md §8).
 ///
-/// Feature i of every SAE in a SAE-Track chain is the same feature (warm start, method.md §5.2),
+/// Feature i of every SAE in a SAE-Track chain is the same feature (warm start, Docs/Method.md §5.2),
 /// so drift is the index-aligned decoder cosine
 ///
 /// ```
@@ -38,7 +38,7 @@ public struct DriftCheckpoint: Codable, Equatable, Sendable {
 /// cosToPrevious_i(c) = ⟨W_dec⁽ᶜ⁾[i], W_dec⁽ᶜ⁻¹⁾[i]⟩ / (…),        ε = 1e-8
 /// ```
 ///
-/// histogrammed over all live latents with 100 bins on [−1, 1] (method.md §8.2, plotted log-y).
+/// histogrammed over all live latents with 100 bins on [−1, 1] (Docs/Method.md §8.2, plotted log-y).
 /// A feature dead at c (or at the reference checkpoint) is masked: `nil`, excluded from the
 /// histogram, median and mean, and counted in `maskedFeatures`. A non-finite cosine (a NaN
 /// decoder row from a diverged SAE) is masked the same way, so results always serialise to JSON.

@@ -51,7 +51,7 @@ public struct LabelFormation: Codable, Equatable, Sendable {
     public var aurocCurve: [Double?]
 }
 
-/// Ground-truth evaluation on the synthetic corpus (demo-design.md): for each planted label, the
+/// Ground-truth evaluation on the synthetic corpus (Docs/Demo.md): for each planted label, the
 /// best single SAE feature at every checkpoint and when the label's feature formed.
 ///
 /// ```

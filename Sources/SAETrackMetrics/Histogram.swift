@@ -6,7 +6,7 @@
 ///
 /// Values slightly outside `[lower, upper]` from float rounding (a cosine of 1.0000001) are
 /// clamped into the end bins; non-finite values are counted in `skipped`, never binned.
-/// The method's drift histograms (method.md §8.2) are `Histogram(values, bins: 100, lower: −1, upper: 1)`.
+/// The method's drift histograms (Docs/Method.md §8.2) are `Histogram(values, bins: 100, lower: −1, upper: 1)`.
 public struct Histogram: Codable, Equatable, Sendable {
     /// Left edge of the first bin.
     public var lower: Float

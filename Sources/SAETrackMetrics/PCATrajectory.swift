@@ -1,6 +1,6 @@
 import SAETrackCore
 
-/// The 2-D PCA trajectory of one feature's decoder direction over a chain (method.md §8.3).
+/// The 2-D PCA trajectory of one feature's decoder direction over a chain (Docs/Method.md §8.3).
 ///
 /// Stack W_dec⁽ᶜ⁾[i] over the checkpoints c₀ < c₁ < … (C rows of d_in), centre by the column
 /// mean, and project on the top principal axes, as `sklearn.decomposition.PCA(n_components=2)`

@@ -1,4 +1,4 @@
-/// The three phases of feature formation (method.md §7.6; names after the paper's recollected
+/// The three phases of feature formation (Docs/Method.md §7.6; names after the paper's recollected
 /// "initialization / emergent / convergent").
 public enum FormationPhase: String, Codable, Sendable {
     /// The measure still sits at its initial (baseline) level.

@@ -1,7 +1,7 @@
 import SAETrackCore
 import SAETrackSAE
 
-/// The four progress measures of feature formation (method.md §7.4).
+/// The four progress measures of feature formation (Docs/Method.md §7.4).
 public enum ProgressMeasure: String, Codable, CaseIterable, Sendable {
     /// S_cos of the raw hook activations a_t⁽ᶜ⁾ (no SAE involved).
     case activationCosine
@@ -68,7 +68,7 @@ public struct MeasureValues: Codable, Equatable, Sendable {
     }
 }
 
-/// The fixed datapoints of the formation analysis (method.md §7.1, §7.3): for each live feature,
+/// The fixed datapoints of the formation analysis (Docs/Method.md §7.1, §7.3): for each live feature,
 /// its top-k activating tokens under the **final** SAE on the **final** model, plus one seeded
 /// random-token sample for the baseline.
 ///
@@ -174,7 +174,7 @@ public struct FormationResult: Codable, Equatable, Sendable {
     public func baselineCurve(_ measure: ProgressMeasure) -> [Float?] { checkpoints.map { $0.baseline[measure] } }
 }
 
-/// Feature formation progress measures (method.md §7.4).
+/// Feature formation progress measures (Docs/Method.md §7.4).
 ///
 /// For a feature f with datapoints D_f = {t₁ … t₂₅} (fixed by the final SAE and model) at
 /// checkpoint c, with S the mean off-diagonal similarity of ``Similarity``:
@@ -189,7 +189,7 @@ public struct FormationResult: Codable, Equatable, Sendable {
 /// ```
 ///
 /// The measures compare whole latent vectors; they never read feature f's own coordinate
-/// (method.md §7.4), so dead features at checkpoint c do not affect them — only features dead
+/// (Docs/Method.md §7.4), so dead features at checkpoint c do not affect them — only features dead
 /// under the final SAE (no datapoints) are excluded and reported in ``FormationResult/dead``.
 public enum ProgressMeasures {
     /// All four measures (or only the activation one when `sae` is `nil`) at one checkpoint.

@@ -1,11 +1,11 @@
 import SAETrackCore
 
-/// The random-token baseline sample of the progress measures (method.md §7.3), seeded.
+/// The random-token baseline sample of the progress measures (Docs/Method.md §7.3), seeded.
 ///
 /// `count` distinct rows are drawn without replacement (the first `count` entries of a seeded
 /// Fisher–Yates permutation of the rows), then one position per row uniformly in
 /// `0..<context` — as in the authors' code, where position 0 (BOS) can be drawn. Pass
-/// `excludingPositionZero: true` to draw from `1..<context` instead (method.md Q6: BOS residuals
+/// `excludingPositionZero: true` to draw from `1..<context` instead (Docs/Method.md §12 Q6: BOS residuals
 /// are atypical). The same sample is reused at every checkpoint, so R(c) tracks only the
 /// change of representations.
 ///

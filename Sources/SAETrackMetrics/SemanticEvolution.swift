@@ -18,7 +18,7 @@ public struct ActivatingContext: Codable, Equatable, Sendable {
     public var windowStart: Int
 }
 
-/// Whether a feature responds to a token identity or to a context (method.md §6.2).
+/// Whether a feature responds to a token identity or to a context (Docs/Method.md §6.2).
 public enum SemanticLabel: String, Codable, Sendable {
     /// The activating tokens are (nearly) one identity: H_tok ≤ `tokenEntropyMax`.
     case tokenLevel
@@ -86,7 +86,7 @@ public struct SemanticCheckpoint: Codable, Equatable, Sendable {
     public var features: [FeatureSemantics]
 }
 
-/// Semantic evolution (method.md §6): each feature's top-activating contexts at each checkpoint
+/// Semantic evolution (Docs/Method.md §6): each feature's top-activating contexts at each checkpoint
 /// (SAE[c] on model@c, index-aligned features), with an automatic token-level vs concept-level
 /// label — the paper judged this by hand from dashboards.
 ///

@@ -1,6 +1,6 @@
 import SAETrackCore
 
-/// The pairwise similarity used by a progress measure (method.md §7.2).
+/// The pairwise similarity used by a progress measure (Docs/Method.md §7.2).
 public enum SimilarityKind: String, Codable, CaseIterable, Sendable {
     /// cos(u, v) = u·v / (max(‖u‖, ε)·max(‖v‖, ε)), ε = 1e-8 (a zero vector gives 0).
     case cosine
@@ -10,7 +10,7 @@ public enum SimilarityKind: String, Codable, CaseIterable, Sendable {
     case binaryJaccard
 }
 
-/// The similarity primitive of the progress measures (method.md §7.2): the mean off-diagonal
+/// The similarity primitive of the progress measures (Docs/Method.md §7.2): the mean off-diagonal
 /// similarity of a set of vectors,
 ///
 /// ```

@@ -9,7 +9,7 @@ public struct TokenActivation: Codable, Equatable, Hashable, Sendable {
     public var activation: Float
 }
 
-/// Streaming top-k activating tokens of every feature (method.md §7.1: k = 25 under the final
+/// Streaming top-k activating tokens of every feature (Docs/Method.md §7.1: k = 25 under the final
 /// SAE and the final model).
 ///
 /// Only firing tokens count (activation > 0): a feature with fewer than k firing tokens keeps

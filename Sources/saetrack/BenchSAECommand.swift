@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SAETrack
 
-/// `saetrack bench sae`: one SAE training step vs the dense encoder GEMM alone (architecture.md §5).
+/// `saetrack bench sae`: one SAE training step vs the dense encoder GEMM alone (Docs/Performance.md).
 struct BenchSAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sae",

@@ -8,7 +8,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Synthetic corpus → tiny LM with a log-spaced checkpoint series → live SAE-Track → baseline → report.html.",
         discussion: """
-            Defaults (demo-design.md) finish in about 5 minutes on 2 cores; --quick is a sub-minute smoke run. \
+            Defaults (Docs/Demo.md) finish in about 5 minutes on 2 cores; --quick is a sub-minute smoke run. \
             Rerunning on the same --out resumes. Progress on stderr and in <out>/demo.log; a summary of the \
             findings and the report's path on stdout.
             """

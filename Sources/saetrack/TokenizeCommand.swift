@@ -2,14 +2,14 @@ import ArgumentParser
 import Foundation
 import SAETrack
 
-/// `saetrack tokenize`: text or JSONL → packed token rows (method.md §2.4).
+/// `saetrack tokenize`: text or JSONL → packed token rows (Docs/Method.md §2.4).
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
         abstract: "Tokenise text or JSONL into packed rows of --context tokens (safetensors `tokens` I32 [rows, context]).",
         discussion: """
         Each document gets BOS prepended; a document that overflows a row continues in the next row \
-        with BOS prepended again (SAELens packing, method.md §2.4). The partial last row is dropped.
+        with BOS prepended again (SAELens packing, Docs/Method.md §2.4). The partial last row is dropped.
         --tokenizer takes a tokenizer.json, a vocab.json (merges.txt beside it), or a model directory.
         """
     )

@@ -3,11 +3,11 @@ import Foundation
 import SAETrack
 
 /// SAE settings of a track, shared by `saetrack track` and `saetrack train-lm --track`.
-/// Defaults are the paper's (method.md §4.2); `--preset demo` takes the embedded demo's.
+/// Defaults are the paper's (Docs/Method.md §4.2); `--preset demo` takes the embedded demo's.
 struct TrackOptions: ParsableArguments {
     @Option(name: .long, help: "Hook point, TransformerLens style.") var hook = "blocks.4.hook_resid_pre"
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring; the paper's SAEs).") var center = false
-    @Option(name: .long, help: "Settings preset: paper (method.md §4.2) or demo (demo-design.md). Flags below override it.")
+    @Option(name: .long, help: "Settings preset: paper (Docs/Method.md §4.2) or demo (Docs/Demo.md). Flags below override it.")
     var preset = "paper"
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_model).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor when --d-sae is not given.") var expansion: Int?
@@ -116,7 +116,7 @@ struct TrackCommand: ParsableCommand {
         abstract: "Train the SAE-Track chain over a checkpoint series (resumable: rerun the same command to continue).",
         discussion: """
             SAE[first] is trained from scratch with the first-stage settings; each next SAE starts from all four \
-            tensors of the previous one with the continual settings and a fresh Adam (method.md §5.1). \
+            tensors of the previous one with the continual settings and a fresh Adam (Docs/Method.md §5.1). \
             Writes <out>/track.json, saes/step{N}/ (SAELens layout), logs/, cache/ (held-out activations for \
             `analyze`). Killed at any moment, the same command continues from the last saved state and ends \
             with identical files. Each checkpoint is run through the language model once; its activations serve \

@@ -60,7 +60,7 @@ struct TrajectoryPhasesSemanticsTests {
         let fall: [Float?] = [1, 1, 1, 1, 1, 1, 1, 1, 0.9, 0.8, 0.8, 0.8]
         let d = Phases.detect(fall, steps: steps)
         #expect(d.outcome == .dissolved && d.onsetIndex == 8 && d.settleIndex == 9)
-        // Ground-truth AUROC curve of demo-design.md's "sports words".
+        // Ground-truth AUROC curve of Docs/Demo.md's "sports words".
         let auc: [Double?] = [0.54, 0.52, 0.87, 0.90, 0.98, 1.0]
         let a = Phases.detect(auc, steps: [0, 8, 16, 32, 180, 600])
         #expect(a.onsetStep == 16 && a.settleStep == 180)

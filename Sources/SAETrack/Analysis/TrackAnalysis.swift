@@ -10,11 +10,11 @@ public struct TrackAnalysis: Codable, Equatable {
     public var meta: Meta
     /// Per-checkpoint summary table: LM loss, SAE loss, L0, EV, dead fraction, CE recovered, drift.
     public var summary: [CheckpointSummary]
-    /// Formation progress measures (method.md §7.4), one curve per tracked feature per measure.
+    /// Formation progress measures (Docs/Method.md §7.4), one curve per tracked feature per measure.
     public var progress: [ProgressMeasure]
-    /// Raw random-token similarity R(c) per measure (method.md §7.5, F8).
+    /// Raw random-token similarity R(c) per measure (Docs/Method.md §7.5, F8).
     public var randomBaseline: [RandomBaseline]
-    /// Decoder drift (method.md §8): quantiles of cos to final and to previous, and sampled features.
+    /// Decoder drift (Docs/Method.md §8): quantiles of cos to final and to previous, and sampled features.
     public var drift: DriftSummary
     /// Histograms of per-latent decoder cosine SAE[c] vs SAE[final] (log count axis, F10).
     public var cosineHistograms: [CosineHistogram]

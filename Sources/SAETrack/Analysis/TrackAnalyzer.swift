@@ -5,7 +5,7 @@ import SAETrackSAE
 import SAETrackMetrics
 
 /// Computes a `TrackAnalysis` from a finished (or partly finished) track directory using
-/// SAETrackMetrics: drift (method.md §8), the four progress measures with the random baseline
+/// SAETrackMetrics: drift (Docs/Method.md §8), the four progress measures with the random baseline
 /// (§7) and their population bands, automatic phases, ground-truth AUROC of planted features, PCA
 /// trajectories, feature cards (label at every checkpoint; density, histogram, top and quantile
 /// contexts and logit lens at card checkpoints), the per-checkpoint table and the warm-vs-scratch
@@ -25,7 +25,7 @@ public struct TrackAnalyzer {
     public var driftFeatures = 6
     /// Live features in the progress measures' population bands (a seeded sample when more are alive).
     public var populationFeatures = 512
-    /// Random tokens of the progress-measure baseline (method.md §7.3).
+    /// Random tokens of the progress-measure baseline (Docs/Method.md §7.3).
     public var baselineTokens = 100
     /// Checkpoints shown in each feature card.
     public var cardSnapshots = 4
@@ -236,7 +236,7 @@ public struct TrackAnalyzer {
             evaluationTokens: finalEval.rows, firstStageSteps: first.steps, continualStageSteps: cont.steps,
             notes: [
                 "First stage: lr \(first.lr), warm-up \(first.warmupSteps), l1 \(first.l1Coefficient), batch \(first.batchSize) tokens; continual: lr \(cont.lr), warm-up \(cont.warmupSteps), l1 \(cont.l1Coefficient).",
-                "Progress-measure datapoints: top-25 activating evaluation tokens of each feature under the final SAE and model; random baseline of \(baselineTokens) seeded tokens (method.md §7).",
+                "Progress-measure datapoints: top-25 activating evaluation tokens of each feature under the final SAE and model; random baseline of \(baselineTokens) seeded tokens (Docs/Method.md §7).",
                 "Dead features (never firing on the evaluation tokens) are masked in drift and excluded from datapoint selection.",
                 "Baselines: \(state.config.baselineBudget == .cumulative ? "same number of SAE steps as the whole chain up to that checkpoint" : "as many steps as the first stage"), first-stage settings, same activations.",
             ])

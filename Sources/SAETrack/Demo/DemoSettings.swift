@@ -3,7 +3,7 @@ import SAETrackLM
 
 /// What `saetrack demo` runs: the synthetic corpus, the tiny LM and its log-spaced checkpoint
 /// series, the hook, and the SAE-Track settings known to show the paper's phenomena
-/// (demo-design.md). `quick` is a sub-minute smoke version used by the tests.
+/// (Docs/Demo.md). `quick` is a sub-minute smoke version used by the tests.
 public struct DemoSettings: Sendable {
     public var corpus: SyntheticCorpusConfig
     public var corpusSeed: UInt64 = 1
@@ -23,7 +23,7 @@ public struct DemoSettings: Sendable {
     public var baselineBudget: BaselineBudget = .firstStage
     public var checkpointEvery = 100
 
-    /// demo-design.md: ~57k documents, 600 LM steps with checkpoints log:60 (19), d_sae 1024,
+    /// Docs/Demo.md: ~57k documents, 600 LM steps with checkpoints log:60 (19), d_sae 1024,
     /// 164k SAE training tokens and 8k evaluation tokens per checkpoint.
     public static var standard: DemoSettings {
         DemoSettings(corpus: .demo, lm: LMTrainingConfig(), schedule: .logSpaced(every: 60), track: .demo,

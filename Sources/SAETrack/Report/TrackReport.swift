@@ -79,7 +79,7 @@ public enum TrackReport {
     private static func formation(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.progress.isEmpty else { return }
         doc.section("Feature formation: progress measures", id: "formation",
-                    intro: "For each feature, its top-25 activating tokens under the final SAE and model are fixed; at every checkpoint the mean pairwise similarity of their representations minus that of random tokens is plotted (method.md §7). The grey bands are the population: the 25–75 % and 10–90 % ranges and the median over all analysed live features. Coloured lines are the tracked features; a hollow circle marks the onset found automatically (the curve leaves the baseline), a diamond the settling point (it stays near its final value).")
+                    intro: "For each feature, its top-25 activating tokens under the final SAE and model are fixed; at every checkpoint the mean pairwise similarity of their representations minus that of random tokens is plotted (Docs/Method.md §7). The grey bands are the population: the 25–75 % and 10–90 % ranges and the median over all analysed live features. Coloured lines are the tracked features; a hollow circle marks the onset found automatically (the curve leaves the baseline), a diamond the settling point (it stays near its final value).")
         var figs: [(svg: String, caption: String)] = []
         for (i, p) in a.progress.enumerated() {
             let xs = x(p.steps)
@@ -115,7 +115,7 @@ public enum TrackReport {
             }
             let chart = LineChart(title: "Random-token similarity R(c)", xLabel: stepAxis, yLabel: "mean pairwise similarity",
                                   xScale: .stepLog, yDomain: -0.2...1, series: series, width: 600, height: 300)
-            doc.figures([(chart.svg(id: "random"), "Similarity among random tokens at each checkpoint (the subtracted baseline; method.md §7.5): how anisotropic the representation space is over training.")])
+            doc.figures([(chart.svg(id: "random"), "Similarity among random tokens at each checkpoint (the subtracted baseline; Docs/Method.md §7.5): how anisotropic the representation space is over training.")])
         }
         // Phase table: one row per feature, "onset → settled (final P)" per measure.
         if let first = a.progress.first, !first.features.isEmpty {
@@ -178,7 +178,7 @@ public enum TrackReport {
         let d = a.drift
         guard !d.steps.isEmpty else { return }
         doc.section("Feature drift", id: "drift",
-                    intro: "Feature i of every SAE in the chain is identified by index (warm start). The decoder row's cosine to the final SAE's row i measures directional drift (method.md §8).")
+                    intro: "Feature i of every SAE in the chain is identified by index (warm start). The decoder row's cosine to the final SAE's row i measures directional drift (Docs/Method.md §8).")
         var figs: [(svg: String, caption: String)] = []
         var series: [LineSeries] = []
         let q = (0..<5).map { k in d.toFinalQuantiles.map { $0.count == 5 ? $0[k] : .nan } }
@@ -234,7 +234,7 @@ public enum TrackReport {
             }
             let chart = HistogramChart(title: "Decoder cosine to the final SAE", xLabel: "Cosine similarity",
                                        yLabel: "Number of latents (log scale)", logY: true, series: hs, width: 760, height: 330)
-            doc.figures([(chart.svg(id: "hist"), "Per-latent cosine between the SAE at a checkpoint and the final SAE (100 bins on [−1, 1], log count axis; method.md §8.2). Early → late checkpoints run blue → red.")])
+            doc.figures([(chart.svg(id: "hist"), "Per-latent cosine between the SAE at a checkpoint and the final SAE (100 bins on [−1, 1], log count axis; Docs/Method.md §8.2). Early → late checkpoints run blue → red.")])
         }
         if !a.trajectories.isEmpty {
             let total = a.trajectories.first.map { Double(max(1, $0.steps.count - 1)) } ?? 1

@@ -20,7 +20,7 @@ public struct Trajectory: Codable, Equatable {
     }
 }
 
-/// Scatter / polyline chart for PCA trajectories of decoder rows (method.md §8.3): markers at every
+/// Scatter / polyline chart for PCA trajectories of decoder rows (Docs/Method.md §8.3): markers at every
 /// checkpoint, segments coloured early→late, "Init" and "Final" labels, equal aspect not enforced.
 public struct TrajectoryChart {
     public var title: String?

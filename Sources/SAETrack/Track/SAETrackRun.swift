@@ -3,7 +3,7 @@ import SAETrackCore
 import SAETrackIO
 import SAETrackSAE
 
-/// The SAE-Track chain (method.md §5.1) over a checkpoint series, resumable at any point.
+/// The SAE-Track chain (Docs/Method.md §5.1) over a checkpoint series, resumable at any point.
 ///
 /// Stage 0 trains an SAE from scratch on the first checkpoint with the first-stage settings; every
 /// next stage loads all four tensors of the previous SAE and trains on its checkpoint with the

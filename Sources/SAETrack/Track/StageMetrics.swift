@@ -3,7 +3,7 @@ import Foundation
 /// Held-out evaluation of one SAE on its checkpoint's evaluation activations (and, when the
 /// language model is available, its next-token loss with the SAE spliced in).
 public struct StageMetrics: Codable, Equatable, Sendable {
-    /// SAE-Track's loss on the evaluation set: normalised MSE + l1 · L1 (method.md §3.2).
+    /// SAE-Track's loss on the evaluation set: normalised MSE + l1 · L1 (Docs/Method.md §3.2).
     public var loss: Double
     /// SAE-Track's normalised MSE (squared error / ‖x − batch mean‖₂, averaged over B·d).
     public var mse: Double

@@ -1,7 +1,7 @@
 import Foundation
 import SAETrackSAE
 
-/// Chain direction over the chosen checkpoints (method.md §5.1: the published chains run forward
+/// Chain direction over the chosen checkpoints (Docs/Method.md §5.1: the published chains run forward
 /// from step 0; `pipeline.py`'s defaults ran backward from the last checkpoint).
 public enum TrackOrder: String, Codable, Sendable {
     case forward, backward
@@ -28,7 +28,7 @@ public struct TrackConfig: Codable, Equatable, Sendable {
     /// Checkpoint steps in chain order (already ordered by `order`).
     public var steps: [Int]
     public var order: TrackOrder
-    /// First-stage (from scratch) and continual-stage SAE settings (method.md §4.2).
+    /// First-stage (from scratch) and continual-stage SAE settings (Docs/Method.md §4.2).
     public var firstStage: SAETrainingConfig
     public var continualStage: SAETrainingConfig
     /// Steps at which a from-scratch baseline is also trained.

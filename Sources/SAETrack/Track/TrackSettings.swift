@@ -1,8 +1,8 @@
 import Foundation
 import SAETrackSAE
 
-/// The SAE hyper-parameters of a track in one place, with presets: the paper's (method.md §4.2)
-/// and the embedded demo's (demo-design.md). `trackConfig(...)` turns them into a `TrackConfig`.
+/// The SAE hyper-parameters of a track in one place, with presets: the paper's (Docs/Method.md §4.2)
+/// and the embedded demo's (Docs/Demo.md). `trackConfig(...)` turns them into a `TrackConfig`.
 public struct TrackSettings: Codable, Equatable, Sendable {
     /// Dictionary size; nil means `expansion × d_in`.
     public var dSAE: Int?
@@ -35,7 +35,7 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     /// steps) per continual stage, lr 4e-4 / 4e-5, warm-up 5000 / 3, l1 8e-5, ×64.
     public static let paper = TrackSettings(firstSteps: 73_243, continualSteps: 3_663)
 
-    /// The demo's settings (demo-design.md, "settings that worked"): d_sae 1024, batch 1024,
+    /// The demo's settings (Docs/Demo.md, "settings that worked"): d_sae 1024, batch 1024,
     /// stage 0 800 steps at lr 4e-3 (warm-up 50), continual 150 steps at lr 1e-3 (warm-up 3), l1 8e-4.
     public static var demo: TrackSettings {
         var s = TrackSettings(firstSteps: 800, continualSteps: 150)

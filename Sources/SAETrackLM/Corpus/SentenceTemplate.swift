@@ -35,7 +35,7 @@ struct ExpectedCounts {
     func expected(of ids: [Int32]) -> Double { ids.reduce(0) { $0 + perToken[Int($1)] } }
 }
 
-/// The four sentence templates of demo-design.md, built from the config.
+/// The four sentence templates of Docs/Demo.md, built from the config.
 struct SentenceTemplate {
     let slots: [TemplateSlot]
 

@@ -2,11 +2,11 @@ import Foundation
 import SAETrackCore
 import SAETrackIO
 
-/// The seeded synthetic corpus of demo-design.md, with ground truth per token.
+/// The seeded synthetic corpus of Docs/Demo.md, with ground truth per token.
 ///
 /// Each document has one topic (uniform over 8) and 4–12 sentences drawn from four templates
 /// (`SentenceTemplate`); every noun comes from the document's topic. Documents get BOS and are
-/// packed into rows of `context` exactly as real text is (`RowPacker`, method.md §2.4), the
+/// packed into rows of `context` exactly as real text is (`RowPacker`, Docs/Method.md §2.4), the
 /// labels travelling with their tokens; the partial last row is dropped.
 public struct SyntheticCorpus: Sendable {
     public let config: SyntheticCorpusConfig

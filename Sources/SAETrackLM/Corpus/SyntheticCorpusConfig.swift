@@ -64,7 +64,7 @@ public struct SyntheticCorpusConfig: Codable, Equatable, Sendable {
         self.parentheticalNumberProbability = parentheticalNumberProbability
     }
 
-    /// demo-design.md: ~4.3M tokens in rows of 128.
+    /// Docs/Demo.md: ~4.3M tokens in rows of 128.
     public static let demo = SyntheticCorpusConfig(documents: 57_000)
     /// A small corpus for tests and `--quick` runs (~160k tokens).
     public static let quick = SyntheticCorpusConfig(documents: 2_000)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The synthetic corpus's word-level vocabulary (demo-design.md): BOS, `<unk>`, punctuation,
+/// The synthetic corpus's word-level vocabulary (Docs/Demo.md): BOS, `<unk>`, punctuation,
 /// function words, 10 verbs, 10 adjectives (five sharing the suffix "-ful"), the numbers 0–99
 /// and 8 topics × 16 topic words. Ids are the positions in `words`.
 public struct SyntheticVocabulary: Sendable {

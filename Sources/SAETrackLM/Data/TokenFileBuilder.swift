@@ -2,7 +2,7 @@ import Foundation
 import SAETrackCore
 
 /// Text or JSONL in, packed token file out (`saetrack tokenize`): documents are read in batches,
-/// encoded in parallel, packed in order (`TokenPacker`, method.md §2.4) and streamed to disk
+/// encoded in parallel, packed in order (`TokenPacker`, Docs/Method.md §2.4) and streamed to disk
 /// (`TokenFileWriter`). The partial last row is dropped, as SAELens drops leftovers.
 public struct TokenFileBuilder {
     /// Counts reported while running and at the end.
@@ -74,7 +74,7 @@ public struct TokenFileBuilder {
         meta["context"] = String(context)
         meta["bos_token_id"] = bosTokenID.map { String($0) } ?? "none"
         meta["documents"] = String(stats.documents)
-        meta["packing"] = "method.md 2.4: BOS per document and per continuation row; partial last row dropped"
+        meta["packing"] = "Docs/Method.md 2.4: BOS per document and per continuation row; partial last row dropped"
         try writer.finish(metadata: meta)
         stats.rows = writer.rows
         stats.seconds = Date().timeIntervalSince(start)

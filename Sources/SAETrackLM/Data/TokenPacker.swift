@@ -1,4 +1,4 @@
-/// Packs documents into fixed-length rows as SAELens's activation store does (method.md §2.4):
+/// Packs documents into fixed-length rows as SAELens's activation store does (Docs/Method.md §2.4):
 ///
 /// - each document starts with BOS (prepended unless its first token already is BOS), and is
 ///   optionally truncated to `maxDocumentTokens` first (`to_tokens(truncate=True)` → n_ctx);

@@ -1,7 +1,7 @@
 import SAETrackCore
 import SAETrackIO
 
-/// GPT-2 from Hugging Face weights, names without the `transformer.` prefix (references.md §E.2).
+/// GPT-2 from Hugging Face weights, names without the `transformer.` prefix (Docs/Formats.md, *Model directories*).
 ///
 ///     wte.weight (V, C), wpe.weight (P, C)
 ///     h.{i}.ln_1.{weight,bias} (C)

@@ -1,7 +1,7 @@
 import SAETrackCore
 import SAETrackIO
 
-/// GPT-NeoX (Pythia) from Hugging Face weights (references.md §E.3).
+/// GPT-NeoX (Pythia) from Hugging Face weights (Docs/Formats.md, *Model directories*).
 ///
 ///     gpt_neox.embed_in.weight                                  (V, C)
 ///     gpt_neox.layers.{i}.input_layernorm.{weight,bias}          (C)

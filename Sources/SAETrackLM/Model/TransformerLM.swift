@@ -86,7 +86,7 @@ public final class TransformerLM: @unchecked Sendable {
 
     /// The activations at `hook`, (rows·context, C). Blocks after the hook's are not run.
     /// With `centered`, each token's mean over d_model is subtracted (TransformerLens
-    /// `center_writing_weights`, method.md §2.3).
+    /// `center_writing_weights`, Docs/Method.md §2.3).
     public func activations(tokens: [Int32], rows: Int, context: Int, at hook: HookPoint, centered: Bool) -> Matrix {
         precondition(hook.layer < layers, "TransformerLM: \(hook) is beyond the model's \(layers) blocks")
         var captured: Matrix?

@@ -1,5 +1,5 @@
 /// Hyperparameters of one language-model training run (defaults: the demo model's settings in
-/// docs/demo-design.md — AdamW lr 2e-3, weight decay 0.01, 50 warmup steps then cosine, clip 1.0,
+/// Docs/Demo.md — AdamW lr 2e-3, weight decay 0.01, 50 warmup steps then cosine, clip 1.0,
 /// batch 16 × 128, 600 steps).
 public struct LMTrainingConfig: Codable, Equatable, Sendable {
     /// Optimizer updates.

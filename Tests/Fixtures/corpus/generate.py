@@ -7,7 +7,7 @@ next to this script:
   tokenizer.json      the file SAETrack wrote (the Swift test checks it is still byte-identical)
   verification.json   per row: the decoded text, the ids `tokenizers` encodes it to, and whether
                       they equal SAETrack's row; plus `tokenizers.decode` of the row
-Run from the repository root: /work/venv/bin/python Tests/Fixtures/corpus/generate.py
+Run from the repository root: venv/bin/python Tests/Fixtures/corpus/generate.py
 """
 import json
 import os

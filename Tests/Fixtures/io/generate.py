@@ -3,8 +3,8 @@
 
 Rerun from the repository root with the project venv:
 
-    /work/venv/bin/python Tests/Fixtures/io/generate.py            # all sections
-    /work/venv/bin/python Tests/Fixtures/io/generate.py configs models
+    venv/bin/python Tests/Fixtures/io/generate.py            # all sections
+    venv/bin/python Tests/Fixtures/io/generate.py configs models
 
 Sections:
   configs     HF config.json files (GPT-2 small, Pythia-70m/410m, legacy and rope_parameters
@@ -66,7 +66,7 @@ def write_json(path, obj):
 # configs
 # ----------------------------------------------------------------------------------------------
 
-# Pythia config.json as published on the Hub (legacy rotary keys), references.md §E.3.
+# Pythia config.json as published on the Hub (legacy rotary keys), Docs/Formats.md (Model directories)
 def pythia_hub_config(hidden, layers, heads):
     return {
         "architectures": ["GPTNeoXForCausalLM"], "bos_token_id": 0, "eos_token_id": 0,
@@ -79,7 +79,7 @@ def pythia_hub_config(hidden, layers, heads):
     }
 
 
-# GPT-2 small config.json as published on the Hub, references.md §E.2.
+# GPT-2 small config.json as published on the Hub, Docs/Formats.md (Model directories)
 GPT2_SMALL_HUB = {
     "activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
     "bos_token_id": 50256, "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02,

@@ -3,7 +3,7 @@
 
 Rerun by hand when the fixtures must change (tests never run Python):
 
-    /work/venv/bin/python Tests/Fixtures/lm/generate.py
+    venv/bin/python Tests/Fixtures/lm/generate.py
 
 For every tiny random-init model below this writes `Tests/Fixtures/lm/<name>/`:
 
@@ -22,7 +22,7 @@ For every tiny random-init model below this writes `Tests/Fixtures/lm/<name>/`:
   - `logits` F32 [rows*context, vocab], `loss` F32 [1] (mean next-token cross-entropy, HF labels);
   - `zero_ablation.<hook>` F32 [1]: the loss with that hook's activations replaced by zeros.
 
-The variants cover references.md §E.2–E.3: parallel and sequential residual, rotary_pct 0.25 / 0.5 with
+The variants cover Docs/Formats.md (Model directories): parallel and sequential residual, rotary_pct 0.25 / 0.5 with
 head_dim ≠ rotary dims, a non-default rotary base, the legacy config keys (`rotary_pct`,
 `rotary_emb_base`) next to the new `rope_parameters`, tied and untied heads, tanh (`gelu_new`) and
 exact-erf GELU, `scale_attn_by_inverse_layer_idx`, an `n_inner` that is not 4·d, odd (padded)
@@ -122,7 +122,7 @@ def run_with_hooks(model, kind, tokens):
         caps[f"blocks.{L}.hook_resid_pre"] = out.hidden_states[L]
         if not seq:
             caps[f"blocks.{L}.hook_resid_mid"] = out.hidden_states[L] + caps[f"blocks.{L}.hook_attn_out"]
-        if L + 1 < n:   # the last hidden state has the final LayerNorm applied (references.md §E.5)
+        if L + 1 < n:   # the last hidden state has the final LayerNorm applied (Docs/Formats.md, *Model directories*)
             torch.testing.assert_close(caps[f"blocks.{L}.hook_resid_post"], out.hidden_states[L + 1], rtol=0, atol=0)
     return caps, out.logits, out.loss
 

@@ -1,8 +1,8 @@
 """Fixtures for Tests/SAETrackMetricsTests: the metrics computed independently with numpy / scipy.
 
-Rerun (from the repository root):  /work/venv/bin/python Tests/Fixtures/metrics/generate.py
+Rerun (from the repository root):  venv/bin/python Tests/Fixtures/metrics/generate.py
 Writes small JSON files next to this script. Matrices are nested lists of float32 values; every
-expected value is computed in float64 from those float32 inputs with the formulas of method.md
+expected value is computed in float64 from those float32 inputs with the formulas of Docs/Method.md
 (§7.2 similarity primitive, §7.4 progress measures, §8 drift), written out here from scratch.
 """
 import json

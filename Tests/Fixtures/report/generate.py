@@ -1,7 +1,7 @@
 """Fixtures for the report's new numbers (Tests/SAETrackTests/ReportNumbersTests.swift), computed
 independently with numpy / scipy / tokenizers.
 
-Rerun (from the repository root):  /work/venv/bin/python Tests/Fixtures/report/generate.py
+Rerun (from the repository root):  venv/bin/python Tests/Fixtures/report/generate.py
 Writes report.json next to this script. Inputs are float32 values; expected values are float64.
 
 - activation distribution: numpy.histogram over [0, max] of the non-zero activations, density,

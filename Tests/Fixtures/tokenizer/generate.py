@@ -6,7 +6,7 @@ Writes (next to this script):
                                 special <|endoftext|> and <|padding|>, added whitespace tokens
   bpe/vocab.json, bpe/merges.txt  the same model in GPT-2's two-file form
   encodings.json                texts and the ids `tokenizers` gives for both forms, plus decodes
-Run: /work/venv/bin/python Tests/Fixtures/tokenizer/generate.py
+Run: venv/bin/python Tests/Fixtures/tokenizer/generate.py
 """
 import json
 import os

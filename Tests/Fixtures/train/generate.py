@@ -15,7 +15,7 @@ It also writes `tiny_tokens.safetensors` and, for each checkpoint SAETrack wrote
 says), loads it with transformers and records the logits on probe tokens
 (`swift_checkpoint_<arch>_transformers.safetensors`, summary in `swift_checkpoint_check.json`).
 
-Rerun: /work/venv/bin/python Tests/Fixtures/train/generate.py   (torch CPU, transformers 5.x)
+Rerun: venv/bin/python Tests/Fixtures/train/generate.py   (torch CPU, transformers 5.x)
 """
 import json
 import math
