@@ -53,7 +53,14 @@ bench: build
 ## fixtures: regenerate the committed test fixtures (needs Python; run by hand only).
 fixtures:
 	python3 -m venv venv && venv/bin/pip install -q "torch==2.13.0+cpu" && venv/bin/pip install -q -r Tests/Fixtures/requirements.txt
-	for g in Tests/Fixtures/*/generate*.py; do echo "== $$g"; venv/bin/python $$g || exit 1; done
+	@# generate_authors.py needs a checkout of the SAE-Track authors' code: make fixtures AUTHORS_CODE=DIR
+	for g in Tests/Fixtures/*/generate*.py; do \
+		case $$g in *generate_authors.py) \
+			if [ -z "$(AUTHORS_CODE)" ]; then echo "== skip $$g (set AUTHORS_CODE=DIR)"; continue; fi; \
+			echo "== $$g"; WANDB_MODE=disabled venv/bin/python $$g "$(AUTHORS_CODE)" || exit 1; continue;; \
+		esac; \
+		echo "== $$g"; venv/bin/python $$g || exit 1; \
+	done
 
 clean:
 	rm -rf .build

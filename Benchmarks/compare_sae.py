@@ -2,7 +2,7 @@
 of SAE-Track's step) on PyTorch CPU, same activations, same initial SAE, same batch and threads,
 for every architecture SAETrack trains.
 
-    /work/venv/bin/python Benchmarks/compare_sae.py [--saetrack .build/release/saetrack]
+    venv/bin/python Benchmarks/compare_sae.py [--saetrack .build/release/saetrack]
         [--d-in 768] [--d-sae 24576] [--batch 4096] [--l0 64] [--steps 5] [--threads 2]
         [--architectures standard,topk,batchtopk,jumprelu]
 

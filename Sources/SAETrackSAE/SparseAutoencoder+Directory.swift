@@ -2,7 +2,7 @@ import Foundation
 import SAETrackCore
 import SAETrackIO
 
-/// SAE directories (SAELens layout, references.md §A.1/§A.7) through SAETrackIO's ``SAEDirectory``:
+/// SAE directories (SAELens layout, Docs/Formats.md *SAE directories*) through SAETrackIO's ``SAEDirectory``:
 /// `cfg.json` + `sae_weights.safetensors` with `W_enc [d_in,d_sae]`, `b_enc`, `W_dec [d_sae,d_in]`,
 /// `b_dec` (+ `threshold [d_sae]` for JumpReLU); sparsify directories are read too.
 ///

@@ -8,11 +8,11 @@ struct TrainSAECommand: ParsableCommand {
         commandName: "train-sae",
         abstract: "Train one SAE on a model's hook activations (or an activation file), from scratch or warm-started.",
         discussion: """
-            Defaults are SAE-Track's first stage (method.md §4.2): ReLU SAE, MSE / ‖x − batch mean‖ + 8e-5·L1, \
+            Defaults are SAE-Track's first stage (Docs/Method.md §4.2): ReLU SAE, MSE / ‖x − batch mean‖ + 8e-5·L1, \
             Adam lr 4e-4 with a 5000-step warm-up, geometric-median b_dec, ghost grads, unit-norm decoder rows. \
             --stage continual takes the SAE-Track stage column (lr 4e-5, warm-up 3, no ghost grads in practice) \
             and needs --init. Activations come from --model/--hook/--tokens through the half-buffer shuffling \
-            store (method.md §2.4), optionally cached on disk (--cache), or from --activations FILE (safetensors \
+            store (Docs/Method.md §2.4), optionally cached on disk (--cache), or from --activations FILE (safetensors \
             `activations` [N, d]). Writes <out>/cfg.json + sae_weights.safetensors (SAELens layout, provenance in \
             metadata), training_log.json/.csv, evaluation.json, sparsity.safetensors. A resumable trainer state \
             is kept in <out>/trainer_state during the run: rerunning the same command continues it. \
@@ -58,7 +58,7 @@ struct TrainSAECommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Ghost grads for dead features (standard).") var ghostGrads = true
     @Option(name: .customLong("dead-window"), help: "Steps without firing before a feature is dead.") var deadWindow: Int?
     @Option(name: .customLong("sampling-window"), help: "Feature-frequency sampling window (steps).") var samplingWindow: Int?
-    @Option(name: .long, help: "Anchor regularisation toward --previous (method.md §5.4).") var reg: Float = 0
+    @Option(name: .long, help: "Anchor regularisation toward --previous (Docs/Method.md §5.4).") var reg: Float = 0
     @Flag(name: .customLong("no-shuffle"), help: "--activations: take batches in file order (batch i = rows i·B..<(i+1)·B, wrapping; b_dec initialised from the first rows) so an outside tool can reproduce every step.") var noShuffle = false
     @Option(name: .customLong("buffer-tokens"), help: "Half-buffer size of the shuffling store (SAE-Track 262144).") var bufferTokens = 262_144
     @Option(name: .customLong("eval-rows"), help: "Held-out token rows (from the end of the token file) for evaluation.") var evalRows = 16

@@ -19,7 +19,7 @@ func fixtureTokens(rows: Int, context: Int, vocab: Int, bos: Int32, seed: UInt64
 struct ActivationStoreTests {
     func rowsAsSet(_ m: Matrix) -> [[Float]] { (0..<m.rows).map { m.row($0) }.sorted { $0.lexicographicallyPrecedes($1) } }
 
-    @Test("half-buffer mixing (method.md §2.4): a refill serves exactly the rows of storage ∪ new half not kept as storage")
+    @Test("half-buffer mixing (Docs/Method.md §2.4): a refill serves exactly the rows of storage ∪ new half not kept as storage")
     func mixingConservesRows() throws {
         var x = Matrix(rows: 300, cols: 3)
         for r in 0..<300 { x[r, 0] = Float(r) }

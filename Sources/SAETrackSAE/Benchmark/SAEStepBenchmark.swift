@@ -3,8 +3,8 @@ import SAETrackCore
 import SAETrackIO
 
 /// Times one SAE training step against the dense encoder GEMM alone, on seeded synthetic activations
-/// whose initial L0 is calibrated to a target: `standard` is ReLU + the SAE-Track loss (architecture.md
-/// §5); `topk` / `batchtopk` (k = the target L0) and `jumprelu` (θ starting at 10⁻³) use SAELens's
+/// whose initial L0 is calibrated to a target: `standard` is ReLU + the SAE-Track loss (targets in
+/// Docs/Performance.md); `topk` / `batchtopk` (k = the target L0) and `jumprelu` (θ starting at 10⁻³) use SAELens's
 /// form of the step (Σ_j MSE, free decoder rows, no parallel-gradient removal), as compare_sae.py's
 /// SAELens contender does.
 ///

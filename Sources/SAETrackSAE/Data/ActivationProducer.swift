@@ -20,7 +20,7 @@ public struct ActivationProducerPosition: Codable, Sendable, Equatable {
     public init(epoch: Int, offset: Int) { self.epoch = epoch; self.offset = offset }
 }
 
-/// Token rows → the LM up to the hook → activations (method.md §2.4's `get_activations`).
+/// Token rows → the LM up to the hook → activations (Docs/Method.md §2.4's `get_activations`).
 ///
 /// Each block is `storeBatchRows` token rows (SAE-Track: 32 × 128 tokens), run through
 /// ``TransformerLM/activations(tokens:rows:context:at:centered:)`` which stops after the hook's

@@ -2,7 +2,7 @@ import Foundation
 import SAETrackCore
 import SAETrackIO
 
-/// SAE-Track's shuffled activation buffer (method.md §2.4), seeded:
+/// SAE-Track's shuffled activation buffer (Docs/Method.md §2.4), seeded:
 ///
 /// - at start a half-buffer of `halfBufferTokens` activations is filled from the producer: the
 ///   *storage* (also the b_dec initialisation sample, ``initialisationSample(_:)``);

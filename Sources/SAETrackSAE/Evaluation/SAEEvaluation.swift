@@ -3,7 +3,7 @@ import SAETrackCore
 import SAETrackLM
 
 /// Reconstruction and sparsity metrics of an SAE on a set of activations (SAE-Track's evals,
-/// method.md §5.3, with SAELens's corrected explained variance).
+/// Docs/Method.md §5.3, with SAELens's corrected explained variance).
 ///
 /// With x (N, d), x̂ the reconstruction, f the codes and x̄ the mean of x over the N rows:
 /// ```
@@ -109,7 +109,7 @@ public struct DensityHistogram: Codable, Sendable, Equatable {
     }
 }
 
-/// SAE-Track's `CE_loss_score` (method.md §5.3): how much of the LM's loss the SAE's reconstruction
+/// SAE-Track's `CE_loss_score` (Docs/Method.md §5.3): how much of the LM's loss the SAE's reconstruction
 /// recovers, relative to zero-ablating the hook.
 public struct CELossRecovered: Codable, Sendable, Equatable {
     public var cleanLoss: Float

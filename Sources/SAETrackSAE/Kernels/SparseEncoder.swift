@@ -9,8 +9,8 @@ import SAETrackCore
 ///                                                     kept as CSR (SparseActivations), never dense
 /// ```
 /// The dense pre-activations live only in a (chunkRows, d_sae) scratch buffer. Optional extras read
-/// from the same buffer: the pre-activations of dead features (ghost grads, method.md §4.3) and the
-/// AuxK selection among dead features (references.md §A.1).
+/// from the same buffer: the pre-activations of dead features (ghost grads, Docs/Method.md §4.3) and the
+/// AuxK selection among dead features (as SAELens selects them).
 public enum SparseEncoder {
     /// What the encoder returns.
     public struct Output {

@@ -1,6 +1,6 @@
 import SAETrackCore
 
-/// SAE-Track's optional anchor to the frozen previous SAE (method.md §5.4, default off):
+/// SAE-Track's optional anchor to the frozen previous SAE (Docs/Method.md §5.4, default off):
 /// `λ·(‖W_enc − W_enc^prev‖²_F + ‖W_dec − W_dec^prev‖²_F)`, gradient `2λ(W − W^prev)`.
 enum AnchorRegularisation {
     /// Adds `2λ(W − W^prev)` to the weight gradients and returns the un-weighted squared distance.

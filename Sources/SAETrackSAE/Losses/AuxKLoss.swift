@@ -1,6 +1,6 @@
 import SAETrackCore
 
-/// SAELens's TopK auxiliary loss for dead latents (references.md §A.1, `calculate_topk_aux_loss`).
+/// SAELens's TopK auxiliary loss for dead latents (SAELens's `calculate_topk_aux_loss`).
 ///
 /// ```
 /// k_aux = min(d_in / 2, n_dead);  scale = min(n_dead / (d_in / 2), 1)

@@ -1,7 +1,7 @@
 import Foundation
 import SAETrackCore
 
-/// SAE-Track's ghost grads (method.md §4.3, `sparse_autoencoder.py` "ghost protocol").
+/// SAE-Track's ghost grads (Docs/Method.md §4.3, `sparse_autoencoder.py` "ghost protocol").
 ///
 /// With D the dead features, pre their pre-activations and e = x̂ − x:
 /// ```

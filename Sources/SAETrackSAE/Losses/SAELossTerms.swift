@@ -8,7 +8,7 @@ public struct SAELossTerms: Sendable, Equatable, Codable {
     public var l1: Float = 0
     /// The un-weighted sparsity (SAE-Track's `losses/l1_loss`).
     public var sparsity: Float = 0
-    /// Ghost-grad loss (method.md §4.3), 0 when inactive.
+    /// Ghost-grad loss (Docs/Method.md §4.3), 0 when inactive.
     public var ghost: Float = 0
     /// AuxK loss (coefficient and scale included), 0 when inactive.
     public var auxK: Float = 0

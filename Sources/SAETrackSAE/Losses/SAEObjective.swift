@@ -2,7 +2,7 @@ import SAETrackCore
 
 /// One training step's forward pass, loss and gradients, for both architectures.
 ///
-/// Standard (SAE-Track, method.md §3.2), with x (B, d), sae_in = x − b_dec:
+/// Standard (SAE-Track, Docs/Method.md §3.2), with x (B, d), sae_in = x − b_dec:
 /// ```
 /// pre = sae_in·W_enc + b_enc;  f = ReLU(pre);  x̂ = f·W_dec + b_dec;  e = x̂ − x
 /// MSE (saeTrack) = 1/(B·d) Σ_b Σ_j e[b,j]² / ‖x_b − mean_batch(x)‖₂      (norm, NOT squared)
@@ -17,7 +17,7 @@ import SAETrackCore
 /// dW_dec = fᵀY;  dW_enc = sae_inᵀ·dpre;  db_enc = Σ_b dpre;  db_dec = Σ_b Y − W_enc·db_enc
 /// ```
 /// and finally, if enabled, the component of each decoder-row gradient parallel to the row is
-/// removed: g_i ← g_i − (g_i·w_i) w_i (method.md §4.1 step 7).
+/// removed: g_i ← g_i − (g_i·w_i) w_i (Docs/Method.md §4.1 step 7).
 public struct SAEObjective: Sendable {
     public var architecture: SAEArchitecture
     public var mseMode: SAEMSEMode

@@ -92,7 +92,7 @@ public struct Adam: Sendable, Equatable {
             m.wEncT.withUnsafeMutableBufferPointer { c in v.wEncT.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
         if normaliseDecoderRows {
             // Row by row, each decoder row renormalised while it is in cache: the next step's
-            // `set_decoder_norm_to_unit_norm` (method.md §4.1 step 1) done one pass earlier.
+            // `set_decoder_norm_to_unit_norm` (Docs/Method.md §4.1 step 1) done one pass earlier.
             let (rows, cols) = (p.wDec.rows, p.wDec.cols)
             p.wDec.withUnsafeMutableBufferPointer { a in g.wDec.withUnsafeBufferPointer { b in
             m.wDec.withUnsafeMutableBufferPointer { c in v.wDec.withUnsafeMutableBufferPointer { d in

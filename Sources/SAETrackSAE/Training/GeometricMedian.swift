@@ -1,7 +1,7 @@
 import SAETrackCore
 
 /// The geometric median by Weiszfeld's iteration, exactly as SAE-Track's `compute_geometric_median`
-/// (method.md §3.3):
+/// (Docs/Method.md §3.3):
 /// ```
 /// m ← mean(points)
 /// repeat up to maxIterations times:

@@ -42,7 +42,7 @@ public struct SAEParameters: Sendable, Equatable {
         SparseAutoencoder(wEnc: wEncT.transposed(), bEnc: bEnc, wDec: wDec, bDec: bDec, activation: activation)
     }
 
-    /// SAE-Track's initialisation (method.md §3.1), seeded: W_enc ~ U(±√(6/d_sae)) drawn as a
+    /// SAE-Track's initialisation (Docs/Method.md §3.1), seeded: W_enc ~ U(±√(6/d_sae)) drawn as a
     /// (d_in, d_sae) tensor, W_dec ~ U(±√(6/d_in)) with unit-norm rows, b_enc = b_dec = 0.
     public static func kaimingUniform(dIn: Int, dSAE: Int, seed: UInt64) -> SAEParameters {
         var rng = SeededRandom(seed: seed)

@@ -1,7 +1,7 @@
 import Foundation
 import SAETrackCore
 
-/// Trains one SAE, step by step exactly as SAE-Track's `_train_step` (method.md §4.1):
+/// Trains one SAE, step by step exactly as SAE-Track's `_train_step` (Docs/Method.md §4.1):
 ///
 /// 1. renormalise decoder rows (`unitNorm`);
 /// 2. every `featureSamplingWindow` steps ((s+1) % window == 0): record firing frequencies, reset;

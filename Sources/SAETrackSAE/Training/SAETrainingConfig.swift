@@ -18,7 +18,7 @@ public enum SAEArchitecture: String, Codable, Sendable {
 
 /// How the reconstruction error is scaled.
 public enum SAEMSEMode: String, Codable, Sendable {
-    /// SAE-Track (method.md §3.2): `mean_{b,j} (x̂ − x)² / ‖x_b − mean_batch(x)‖₂` — divided by the
+    /// SAE-Track (Docs/Method.md §3.2): `mean_{b,j} (x̂ − x)² / ‖x_b − mean_batch(x)‖₂` — divided by the
     /// norm, not the squared norm, and averaged over B·d.
     case saeTrack
     /// SAELens v6: `mean_b Σ_j (x̂ − x)²`.
@@ -44,7 +44,7 @@ public enum SAEL1Mode: String, Codable, Sendable {
 /// Learning-rate schedule; `s` is the 0-based optimizer step.
 public enum SAELRSchedule: String, Codable, Sendable {
     /// SAE-Track's `constantwithwarmup`: `lr · min(1, (s+1)/warmup)` — the first step already uses
-    /// `lr/warmup` (method.md Q12).
+    /// `lr/warmup` (Docs/Method.md §12 Q12).
     case constantWithWarmup
     /// The same warm-up, constant, then a linear decay to `lrEnd` over the last `decaySteps` steps.
     case warmupLinearDecay
@@ -52,7 +52,7 @@ public enum SAELRSchedule: String, Codable, Sendable {
 
 /// How `b_dec` is initialised for a from-scratch SAE.
 public enum SAEBDecInit: String, Codable, Sendable {
-    /// Weiszfeld geometric median of an activation sample (method.md §3.3).
+    /// Weiszfeld geometric median of an activation sample (Docs/Method.md §3.3).
     case geometricMedian
     /// Mean of an activation sample.
     case mean
@@ -62,7 +62,7 @@ public enum SAEBDecInit: String, Codable, Sendable {
 
 /// Every knob of one SAE training run.
 ///
-/// Defaults equal SAE-Track's first-stage column of method.md §4.2 except the dictionary size and
+/// Defaults equal SAE-Track's first-stage column of Docs/Method.md §4.2 except the dictionary size and
 /// token budget, which are always given. Use ``firstStage(dIn:dSAE:tokens:seed:)`` and
 /// ``continualStage(dIn:dSAE:tokens:seed:)`` for the two columns.
 public struct SAETrainingConfig: Codable, Sendable, Equatable {
@@ -92,7 +92,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     public var mseMode: SAEMSEMode = .saeTrack
     public var l1Mode: SAEL1Mode = .plain
     public var decoderNormMode: SAEDecoderNormMode = .unitNorm
-    /// Remove the gradient component parallel to each decoder row (method.md §4.1 step 7; SAE-Track
+    /// Remove the gradient component parallel to each decoder row (Docs/Method.md §4.1 step 7; SAE-Track
     /// applies it in both decoder modes).
     public var removeParallelGradient: Bool = true
     public var l1Coefficient: Float = 8e-5
@@ -115,13 +115,13 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     public var bDecInit: SAEBDecInit = .geometricMedian
     /// Activations used for the b_dec initialisation (SAE-Track: its 262,144-token storage buffer).
     public var bDecInitSamples: Int = 262_144
-    /// Ghost grads for dead features (standard architecture, method.md §4.3).
+    /// Ghost grads for dead features (standard architecture, Docs/Method.md §4.3).
     public var ghostGrads: Bool = true
     /// A feature is dead when it has not fired for more than this many steps.
     public var deadFeatureWindow: Int = 5000
     /// Firing frequencies are logged and reset every this many steps.
     public var featureSamplingWindow: Int = 1000
-    /// Anchor to the previous SAE: λ·(‖W_enc − W_enc^prev‖² + ‖W_dec − W_dec^prev‖²) (method.md §5.4).
+    /// Anchor to the previous SAE: λ·(‖W_enc − W_enc^prev‖² + ‖W_dec − W_dec^prev‖²) (Docs/Method.md §5.4).
     public var regCoefficient: Float = 0
     public var seed: UInt64 = 42
     public var logEvery: Int = 100
@@ -163,7 +163,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         (tokens + batchSize - 1) / batchSize
     }
 
-    /// SAE-Track's from-scratch SAE (method.md §4.2, first column): lr 4e-4 with a 5000-step warm-up,
+    /// SAE-Track's from-scratch SAE (Docs/Method.md §4.2, first column): lr 4e-4 with a 5000-step warm-up,
     /// l1 8e-5, geometric-median b_dec, ghost grads after 5000 silent steps, sampling window 1000.
     /// The paper's budget is 300M tokens.
     public static func firstStage(dIn: Int, dSAE: Int, tokens: Int = 300_000_000, batchSize: Int = 4096,
@@ -174,7 +174,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         return c
     }
 
-    /// SAE-Track's continual stage (method.md §4.2, second column): warm start from the previous SAE,
+    /// SAE-Track's continual stage (Docs/Method.md §4.2, second column): warm start from the previous SAE,
     /// lr 4e-5 with a 3-step warm-up, ghost grads on but dead window 1e11 (never fires), sampling
     /// window 250, b_dec kept. The paper's budget is 15M tokens.
     public static func continualStage(dIn: Int, dSAE: Int, tokens: Int = 15_000_000, batchSize: Int = 4096,

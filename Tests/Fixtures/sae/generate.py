@@ -1,11 +1,11 @@
 """Fixtures for Tests/SAETrackSAETests: PyTorch / SAELens / scipy oracles for SAETrackSAE.
 
-Run by hand (never by the tests):  /work/venv/bin/python Tests/Fixtures/sae/generate.py [architectures]
+Run by hand (never by the tests):  venv/bin/python Tests/Fixtures/sae/generate.py [architectures]
 (`architectures` regenerates only saelens/, swift_written_architectures and their batches)
 
 Writes, next to this script:
   standard_<case>.safetensors   a PyTorch transcription of SAE-Track's SparseAutoencoder.forward
-                                (method.md §3.2, ghost grads §4.3) for a small SAE and batch: inputs,
+                                (Docs/Method.md §3.2, ghost grads §4.3) for a small SAE and batch: inputs,
                                 loss terms (metadata), every gradient after the parallel-component
                                 removal (§4.1 step 7), and the parameters after one torch Adam step.
   saelens_<case>.safetensors    SAELens v6 StandardTrainingSAE / TopKTrainingSAE (AuxK) training

@@ -4,7 +4,7 @@ Their code (github.com/Superposition09m/SAE-Track, commit d89a8a3) is NOT part o
 Put its `sae_training/` package somewhere outside the repository and pass that directory:
 
     git clone https://github.com/Superposition09m/SAE-Track /tmp/SAE-Track   # or: git archive d89a8a3 sae_training
-    WANDB_MODE=disabled /work/venv/bin/python Tests/Fixtures/sae/generate_authors.py /tmp/SAE-Track
+    WANDB_MODE=disabled venv/bin/python Tests/Fixtures/sae/generate_authors.py /tmp/SAE-Track
 
 (`sae_training.config` calls wandb.util.generate_id() to name a checkpoint directory; wandb ships with
 sae-lens, newer versions lack that function and get a stand-in; nothing is logged or written by them.)
