@@ -59,7 +59,7 @@ public struct SAETrackDemo {
         let s = settings
         // Results move in their last bits with the BLAS kernel and thread count: record both.
         let kernel = BLASKernel.status
-        say("demo: \(kernel), \(Threads.count) threads")
+        say("demo: \(Threads.count) threads; \(kernel)")
 
         // 1. Corpus with planted features (deterministic; written once).
         say("demo: generating the synthetic corpus (\(s.corpus.documents) documents, seed \(s.corpusSeed))")
