@@ -357,6 +357,23 @@ def swift_written_architectures():
     write("swift_written_architectures.safetensors", tensors, meta)
 
 
+def backward_step_and_save(sae, out, name, lr):
+    """Backward of a SAELens training forward `out`, one torch Adam step over the four weights, and
+    the inference SAE SAELens saves into saelens/<name>: (losses, grads, params after, path)."""
+    out.loss.backward()
+    losses = {k_: float(v.detach()) for k_, v in out.losses.items()}
+    grads = {"grad_" + n: getattr(sae, n).grad.clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
+    opt = torch.optim.Adam([sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec], lr=lr)
+    opt.step()
+    after = {"after_" + n: getattr(sae, n).detach().clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
+    path = os.path.join(HERE, "saelens", name)
+    sae.save_inference_model(path)
+    for extra in os.listdir(path):
+        if extra not in ("cfg.json", "sae_weights.safetensors"):
+            os.remove(os.path.join(path, extra))
+    return losses, grads, after, path
+
+
 def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2):
     """SAELens BatchTopKTrainingSAE (rescale_acts_by_decoder_norm False): training forward pass on
     a fixed batch, loss terms, raw gradients, the running threshold after its update, the parameters
@@ -377,17 +394,7 @@ def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2):
     out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={},
                                                    dead_neuron_mask=dead_mask if len(dead) else None,
                                                    n_training_steps=0, is_logging_step=False))
-    out.loss.backward()
-    losses = {k_: float(v.detach()) for k_, v in out.losses.items()}
-    grads = {"grad_" + n: getattr(sae, n).grad.clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
-    opt = torch.optim.Adam([sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec], lr=lr)
-    opt.step()
-    after = {"after_" + n: getattr(sae, n).detach().clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
-    path = os.path.join(HERE, "saelens", name)
-    sae.save_inference_model(path)
-    for extra in os.listdir(path):
-        if extra not in ("cfg.json", "sae_weights.safetensors"):
-            os.remove(os.path.join(path, extra))
+    losses, grads, after, path = backward_step_and_save(sae, out, name, lr)
     write(f"saelens_{name}.safetensors",
           {**inputs, **grads, **after, "feature_acts": out.feature_acts.detach(),
            "dead": torch.tensor(dead, dtype=torch.float32) if len(dead) else torch.zeros(0)},
@@ -421,17 +428,7 @@ def saelens_matryoshka_case(name, dead, seed, widths=(8, 20, 40), k=4, lr=1e-3, 
     out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={},
                                                    dead_neuron_mask=dead_mask if len(dead) else None,
                                                    n_training_steps=0, is_logging_step=False))
-    out.loss.backward()
-    losses = {k_: float(v.detach()) for k_, v in out.losses.items()}
-    grads = {"grad_" + n: getattr(sae, n).grad.clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
-    opt = torch.optim.Adam([sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec], lr=lr)
-    opt.step()
-    after = {"after_" + n: getattr(sae, n).detach().clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
-    path = os.path.join(HERE, "saelens", name)
-    sae.save_inference_model(path)
-    for extra in os.listdir(path):
-        if extra not in ("cfg.json", "sae_weights.safetensors"):
-            os.remove(os.path.join(path, extra))
+    losses, grads, after, path = backward_step_and_save(sae, out, name, lr)
     from sae_lens import SAE
     loaded = SAE.load_from_disk(path)
     enc_x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
