@@ -25,6 +25,12 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     @DecodedDefault<TrainingDefaults.Architecture> public var architecture: SAEArchitecture
     /// TopK / BatchTopK: active latents per token (default 32).
     @DecodedDefault<TrainingDefaults.K> public var k: Int
+    /// Dead-feature resampling in the first stage (``DeadFeatureResampling``, Docs/Method.md §5.5.;
+    /// nil (the paper preset, and settings saved before the option existed) = none.
+    public var firstResampling: DeadFeatureResampling? = nil
+    /// Dead-feature resampling in every continual stage, steps counted from the stage's start (0: on
+    /// the new checkpoint's activations before the first update); nil = none (the paper).
+    public var continualResampling: DeadFeatureResampling? = nil
 
     public init(firstSteps: Int, continualSteps: Int) {
         self.firstSteps = firstSteps
@@ -41,6 +47,8 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         var s = TrackSettings(firstSteps: 800, continualSteps: 150)
         s.dSAE = 1024; s.batchSize = 1024; s.firstLR = 4e-3; s.continualLR = 1e-3; s.firstWarmup = 50
         s.l1Coefficient = 8e-4; s.bDecInitSamples = 16_384; s.logEvery = 10
+        s.firstResampling = DeadFeatureResampling(steps: [200, 400, 600])
+        s.continualResampling = DeadFeatureResampling(steps: [0, 50, 100])
         return s
     }
 
@@ -49,6 +57,8 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         var s = demo
         s.dSAE = 256; s.batchSize = 512; s.firstSteps = 150; s.continualSteps = 30; s.firstWarmup = 20
         s.bDecInitSamples = 4096; s.logEvery = 5
+        s.firstResampling = DeadFeatureResampling(steps: [50, 100], samples: 4096)
+        s.continualResampling = DeadFeatureResampling(steps: [0], samples: 4096)
         return s
     }
 
@@ -58,11 +68,12 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         var first = SAETrainingConfig.firstStage(dIn: dIn, dSAE: m, tokens: firstSteps * batchSize, batchSize: batchSize, seed: seed)
         first.lr = firstLR; first.warmupSteps = firstWarmup; first.l1Coefficient = l1Coefficient
         first.bDecInitSamples = bDecInitSamples; first.logEvery = logEvery
-        first.architecture = architecture; first.k = k
+        first.architecture = architecture; first.k = k; first.resampling = firstResampling
         var continual = SAETrainingConfig.continualStage(dIn: dIn, dSAE: m, tokens: continualSteps * batchSize, batchSize: batchSize, seed: seed)
         continual.lr = continualLR; continual.warmupSteps = continualWarmup; continual.l1Coefficient = l1Coefficient
         continual.logEvery = logEvery
         continual.architecture = architecture; continual.k = k      // a warm start carries k / thresholds
+        continual.resampling = continualResampling
         return (first, continual)
     }
 
