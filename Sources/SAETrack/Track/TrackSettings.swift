@@ -25,8 +25,8 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     @DecodedDefault<TrainingDefaults.Architecture> public var architecture: SAEArchitecture
     /// TopK / BatchTopK: active latents per token (default 32).
     @DecodedDefault<TrainingDefaults.K> public var k: Int
-    /// Dead-feature resampling in the first stage (``DeadFeatureResampling``, Docs/Method.md §5.5.;
-    /// nil (the paper preset, and settings saved before the option existed) = none.
+    /// Dead-feature resampling in the first stage (`DeadFeatureResampling`, Docs/Method.md §5.5);
+    /// nil — the paper and demo presets, and settings saved before the option existed — means none.
     public var firstResampling: DeadFeatureResampling? = nil
     /// Dead-feature resampling in every continual stage, steps counted from the stage's start (0: on
     /// the new checkpoint's activations before the first update); nil = none (the paper).
@@ -50,7 +50,7 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         return s
     }
 
-    /// ``demo`` with dead-feature resampling (Docs/Method.md §5.5; `saetrack demo --resample-dead`):
+    /// `TrackSettings.demo` with dead-feature resampling (Docs/Method.md §5.5; `saetrack demo --resample-dead`):
     /// at steps 200, 400, 600 of the first stage and 0, 50, 100 of every continual stage. It keeps the
     /// dead fraction near 10 % but replaces features throughout the chain (Docs/Demo.md measures both).
     public static var demoResampling: TrackSettings {
