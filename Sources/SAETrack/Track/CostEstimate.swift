@@ -44,15 +44,15 @@ public enum CostEstimate {
     }
 
     /// Seconds per SAE training step of `config`, measured on real training steps: an
-    /// ``SAETrainer`` with the run's settings and d_in, d_sae, architecture, ghost grads / AuxK
+    /// `SAETrainer` with the run's settings and d_in, d_sae, architecture, ghost grads / AuxK
     /// trains on seeded Gaussian activations. A step's cost is a fixed part (Adam, decoder
     /// renormalisation: d_in × d_sae) plus a part linear in the batch (the GEMMs), so batches
     /// larger than `rows` are probed at `rows` / 2 and `rows` tokens and extrapolated linearly to
     /// the run's batch (≈ 1 s at the paper's 768 × 49152 on 2 cores, where one full step takes
     /// tens of seconds). Each size: one warm-up step (allocation, thread pool), then up to
-    /// `maxSteps` timed steps within `budget` seconds. b_dec starts at zero (the geometric-median
-    /// initialisation is a one-off cost). A fresh SAE fires about half its features, as the first
-    /// steps of a real run do; later, sparser steps can be faster.
+    /// `maxSteps` timed steps within `budget` seconds. The SAE starts at a trained SAE's sparsity
+    /// (`sparseStart`) with b_dec at zero (the geometric-median initialisation is a one-off
+    /// cost); the first steps of a fresh SAE, while half its features fire, run slower.
     public static func probeSAESteps(_ config: SAETrainingConfig, rows: Int = 128, budget: Double = 0.4,
                                      maxSteps: Int = 3) throws -> Probe {
         let probeStart = Date()
@@ -66,7 +66,7 @@ public enum CostEstimate {
             var rng = SeededRandom(seed: 7)
             var x = Matrix(rows: batch, cols: c.dIn)                                   // (batch, d_in)
             x.withUnsafeMutableBufferPointer { rng.fillNormal($0, mean: 0, std: 1) }
-            let trainer = try SAETrainer(config: c, source: InMemoryActivations(x, seed: 1, shuffled: false))
+            let trainer = try SAETrainer(config: c, initial: sparseStart(c), source: InMemoryActivations(x, seed: 1, shuffled: false))
             _ = try trainer.trainStep()                                                // warm-up, not counted
             let start = Date()
             var timed = 0
@@ -87,6 +87,31 @@ public enum CostEstimate {
             timed = n1 + n2
         }
         return Probe(secondsPerUnit: seconds, unitsTimed: timed, probeSeconds: Date().timeIntervalSince(probeStart))
+    }
+
+    /// Active features per token the probe's SAE runs at (ReLU and JumpReLU; TopK fixes its own).
+    public static let probeActiveFeatures = 64
+
+    /// The SAE a probe starts from: SAE-Track's seeded initialisation with each feature's encoder
+    /// bias set to −z·‖W_enc[:, i]‖, so that on standard-normal inputs (pre-activation std
+    /// ‖W_enc[:, i]‖) it fires with probability ``probeActiveFeatures`` / d_sae, the sparsity of a
+    /// trained SAE: a fresh SAE's first steps, with half its features firing, are many times
+    /// slower than a run's typical step and would not predict it. Nil for TopK (sparse by k).
+    static func sparseStart(_ c: SAETrainingConfig) -> SparseAutoencoder? {
+        guard c.architecture == .standard || c.architecture == .jumprelu else { return nil }
+        var p = SAEParameters.kaimingUniform(dIn: c.dIn, dSAE: c.dSAE, seed: c.seed)
+        let density = min(0.5, Double(probeActiveFeatures) / Double(c.dSAE))
+        var lo = 0.0, hi = 10.0                                      // z with P(N(0,1) > z) = density
+        for _ in 0..<60 { let mid = (lo + hi) / 2; if erfc(mid / 2.0.squareRoot()) / 2 > density { lo = mid } else { hi = mid } }
+        let z = Float((lo + hi) / 2)
+        p.wEncT.withUnsafeBufferPointer { w in
+            for i in 0..<c.dSAE {
+                var norm: Float = 0
+                for j in 0..<c.dIn { norm += w[i * c.dIn + j] * w[i * c.dIn + j] }
+                p.bEnc[i] = -z * norm.squareRoot()
+            }
+        }
+        return p.autoencoder()
     }
 
     /// Seconds per token of the language model's forward pass to `hook`, measured on the first
