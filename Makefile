@@ -7,7 +7,7 @@ export SAETRACK_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 # The report's browser test fails (instead of skipping) when chromium is missing.
 export SAETRACK_REQUIRE_BROWSER ?= 1
 
-.PHONY: setup setup-browser build test test-kernels demo bench fixtures clean
+.PHONY: setup setup-browser build test test-kernels docs demo bench fixtures clean
 
 ## setup: install OpenBLAS, LAPACKE and pkg-config with apt-get when they are missing.
 setup:
@@ -64,3 +64,22 @@ fixtures:
 
 clean:
 	rm -rf .build
+
+## docs: build the DocC documentation of every library module into .build/docs/<Module>.doccarchive.
+## A symbol link that does not resolve fails the build; other DocC warnings are counted. Reuses the
+## release build of `make test` (run it first, or this builds it).
+DOC_MODULES = SAETrackCore SAETrackIO SAETrackLM SAETrackSAE SAETrackMetrics SAETrack
+docs: setup
+	$(SWIFT) package $(TESTFLAGS) dump-symbol-graph --minimum-access-level public >/dev/null
+	@graphs=$$(find .build -maxdepth 2 -type d -name symbolgraph | head -1); \
+	test -n "$$graphs" || { echo "no symbol graphs under .build"; exit 1; }; \
+	for m in $(DOC_MODULES); do \
+		rm -rf .build/docs/graphs-$$m && mkdir -p .build/docs/graphs-$$m; \
+		cp $$graphs/$$m.symbols.json .build/docs/graphs-$$m/ && cp $$graphs/$$m@*.symbols.json .build/docs/graphs-$$m/ 2>/dev/null; \
+		docc convert Sources/$$m/$$m.docc --fallback-display-name $$m --fallback-bundle-identifier org.saetrack.$$m \
+			--additional-symbol-graph-dir .build/docs/graphs-$$m --output-path .build/docs/$$m.doccarchive \
+			>.build/docs/$$m.log 2>&1 || { cat .build/docs/$$m.log; exit 1; }; \
+		broken=$$(grep -cE "^warning: .*(doesn't exist|is ambiguous)" .build/docs/$$m.log); \
+		echo "docs $$m: $$(grep -c '^warning' .build/docs/$$m.log) warnings, $$broken broken links"; \
+		if [ "$$broken" != 0 ]; then grep -A3 -E "^warning: .*(doesn't exist|is ambiguous)" .build/docs/$$m.log; exit 1; fi; \
+	done; echo "documentation in .build/docs/ (open with: docc preview, or serve a static export)"

@@ -13,7 +13,7 @@ import Foundation
 /// The budget has two layers:
 /// - the **process default**, read once from `SAETRACK_THREADS` (else the active processor count)
 ///   and changed only by ``setDefault(_:)``, which a command-line tool calls once at start-up;
-/// - a **scoped budget**, ``withCount(_:_:)``, which holds for the body and everything it calls on
+/// - a **scoped budget**, `withCount(_:_:)`, which holds for the body and everything it calls on
 ///   the same task or thread, and is gone when the body returns. Concurrent callers (tests run in
 ///   parallel, two trainers in one process) each see their own budget and cannot race.
 public enum Threads {
@@ -23,11 +23,11 @@ public enum Threads {
         return max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// The budget set by the innermost enclosing ``withCount(_:_:)``, if any.
+    /// The budget set by the innermost enclosing `withCount(_:_:)`, if any.
     @TaskLocal private static var scoped: Int? = nil
 
     /// Number of threads used by ``Parallel`` (and so by GEMMs, which are split over it): the
-    /// innermost ``withCount(_:_:)`` budget, else the process default.
+    /// innermost `withCount(_:_:)` budget, else the process default.
     public static var count: Int { scoped ?? processDefault }
 
     /// Runs `body` with a thread budget of `n` (at least 1) for everything it calls on this task
@@ -41,14 +41,14 @@ public enum Threads {
         return try $scoped.withValue(max(1, n)) { try body() }
     }
 
-    /// The `async` form of ``withCount(_:_:)``.
+    /// The `async` form of `withCount(_:_:)`.
     public static func withCount<R>(_ n: Int, _ body: () async throws -> R) async rethrows -> R {
         configureBLAS()
         return try await $scoped.withValue(max(1, n)) { try await body() }
     }
 
     /// Sets the process-wide default budget. Meant for an executable's start-up (a `--threads`
-    /// flag); library code and tests use ``withCount(_:_:)``, which cannot leak into other callers.
+    /// flag); library code and tests use `withCount(_:_:)`, which cannot leak into other callers.
     public static func setDefault(_ n: Int) {
         processDefault = max(1, n)
         openblas_set_num_threads(1)

@@ -33,7 +33,7 @@ public struct PCATrajectory: Codable, Equatable, Sendable {
     ///   - rows: (C, d_in), W_dec⁽ᶜ⁾[feature] in checkpoint order
     ///   - steps: C steps
     ///   - components: number of components (2 in the method)
-    /// - Throws: ``LAPACKError`` if the SVD fails (non-finite input).
+    /// - Throws: `LAPACKError` if the SVD fails (non-finite input).
     public init(feature: Int, rows: Matrix, steps: [Int], components: Int = 2) throws {
         precondition(rows.rows == steps.count, "PCATrajectory: \(rows.rows) rows for \(steps.count) steps")
         let (c, d) = (rows.rows, rows.cols)

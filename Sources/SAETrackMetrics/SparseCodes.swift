@@ -67,7 +67,7 @@ public struct SparseCodes: Sendable, Equatable {
         }
     }
 
-    /// The rows of an SAE's sparse codes (``SparseAutoencoder/encode(_:chunkRows:)``).
+    /// The rows of an SAE's sparse codes (`SparseAutoencoder.encode(_:chunkRows:)`).
     public init(_ codes: SparseActivations) {
         self.init(width: codes.cols)
         append(codes)

@@ -13,7 +13,7 @@ import SAETrackCore
 /// SAELens's two other modes are not input transforms of a saved SAE: `expected_average_only_in`
 /// needs a dataset scaling factor that is not in the directory (SAELens folds it into the weights
 /// when it saves, setting the mode to `none`), and `covariance_whitening` is folded likewise.
-/// Loading refuses both by name (``SAEDirectoryConfig/normalizeActivations``).
+/// Loading refuses both by name (`SAEDirectoryConfig.normalizeActivations`).
 public enum SAEInputNormalization: String, Sendable, Equatable, CaseIterable {
     case none
     case constantNormRescale = "constant_norm_rescale"

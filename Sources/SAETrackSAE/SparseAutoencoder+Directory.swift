@@ -36,7 +36,7 @@ extension SparseAutoencoder {
         return (try SparseAutoencoder(tensors: t, config: config, directory: directory.path), config)
     }
 
-    /// The SAE that `tensors` and `config` (from ``SAEDirectory/read(_:)``) describe, or every
+    /// The SAE that `tensors` and `config` (from `SAEDirectory.read(_:)`) describe, or every
     /// reason it is not supported.
     public init(tensors t: [String: Matrix], config: SAEDirectoryConfig, directory: String) throws {
         let (dIn, dSAE) = (config.dIn, config.dSAE)

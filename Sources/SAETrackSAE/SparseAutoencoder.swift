@@ -11,8 +11,8 @@ import SAETrackCore
 /// x̂'     = (f ⊘ ‖W_dec[i]‖₂) · W_dec + b_dec              (the division only with the rescale)
 /// x̂      = denormalise(x̂')
 /// ```
-/// ``encode(_:)`` returns f as sparse codes, ``decode(_:)`` maps codes back (in the normalised
-/// space, see there), ``reconstruct(_:)`` and ``encodeAndReconstruct(_:)`` do the whole round trip.
+/// ``encode(_:chunkRows:)`` returns f as sparse codes, ``decode(_:)`` maps codes back (in the normalised
+/// space, see there), ``reconstruct(_:chunkRows:)`` and ``encodeAndReconstruct(_:chunkRows:)`` do the whole round trip.
 /// Every consumer — evaluation, CE recovered, metrics, analysis — goes through these.
 public struct SparseAutoencoder: Sendable, Equatable {
     /// (d_in, d_sae)
@@ -70,7 +70,7 @@ public struct SparseAutoencoder: Sendable, Equatable {
 
     /// x̂' for codes f (B, d_sae) → (B, d_in): a sparse gather-decode (B·L0·d_in work).
     /// With an input normalisation this is in the normalised space (SAELens keeps the per-row
-    /// statistics of the last `encode` on the module; here ``reconstruct(_:)`` carries them).
+    /// statistics of the last `encode` on the module; here ``reconstruct(_:chunkRows:)`` carries them).
     public func decode(_ codes: SparseActivations) -> Matrix {
         precondition(codes.cols == dSAE, "SparseAutoencoder.decode: codes have \(codes.cols) features, d_sae is \(dSAE)")
         var codes = codes

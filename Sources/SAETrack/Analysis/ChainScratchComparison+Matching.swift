@@ -4,8 +4,8 @@ import SAETrackMetrics
 extension TrackAnalysis.ChainScratchComparison {
     /// Matches the chain SAE's decoder `chain` (d_sae, d_in) against the from-scratch SAE's
     /// `scratch` at the same checkpoint, live features only: one-to-one by maximum total cosine
-    /// (``OneToOneMatching``, exact Hungarian up to 2048 live features) and best-partner MMCS
-    /// both ways (``Matching``).
+    /// (`OneToOneMatching`, exact Hungarian up to 2048 live features) and best-partner MMCS
+    /// both ways (`Matching`).
     public init(step: Int, chain: Matrix, chainAlive: [Bool], scratch: Matrix, scratchAlive: [Bool],
                 threshold: Float = Matching.defaultThreshold) {
         let oneToOne = OneToOneMatching(chain, scratch, aliveA: chainAlive, aliveB: scratchAlive, threshold: threshold)

@@ -3,7 +3,7 @@ import SAETrackCore
 import SAETrackIO
 import SAETrackSAE
 
-/// The track's SAE files: SAELens layout through SAETrackIO's ``SAEDirectory`` (so
+/// The track's SAE files: SAELens layout through SAETrackIO's `SAEDirectory` (so
 /// `sae_lens.SAE.load_from_disk` opens every SAE of a chain), with provenance (checkpoint step,
 /// hook, centring, warm-start parent, LM weights SHA-256) in `cfg.json`'s `metadata`.
 public enum TrackSAEFiles {
@@ -23,7 +23,7 @@ public enum TrackSAEFiles {
         }
     }
 
-    /// Writes `sae` into `directory`; the directory appears atomically (``SAEDirectory/write``).
+    /// Writes `sae` into `directory`; the directory appears atomically (`SAEDirectory.write`).
     public static func write(_ sae: SparseAutoencoder, provenance p: Provenance, to directory: URL) throws {
         let meta = SAEProvenance(modelName: p.modelName, hookName: p.hookName, checkpointStep: p.checkpointStep,
                                  centered: p.centered, lmWeightsSHA256: p.weightsSHA256, warmStartedFrom: p.warmStartedFrom)

@@ -107,7 +107,7 @@ public struct GEMMBenchmark {
     }
 
     /// Runs every measurement and returns the report. `progress` receives one line per step
-    /// (for stderr). Each thread count holds only inside its own measurement (``Threads/withCount(_:_:)``).
+    /// (for stderr). Each thread count holds only inside its own measurement (`Threads.withCount(_:_:)`).
     public func run(progress: (String) -> Void = { _ in }) -> GEMMBenchmarkReport {
         let config = configuration
 

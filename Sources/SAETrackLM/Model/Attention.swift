@@ -70,7 +70,7 @@ public struct Attention: Sendable {
     /// The attention core, from fused q/k/v (already rotated) to the concatenated head outputs.
     ///
     /// Row-parallel over (sequence, head) pairs, with one-thread GEMMs inside the parallel
-    /// loop; the causal softmax runs between the two GEMM phases as Core's ``Softmax`` kernel.
+    /// loop; the causal softmax runs between the two GEMM phases as Core's `Softmax` kernel.
     /// - Parameters:
     ///   - qkv: (B*T, 3C) fused projections, row stride 3C.
     ///   - att: (B*H*T, T) written: the attention probabilities (exact zeros above the diagonal),

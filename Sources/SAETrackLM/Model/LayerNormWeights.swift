@@ -1,6 +1,6 @@
 import SAETrackCore
 
-/// The parameters of one LayerNorm (γ, β, ε), applied with Core's ``LayerNorm`` kernel.
+/// The parameters of one LayerNorm (γ, β, ε), applied with Core's `LayerNorm` kernel.
 public struct LayerNormWeights: Sendable {
     /// (C) gain γ.
     public let weight: [Float]

@@ -26,7 +26,7 @@ public final class TransformerLM: @unchecked Sendable {
         try self.init(config: dir.config, weights: try dir.loadWeights())
     }
 
-    /// Builds the model from weights named as in ``ModelDirectory/loadWeights()`` (GPT-2 without
+    /// Builds the model from weights named as in `ModelDirectory.loadWeights()` (GPT-2 without
     /// the `transformer.` prefix; 1-D tensors as one-row matrices). Extra tensors are ignored;
     /// missing or misshapen ones are all listed in one ``TransformerLMError/weightsDoNotMatchConfig(model:problems:)``.
     public init(config: ModelConfig, weights: [String: Matrix]) throws {

@@ -22,7 +22,7 @@ public final class LMTrainingModel {
     public let layout: ParameterLayout
     /// All parameters, laid out by ``layout``.
     public let parameters: UnsafeMutableBufferPointer<Float>
-    /// Gradients of the last ``forward(tokens:batch:context:computeGradients:)`` + ``backward()``,
+    /// Gradients of the last `forward(tokens:batch:context:computeGradients:)` + ``backward()``,
     /// accumulated (call ``zeroGradients()`` between steps).
     public let gradients: UnsafeMutableBufferPointer<Float>
 
@@ -34,7 +34,7 @@ public final class LMTrainingModel {
     private var activations: TrainingActivations?
     private var lastForwardComputedGradients = false
 
-    /// A freshly initialised model (Hugging Face's scheme, seeded; see ``ParameterInitialization``).
+    /// A freshly initialised model (Hugging Face's scheme, seeded; see `ParameterInitialization`).
     /// - Parameter initializerRange: the standard deviation (HF `initializer_range`, 0.02).
     public convenience init(config: ModelConfig, seed: UInt64, initializerRange: Float = 0.02) throws {
         try self.init(config: config)
@@ -128,7 +128,7 @@ public final class LMTrainingModel {
         run(tokens: tokens, batch: b, context: t, computeGradients: computeGradients, logits: nil)
     }
 
-    /// The forward pass over an array of tokens; see ``forward(tokens:batch:context:computeGradients:)``.
+    /// The forward pass over an array of tokens; see `forward(tokens:batch:context:computeGradients:)`.
     public func forward(tokens: [Int32], batch b: Int, context t: Int, computeGradients: Bool = false) -> Float {
         tokens.withUnsafeBufferPointer { forward(tokens: $0, batch: b, context: t, computeGradients: computeGradients) }
     }

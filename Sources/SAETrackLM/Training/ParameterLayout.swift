@@ -5,7 +5,7 @@ import SAETrackIO
 /// Parameters, gradients and both AdamW moments share this layout, so the optimizer and the
 /// gradient-norm clip are single passes over flat memory, and a checkpoint is the buffer sliced by
 /// name. The tensors, their Hugging Face names, shapes and order are the IO module's
-/// ``ModelConfig/parameterLayout`` (a tied unembedding is the token embedding, stored once).
+/// `ModelConfig.parameterLayout` (a tied unembedding is the token embedding, stored once).
 public struct ParameterLayout: Sendable {
     /// One named tensor inside the flat buffer.
     public struct Tensor: Sendable, Equatable {
@@ -70,7 +70,7 @@ public struct ParameterLayout: Sendable {
 
     private let index: [String: Int]
 
-    /// The layout of `config`'s parameters, in ``ModelConfig/parameterLayout`` order.
+    /// The layout of `config`'s parameters, in `ModelConfig.parameterLayout` order.
     public init(_ config: ModelConfig) {
         var tensors: [Tensor] = [], index: [String: Int] = [:], count = 0
         let neox: Bool

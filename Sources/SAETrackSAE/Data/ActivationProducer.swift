@@ -23,7 +23,7 @@ public struct ActivationProducerPosition: Codable, Sendable, Equatable {
 /// Token rows → the LM up to the hook → activations (Docs/Method.md §2.4's `get_activations`).
 ///
 /// Each block is `storeBatchRows` token rows (SAE-Track: 32 × 128 tokens), run through
-/// ``TransformerLM/activations(tokens:rows:context:at:centered:)`` which stops after the hook's
+/// `TransformerLM.activations(tokens:rows:context:at:centered:)` which stops after the hook's
 /// block. BOS positions are kept (SAE-Track's default) or dropped. At the end of the token rows it
 /// starts again from the first row (SAE-Track streams the Pile and never wraps; a local corpus does).
 public struct LMActivationProducer: ActivationProducer {

@@ -46,7 +46,7 @@ public struct SAECodesFile {
     /// Features that never fired on the gathered rows.
     public var deadCount: Int { firingCounts.filter { $0 == 0 }.count }
 
-    /// Writes the codes (atomically, as ``SafetensorsWriter`` does), CSR or dense.
+    /// Writes the codes (atomically, as `SafetensorsWriter` does), CSR or dense.
     public func write(to url: URL, dense: Bool, metadata: [String: String] = [:]) throws {
         var meta = metadata
         meta["format"] = dense ? "dense" : "csr"

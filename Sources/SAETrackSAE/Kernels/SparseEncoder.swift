@@ -32,7 +32,7 @@ public enum SparseEncoder {
     ///   - gatherDeadPre: also return `pre[:, deadFeatures]`.
     ///   - auxK: if > 0, also return the AuxK codes over `deadFeatures`.
     ///   - batchTopK: if > 0, the codes are BatchTopK's instead of `activation`'s: the `batchTopK`
-    ///     (= k·B) largest positive pre-activations of the whole batch (``BatchTopKSelection``).
+    ///     (= k·B) largest positive pre-activations of the whole batch (`BatchTopKSelection`).
     ///   - bandwidth: if > 0 with a JumpReLU activation, also return the entries of its
     ///     straight-through window (`Output.thresholdWindow`).
     public static func encode(

@@ -63,8 +63,8 @@ public enum SAEBDecInit: String, Codable, Sendable {
 /// Every knob of one SAE training run.
 ///
 /// Defaults equal SAE-Track's first-stage column of Docs/Method.md §4.2 except the dictionary size and
-/// token budget, which are always given. Use ``firstStage(dIn:dSAE:tokens:seed:)`` and
-/// ``continualStage(dIn:dSAE:tokens:seed:)`` for the two columns.
+/// token budget, which are always given. Use ``firstStage(dIn:dSAE:tokens:batchSize:seed:)`` and
+/// ``continualStage(dIn:dSAE:tokens:batchSize:seed:)`` for the two columns.
 public struct SAETrainingConfig: Codable, Sendable, Equatable {
     public var architecture: SAEArchitecture = .standard
     /// Input width d_in.
