@@ -11,12 +11,16 @@ struct JumpReLUTrainingTests {
         var c = Fixtures.saeLensTrainingConfig(f, .jumprelu)
         c.jumpReLUBandwidth = Fixtures.scalar(f, "bandwidth")
         c.l0Coefficient = Fixtures.scalar(f, "l0_coefficient")
+        c.jumpReLUSparsity = SAEJumpReLUSparsity(rawValue: f.metadata["mode"] ?? "step")!
+        c.targetL0 = f.metadata["target_l0"] == nil ? 0 : Fixtures.scalar(f, "target_l0")
         return c
     }
 
-    @Test("JumpReLU codes, MSE, L0 loss, the gradients of W_enc, b_enc, W_dec, b_dec and θ (straight-through, bandwidth 0.3) match sae_lens")
-    func objectiveMatchesSAELens() throws {
-        let f = try Fixtures.file("saelens_jumprelu_step.safetensors")
+    @Test("JumpReLU codes, MSE, L0 loss (step, and quadratic around a target L0), the gradients of W_enc, b_enc, W_dec, b_dec and θ (straight-through, bandwidth 0.3) match sae_lens",
+          arguments: ["jumprelu_step", "jumprelu_quadratic"])
+    func objectiveMatchesSAELens(_ name: String) throws {
+        let f = try Fixtures.file("saelens_\(name).safetensors")
+        #expect(name == "jumprelu_step" || config(f).jumpReLUSparsity == .quadratic)
         let theta = try f.floats("threshold")
         let p = SAEParameters(try Fixtures.sae(f))
         let result = SAEObjective(config(f)).evaluate(p, batch: try f.matrix("x"), threshold: theta)

@@ -34,6 +34,9 @@ public struct SAEObjective: Sendable {
     /// JumpReLU: rectangle width of the straight-through estimator and the L0 loss coefficient.
     public var bandwidth: Float
     public var l0Coefficient: Float
+    /// JumpReLU: the sparsity loss form and its target L0 (`quadratic`).
+    public var jumpReLUSparsity: SAEJumpReLUSparsity
+    public var targetL0: Float
     /// Matryoshka: the level widths, increasing, ending at d_sae (`SAETrainingConfig.matryoshkaLevels`).
     public var matryoshkaLevels: [Int]
     public var removeParallelGradient: Bool
@@ -52,6 +55,8 @@ public struct SAEObjective: Sendable {
         rescaleActsByDecoderNorm = config.rescaleActsByDecoderNorm && config.architecture == .topk
         bandwidth = config.jumpReLUBandwidth
         l0Coefficient = config.l0Coefficient
+        jumpReLUSparsity = config.jumpReLUSparsity
+        targetL0 = config.targetL0
         matryoshkaLevels = config.architecture == .matryoshka ? config.matryoshkaLevels : []
         removeParallelGradient = config.removeParallelGradient
         encoderChunkRows = config.encoderChunkRows
@@ -173,9 +178,25 @@ public struct SAEObjective: Sendable {
             for i in 0..<m { s += Double(l1Mode == .plain ? featureSums[i] : featureSums[i] * decoderNorms[i]) }
             terms.sparsity = Float(s / Double(b))
             terms.l1 = l1Coefficient * terms.sparsity
-        } else if architecture == .jumprelu {
-            // SAELens "step" L0 loss: coefficient · mean_b Σ_i 1[pre > θ_i] (the codes' support).
-            terms.sparsity = Float(Double(codes.nnz) / Double(b))
+        }
+        // JumpReLU: the L0 loss and, per row, its coefficient c_b = ∂loss/∂L0_b · B (the step term of ∂L/∂θ).
+        var rowL0Coefficient: [Float] = []
+        if architecture == .jumprelu {
+            switch jumpReLUSparsity {
+            case .step:
+                // SAELens "step" L0 loss: coefficient · mean_b Σ_i 1[pre > θ_i] (the codes' support).
+                terms.sparsity = Float(Double(codes.nnz) / Double(b))
+                rowL0Coefficient = [Float](repeating: l0Coefficient, count: b)
+            case .quadratic:
+                // c · mean_b 2/t·(L0_b − t)²; ∂/∂L0_b (times B) = c · 4/t·(L0_b − t).
+                var s: Double = 0
+                rowL0Coefficient = (0..<b).map { r in
+                    let n = Float(codes.rowStart[r + 1] - codes.rowStart[r])
+                    s += Double(2 / targetL0 * (n - targetL0) * (n - targetL0))
+                    return l0Coefficient * 4 / targetL0 * (n - targetL0)
+                }
+                terms.sparsity = Float(s / Double(b))
+            }
             terms.l1 = l0Coefficient * terms.sparsity
         }
 
@@ -262,7 +283,7 @@ public struct SAEObjective: Sendable {
             if architecture == .jumprelu, let window = enc.thresholdWindow {
                 thresholdGradient = JumpReLUThresholdGradient.compute(window: window, threshold: threshold!, upstream: upstream,
                                                                       wDec: p.wDec, bandwidth: bandwidth,
-                                                                      l0Coefficient: l0Coefficient)
+                                                                      rowL0Coefficient: rowL0Coefficient)
             }
         } else {
             if useGhost, let deadPre = enc.deadPre {

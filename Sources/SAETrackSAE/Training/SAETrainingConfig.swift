@@ -26,6 +26,14 @@ public enum SAEArchitecture: String, Codable, Sendable {
     public var usesK: Bool { self == .topk || selectsBatchTopK }
 }
 
+/// JumpReLU's sparsity loss (SAELens `jumprelu_sparsity_loss_mode`), with L0_b = Σ_i 1[pre[b,i] > θ_i].
+public enum SAEJumpReLUSparsity: String, Codable, Sendable {
+    /// `l0_coefficient · mean_b L0_b` (DeepMind's L0 loss; SAELens's default).
+    case step
+    /// `l0_coefficient · mean_b 2/t·(L0_b − t)²` around `target_l0` t (Gemma Scope 2).
+    case quadratic
+}
+
 /// How the reconstruction error is scaled.
 public enum SAEMSEMode: String, Codable, Sendable {
     /// SAE-Track (Docs/Method.md §3.2): `mean_{b,j} (x̂ − x)² / ‖x_b − mean_batch(x)‖₂` — divided by the
@@ -99,6 +107,10 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     @DecodedDefault<TrainingDefaults.JumpReLUInitThreshold> public var jumpReLUInitThreshold: Float
     /// JumpReLU: coefficient of the L0 loss (SAELens `l0_coefficient`, default 1).
     @DecodedDefault<TrainingDefaults.L0Coefficient> public var l0Coefficient: Float
+    /// JumpReLU: the sparsity loss form (SAELens `jumprelu_sparsity_loss_mode`; default `step`).
+    @DecodedDefault<TrainingDefaults.StepSparsity> public var jumpReLUSparsity: SAEJumpReLUSparsity
+    /// JumpReLU `quadratic`: the target L0 t (SAELens `target_l0`; 0 = unset).
+    @DecodedDefault<TrainingDefaults.ZeroFloat> public var targetL0: Float
     /// Matryoshka: the increasing prefix widths of the nested levels (SAELens `matryoshka_widths`);
     /// d_sae is the last level and is appended when missing, as SAELens does (``matryoshkaLevels``).
     @DecodedDefault<TrainingDefaults.NoWidths> public var matryoshkaWidths: [Int]
@@ -154,6 +166,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case auxKCoefficient = "aux_loss_coefficient", topkThresholdLR = "topk_threshold_lr"
         case rescaleActsByDecoderNorm = "rescale_acts_by_decoder_norm"
         case jumpReLUBandwidth = "jumprelu_bandwidth", jumpReLUInitThreshold = "jumprelu_init_threshold"
+        case jumpReLUSparsity = "jumprelu_sparsity_loss_mode", targetL0 = "target_l0"
         case l0Coefficient = "l0_coefficient", matryoshkaWidths = "matryoshka_widths"
         case mseMode = "mse_mode", l1Mode = "l1_mode", decoderNormMode = "decoder_norm_mode"
         case removeParallelGradient = "remove_parallel_gradient"
@@ -241,6 +254,9 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         if architecture == .jumprelu && !(jumpReLUBandwidth > 0) { problems.append("jumprelu_bandwidth must be positive (got \(jumpReLUBandwidth))") }
         if architecture == .jumprelu && !(jumpReLUInitThreshold >= 0) { problems.append("jumprelu_init_threshold must be ≥ 0") }
         if architecture.usesK && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }
+        if architecture == .jumprelu && jumpReLUSparsity == .quadratic && !(targetL0 > 0 && targetL0 <= Float(dSAE)) {
+            problems.append("target_l0 must be in (0, d_sae] for the quadratic sparsity loss (got \(targetL0))")
+        }
         if architecture == .matryoshka {
             if matryoshkaWidths.isEmpty { problems.append("matryoshka_widths must not be empty") }
             if matryoshkaWidths.contains(where: { $0 <= 0 || $0 > dSAE }) { problems.append("matryoshka_widths must lie in 1...d_sae (got \(matryoshkaWidths))") }

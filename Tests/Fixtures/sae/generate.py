@@ -31,6 +31,8 @@ Writes, next to this script:
   saelens_jumprelu_step.safetensors: SAELens JumpReLUTrainingSAE ("step" L0 loss, rectangle STE with
                                 bandwidth 0.3) forward, loss terms, the gradients of all five
                                 parameters (threshold included) and one torch Adam step.
+  saelens_jumprelu_quadratic.safetensors: the same with the "quadratic" L0 loss around target_l0 6
+                                (Gemma Scope 2: c · mean_b 2/t·(L0_b − t)²).
   saelens_matryoshka_<case>.safetensors + saelens/matryoshka_<case>/: SAELens
                                 MatryoshkaBatchTopKTrainingSAE (widths 8, 20, 40) as the BatchTopK
                                 cases, plus each inner level's loss `inner_mse_<width>`, and
@@ -463,7 +465,7 @@ def swift_written_matryoshka():
     write("swift_written_matryoshka.safetensors", {"feature_acts": f}, {"architecture": sae.cfg.architecture()})
 
 
-def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3):
+def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3, mode="step", target_l0=None):
     """SAELens JumpReLUTrainingSAE (sparsity mode "step", the DeepMind L0 loss; STE to the threshold
     only): training forward on a fixed batch and SAE with per-feature thresholds, loss terms, raw
     gradients of all five parameters (threshold included) and one torch Adam step over them."""
@@ -471,7 +473,8 @@ def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3):
     from sae_lens.saes.jumprelu_sae import JumpReLUTrainingSAE, JumpReLUTrainingSAEConfig
     torch.manual_seed(seed)
     sae = JumpReLUTrainingSAE(JumpReLUTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, jumprelu_bandwidth=bandwidth,
-                                                        jumprelu_sparsity_loss_mode="step", l0_coefficient=l0))
+                                                        jumprelu_sparsity_loss_mode=mode, l0_coefficient=l0,
+                                                        target_l0=target_l0))
     W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=False)
     threshold = torch.rand(D_SAE) * 0.5
     with torch.no_grad():
@@ -494,11 +497,15 @@ def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3):
     write(f"saelens_{name}.safetensors", {**inputs, **grads, **after, "feature_acts": out.feature_acts.detach()},
           {"loss": float(out.loss.detach()), "mse": losses["mse_loss"], "l0_loss": losses["l0_loss"],
            "bandwidth": bandwidth, "l0_coefficient": l0, "lr": lr, "window_entries": float(window),
+           "mode": mode, "target_l0": float(target_l0 or 0),
            "l0": float((out.feature_acts > 0).float().sum(-1).mean())})
 
 
 if __name__ == "__main__":
     import sys
+    if sys.argv[1:] == ["jumprelu_quadratic"]:
+        saelens_jumprelu_case("jumprelu_quadratic", seed=37, mode="quadratic", target_l0=6.0)
+        sys.exit(0)
     if sys.argv[1:] == ["matryoshka"]:  # only the Matryoshka fixtures
         saelens_matryoshka_case("matryoshka_auxk", dead=list(range(0, 40, 3)), seed=35)
         saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
@@ -509,6 +516,7 @@ if __name__ == "__main__":
         saelens_batchtopk_case("batchtopk_auxk", dead=list(range(1, 40, 3)), seed=31)
         saelens_batchtopk_case("batchtopk_plain", dead=[], seed=32)
         saelens_jumprelu_case("jumprelu_step", seed=33)
+        saelens_jumprelu_case("jumprelu_quadratic", seed=37, mode="quadratic", target_l0=6.0)
         saelens_case("topk_rescale_auxk", "topk", dead=list(range(2, 40, 3)), seed=34, rescale=True)
         saelens_matryoshka_case("matryoshka_auxk", dead=list(range(0, 40, 3)), seed=35)
         saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
@@ -529,6 +537,7 @@ if __name__ == "__main__":
     saelens_jumprelu_case("jumprelu_step", seed=33)
     saelens_case("topk_rescale_auxk", "topk", dead=list(range(2, 40, 3)), seed=34, rescale=True)
     swift_written_architectures()
+    saelens_jumprelu_case("jumprelu_quadratic", seed=37, mode="quadratic", target_l0=6.0)
     saelens_matryoshka_case("matryoshka_auxk", dead=list(range(0, 40, 3)), seed=35)
     saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
     swift_written_matryoshka()
