@@ -110,8 +110,8 @@ public struct CheckpointSeries {
     }
 
     /// Warns about identical weights cheaply: only checkpoints among `steps` whose `candidates`
-    /// digests agree (e.g. ``RunFingerprint/checkpointDigest(_:)``, which reads a few blocks per
-    /// file) get their full weights SHA-256 computed; equal full digests give the same warning as
+    /// digests agree (e.g. ``RunFingerprint/checkpointDigest(_:)``, which also covers the config
+    /// and file names) get their weights SHA-256 computed; equal full digests give the same warning as
     /// ``hashWeights(progress:)``. Returns the new warnings (also appended to ``warnings``).
     @discardableResult
     public mutating func warnAboutIdenticalWeights(among steps: [Int], candidates: [Int: String]) throws -> [String] {

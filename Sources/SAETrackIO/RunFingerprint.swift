@@ -111,12 +111,12 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
         return h.finalize().hexDigest
     }
 
-    /// A model directory's digest: SHA-256 over `config.json`, the shard index when present,
-    /// and for each weights file its name, size, full safetensors header and 17 sampled 4 KiB
-    /// blocks spread evenly over its data (first and last included). Cheap on multi-GB
-    /// checkpoints; any retrained, replaced, truncated or re-converted checkpoint changes it
-    /// (training changes every block). The stage's full weight SHA-256 is recorded separately
-    /// in `track.json` when its activations are computed.
+    /// A model directory's digest: SHA-256 over `config.json`, the shard index when present, and
+    /// the name, size and every byte of each `*.safetensors` file. Every byte is read, so any
+    /// change to the weights (one flipped bit included) changes the digest; sampling was not
+    /// enough, since a replaced or edited checkpoint must be caught before work resumes. Cost:
+    /// one sequential read plus SHA-256 of the files (measured in Docs/Performance.md; `track`
+    /// prints the time it took).
     public static func checkpointDigest(_ directory: URL) throws -> String {
         var h = SHA256()
         func field(_ s: String) { let b = Array(s.utf8); withUnsafeBytes(of: UInt64(b.count).littleEndian) { h.update($0) }; h.update(b) }
@@ -128,24 +128,25 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
             let d = try MappedFile.map(u.path)
             d.withUnsafeBytes { h.update($0) }
         }
-        let names = ((try? fm.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".safetensors") }.sorted()
-        for name in names {
+        for name in try weightFiles(in: directory) {
             let data = try MappedFile.map(directory.appendingPathComponent(name).path)
             field(name)
             field(String(data.count))
-            data.withUnsafeBytes { raw in
-                guard raw.count >= 8 else { h.update(raw); return }
-                let n = Int(min(raw.loadUnaligned(as: UInt64.self).littleEndian, UInt64(raw.count - 8)))
-                h.update(UnsafeRawBufferPointer(rebasing: raw[0..<(8 + n)]))
-                let start = 8 + n, length = raw.count - start, block = 4096, samples = 17
-                guard length > 0 else { return }
-                for i in 0..<samples {
-                    let offset = start + (length > block ? (length - block) * i / (samples - 1) : 0)
-                    h.update(UnsafeRawBufferPointer(rebasing: raw[offset..<min(raw.count, offset + block)]))
-                }
-            }
+            data.withUnsafeBytes { h.update($0) }
         }
         return h.finalize().hexDigest
+    }
+
+    /// Bytes ``checkpointDigest(_:)`` reads in `directory` (its weights files), for cost reports.
+    public static func checkpointBytes(_ directory: URL) throws -> Int {
+        try weightFiles(in: directory).reduce(0) { total, name in
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)
+            return total + ((attributes[.size] as? NSNumber)?.intValue ?? 0)
+        }
+    }
+
+    private static func weightFiles(in directory: URL) throws -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".safetensors") }.sorted()
     }
 }
 

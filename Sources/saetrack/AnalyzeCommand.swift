@@ -12,8 +12,9 @@ struct AnalyzeCommand: ParsableCommand {
             model is run. Writes <out>/analysis.json (every figure's data), one CSV per figure and a self-contained \
             report.html (inline SVG and one small inline script, no network), plus features.csv with --all-features \
             (every file and column: Docs/Formats.md). A track with unfinished stages is refused unless \
-            --allow-partial is given; then analysis.json's warnings, the report's top and the printed findings say \
-            which stages are missing, and the last finished stage stands in for the final SAE.
+            --allow-partial is given; then analysis.json (missing_stages and the first warning), every CSV (a last \
+            column partial = true), the report's top and the printed findings say which stages are missing, and the \
+            last finished stage stands in for the final SAE.
             """
     )
 
@@ -50,7 +51,11 @@ struct AnalyzeCommand: ParsableCommand {
             analyzer.decode = try TokenDecoding.decoder(tokenizerJSON: URL(fileURLWithPath: path))
         }
         var analysis = try analyzer.analyze()
-        if let partialNote { analysis.warnings.insert(partialNote, at: 0); stderrLine("warning: " + partialNote) }
+        if let partialNote {
+            analysis.warnings.insert(partialNote, at: 0)
+            analysis.missingStages = missing
+            stderrLine("warning: " + partialNote)
+        }
         let report = try AnalysisExport.write(analysis, to: URL(fileURLWithPath: out))
         for s in TrackFindings.sentences(for: analysis) { print("• " + s) }
         print("report: \(report.path)")

@@ -6,7 +6,7 @@ import SAETrack
 /// (`track`, `train-sae`, `train-lm`): refuse (the default), continue anyway, or start over.
 struct ResumeOptions: ParsableArguments {
     @Flag(name: .customLong("resume-changed"),
-          help: "Continue a run although its inputs (token file, tokenizer, checkpoints, SAETrack version) changed since it started; the change is recorded.")
+          help: "Continue a run although its inputs (token file, tokenizer, checkpoints, SAETrack version) changed since it started, or (track) with settings that do not change results (--checkpoint-every); the change is recorded. Settings that change results need --restart.")
     var resumeChanged = false
     @Flag(name: .long, help: "Discard this command's earlier outputs in --out and start over.")
     var restart = false

@@ -165,11 +165,19 @@ struct TrackCommand: ParsableCommand {
         var fingerprint = RunFingerprint()
         try fingerprint.addFile("tokens", URL(fileURLWithPath: tokens))
         if let t = options.tokenizer { try fingerprint.addFile("tokenizer", URL(fileURLWithPath: t)) }
+        // Every byte of every checkpoint's weights is hashed (a replaced or edited checkpoint must
+        // be caught before work resumes); the cost is printed.
         var digests: [Int: String] = [:]
+        let hashStart = Date()
+        var hashedBytes = 0
         for c in used {
             try fingerprint.addCheckpoint("checkpoint step \(c.step)", c.url)
             digests[c.step] = fingerprint.inputs["checkpoint step \(c.step)"]!.sha256
+            hashedBytes += try RunFingerprint.checkpointBytes(c.url)
         }
+        let hashSeconds = Date().timeIntervalSince(hashStart)
+        stderrLine("fingerprint: \(used.count) checkpoints, \(CostEstimate.compact(Double(hashedBytes)))B of weights hashed (SHA-256) in "
+                   + String(format: "%.2f s", hashSeconds))
         if resume.restart { try Self.removeTrack(in: outURL) }
         // Compared only when the track holds work (a stage started); otherwise nothing is at stake.
         let hasWork = TrackState.exists(in: outURL) && !((try? TrackState.read(from: outURL))?.hasNoWork(in: outURL) ?? false)
@@ -189,11 +197,13 @@ struct TrackCommand: ParsableCommand {
             checkpointEvery: options.checkpointEvery)
         let urls = Dictionary(uniqueKeysWithValues: series.checkpoints.map { ($0.step, $0.url) })
         let run = try SAETrackRun(directory: outURL, config: config, checkpoints: urls, provider: provider,
-                                  modelName: seriesURL.lastPathComponent, warnings: warnings)
+                                  modelName: seriesURL.lastPathComponent, warnings: warnings,
+                                  acceptingSafeChanges: resume.resumeChanged)
+        for c in run.acceptedChanges { stderrLine("warning: continuing with a changed setting: \(c.setting): \(c.old) → \(c.new)") }
         try fingerprint.write(to: outURL)
         try inputs.write(to: outURL)
         stderrLine("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads")
-        Self.printCost(run.state, provider: provider)
+        try Self.printCost(run.state, provider: provider, checkpoint: used[0].url)
         // Fault injection for the tests (as train-sae's): SIGKILL this process once a trainer
         // state at SAE step ≥ N has been saved, as a crash would.
         if let killAt = ProcessInfo.processInfo.environment["SAETRACK_FAULT_KILL_AT_STEP"].flatMap({ Int($0) }) {
@@ -215,34 +225,38 @@ struct TrackCommand: ParsableCommand {
         }
     }
 
-    /// The cost line of the unfinished stages: SAE steps, tokens, epochs, LM passes and the time
-    /// a measured one-step probe of each stage kind predicts.
-    static func printCost(_ state: TrackState, provider: LMActivationProvider) {
-        let todo = state.stages.enumerated().filter { $0.element.status != .done }
+    /// The cost lines of the unfinished stages: SAE steps, tokens, epochs, LM passes, and the time a
+    /// short measured probe predicts: real SAE training steps at the run's d_in × d_sae, extrapolated
+    /// to its batch (``CostEstimate/probeSAESteps(_:rows:budget:maxSteps:)``, ≈ 1 s) and one LM forward over 128
+    /// tokens of the first checkpoint (``CostEstimate/probeLMForward(_:tokens:hook:centered:probeTokens:)``).
+    static func printCost(_ state: TrackState, provider: LMActivationProvider, checkpoint: URL) throws {
+        let pendingBaseline = Set(state.baselines.filter { $0.status != .done }.map(\.step))
+        let todo = state.stages.enumerated().filter { $0.element.status != .done || pendingBaseline.contains($0.element.step) }
         guard !todo.isEmpty else { return }
         let dataTokens = provider.trainRows.count * provider.context
-        var seconds = 0.0
+        let first = state.config.stageConfig(index: 0)
         var steps = 0
-        let first = state.config.stageConfig(index: 0), continual = state.config.continualStage
-        let firstProbe = todo.contains { $0.offset == 0 } ? CostEstimate.measureSAEStep(first) : 0
-        let continualProbe = todo.contains { $0.offset > 0 } ? CostEstimate.measureSAEStep(continual) : 0
-        for (i, _) in todo {
-            let c = state.config.stageConfig(index: i)
-            steps += c.steps
-            seconds += Double(c.steps) * (i == 0 ? firstProbe : continualProbe)
-        }
-        for b in state.baselines where b.status != .done {
-            steps += b.trainingSteps
-            seconds += Double(b.trainingSteps) * (firstProbe > 0 ? firstProbe : continualProbe)
-        }
+        for (i, stage) in todo where stage.status != .done { steps += state.config.stageConfig(index: i).steps }
+        for b in state.baselines where b.status != .done { steps += b.trainingSteps }
+        // Both stage kinds share the shape and architecture; their learning rates do not change the time.
+        let sae = try CostEstimate.probeSAESteps(todo.contains { $0.offset == 0 } ? first : state.config.continualStage)
+        let loadStart = Date()
+        let lm = try TransformerLM(directory: checkpoint)
+        let load = Date().timeIntervalSince(loadStart)
+        let lmProbe = CostEstimate.probeLMForward(lm, tokens: provider.tokens, hook: provider.hook, centered: provider.centered)
+        let passTokens = (provider.trainRows.count + provider.evalRows.count) * provider.context
+        let lmSeconds = Double(todo.count) * (load + Double(passTokens) * lmProbe.secondsPerUnit)
+        let saeSeconds = Double(steps) * sae.secondsPerUnit
         stderrLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
-                   + ", and \(todo.count) LM pass(es) over \(CostEstimate.compact(Double((provider.trainRows.count + provider.evalRows.count) * provider.context))) tokens")
-        if todo.contains(where: { $0.offset == 0 }) {
-            stderrLine("cost: the first stage alone is \(first.steps) SAE steps ≈ " + CostEstimate.duration(Double(first.steps) * firstProbe))
+                   + ", and \(todo.count) LM pass(es) over \(CostEstimate.compact(Double(passTokens))) tokens")
+        if todo.contains(where: { $0.offset == 0 && $0.element.status != .done }) {
+            stderrLine("cost: the first stage alone is \(first.steps) SAE steps ≈ " + CostEstimate.duration(Double(first.steps) * sae.secondsPerUnit))
         }
-        stderrLine("estimate: ≈ " + CostEstimate.duration(seconds) + " of SAE training on \(Threads.count) threads "
-                   + String(format: "(%.3g s per step from a timed encoder GEMM; the first steps of a fresh SAE are slower)",
-                            firstProbe > 0 ? firstProbe : continualProbe)
-                   + " plus the LM passes")
+        stderrLine("estimate: ≈ " + CostEstimate.duration(saeSeconds + lmSeconds) + " on \(Threads.count) threads: "
+                   + CostEstimate.duration(saeSeconds) + " of SAE training + " + CostEstimate.duration(lmSeconds) + " of LM passes "
+                   + String(format: "(probe: %d SAE training steps ⇒ %.3g s per step of %d tokens, LM load %.2f s and %.3g ms per token over %d tokens; %.1f s in all; "
+                            + "the first steps of a fresh SAE and long-context attention run slower)",
+                            sae.unitsTimed, sae.secondsPerUnit, first.batchSize, load, lmProbe.secondsPerUnit * 1000, lmProbe.unitsTimed,
+                            sae.probeSeconds + load + lmProbe.probeSeconds))
     }
 }

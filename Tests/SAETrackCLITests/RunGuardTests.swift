@@ -74,6 +74,60 @@ struct RunGuardTests {
         #expect(try h.snapshot("track") == before)
     }
 
+    @Test("track: one byte changed in the middle of a finished stage's weights (outside any sampled block) is refused naming the checkpoint")
+    func editedWeightByteRefused() throws {
+        let h = try CLIHarness("byte")
+        defer { h.remove() }
+        try h.corpus(); try h.series(extra: ["--d-model", "64", "--heads", "2"])
+        #expect(try h.track().status == 0)
+        let url = URL(fileURLWithPath: h.path("series/step2/model.safetensors"))
+        var bytes = try Data(contentsOf: url)
+        let header = Int(bytes.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian)
+        let start = 8 + header, length = bytes.count - start
+        // A sampled digest reading 17 blocks of 4 KiB at start + (length − 4096)·i/16 would miss a
+        // byte between blocks 8 and 9; change one there.
+        let afterBlock8 = start + (length - 4096) * 8 / 16 + 4096, block9 = start + (length - 4096) * 9 / 16
+        try #require(block9 > afterBlock8 + 2, "the weights file is too small to have a gap between sampled blocks")
+        bytes[(afterBlock8 + block9) / 2] ^= 0x01
+        try bytes.write(to: url)
+        let before = try h.snapshot("track")
+        let (status, output) = try h.track()
+        #expect(status != 0)
+        #expect(output.contains("checkpoint step 2") && output.contains("series/step2") && output.contains("changed"), "\(output)")
+        #expect(!output.contains("stage 1/"), "no stage may start: \(output)")
+        #expect(try h.snapshot("track") == before, "a refused rerun changed the track directory")
+    }
+
+    @Test("track: a setting that changes results is refused naming it with old and new values, even with --resume-changed; a safe one continues under --resume-changed")
+    func changedSettings() throws {
+        let h = try CLIHarness("settings")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let (first, log) = try h.track()
+        #expect(first == 0, "\(log)")
+        // The cost line comes from a measured probe of SAE steps and an LM forward.
+        #expect(log.contains("estimate: ≈") && log.contains("SAE training steps ⇒") && log.contains("per token"), "\(log)")
+        #expect(log.contains("fingerprint: 4 checkpoints"), "\(log)")
+        let before = try h.snapshot("track")
+        for extra in [["--first-lr", "0.002"], ["--first-lr", "0.002", "--resume-changed"]] {
+            let (status, output) = try h.track(extra: extra)
+            #expect(status != 0, "\(extra)")
+            #expect(output.contains("first_stage.lr") && output.contains("→ 0.002") && output.contains("changes the results")
+                    && output.contains("--restart"), "\(output)")
+            #expect(try h.snapshot("track") == before, "a refused rerun changed the track directory")
+        }
+        let (refused, refusal) = try h.track(extra: ["--checkpoint-every", "7"])
+        #expect(refused != 0)
+        #expect(refusal.contains("checkpoint_every: 100 → 7") && refusal.contains("--resume-changed continues"), "\(refusal)")
+        #expect(try h.snapshot("track") == before)
+        let (accepted, acceptLog) = try h.track(extra: ["--checkpoint-every", "7", "--resume-changed"])
+        #expect(accepted == 0, "\(acceptLog)")
+        let state = try TrackState.read(from: URL(fileURLWithPath: h.path("track")))
+        #expect(state.config.checkpointEvery == 7)
+        #expect(state.warnings.contains { $0.contains("checkpoint_every: 100 → 7") && $0.contains("--resume-changed") }, "\(state.warnings)")
+        #expect(try h.track(extra: ["--checkpoint-every", "7"]).status == 0, "the accepted value is now the recorded one")
+    }
+
     @Test("track: a series of identical checkpoints gives identical-weights warnings in track.json and the report")
     func identicalCheckpointsWarn() throws {
         let h = try CLIHarness("identical")
@@ -181,6 +235,23 @@ struct RunGuardTests {
         let warnings = json?["warnings"] as? [String] ?? []
         #expect(warnings.first?.hasPrefix("PARTIAL") == true && warnings.first?.contains("steps 8") == true, "\(warnings)")
         #expect(try String(contentsOfFile: h.path("analysis/report.html"), encoding: .utf8).contains("PARTIAL"))
+        #expect(json?["missing_stages"] as? [Int] == [8], "\(json?["missing_stages"] ?? "absent")")
+        // Every CSV carries a last column `partial` = true on every row (what pandas reads as a column).
+        try h.succeed(["analyze", "--track", h.path("track"), "--out", h.path("analysis"), "--allow-partial", "--all-features"])
+        for name in AnalysisExport.csvFiles + ["features.csv"] {
+            let lines = try String(contentsOfFile: h.path("analysis/\(name)"), encoding: .utf8).split(separator: "\n")
+            #expect(lines.first?.hasSuffix(",partial") == true, "\(name): \(lines.first ?? "")")
+            #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",true") }, "\(name) has a row not marked partial")
+        }
+        let features = try String(contentsOfFile: h.path("analysis/features.csv"), encoding: .utf8)
+        #expect(features.split(separator: "\n").count > 1, "features.csv should have rows to mark")
+        // The finished track's outputs have no such column.
+        state.stages[3].status = .done
+        try state.write(to: url.deletingLastPathComponent())
+        try h.succeed(["analyze", "--track", h.path("track"), "--out", h.path("complete")])
+        let summary = try String(contentsOfFile: h.path("complete/summary.csv"), encoding: .utf8)
+        #expect(!summary.contains("partial"))
+        #expect(try !String(contentsOfFile: h.path("complete/analysis.json"), encoding: .utf8).contains("missing_stages"))
     }
 
     @Test("train-lm: --out onto a series of another architecture is refused and the series is unchanged")

@@ -83,21 +83,31 @@ func fingerprintChanges() throws {
     #expect(try RunFingerprint.fileSHA256(tokens) == SHA256.hash([1, 2, 4]).hexDigest)
 }
 
-@Test("a checkpoint digest changes when any sampled block, the size or the config changes")
+@Test("a checkpoint digest changes when any byte of the weights, the size or the config changes")
 func checkpointDigest() throws {
     let dir = try scratch("digest")
     defer { try? FileManager.default.removeItem(at: dir) }
     var values = [Float](repeating: 0.5, count: 100_000)
-    try SafetensorsWriter.write(["w": TensorData(shape: [values.count], floats: values)], to: dir.appendingPathComponent("model.safetensors"))
+    let weights = dir.appendingPathComponent("model.safetensors")
+    try SafetensorsWriter.write(["w": TensorData(shape: [values.count], floats: values)], to: weights)
     try Data("{}".utf8).write(to: dir.appendingPathComponent("config.json"))
     let d0 = try RunFingerprint.checkpointDigest(dir)
     #expect(try RunFingerprint.checkpointDigest(dir) == d0)
-    values[values.count - 1] = 1              // inside the last sampled block
-    try SafetensorsWriter.write(["w": TensorData(shape: [values.count], floats: values)], to: dir.appendingPathComponent("model.safetensors"))
+    #expect(try RunFingerprint.checkpointBytes(dir) == Data(contentsOf: weights).count)
+    values[values.count - 1] = 1
+    try SafetensorsWriter.write(["w": TensorData(shape: [values.count], floats: values)], to: weights)
     let d1 = try RunFingerprint.checkpointDigest(dir)
     #expect(d1 != d0)
+    // One byte in the middle of the data, at an offset no 4 KiB block spread over the file would
+    // cover (the old sampled digest missed this): the digest changes.
+    var bytes = try Data(contentsOf: weights)
+    let middle = bytes.count / 2 + 2048 + 1
+    bytes[middle] ^= 0x01
+    try bytes.write(to: weights)
+    let d2 = try RunFingerprint.checkpointDigest(dir)
+    #expect(d2 != d1)
     try Data("{ }".utf8).write(to: dir.appendingPathComponent("config.json"))
-    #expect(try RunFingerprint.checkpointDigest(dir) != d1)
+    #expect(try RunFingerprint.checkpointDigest(dir) != d2)
 }
 
 @Test("Foundation errors are reworded: missing file, invalid JSON, missing key with its path")

@@ -24,7 +24,10 @@ public enum AnalysisExport {
     public static func write(_ a: TrackAnalysis, to directory: URL) throws -> URL {
         try AtomicFile.write(try jsonEncoder.encode(a), to: directory.appendingPathComponent("analysis.json"))
         for (name, text) in csv(a) { try AtomicFile.write(text, to: directory.appendingPathComponent(name)) }
-        if let all = a.allFeatures { try AtomicFile.write(featuresCSV(all), to: directory.appendingPathComponent("features.csv")) }
+        if let all = a.allFeatures {
+            let text = featuresCSV(all)
+            try AtomicFile.write(a.isPartial ? markedPartial(text) : text, to: directory.appendingPathComponent("features.csv"))
+        }
         let report = directory.appendingPathComponent("report.html")
         try AtomicFile.write(TrackReport.html(a), to: report)
         return report
@@ -55,8 +58,23 @@ public enum AnalysisExport {
         return s
     }
 
-    /// The CSV texts by file name.
+    /// `text` (a CSV with a header line) with a last column `partial` = `true` on every row:
+    /// how a partial analysis marks each table, so a filtered or concatenated frame still says so
+    /// (`pandas.read_csv(f)["partial"]`; the header carries the column even when there are no rows).
+    public static func markedPartial(_ text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        guard !lines.isEmpty else { return text }
+        return lines.enumerated().map { $0.offset == 0 ? $0.element + ",partial" : $0.element + ",true" }.joined(separator: "\n") + "\n"
+    }
+
+    /// The CSV texts by file name (each marked with a `partial` column when the analysis is partial).
     public static func csv(_ a: TrackAnalysis) -> [(String, String)] {
+        let tables = unmarkedCSV(a)
+        return a.isPartial ? tables.map { ($0.0, markedPartial($0.1)) } : tables
+    }
+
+    private static func unmarkedCSV(_ a: TrackAnalysis) -> [(String, String)] {
         var out: [(String, String)] = []
         var s = "step,lm_loss,reconstructed_loss,zero_ablated_loss,ce_recovered,sae_loss,mse,l0,explained_variance,dead_fraction,cos_to_previous_median,cos_to_final_median,sae_training_steps\n"
         for r in a.summary {

@@ -32,10 +32,17 @@ public struct TrackAnalysis: Codable, Equatable {
     /// Per-feature statistics of every feature at every checkpoint, when requested
     /// (`saetrack analyze --all-features`). Written as `features.csv` only: not part of `analysis.json`.
     public var allFeatures: AllFeatures? = nil
+    /// Checkpoint steps whose chain stage was not finished when a partial analysis
+    /// (`saetrack analyze --allow-partial`) was made; nil for a finished track. Written as
+    /// `missing_stages` in `analysis.json`, and a partial analysis's CSVs carry a `partial` column.
+    public var missingStages: [Int]? = nil
+
+    /// Whether this analysis describes an unfinished track.
+    public var isPartial: Bool { !(missingStages ?? []).isEmpty }
 
     enum CodingKeys: String, CodingKey {
         case meta, summary, progress, randomBaseline, drift, cosineHistograms, trajectories, convergence, groundTruth
-        case featureCards, warnings
+        case featureCards, warnings, missingStages
     }
 
     /// Statistics of every feature at every checkpoint (checkpoint-major arrays of d_sae values).

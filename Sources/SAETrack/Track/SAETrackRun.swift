@@ -34,12 +34,19 @@ public final class SAETrackRun {
     public var stopAt: ((TrackEvent) -> Bool)?
     /// Keep the evaluation-activation cache (needed by `analyze`).
     public var writeEvaluationCache = true
+    /// Safe setting changes accepted when this run resumed (see `init`'s `acceptingSafeChanges`).
+    public private(set) var acceptedChanges: [TrackConfigChange] = []
 
     /// Opens the track in `directory`: resumes it when `track.json` exists (the configuration must
     /// match), otherwise starts a new one. `checkpoints` maps each configured step to its directory.
     /// Baseline steps not (yet) in the chain are trained when their checkpoint is appended.
+    ///
+    /// A resumed track whose recorded configuration differs is refused (``TrackError/configMismatch(file:differences:)``,
+    /// naming each setting with its old and new value) unless every difference is safe
+    /// (``TrackConfigChange/isSafe``) and `acceptingSafeChanges` is true; then the new values are
+    /// recorded and listed in the warnings (``acceptedChanges``).
     public init(directory: URL, config: TrackConfig, checkpoints: [Int: URL], provider: any CheckpointActivationProvider,
-                modelName: String = "", warnings: [String] = []) throws {
+                modelName: String = "", warnings: [String] = [], acceptingSafeChanges: Bool = false) throws {
         self.directory = directory
         self.provider = provider
         self.modelName = modelName
@@ -54,9 +61,19 @@ public final class SAETrackRun {
         }
         if TrackState.exists(in: directory) {
             var existing = try TrackState.read(from: directory)
-            let diffs = config.differences(from: existing.config)
-            guard diffs.isEmpty else {
-                throw TrackError.configMismatch(file: directory.appendingPathComponent(TrackState.fileName).path, differences: diffs)
+            let changes = config.changes(from: existing.config)
+            guard changes.allSatisfy({ $0.isSafe && acceptingSafeChanges }) else {
+                throw TrackError.configMismatch(file: directory.appendingPathComponent(TrackState.fileName).path,
+                                                differences: changes.map(\.description))
+            }
+            if !changes.isEmpty {
+                let recordedSteps = existing.config.steps
+                existing.config = config
+                existing.config.steps = recordedSteps                 // extended below when the new list is longer
+                for c in changes {
+                    existing.warnings.append("resumed with a changed setting (--resume-changed): \(c.setting): \(c.old) → \(c.new)")
+                }
+                acceptedChanges = changes
             }
             // Live tracking: the chain may have grown since the last run.
             for (i, step) in config.steps.enumerated() where i >= existing.stages.count {

@@ -77,21 +77,8 @@ public struct TrackConfig: Codable, Equatable, Sendable {
         return c
     }
 
-    /// Human-readable differences from `other`, empty when equal.
+    /// Human-readable differences from `other`, empty when equal (``changes(from:)`` as text).
     public func differences(from other: TrackConfig) -> [String] {
-        var out: [String] = []
-        if series != other.series { out.append("series: \(other.series) → \(series)") }
-        if hook != other.hook { out.append("hook: \(other.hook) → \(hook)") }
-        if centered != other.centered { out.append("centered: \(other.centered) → \(centered)") }
-        if steps != other.steps && !(other.steps.starts(with: steps) || steps.starts(with: other.steps)) {
-            out.append("steps: \(other.steps) → \(steps)")
-        }
-        if order != other.order { out.append("order: \(other.order) → \(order)") }
-        if firstStage != other.firstStage { out.append("first-stage SAE settings differ") }
-        if continualStage != other.continualStage { out.append("continual-stage SAE settings differ") }
-        if baselineSteps != other.baselineSteps { out.append("baseline steps: \(other.baselineSteps) → \(baselineSteps)") }
-        if baselineBudget != other.baselineBudget { out.append("baseline budget: \(other.baselineBudget) → \(baselineBudget)") }
-        if checkpointEvery != other.checkpointEvery { out.append("checkpoint every: \(other.checkpointEvery) → \(checkpointEvery)") }
-        return out
+        changes(from: other).map(\.description)
     }
 }

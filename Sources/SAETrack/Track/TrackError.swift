@@ -21,8 +21,11 @@ public enum TrackError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .unreadableState(file, reason): return "\(file): cannot read the track state: \(reason)"
         case let .configMismatch(file, differences):
-            return "\(file) was written with a different configuration; start a new --out directory or pass the same flags:\n  "
+            return "\(file) was written with a different configuration; nothing was changed:\n  "
                 + differences.joined(separator: "\n  ")
+                + "\nPass the same flags to continue, --restart to start over, or choose a new --out directory"
+                + (differences.allSatisfy { $0.hasSuffix("--resume-changed continues with it)") }
+                    ? "; --resume-changed continues with these settings." : ".")
         case let .missingSAE(step, path): return "stage at step \(step) is marked done but its SAE is missing: \(path)"
         case let .missingCheckpoint(step, series): return "\(series): no checkpoint for step \(step)"
         case let .invalidCheckpoints(reason): return "invalid checkpoint list: \(reason)"

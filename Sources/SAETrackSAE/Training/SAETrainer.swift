@@ -131,6 +131,7 @@ public final class SAETrainer {
             firingCounts = [Float](repeating: 0, count: config.dSAE)
             windowTokens = 0
         }
+        if let r = config.resampling, r.steps.contains(s) { try resampleDeadFeatures(r) }
         let dead = deadFeatures                                                             // 3
         let batch = try source.nextBatch(config.batchSize)
         var obj = objective
@@ -155,6 +156,32 @@ public final class SAETrainer {
         workspace.gradients = gradients
         step += 1
         return result.terms
+    }
+
+    /// Features re-initialised by the last resampling (``DeadFeatureResampling``), increasing.
+    public private(set) var lastResampled: [Int32] = []
+
+    /// ``DeadFeatureResampling`` at the current step: draws `r.samples` activations from the source,
+    /// re-initialises the features silent on all of them toward high-loss inputs (seeded by the
+    /// config's seed and the step) and resets their Adam moments and dead-feature counters.
+    public func resampleDeadFeatures(_ r: DeadFeatureResampling) throws {
+        let sample = try source.nextBatch(r.samples)                                      // (samples, d_in)
+        let (codes, xHat) = sae.encodeAndReconstruct(sample)
+        let dead = DeadFeatureResampler.silentFeatures(codes)
+        lastResampled = dead
+        guard !dead.isEmpty else { return }
+        let losses = DeadFeatureResampler.rowLosses(sample, xHat)
+        let rows = DeadFeatureResampler.drawRows(losses: losses, count: dead.count,
+                                                 seed: config.seed ^ (UInt64(step) &* 0xD1B5_4A32_D192_ED03))
+        DeadFeatureResampler.reinitialise(&parameters, moments: &optimizer, features: dead, inputs: sample, rows: rows,
+                                          encoderScale: r.encoderScale)
+        for f in dead {
+            let i = Int(f)
+            passesSinceFired[i] = 0
+            if config.architecture == .jumprelu {
+                threshold[i] = config.jumpReLUInitThreshold; thresholdM[i] = 0; thresholdV[i] = 0
+            }
+        }
     }
 
     private func updateCounters(_ codes: SparseActivations) {

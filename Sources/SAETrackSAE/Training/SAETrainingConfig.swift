@@ -121,6 +121,9 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     public var deadFeatureWindow: Int = 5000
     /// Firing frequencies are logged and reset every this many steps.
     public var featureSamplingWindow: Int = 1000
+    /// Resample dead features at chosen steps (``DeadFeatureResampling``; nil = never, as the paper).
+    /// Configs written before the option existed decode as nil.
+    public var resampling: DeadFeatureResampling? = nil
     /// Anchor to the previous SAE: λ·(‖W_enc − W_enc^prev‖² + ‖W_dec − W_dec^prev‖²) (Docs/Method.md §5.4).
     public var regCoefficient: Float = 0
     public var seed: UInt64 = 42
@@ -147,7 +150,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case lrEnd = "lr_end", steps, batchSize = "train_batch_size_tokens"
         case bDecInit = "b_dec_init_method", bDecInitSamples = "b_dec_init_samples"
         case ghostGrads = "use_ghost_grads", deadFeatureWindow = "dead_feature_window"
-        case featureSamplingWindow = "feature_sampling_window", regCoefficient = "reg_coefficient"
+        case featureSamplingWindow = "feature_sampling_window", resampling = "dead_feature_resampling", regCoefficient = "reg_coefficient"
         case seed, logEvery = "log_every", saveEvery = "save_every", encoderChunkRows = "encoder_chunk_rows"
     }
 
@@ -226,6 +229,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         }
         if featureSamplingWindow <= 0 { problems.append("feature_sampling_window must be positive") }
         if encoderChunkRows <= 0 { problems.append("encoder_chunk_rows must be positive") }
+        if let resampling { problems += resampling.problems() }
         if !problems.isEmpty { throw SAETrainingError.invalidConfig(problems) }
     }
 }
