@@ -25,6 +25,8 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     @DecodedDefault<TrainingDefaults.Architecture> public var architecture: SAEArchitecture
     /// TopK / BatchTopK: active latents per token (default 32).
     @DecodedDefault<TrainingDefaults.K> public var k: Int
+    /// Matryoshka: the nested levels' prefix widths (`SAETrainingConfig.matryoshkaWidths`; default none).
+    @DecodedDefault<TrainingDefaults.NoWidths> public var matryoshkaWidths: [Int]
     /// Dead-feature resampling in the first stage (`DeadFeatureResampling`, Docs/Method.md §5.5);
     /// nil — the paper and demo presets, and settings saved before the option existed — means none.
     public var firstResampling: DeadFeatureResampling? = nil
@@ -74,11 +76,13 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         var first = SAETrainingConfig.firstStage(dIn: dIn, dSAE: m, tokens: firstSteps * batchSize, batchSize: batchSize, seed: seed)
         first.lr = firstLR; first.warmupSteps = firstWarmup; first.l1Coefficient = l1Coefficient
         first.bDecInitSamples = bDecInitSamples; first.logEvery = logEvery
-        first.architecture = architecture; first.k = k; first.resampling = firstResampling
+        first.architecture = architecture; first.k = k; first.matryoshkaWidths = matryoshkaWidths
+        first.resampling = firstResampling
         var continual = SAETrainingConfig.continualStage(dIn: dIn, dSAE: m, tokens: continualSteps * batchSize, batchSize: batchSize, seed: seed)
         continual.lr = continualLR; continual.warmupSteps = continualWarmup; continual.l1Coefficient = l1Coefficient
         continual.logEvery = logEvery
         continual.architecture = architecture; continual.k = k      // a warm start carries k / thresholds
+        continual.matryoshkaWidths = matryoshkaWidths
         continual.resampling = continualResampling
         return (first, continual)
     }

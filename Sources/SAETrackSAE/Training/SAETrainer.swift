@@ -70,8 +70,8 @@ public final class SAETrainer {
         lastWindowFrequency = [Float](repeating: 0, count: config.dSAE)
         if let initial {
             parameters = SAEParameters(initial)
-            // Warm start carries BatchTopK's threshold (a JumpReLU SAE with one shared threshold).
-            if config.architecture == .batchtopk, let th = initial.activation.threshold, !th.isEmpty {
+            // Warm start carries BatchTopK's (and Matryoshka's) threshold (a JumpReLU SAE with one shared threshold).
+            if config.architecture.selectsBatchTopK, let th = initial.activation.threshold, !th.isEmpty {
                 topkThreshold = th.reduce(0.0) { $0 + Double($1) } / Double(th.count)
             }
             if config.architecture == .jumprelu, let th = initial.activation.threshold { threshold = th }
@@ -105,7 +105,7 @@ public final class SAETrainer {
             var sae = p.autoencoder(activation: .topK(config.k))
             sae.rescalesActsByDecoderNorm = config.rescaleActsByDecoderNorm
             return sae
-        case .batchtopk:
+        case .batchtopk, .matryoshka:
             return p.autoencoder(activation: .jumpReLU(threshold: [Float](repeating: Float(topkThreshold), count: config.dSAE)))
         case .jumprelu:
             return p.autoencoder(activation: .jumpReLU(threshold: threshold.map { max($0, 0) }))
@@ -143,7 +143,7 @@ public final class SAETrainer {
                                   threshold: config.architecture == .jumprelu ? threshold : nil,
                                   workspace: workspace)                                     // 4, 6, 7
         updateCounters(result.codes)                                                        // 5
-        if config.architecture == .batchtopk, let smallest = result.codes.value.min() {    // SAELens update_topk_threshold
+        if config.architecture.selectsBatchTopK, let smallest = result.codes.value.min() {    // SAELens update_topk_threshold
             topkThreshold = (1 - config.topkThresholdLR) * topkThreshold + config.topkThresholdLR * Double(smallest)
         }
         let gradients = result.gradients!
