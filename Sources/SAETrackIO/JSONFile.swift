@@ -42,7 +42,7 @@ public enum JSONFile {
         return d
     }
 
-    /// `value` as a file's bytes: ``encoder(keys:)`` plus a trailing newline.
+    /// `value` as a file's bytes: ``encoder(keys:nonFinite:)`` plus a trailing newline.
     public static func encode<T: Encodable>(_ value: T, keys: Keys = .asDeclared, nonFinite: NonFinite = .refused) throws -> Data {
         try encoder(keys: keys, nonFinite: nonFinite).encode(value) + Data("\n".utf8)
     }
