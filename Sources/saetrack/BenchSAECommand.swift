@@ -31,7 +31,9 @@ struct BenchSAECommand: ParsableCommand {
     func validate() throws {
         if dIn < 1 || dSAE < 1 || batch < 1 || steps < 1 { throw ValidationError("sizes and --steps must be positive") }
         if l0 < 1 || l0 > dSAE { throw ValidationError("--l0 must be in 1...d_sae") }
-        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard, topk, batchtopk or jumprelu") }
+        if SAEArchitecture(rawValue: architecture) == nil || architecture == "matryoshka" {
+            throw ValidationError("--architecture must be standard, topk, batchtopk or jumprelu (the bench does not cover matryoshka yet)")
+        }
     }
 
     func run() throws {

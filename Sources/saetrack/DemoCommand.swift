@@ -16,9 +16,17 @@ struct DemoCommand: ParsableCommand {
 
     @Option(name: .long, help: "Output directory.") var out = "demo-out"
     @Flag(name: .long, help: "Sub-minute smoke run (tiny corpus, LM and SAE).") var quick = false
+    @Flag(name: .customLong("resample-dead"),
+          help: "Resample dead SAE features at steps 200, 400, 600 of the first stage and 0, 50, 100 of every continual stage (Docs/Method.md §5.5; not in the paper).")
+    var resampleDead = false
 
     func run() throws {
-        let demo = SAETrackDemo(settings: quick ? .quick : .standard, out: URL(fileURLWithPath: out))
+        var settings: DemoSettings = quick ? .quick : .standard
+        if resampleDead {
+            settings.track.firstResampling = TrackSettings.demoResampling.firstResampling
+            settings.track.continualResampling = TrackSettings.demoResampling.continualResampling
+        }
+        let demo = SAETrackDemo(settings: settings, out: URL(fileURLWithPath: out))
         let result = try demo.run()
         print("SAE-Track demo — findings")
         for line in result.summary { print(line) }

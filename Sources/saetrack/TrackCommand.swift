@@ -19,7 +19,8 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("first-warmup"), help: "First-stage warm-up steps (paper 5000).") var firstWarmup: Int?
     @Option(name: .customLong("continual-warmup"), help: "Continual-stage warm-up steps (paper 3).") var continualWarmup: Int?
     @Option(name: .long, help: "L1 coefficient (paper 8e-5).") var l1: Float?
-    @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk or jumprelu.") var architecture: String?
+    @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk, jumprelu or matryoshka (needs --matryoshka-widths).") var architecture: String?
+    @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
     @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file).") var trainRows = 2048
     @Option(name: .customLong("eval-rows"), help: "Held-out token rows for evaluation and analysis (from the end of the token file).") var evalRows = 64
@@ -51,10 +52,11 @@ struct TrackOptions: ParsableArguments {
         if let l1 { s.l1Coefficient = l1 }
         if let architecture {
             guard let a = SAEArchitecture(rawValue: architecture) else {
-                throw ValidationError("--architecture must be standard, topk, batchtopk or jumprelu (got \(architecture))")
+                throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka (got \(architecture))")
             }
             s.architecture = a
         }
+        s.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: s.architecture)
         if let k { s.k = k }
         s.seed = seed
         return s

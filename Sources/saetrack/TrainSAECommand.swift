@@ -34,7 +34,8 @@ struct TrainSAECommand: ParsableCommand {
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring).") var center = false
     @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
     @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
-    @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE) or jumprelu.") var architecture = "standard"
+    @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE), jumprelu, or matryoshka (Matryoshka BatchTopK, saved as a JumpReLU SAE; needs --matryoshka-widths).") var architecture = "standard"
+    @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated, e.g. 128,512,2048 (d_sae is appended as the last level when missing; SAELens matryoshka_widths).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
     @Flag(name: .long, help: "TopK: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); saved with the option.") var rescaleActsByDecoderNorm = false
@@ -76,7 +77,10 @@ struct TrainSAECommand: ParsableCommand {
         if noShuffle && activations == nil { throw ValidationError("--no-shuffle needs --activations (batches in file order)") }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
-        if SAEArchitecture(rawValue: architecture) == nil { throw ValidationError("--architecture must be standard, topk, batchtopk or jumprelu") }
+        guard let arch = SAEArchitecture(rawValue: architecture) else {
+            throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka")
+        }
+        _ = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: arch)
         if !(jumpreluBandwidth > 0) { throw ValidationError("--jumprelu-bandwidth must be positive") }
         if !(jumpreluInitThreshold >= 0) { throw ValidationError("--jumprelu-init-threshold must be ≥ 0") }
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
@@ -101,6 +105,7 @@ struct TrainSAECommand: ParsableCommand {
                                   "\(warmup ?? -1)", schedule, "\(decaySteps)", "\(lrEnd)", "\(l1 ?? -1)", "\(l1Warmup)", loss,
                                   decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
+                                  + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
         try f.addSettings("settings", settings)
         return f
     }
@@ -221,6 +226,7 @@ struct TrainSAECommand: ParsableCommand {
         config.jumpReLUBandwidth = jumpreluBandwidth
         config.jumpReLUInitThreshold = jumpreluInitThreshold
         config.l0Coefficient = l0Coefficient
+        config.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: config.architecture)
         config.k = k
         if let lr { config.lr = lr }
         if let warmup { config.warmupSteps = warmup }

@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 import SAETrackCore
 import SAETrackIO
@@ -53,6 +54,45 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
 }
 
 func relativeError(_ a: Float, _ b: Float) -> Float { abs(a - b) / max(abs(b), 1e-30) }
+
+/// The fixture's `grad_*` tensors against `g` (float32 sums in another order than torch's: relative
+/// `tolerance` of the largest entry).
+func expectGradientsMatch(_ f: SafetensorsFile, _ g: SAEParameters, tolerance: Float = 1e-5) throws {
+    #expect(maxRelativeError(g.wEncT.transposed().storage, try f.floats("grad_W_enc")) <= tolerance)
+    #expect(maxRelativeError(g.bEnc, try f.floats("grad_b_enc")) <= tolerance)
+    #expect(maxRelativeError(g.wDec.storage, try f.floats("grad_W_dec")) <= tolerance)
+    #expect(maxRelativeError(g.bDec, try f.floats("grad_b_dec")) <= tolerance)
+}
+
+/// One Adam step (lr = the fixture's `lr`) from `p` with gradients `g` against the fixture's torch
+/// step `after_*`.
+func expectAdamStepMatches(_ f: SafetensorsFile, from p: SAEParameters, gradients g: SAEParameters) throws {
+    var q = p
+    var adam = Adam(dIn: p.dIn, dSAE: p.dSAE)
+    adam.update(&q, gradients: g, lr: Fixtures.scalar(f, "lr"))
+    #expect(maxRelativeError(q.wEncT.transposed().storage, try f.floats("after_W_enc")) <= 1e-5)
+    #expect(maxRelativeError(q.bEnc, try f.floats("after_b_enc")) <= 1e-5)
+    #expect(maxRelativeError(q.wDec.storage, try f.floats("after_W_dec")) <= 1e-5)
+    #expect(maxRelativeError(q.bDec, try f.floats("after_b_dec")) <= 1e-5)
+}
+
+extension Fixtures {
+    /// The config of a SAELens training-class fixture (d_in 12, d_sae 40, batch 16): SAELens's loss
+    /// form, free decoder rows, no parallel-gradient removal, one step at the fixture's `lr`, and
+    /// encoder chunks of 5 rows (several chunks per batch).
+    static func saeLensTrainingConfig(_ f: SafetensorsFile, _ architecture: SAEArchitecture) -> SAETrainingConfig {
+        var c = SAETrainingConfig(dIn: 12, dSAE: 40, steps: 1)
+        c.architecture = architecture
+        c.mseMode = .saeLens
+        c.removeParallelGradient = false
+        c.decoderNormMode = .free
+        c.lr = scalar(f, "lr")
+        c.warmupSteps = 1
+        c.batchSize = 16
+        c.encoderChunkRows = 5
+        return c
+    }
+}
 
 /// Random activations with a planted sparse dictionary: x = Σ_k c_k·u_k, with `active` of
 /// `atoms` random unit directions per sample and coefficients in [1, 2).

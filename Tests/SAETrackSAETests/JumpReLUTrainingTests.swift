@@ -8,17 +8,9 @@ import SAETrackIO
 /// Tests/Fixtures/sae/generate.py, `saelens_jumprelu_case`).
 struct JumpReLUTrainingTests {
     func config(_ f: SafetensorsFile) -> SAETrainingConfig {
-        var c = SAETrainingConfig(dIn: 12, dSAE: 40, steps: 1)
-        c.architecture = .jumprelu
+        var c = Fixtures.saeLensTrainingConfig(f, .jumprelu)
         c.jumpReLUBandwidth = Fixtures.scalar(f, "bandwidth")
         c.l0Coefficient = Fixtures.scalar(f, "l0_coefficient")
-        c.mseMode = .saeLens
-        c.removeParallelGradient = false
-        c.decoderNormMode = .free
-        c.lr = Fixtures.scalar(f, "lr")
-        c.warmupSteps = 1
-        c.batchSize = 16
-        c.encoderChunkRows = 5
         return c
     }
 

@@ -25,6 +25,14 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     @DecodedDefault<TrainingDefaults.Architecture> public var architecture: SAEArchitecture
     /// TopK / BatchTopK: active latents per token (default 32).
     @DecodedDefault<TrainingDefaults.K> public var k: Int
+    /// Matryoshka: the nested levels' prefix widths (`SAETrainingConfig.matryoshkaWidths`; default none).
+    @DecodedDefault<TrainingDefaults.NoWidths> public var matryoshkaWidths: [Int]
+    /// Dead-feature resampling in the first stage (`DeadFeatureResampling`, Docs/Method.md §5.5);
+    /// nil — the paper and demo presets, and settings saved before the option existed — means none.
+    public var firstResampling: DeadFeatureResampling? = nil
+    /// Dead-feature resampling in every continual stage, steps counted from the stage's start (0: on
+    /// the new checkpoint's activations before the first update); nil = none (the paper).
+    public var continualResampling: DeadFeatureResampling? = nil
 
     public init(firstSteps: Int, continualSteps: Int) {
         self.firstSteps = firstSteps
@@ -44,6 +52,16 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         return s
     }
 
+    /// `TrackSettings.demo` with dead-feature resampling (Docs/Method.md §5.5; `saetrack demo --resample-dead`):
+    /// at steps 200, 400, 600 of the first stage and 0, 50, 100 of every continual stage. It keeps the
+    /// dead fraction near 10 % but replaces features throughout the chain (Docs/Demo.md measures both).
+    public static var demoResampling: TrackSettings {
+        var s = demo
+        s.firstResampling = DeadFeatureResampling(steps: [200, 400, 600])
+        s.continualResampling = DeadFeatureResampling(steps: [0, 50, 100])
+        return s
+    }
+
     /// A sub-minute smoke-test version of the demo settings.
     public static var quick: TrackSettings {
         var s = demo
@@ -58,11 +76,14 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         var first = SAETrainingConfig.firstStage(dIn: dIn, dSAE: m, tokens: firstSteps * batchSize, batchSize: batchSize, seed: seed)
         first.lr = firstLR; first.warmupSteps = firstWarmup; first.l1Coefficient = l1Coefficient
         first.bDecInitSamples = bDecInitSamples; first.logEvery = logEvery
-        first.architecture = architecture; first.k = k
+        first.architecture = architecture; first.k = k; first.matryoshkaWidths = matryoshkaWidths
+        first.resampling = firstResampling
         var continual = SAETrainingConfig.continualStage(dIn: dIn, dSAE: m, tokens: continualSteps * batchSize, batchSize: batchSize, seed: seed)
         continual.lr = continualLR; continual.warmupSteps = continualWarmup; continual.l1Coefficient = l1Coefficient
         continual.logEvery = logEvery
         continual.architecture = architecture; continual.k = k      // a warm start carries k / thresholds
+        continual.matryoshkaWidths = matryoshkaWidths
+        continual.resampling = continualResampling
         return (first, continual)
     }
 

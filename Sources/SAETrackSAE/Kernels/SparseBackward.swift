@@ -11,6 +11,9 @@ import SAETrackCore
 /// dW_encᵀ[i] += dpre[b,i] · sae_in[b]         (d_sae, d_in)  = (sae_inᵀ·dpre)ᵀ, dpre sparse too
 /// db_enc[i]  += dpre[b,i]
 /// ```
+/// With `upstreamGroupEnds` (Matryoshka), Y differs per feature group: `upstream` stacks G blocks of
+/// (B, d_in) and feature i reads block g, the first with i < ends[g].
+///
 /// Features are split across threads; each feature's rows are reduced in increasing batch order, so
 /// results do not depend on the thread count. Features with no entry get zero rows (`overwrite`) or
 /// are left untouched (accumulate).
@@ -18,7 +21,7 @@ public enum SparseBackward {
     /// - Parameters:
     ///   - codes: (B, d_sae) the entries a[b,i]; only its structure and values are read
     ///   - columns: `codes.columns()`
-    ///   - upstream: (B, d_in) Y
+    ///   - upstream: (B, d_in) Y, or (G·B, d_in) with `upstreamGroupEnds` of G increasing feature bounds
     ///   - saeIn: (B, d_in)
     ///   - wDec: (d_sae, d_in)
     ///   - featureConstant: (d_sae) c, or nil for zeros
@@ -27,11 +30,14 @@ public enum SparseBackward {
     public static func accumulate(
         codes: SparseActivations, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
         featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
-        overwrite: Bool, dPre: UnsafeMutablePointer<Float>? = nil
+        overwrite: Bool, dPre: UnsafeMutablePointer<Float>? = nil, upstreamGroupEnds: [Int]? = nil
     ) {
         let (d, m) = (wDec.cols, wDec.rows)
-        precondition(upstream.cols == d && saeIn.cols == d && upstream.rows == codes.rows && saeIn.rows == codes.rows,
+        let ends = upstreamGroupEnds ?? [m]
+        precondition(ends.last == m && upstream.rows == codes.rows * ends.count, "SparseBackward: upstream groups do not match")
+        precondition(upstream.cols == d && saeIn.cols == d && saeIn.rows == codes.rows,
                      "SparseBackward: shapes do not match")
+        let blockSize = codes.rows * d
         precondition(gradWDec.rows == m && gradWEncT.rows == m && gradBEnc.count == m, "SparseBackward: gradient shapes")
         let constants = featureConstant ?? [Float](repeating: 0, count: m)
         upstream.withUnsafeBufferPointer { yb in saeIn.withUnsafeBufferPointer { xb in wDec.withUnsafeBufferPointer { wb in
@@ -47,7 +53,10 @@ public enum SparseBackward {
                 // evict the (B, d_in) Y and sae_in rows every feature gathers from the cache.
                 let scratch = overwrite ? UnsafeMutablePointer<Float>.allocate(capacity: 2 * d) : nil
                 defer { scratch?.deallocate() }
+                var group = ends.firstIndex { range.lowerBound < $0 } ?? 0
                 for i in range {
+                    while i >= ends[group] { group += 1 }
+                    let yGroup = y + group * blockSize
                     let wi = w + i * d
                     var gDec = gdb + i * d, gEnc = geb + i * d
                     if let scratch {
@@ -57,7 +66,7 @@ public enum SparseBackward {
                     var bias: Float = 0
                     for k in cs[i]..<cs[i + 1] {
                         let r = Int(rowOf[k]), e = Int(entryOf[k])
-                        let yr = y + r * d
+                        let yr = yGroup + r * d
                         let df = VectorOps.dot(yr, wi, d) + cb[i]
                         VectorOps.axpy(val[e], yr, gDec, d)
                         VectorOps.axpy(df, x + r * d, gEnc, d)

@@ -1,9 +1,12 @@
 /// The scalar terms of one training step's loss, and the batch statistics logged with them.
 public struct SAELossTerms: Sendable, Equatable, Codable {
-    /// mse + l1 + ghost + auxK + reg
+    /// mse + innerMSE + l1 + ghost + auxK + reg
     public var loss: Float = 0
     /// Reconstruction term in the configured form (`SAEMSEMode`).
     public var mse: Float = 0
+    /// Matryoshka: the sum of the inner (prefix) levels' reconstruction terms, in the same form; 0 otherwise.
+    /// (Logs written before Matryoshka existed decode it as 0.)
+    @DecodedDefault<TrainingDefaults.ZeroFloat> public var innerMSE: Float
     /// l1 coefficient · sparsity.
     public var l1: Float = 0
     /// The un-weighted sparsity (SAE-Track's `losses/l1_loss`).
@@ -22,7 +25,7 @@ public struct SAELossTerms: Sendable, Equatable, Codable {
     public var deadCount: Int = 0
 
     enum CodingKeys: String, CodingKey {
-        case loss, mse, l1, sparsity, ghost, auxK = "aux_k", reg, l0
+        case loss, mse, innerMSE = "inner_mse", l1, sparsity, ghost, auxK = "aux_k", reg, l0
         case explainedVariance = "explained_variance", deadCount = "dead_features"
     }
 }

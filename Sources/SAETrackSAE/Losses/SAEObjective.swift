@@ -9,7 +9,9 @@ import SAETrackCore
 /// MSE (saeLens)  = 1/B Σ_b Σ_j e[b,j]²
 /// L1  = l1 · 1/B Σ_b Σ_i f[b,i] · (1 | ‖W_dec[i]‖₂)                       (`SAEL1Mode`)
 /// ```
-/// plus ghost grads (`GhostGrads`) or, for TopK, AuxK (`AuxKLoss`), and the optional anchor
+/// plus ghost grads (`GhostGrads`) or, for TopK, AuxK (`AuxKLoss`), Matryoshka's nested prefix
+/// reconstructions (`MatryoshkaLoss`: each feature group's Y is the sum over the levels it enters),
+/// and the optional anchor
 /// `reg·(‖W_enc − W_enc^prev‖² + ‖W_dec − W_dec^prev‖²)`. Backward:
 /// ```
 /// Y = ∂L/∂x̂ = 2e / (B·d·‖x_c,b‖)  (saeTrack)  or  2e / B  (saeLens)              (B, d)
@@ -32,6 +34,8 @@ public struct SAEObjective: Sendable {
     /// JumpReLU: rectangle width of the straight-through estimator and the L0 loss coefficient.
     public var bandwidth: Float
     public var l0Coefficient: Float
+    /// Matryoshka: the level widths, increasing, ending at d_sae (`SAETrainingConfig.matryoshkaLevels`).
+    public var matryoshkaLevels: [Int]
     public var removeParallelGradient: Bool
     public var encoderChunkRows: Int
 
@@ -48,6 +52,7 @@ public struct SAEObjective: Sendable {
         rescaleActsByDecoderNorm = config.rescaleActsByDecoderNorm && config.architecture == .topk
         bandwidth = config.jumpReLUBandwidth
         l0Coefficient = config.l0Coefficient
+        matryoshkaLevels = config.architecture == .matryoshka ? config.matryoshkaLevels : []
         removeParallelGradient = config.removeParallelGradient
         encoderChunkRows = config.encoderChunkRows
     }
@@ -63,6 +68,8 @@ public struct SAEObjective: Sendable {
         public var gradients: SAEParameters?
         /// JumpReLU: ∂loss/∂θ (d_sae) through the straight-through estimator, when gradients are requested.
         public var thresholdGradient: [Float]? = nil
+        /// Matryoshka: the inner levels' reconstruction losses, one per width but the last.
+        public var innerMSE: [Float] = []
     }
 
     /// Loss terms and (optionally) gradients for batch `x` (B, d_in).
@@ -77,13 +84,13 @@ public struct SAEObjective: Sendable {
         let (b, d, m) = (x.rows, p.dIn, p.dSAE)
         precondition(x.cols == d, "SAEObjective: batch has \(x.cols) columns, d_in is \(d)")
         let useGhost = architecture == .standard && ghostGrads && !deadFeatures.isEmpty
-        let useAuxK = (architecture == .topk || architecture == .batchtopk) && auxKCoefficient != 0 && !deadFeatures.isEmpty
+        let useAuxK = architecture.usesK && auxKCoefficient != 0 && !deadFeatures.isEmpty
         precondition(architecture != .jumprelu || threshold?.count == m, "SAEObjective: JumpReLU needs θ of d_sae entries")
         let activation: SAEActivation
         switch architecture {
         case .topk: activation = .topK(k)
         case .jumprelu: activation = .jumpReLU(threshold: threshold!)
-        case .standard, .batchtopk: activation = .relu
+        case .standard, .batchtopk, .matryoshka: activation = .relu
         }
         let kAux = useAuxK ? min(d / 2, deadFeatures.count) : 0
 
@@ -104,7 +111,7 @@ public struct SAEObjective: Sendable {
             saeIn: saeIn, wEncT: encoderT, bEnc: encoderBias,
             activation: activation, chunkRows: encoderChunkRows,
             deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux,
-            batchTopK: architecture == .batchtopk ? min(k * b, b * m) : 0,
+            batchTopK: architecture.selectsBatchTopK ? min(k * b, b * m) : 0,
             bandwidth: architecture == .jumprelu && wantGradients ? bandwidth : 0, workspace: workspace)
         if rescaleActsByDecoderNorm {
             for e in 0..<enc.codes.nnz { enc.codes.value[e] /= norms[Int(enc.codes.index[e])] }
@@ -189,6 +196,17 @@ public struct SAEObjective: Sendable {
             }
         }
 
+        // Matryoshka: the inner levels' losses, and per feature group the upstream of every level it enters.
+        var innerMSE: [Float] = []
+        var groupUpstream: MatryoshkaLoss.Output? = nil
+        if architecture == .matryoshka {
+            let out = MatryoshkaLoss.apply(codes: codes, batch: x, wDec: p.wDec, bDec: p.bDec, levels: matryoshkaLevels,
+                                           mseMode: mseMode, denominators: denominators, outerUpstream: upstream)
+            innerMSE = out.innerLosses
+            terms.innerMSE = innerMSE.reduce(0, +)
+            if wantGradients { groupUpstream = out }
+        }
+
         var grads: SAEParameters? = nil
         var thresholdGradient: [Float]? = nil
         if wantGradients {
@@ -198,9 +216,10 @@ public struct SAEObjective: Sendable {
                 let base = l1Coefficient / Float(b)
                 constants = l1Mode == .plain ? [Float](repeating: base, count: m) : decoderNorms.map { base * $0 }
             }
-            SparseBackward.accumulate(codes: codes, columns: columns, upstream: upstream, saeIn: saeIn,
-                                      wDec: p.wDec, featureConstant: constants, gradWDec: &g.wDec,
-                                      gradWEncT: &g.wEncT, gradBEnc: &g.bEnc, overwrite: true)
+            SparseBackward.accumulate(codes: codes, columns: columns, upstream: groupUpstream?.upstream ?? upstream,
+                                      saeIn: saeIn, wDec: p.wDec, featureConstant: constants, gradWDec: &g.wDec,
+                                      gradWEncT: &g.wEncT, gradBEnc: &g.bEnc, overwrite: true,
+                                      upstreamGroupEnds: groupUpstream == nil ? nil : matryoshkaLevels)
             if architecture == .standard && l1Mode == .decoderNormWeighted {
                 // ∂/∂W_dec[i] of l1/B·‖W_dec[i]‖·Σ_b f[b,i] = l1/B·Σ_b f[b,i] · W_dec[i]/‖W_dec[i]‖
                 let base = l1Coefficient / Float(b)
@@ -224,7 +243,7 @@ public struct SAEObjective: Sendable {
                                             wDec: p.wDec, gradients: &g)
             }
             // db_dec = Σ_b Y[b] − W_enc·db_enc   (through x̂'s bias and through sae_in = x − b_dec)
-            let upstreamSums = Self.columnSums(upstream)
+            let upstreamSums = Self.columnSums(groupUpstream?.total ?? upstream)
             for j in 0..<d { g.bDec[j] = Float(upstreamSums[j]) }
             p.wEncT.withUnsafeBufferPointer { w in
                 g.bEnc.withUnsafeBufferPointer { gb in
@@ -257,8 +276,9 @@ public struct SAEObjective: Sendable {
                 terms.reg = regCoefficient * AnchorRegularisation.apply(p, previous: prev, coefficient: regCoefficient, gradients: &scratch)
             }
         }
-        terms.loss = terms.mse + terms.l1 + terms.ghost + terms.auxK + terms.reg
-        return Result(terms: terms, codes: codes, reconstruction: xHat, gradients: grads, thresholdGradient: thresholdGradient)
+        terms.loss = terms.mse + terms.innerMSE + terms.l1 + terms.ghost + terms.auxK + terms.reg
+        return Result(terms: terms, codes: codes, reconstruction: xHat, gradients: grads, thresholdGradient: thresholdGradient,
+                      innerMSE: innerMSE)
     }
 
     /// g_i ← g_i − (g_i·w_i) w_i for every decoder row (assumes unit rows, as SAE-Track does).

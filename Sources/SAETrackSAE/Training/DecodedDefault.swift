@@ -44,4 +44,6 @@ public enum TrainingDefaults {
     public enum Architecture: DecodingDefault { public static let value = SAEArchitecture.standard }
     public enum K: DecodingDefault { public static let value = 32 }
     public enum False: DecodingDefault { public static let value = false }
+    public enum ZeroFloat: DecodingDefault { public static let value: Float = 0 }
+    public enum NoWidths: DecodingDefault { public static let value: [Int] = [] }
 }

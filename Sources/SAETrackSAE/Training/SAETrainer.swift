@@ -70,8 +70,8 @@ public final class SAETrainer {
         lastWindowFrequency = [Float](repeating: 0, count: config.dSAE)
         if let initial {
             parameters = SAEParameters(initial)
-            // Warm start carries BatchTopK's threshold (a JumpReLU SAE with one shared threshold).
-            if config.architecture == .batchtopk, let th = initial.activation.threshold, !th.isEmpty {
+            // Warm start carries BatchTopK's (and Matryoshka's) threshold (a JumpReLU SAE with one shared threshold).
+            if config.architecture.selectsBatchTopK, let th = initial.activation.threshold, !th.isEmpty {
                 topkThreshold = th.reduce(0.0) { $0 + Double($1) } / Double(th.count)
             }
             if config.architecture == .jumprelu, let th = initial.activation.threshold { threshold = th }
@@ -105,7 +105,7 @@ public final class SAETrainer {
             var sae = p.autoencoder(activation: .topK(config.k))
             sae.rescalesActsByDecoderNorm = config.rescaleActsByDecoderNorm
             return sae
-        case .batchtopk:
+        case .batchtopk, .matryoshka:
             return p.autoencoder(activation: .jumpReLU(threshold: [Float](repeating: Float(topkThreshold), count: config.dSAE)))
         case .jumprelu:
             return p.autoencoder(activation: .jumpReLU(threshold: threshold.map { max($0, 0) }))
@@ -131,6 +131,7 @@ public final class SAETrainer {
             firingCounts = [Float](repeating: 0, count: config.dSAE)
             windowTokens = 0
         }
+        if let r = config.resampling, r.steps.contains(s) { try resampleDeadFeatures(r) }
         let dead = deadFeatures                                                             // 3
         let batch = try source.nextBatch(config.batchSize)
         var obj = objective
@@ -142,7 +143,7 @@ public final class SAETrainer {
                                   threshold: config.architecture == .jumprelu ? threshold : nil,
                                   workspace: workspace)                                     // 4, 6, 7
         updateCounters(result.codes)                                                        // 5
-        if config.architecture == .batchtopk, let smallest = result.codes.value.min() {    // SAELens update_topk_threshold
+        if config.architecture.selectsBatchTopK, let smallest = result.codes.value.min() {    // SAELens update_topk_threshold
             topkThreshold = (1 - config.topkThresholdLR) * topkThreshold + config.topkThresholdLR * Double(smallest)
         }
         let gradients = result.gradients!
@@ -155,6 +156,32 @@ public final class SAETrainer {
         workspace.gradients = gradients
         step += 1
         return result.terms
+    }
+
+    /// Features re-initialised by the last resampling (``DeadFeatureResampling``), increasing.
+    public private(set) var lastResampled: [Int32] = []
+
+    /// ``DeadFeatureResampling`` at the current step: draws `r.samples` activations from the source,
+    /// re-initialises the features silent on all of them toward high-loss inputs (seeded by the
+    /// config's seed and the step) and resets their Adam moments and dead-feature counters.
+    public func resampleDeadFeatures(_ r: DeadFeatureResampling) throws {
+        let sample = try source.nextBatch(r.samples)                                      // (samples, d_in)
+        let (codes, xHat) = sae.encodeAndReconstruct(sample)
+        let dead = DeadFeatureResampler.silentFeatures(codes)
+        lastResampled = dead
+        guard !dead.isEmpty else { return }
+        let losses = DeadFeatureResampler.rowLosses(sample, xHat)
+        let rows = DeadFeatureResampler.drawRows(losses: losses, count: dead.count,
+                                                 seed: config.seed ^ (UInt64(step) &* 0xD1B5_4A32_D192_ED03))
+        DeadFeatureResampler.reinitialise(&parameters, moments: &optimizer, features: dead, inputs: sample, rows: rows,
+                                          encoderScale: r.encoderScale)
+        for f in dead {
+            let i = Int(f)
+            passesSinceFired[i] = 0
+            if config.architecture == .jumprelu {
+                threshold[i] = config.jumpReLUInitThreshold; thresholdM[i] = 0; thresholdV[i] = 0
+            }
+        }
     }
 
     private func updateCounters(_ codes: SparseActivations) {

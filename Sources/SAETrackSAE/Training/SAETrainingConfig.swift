@@ -14,6 +14,16 @@ public enum SAEArchitecture: String, Codable, Sendable {
     /// and kept ≥ 0), θ learned through the rectangle straight-through estimator of width
     /// `jumprelu_bandwidth`, with the "step" L0 loss `l0_coefficient · mean_b Σ_i 1[pre > θ]`.
     case jumprelu
+    /// Matryoshka BatchTopK (SAELens `matryoshka_batchtopk`): BatchTopK codes, and besides the full
+    /// reconstruction one per nested prefix of the dictionary — level w decodes only features
+    /// 0..<w (`matryoshka_widths`) — each level's `mean_b Σ_j (x̂_w − x)²` added to the loss. AuxK on
+    /// the full reconstruction; saved, like BatchTopK, as a JumpReLU SAE with the running threshold.
+    case matryoshka
+
+    /// BatchTopK selection with the running threshold (batchtopk and matryoshka).
+    public var selectsBatchTopK: Bool { self == .batchtopk || self == .matryoshka }
+    /// Selects a fixed number of codes (`k` per token or k·B per batch) and uses AuxK for dead latents.
+    public var usesK: Bool { self == .topk || selectsBatchTopK }
 }
 
 /// How the reconstruction error is scaled.
@@ -89,6 +99,9 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     @DecodedDefault<TrainingDefaults.JumpReLUInitThreshold> public var jumpReLUInitThreshold: Float
     /// JumpReLU: coefficient of the L0 loss (SAELens `l0_coefficient`, default 1).
     @DecodedDefault<TrainingDefaults.L0Coefficient> public var l0Coefficient: Float
+    /// Matryoshka: the increasing prefix widths of the nested levels (SAELens `matryoshka_widths`);
+    /// d_sae is the last level and is appended when missing, as SAELens does (``matryoshkaLevels``).
+    @DecodedDefault<TrainingDefaults.NoWidths> public var matryoshkaWidths: [Int]
     public var mseMode: SAEMSEMode = .saeTrack
     public var l1Mode: SAEL1Mode = .plain
     public var decoderNormMode: SAEDecoderNormMode = .unitNorm
@@ -121,6 +134,9 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     public var deadFeatureWindow: Int = 5000
     /// Firing frequencies are logged and reset every this many steps.
     public var featureSamplingWindow: Int = 1000
+    /// Resample dead features at chosen steps (``DeadFeatureResampling``; nil = never, as the paper).
+    /// Configs written before the option existed decode as nil.
+    public var resampling: DeadFeatureResampling? = nil
     /// Anchor to the previous SAE: λ·(‖W_enc − W_enc^prev‖² + ‖W_dec − W_dec^prev‖²) (Docs/Method.md §5.4).
     public var regCoefficient: Float = 0
     public var seed: UInt64 = 42
@@ -138,7 +154,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case auxKCoefficient = "aux_loss_coefficient", topkThresholdLR = "topk_threshold_lr"
         case rescaleActsByDecoderNorm = "rescale_acts_by_decoder_norm"
         case jumpReLUBandwidth = "jumprelu_bandwidth", jumpReLUInitThreshold = "jumprelu_init_threshold"
-        case l0Coefficient = "l0_coefficient"
+        case l0Coefficient = "l0_coefficient", matryoshkaWidths = "matryoshka_widths"
         case mseMode = "mse_mode", l1Mode = "l1_mode", decoderNormMode = "decoder_norm_mode"
         case removeParallelGradient = "remove_parallel_gradient"
         case l1Coefficient = "l1_coefficient", l1WarmupSteps = "l1_warm_up_steps"
@@ -147,7 +163,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case lrEnd = "lr_end", steps, batchSize = "train_batch_size_tokens"
         case bDecInit = "b_dec_init_method", bDecInitSamples = "b_dec_init_samples"
         case ghostGrads = "use_ghost_grads", deadFeatureWindow = "dead_feature_window"
-        case featureSamplingWindow = "feature_sampling_window", regCoefficient = "reg_coefficient"
+        case featureSamplingWindow = "feature_sampling_window", resampling = "dead_feature_resampling", regCoefficient = "reg_coefficient"
         case seed, logEvery = "log_every", saveEvery = "save_every", encoderChunkRows = "encoder_chunk_rows"
     }
 
@@ -187,6 +203,12 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// Matryoshka: every level's width, increasing, ending at d_sae (`matryoshkaWidths`, with d_sae
+    /// appended when it is not already the last).
+    public var matryoshkaLevels: [Int] {
+        matryoshkaWidths.last == dSAE ? matryoshkaWidths : matryoshkaWidths + [dSAE]
+    }
+
     /// Learning rate at 0-based optimizer step `s`.
     public func learningRate(atStep s: Int) -> Float {
         let warm = warmupSteps > 0 ? min(1, Float(s + 1) / Float(warmupSteps)) : 1
@@ -218,7 +240,16 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         if rescaleActsByDecoderNorm && architecture != .topk { problems.append("rescale_acts_by_decoder_norm is a topk option") }
         if architecture == .jumprelu && !(jumpReLUBandwidth > 0) { problems.append("jumprelu_bandwidth must be positive (got \(jumpReLUBandwidth))") }
         if architecture == .jumprelu && !(jumpReLUInitThreshold >= 0) { problems.append("jumprelu_init_threshold must be ≥ 0") }
-        if (architecture == .topk || architecture == .batchtopk) && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }
+        if architecture.usesK && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }
+        if architecture == .matryoshka {
+            if matryoshkaWidths.isEmpty { problems.append("matryoshka_widths must not be empty") }
+            if matryoshkaWidths.contains(where: { $0 <= 0 || $0 > dSAE }) { problems.append("matryoshka_widths must lie in 1...d_sae (got \(matryoshkaWidths))") }
+            if zip(matryoshkaWidths, matryoshkaWidths.dropFirst()).contains(where: { $0 >= $1 }) {
+                problems.append("matryoshka_widths must be strictly increasing (got \(matryoshkaWidths))")
+            }
+        } else if !matryoshkaWidths.isEmpty {
+            problems.append("matryoshka_widths is a matryoshka option")
+        }
         if !(topkThresholdLR > 0 && topkThresholdLR <= 1) { problems.append("topk_threshold_lr must be in (0, 1] (got \(topkThresholdLR))") }
         if lr <= 0 { problems.append("lr must be positive (got \(lr))") }
         if schedule == .warmupLinearDecay && decaySteps > steps {
@@ -226,6 +257,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         }
         if featureSamplingWindow <= 0 { problems.append("feature_sampling_window must be positive") }
         if encoderChunkRows <= 0 { problems.append("encoder_chunk_rows must be positive") }
+        if let resampling { problems += resampling.problems() }
         if !problems.isEmpty { throw SAETrainingError.invalidConfig(problems) }
     }
 }

@@ -1,7 +1,8 @@
 """Fixtures for Tests/SAETrackSAETests: PyTorch / SAELens / scipy oracles for SAETrackSAE.
 
 Run by hand (never by the tests):  venv/bin/python Tests/Fixtures/sae/generate.py [architectures]
-(`architectures` regenerates only saelens/, swift_written_architectures and their batches)
+(`architectures` regenerates only saelens/, swift_written_architectures and their batches;
+`matryoshka` only the Matryoshka cases)
 
 Writes, next to this script:
   standard_<case>.safetensors   a PyTorch transcription of SAE-Track's SparseAutoencoder.forward
@@ -30,6 +31,13 @@ Writes, next to this script:
   saelens_jumprelu_step.safetensors: SAELens JumpReLUTrainingSAE ("step" L0 loss, rectangle STE with
                                 bandwidth 0.3) forward, loss terms, the gradients of all five
                                 parameters (threshold included) and one torch Adam step.
+  saelens_matryoshka_<case>.safetensors + saelens/matryoshka_<case>/: SAELens
+                                MatryoshkaBatchTopKTrainingSAE (widths 8, 20, 40) as the BatchTopK
+                                cases, plus each inner level's loss `inner_mse_<width>`, and
+                                sae_lens's encode of another batch with the jumprelu SAE it saves;
+      swift_written_matryoshka.safetensors: sae_lens's encode of that batch with the SAE SAETrack
+      trained one step from it (swift_written_training/matryoshka_plain, written by
+      `SAETRACK_WRITE_FIXTURES=1 swift test --filter MatryoshkaTests`).
   saelens_topk_rescale_auxk.safetensors: TopKTrainingSAE with rescale_acts_by_decoder_norm (non-unit
                                 decoder rows) and AuxK, as saelens_<case> above.
   swift_written/<case>/ + swift_written_architectures.safetensors: the same SAEs re-saved by
@@ -349,6 +357,23 @@ def swift_written_architectures():
     write("swift_written_architectures.safetensors", tensors, meta)
 
 
+def backward_step_and_save(sae, out, name, lr):
+    """Backward of a SAELens training forward `out`, one torch Adam step over the four weights, and
+    the inference SAE SAELens saves into saelens/<name>: (losses, grads, params after, path)."""
+    out.loss.backward()
+    losses = {k_: float(v.detach()) for k_, v in out.losses.items()}
+    grads = {"grad_" + n: getattr(sae, n).grad.clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
+    opt = torch.optim.Adam([sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec], lr=lr)
+    opt.step()
+    after = {"after_" + n: getattr(sae, n).detach().clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
+    path = os.path.join(HERE, "saelens", name)
+    sae.save_inference_model(path)
+    for extra in os.listdir(path):
+        if extra not in ("cfg.json", "sae_weights.safetensors"):
+            os.remove(os.path.join(path, extra))
+    return losses, grads, after, path
+
+
 def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2):
     """SAELens BatchTopKTrainingSAE (rescale_acts_by_decoder_norm False): training forward pass on
     a fixed batch, loss terms, raw gradients, the running threshold after its update, the parameters
@@ -369,17 +394,7 @@ def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2):
     out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={},
                                                    dead_neuron_mask=dead_mask if len(dead) else None,
                                                    n_training_steps=0, is_logging_step=False))
-    out.loss.backward()
-    losses = {k_: float(v.detach()) for k_, v in out.losses.items()}
-    grads = {"grad_" + n: getattr(sae, n).grad.clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
-    opt = torch.optim.Adam([sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec], lr=lr)
-    opt.step()
-    after = {"after_" + n: getattr(sae, n).detach().clone() for n in ("W_enc", "b_enc", "W_dec", "b_dec")}
-    path = os.path.join(HERE, "saelens", name)
-    sae.save_inference_model(path)
-    for extra in os.listdir(path):
-        if extra not in ("cfg.json", "sae_weights.safetensors"):
-            os.remove(os.path.join(path, extra))
+    losses, grads, after, path = backward_step_and_save(sae, out, name, lr)
     write(f"saelens_{name}.safetensors",
           {**inputs, **grads, **after, "feature_acts": out.feature_acts.detach(),
            "dead": torch.tensor(dead, dtype=torch.float32) if len(dead) else torch.zeros(0)},
@@ -387,6 +402,65 @@ def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2):
            "k": float(k), "lr": lr, "threshold_before": threshold,
            "threshold_after": float(sae.topk_threshold), "topk_threshold_lr": 0.01,
            "l0": float((out.feature_acts > 0).float().sum(-1).mean())})
+
+
+def saelens_matryoshka_case(name, dead, seed, widths=(8, 20, 40), k=4, lr=1e-3, threshold=0.2):
+    """SAELens MatryoshkaBatchTopKTrainingSAE (use_matryoshka_aux_loss False, rescale False): as the
+    BatchTopK case, plus every inner prefix level's reconstruction loss `inner_mse_loss_<width>`
+    (each `sum_j (x_hat_w - x)^2` averaged over the batch, x_hat_w = b_dec + the first `width`
+    features' codes decoded), which the training loss adds to the outer MSE and AuxK."""
+    from sae_lens.saes.sae import TrainStepInput
+    from sae_lens.saes.matryoshka_batchtopk_sae import (MatryoshkaBatchTopKTrainingSAE,
+                                                        MatryoshkaBatchTopKTrainingSAEConfig)
+    torch.manual_seed(seed)
+    sae = MatryoshkaBatchTopKTrainingSAE(MatryoshkaBatchTopKTrainingSAEConfig(
+        d_in=D_IN, d_sae=D_SAE, k=k, matryoshka_widths=list(widths), rescale_acts_by_decoder_norm=False,
+        aux_loss_coefficient=1.0, topk_threshold_lr=0.01))
+    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=False)
+    with torch.no_grad():
+        sae.W_enc.copy_(W_enc); sae.b_enc.copy_(b_enc); sae.W_dec.copy_(W_dec); sae.b_dec.copy_(b_dec)
+    sae.topk_threshold = torch.tensor(threshold, dtype=torch.double)
+    x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
+    dead_mask = torch.zeros(D_SAE, dtype=torch.bool)
+    dead_mask[dead] = True
+    inputs = {"x": x, "W_enc": W_enc, "b_enc": b_enc, "W_dec": W_dec, "b_dec": b_dec}
+    inputs = {k_: v.detach().clone() for k_, v in inputs.items()}
+    out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={},
+                                                   dead_neuron_mask=dead_mask if len(dead) else None,
+                                                   n_training_steps=0, is_logging_step=False))
+    losses, grads, after, path = backward_step_and_save(sae, out, name, lr)
+    from sae_lens import SAE
+    loaded = SAE.load_from_disk(path)
+    enc_x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
+    with torch.no_grad():
+        loaded_codes = loaded.encode(enc_x)
+    inner = {f"inner_mse_{w}": losses[f"inner_mse_loss_{w}"] for w in widths[:-1]}
+    write(f"saelens_{name}.safetensors",
+          {**inputs, **grads, **after, "feature_acts": out.feature_acts.detach(),
+           "dead": torch.tensor(dead, dtype=torch.float32) if len(dead) else torch.zeros(0),
+           "encode_x": enc_x, "saved_encode": loaded_codes},
+          {"loss": float(out.loss.detach()), "mse": losses["mse_loss"], "aux_k": losses["auxiliary_reconstruction_loss"],
+           **inner, "widths": ",".join(map(str, widths)), "saved_architecture": loaded.cfg.architecture(),
+           "k": float(k), "lr": lr, "threshold_before": threshold,
+           "threshold_after": float(sae.topk_threshold), "topk_threshold_lr": 0.01,
+           "l0": float((out.feature_acts > 0).float().sum(-1).mean())})
+
+
+def swift_written_matryoshka():
+    """The Matryoshka SAE SAETrack trained one step from saelens_matryoshka_plain and saved
+    (swift_written_training/matryoshka_plain, written by `SAETRACK_WRITE_FIXTURES=1 swift test
+    --filter MatryoshkaTests`): sae_lens opens it and encodes that fixture's `encode_x`."""
+    from sae_lens import SAE
+    from safetensors.torch import load_file
+    path = os.path.join(HERE, "swift_written_training", "matryoshka_plain")
+    if not os.path.isdir(path):
+        print("swift_written_training/matryoshka_plain missing: run the Swift test with SAETRACK_WRITE_FIXTURES=1, then rerun")
+        return
+    sae = SAE.load_from_disk(path)
+    x = load_file(os.path.join(HERE, "saelens_matryoshka_plain.safetensors"))["encode_x"]
+    with torch.no_grad():
+        f = sae.encode(x)
+    write("swift_written_matryoshka.safetensors", {"feature_acts": f}, {"architecture": sae.cfg.architecture()})
 
 
 def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3):
@@ -425,12 +499,19 @@ def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3):
 
 if __name__ == "__main__":
     import sys
+    if sys.argv[1:] == ["matryoshka"]:  # only the Matryoshka fixtures
+        saelens_matryoshka_case("matryoshka_auxk", dead=list(range(0, 40, 3)), seed=35)
+        saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
+        swift_written_matryoshka()
+        sys.exit(0)
     if sys.argv[1:] == ["architectures"]:  # only the architecture fixtures (the others stay as committed)
         saelens_architectures()
         saelens_batchtopk_case("batchtopk_auxk", dead=list(range(1, 40, 3)), seed=31)
         saelens_batchtopk_case("batchtopk_plain", dead=[], seed=32)
         saelens_jumprelu_case("jumprelu_step", seed=33)
         saelens_case("topk_rescale_auxk", "topk", dead=list(range(2, 40, 3)), seed=34, rescale=True)
+        saelens_matryoshka_case("matryoshka_auxk", dead=list(range(0, 40, 3)), seed=35)
+        saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
         swift_written_architectures()
         sys.exit(0)
     standard_case("plain", w_dec_norm=1, dead=[], seed=1)
@@ -448,3 +529,6 @@ if __name__ == "__main__":
     saelens_jumprelu_case("jumprelu_step", seed=33)
     saelens_case("topk_rescale_auxk", "topk", dead=list(range(2, 40, 3)), seed=34, rescale=True)
     swift_written_architectures()
+    saelens_matryoshka_case("matryoshka_auxk", dead=list(range(0, 40, 3)), seed=35)
+    saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
+    swift_written_matryoshka()
