@@ -91,6 +91,21 @@ public struct Matrix: Equatable, Sendable {
                       storage: Array(storage[(range.lowerBound * cols)..<(range.upperBound * cols)]))
     }
 
+    /// A copy of the rows at `indices`, in that order (repeats allowed): (indices.count, cols).
+    public func rows(at indices: [Int]) -> Matrix {
+        var out = Matrix(uninitializedRows: indices.count, cols: cols)
+        let d = cols
+        storage.withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { dst in
+                for (i, r) in indices.enumerated() {
+                    precondition(r >= 0 && r < rows, "Matrix: row \(r) out of bounds for \(rows) rows")
+                    (dst.baseAddress! + i * d).update(from: src.baseAddress! + r * d, count: d)
+                }
+            }
+        }
+        return out
+    }
+
     /// Calls `body` with a pointer to the rows in `range` (a view, no copy): `range.count * cols` floats.
     public func withRows<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         precondition(range.lowerBound >= 0 && range.upperBound <= rows,

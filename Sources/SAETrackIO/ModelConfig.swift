@@ -58,15 +58,10 @@ public enum ModelConfig: Equatable, Sendable {
 
     /// The config as `config.json` bytes transformers' `AutoConfig` reads (sorted keys, pretty).
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var data: Data
         switch self {
-        case .gpt2(let c): data = try encoder.encode(c)
-        case .gptNeoX(let c): data = try encoder.encode(c)
+        case .gpt2(let c): return try JSONFile.encode(c)
+        case .gptNeoX(let c): return try JSONFile.encode(c)
         }
-        data.append(0x0A)
-        return data
     }
 
     /// HF `model_type`.

@@ -56,10 +56,8 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
 
     /// Adds the digest of a settings value (its sorted-key JSON) under `name`.
     public mutating func addSettings<T: Encodable>(_ name: String = "settings", _ value: T) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
         var h = SHA256()
-        h.update(Array(try e.encode(value)))
+        h.update(Array(try JSONFile.canonical(value)))
         inputs[name] = Input(path: "", sha256: h.finalize().hexDigest)
     }
 
@@ -100,9 +98,7 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
 
     /// Writes `fingerprint.json` into `directory` atomically (sorted keys).
     public func write(to directory: URL) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try e.encode(self) + Data("\n".utf8), to: directory.appendingPathComponent(Self.fileName))
+        try JSONFile.write(self, to: directory.appendingPathComponent(Self.fileName))
     }
 
     // MARK: - Digests

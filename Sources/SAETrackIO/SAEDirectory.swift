@@ -178,9 +178,7 @@ public enum SAEDirectory {
             "W_dec": TensorData(wDec),                                   // (d_sae, d_in)
             "b_dec": TensorData(shape: [dIn], floats: bDec),
         ]) { extra, _ in extra }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let cfg = try encoder.encode(config) + Data("\n".utf8)
+        let cfg = try JSONFile.encode(config)
         try DirectoryReplacement.replace(url) { tmp in
             try SafetensorsWriter.write(tensors, to: tmp.appendingPathComponent(saeLensWeightsFile))
             try AtomicFile.write(cfg, to: tmp.appendingPathComponent(configFile))

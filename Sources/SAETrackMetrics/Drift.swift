@@ -104,7 +104,7 @@ public struct Drift: Sendable {
             medianToPrevious: liveToPrevious.flatMap { Drift.median($0) },
             meanToFinal: liveToFinal.isEmpty ? nil
                 : Float(liveToFinal.reduce(0.0) { $0 + Double($1) } / Double(liveToFinal.count)),
-            quantilesToFinal: Drift.quantiles(liveToFinal, Drift.quantileLevels),
+            quantilesToFinal: Quantile.linear(liveToFinal, levels: Drift.quantileLevels),
             maskedFeatures: toFinal.count - liveToFinal.count))
         previous = (decoder, live)
     }
@@ -138,19 +138,6 @@ public struct Drift: Sendable {
 
     /// The quantile levels reported per checkpoint.
     public static let quantileLevels: [Double] = [0.1, 0.25, 0.5, 0.75, 0.9]
-
-    /// Quantiles with linear interpolation between order statistics: position q·(n−1) in the
-    /// sorted values (numpy's default "linear" method). Empty for no values.
-    public static func quantiles(_ values: [Float], _ levels: [Double]) -> [Float] {
-        if values.isEmpty { return [] }
-        let s = values.sorted()
-        return levels.map { q in
-            let pos = q * Double(s.count - 1)
-            let lo = Int(pos.rounded(.down)), hi = min(s.count - 1, lo + 1)
-            let w = Float(pos - Double(lo))
-            return s[lo] + (s[hi] - s[lo]) * w
-        }
-    }
 
     /// The median (mean of the two middle values for an even count); `nil` for no values.
     public static func median(_ values: [Float]) -> Float? {

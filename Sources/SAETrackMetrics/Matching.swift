@@ -116,6 +116,6 @@ struct LiveRows {
             return
         }
         indices = (0..<m.rows).filter { alive[$0] }
-        matrix = ProgressMeasures.gatherRows(m, indices)
+        matrix = m.rows(at: indices)
     }
 }

@@ -108,7 +108,7 @@ extension OneToOneMatching {
         var round = 0
         while round < max(1, rounds) && !freeA.isEmpty && !freeB.isEmpty {
             round += 1
-            let subA = ProgressMeasures.gatherRows(a, freeA), subB = ProgressMeasures.gatherRows(b, freeB)
+            let subA = a.rows(at: freeA), subB = b.rows(at: freeB)
             let k = min(candidates, freeB.count)
             let top = CosineMatrix.topK(subA, subB, k: k, maxBlockElements: maxBlockElements)
             var edges: [(Int, Int, Float)] = []                                 // (sub A, sub B, cosine)

@@ -206,7 +206,7 @@ public enum ProgressMeasures {
         let codes = sae.map { SparseCodes(encoding: representations, with: $0) }     // (tokens, d_sae) sparse
         func values(_ rows: [Int]) -> MeasureValues {
             var v = MeasureValues()
-            v.activationCosine = Similarity.meanOffDiagonal(gatherRows(representations, rows), .cosine)
+            v.activationCosine = Similarity.meanOffDiagonal(representations.rows(at: rows), .cosine)
             if let codes {
                 let z = codes.gathering(rows)
                 v.featureCosine = Similarity.meanOffDiagonal(z, .cosine)
@@ -223,17 +223,5 @@ public enum ProgressMeasures {
         let similarity = datapoints.datapoints.map { points in values(points.map { lookup[$0.token]! }) }
         return FormationCheckpoint(step: step, baseline: baseline, similarity: similarity,
                                    progress: similarity.map { $0.subtracting(baseline) })
-    }
-
-    /// Rows `rows` of `m` as a new (rows.count, d) matrix.
-    static func gatherRows(_ m: Matrix, _ rows: [Int]) -> Matrix {
-        let d = m.cols
-        var out = Matrix(rows: rows.count, cols: d)
-        m.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for (i, r) in rows.enumerated() { for j in 0..<d { dst[i * d + j] = src[r * d + j] } }
-            }
-        }
-        return out
     }
 }

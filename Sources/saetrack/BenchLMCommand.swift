@@ -93,9 +93,7 @@ struct BenchLMCommand: ParsableCommand {
                       String(Int(result.fullForwardTokensPerCPUSecond))))
         }
         if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(encoder.encode(result), to: URL(fileURLWithPath: json))
+            try JSONFile.write(result, to: URL(fileURLWithPath: json))
         }
     }
 

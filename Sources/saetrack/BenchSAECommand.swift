@@ -66,9 +66,7 @@ struct BenchSAECommand: ParsableCommand {
         if let json {
             let url = URL(fileURLWithPath: json)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(encoder.encode(report), to: url)
+            try JSONFile.write(report, to: url)
         }
     }
 }

@@ -84,9 +84,7 @@ struct BenchTrainLMCommand: ParsableCommand {
                          r.optimizerSeconds * 1e3))
         }
         if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(encoder.encode(results), to: URL(fileURLWithPath: json))
+            try JSONFile.write(results, to: URL(fileURLWithPath: json))
         }
     }
 

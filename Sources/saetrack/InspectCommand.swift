@@ -48,8 +48,6 @@ struct InspectCommand: ParsableCommand {
     private func printSystem() throws {
         let kernel = BLASKernel.status
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             struct System: Encodable {
                 var kernel: BLASKernel.Status
                 var openblasConfig: String
@@ -57,7 +55,7 @@ struct InspectCommand: ParsableCommand {
                 enum CodingKeys: String, CodingKey { case kernel, threads, openblasConfig = "openblas_config" }
             }
             let system = System(kernel: kernel, openblasConfig: Threads.blasConfig, threads: Threads.count)
-            print(String(decoding: try encoder.encode(system), as: UTF8.self))
+            print(String(decoding: try JSONFile.encoder().encode(system), as: UTF8.self))
         } else {
             print(kernel.description)
             print("OpenBLAS: \(Threads.blasConfig)")

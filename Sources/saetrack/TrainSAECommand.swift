@@ -321,19 +321,17 @@ struct TrainSAECommand: ParsableCommand {
             report["ce_loss_clean"] = ce.cleanLoss; report["ce_loss_with_sae"] = ce.reconstructionLoss
             report["ce_loss_zero_ablation"] = ce.zeroAblationLoss; report["ce_loss_score"] = ce.score
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]),
                              to: outURL.appendingPathComponent("evaluation.json"))
-        try AtomicFile.write(try encoder.encode(evaluation), to: outURL.appendingPathComponent("evaluation_full.json"))
-        try AtomicFile.write(try encoder.encode(result.log), to: outURL.appendingPathComponent("training_log.json"))
+        try JSONFile.write(evaluation, to: outURL.appendingPathComponent("evaluation_full.json"))
+        try JSONFile.write(result.log, to: outURL.appendingPathComponent("training_log.json"))
         try AtomicFile.write(([SAETrainingLogEntry.csvHeader] + result.log.map(\.csvRow)).joined(separator: "\n") + "\n",
                              to: outURL.appendingPathComponent("training_log.csv"))
         try SafetensorsWriter.write(["sparsity": TensorData(shape: [d], floats: result.firingFrequency.map { Float(log10(Double($0) + 1e-10)) })],
                                     to: outURL.appendingPathComponent("sparsity.safetensors"))
         sourceInfo["warm_started_from"] = initial.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? ""
         sourceInfo["steps"] = String(result.steps)
-        let training = try JSONSerialization.jsonObject(with: try encoder.encode(trainer.config))
+        let training = try JSONSerialization.jsonObject(with: try JSONFile.encoder().encode(trainer.config))
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: ["config": training, "source": sourceInfo],
                                                         options: [.prettyPrinted, .sortedKeys]),
                              to: outURL.appendingPathComponent("training_config.json"))

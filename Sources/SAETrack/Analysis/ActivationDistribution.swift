@@ -1,3 +1,5 @@
+import SAETrackCore
+
 /// The distribution of one feature's activations over the evaluation tokens at one checkpoint,
 /// as a feature card shows it: how often it fires, a histogram of its non-zero activations, and
 /// which tokens to show as samples from each part of that distribution.
@@ -48,7 +50,7 @@ public struct ActivationDistribution: Equatable, Sendable {
     /// default); nil when the feature never fires.
     public func quantile(_ q: Double) -> Double? {
         guard !sorted.isEmpty else { return nil }
-        return TrackAnalysis.quantile(sorted.map { Double($0.activation) }, q)
+        return Quantile.linear(sorted: sorted.map { Double($0.activation) }, q)
     }
 
     /// `perBand` tokens from each quantile band [lo, hi) of the non-zero activations, spread

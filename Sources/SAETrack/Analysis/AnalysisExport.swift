@@ -14,21 +14,10 @@ public enum AnalysisExport {
                                   "convergence.csv", "ground_truth.csv", "feature_cards.csv"]
 
     /// The encoder of `analysis.json`: snake_case keys, sorted, non-finite numbers as strings.
-    public static var jsonEncoder: JSONEncoder {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        enc.keyEncodingStrategy = .convertToSnakeCase
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return enc
-    }
+    public static var jsonEncoder: JSONEncoder { JSONFile.encoder(keys: .snakeCase, nonFinite: .strings) }
 
     /// The matching decoder (reads `analysis.json` back).
-    public static var jsonDecoder: JSONDecoder {
-        let dec = JSONDecoder()
-        dec.keyDecodingStrategy = .convertFromSnakeCase
-        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return dec
-    }
+    public static var jsonDecoder: JSONDecoder { JSONFile.decoder(keys: .snakeCase, nonFinite: .strings) }
 
     /// Writes everything into `directory`; returns the report's URL.
     @discardableResult

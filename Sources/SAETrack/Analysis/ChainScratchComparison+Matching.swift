@@ -13,7 +13,7 @@ extension TrackAnalysis.ChainScratchComparison {
         let cos = oneToOne.cosine.compactMap { $0 }.map(Double.init).sorted()
         self.init(step: step, method: oneToOne.method.rawValue, liveChain: best.liveA, liveScratch: best.liveB,
                   matched: oneToOne.matched,
-                  matchedCosineQuantiles: cos.isEmpty ? [] : [0.1, 0.25, 0.5, 0.75, 0.9].map { TrackAnalysis.quantile(cos, $0) },
+                  matchedCosineQuantiles: cos.isEmpty ? [] : [0.1, 0.25, 0.5, 0.75, 0.9].map { Quantile.linear(sorted: cos, $0) },
                   matchedCosineMean: oneToOne.meanCosine.map(Double.init),
                   mmcsChainToScratch: best.mmcsAToB.map(Double.init), mmcsScratchToChain: best.mmcsBToA.map(Double.init),
                   sharedFraction: oneToOne.sharedFraction.map(Double.init), threshold: Double(threshold))

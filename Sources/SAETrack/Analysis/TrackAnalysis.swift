@@ -1,4 +1,5 @@
 import Foundation
+import SAETrackCore
 
 /// Everything `saetrack analyze` measures on a finished track: the data of every figure and
 /// table in the report, written as `analysis.json` (and one CSV per figure). Plain values only,
@@ -164,18 +165,10 @@ public struct TrackAnalysis: Codable, Equatable {
             var q: [[Double?]] = Array(repeating: [], count: 5)
             for c in 0..<checkpoints {
                 let v = curves.compactMap { c < $0.count ? $0[c] : nil }.filter(\.isFinite).sorted()
-                for (k, p) in [0.1, 0.25, 0.5, 0.75, 0.9].enumerated() { q[k].append(v.isEmpty ? nil : TrackAnalysis.quantile(v, p)) }
+                for (k, p) in [0.1, 0.25, 0.5, 0.75, 0.9].enumerated() { q[k].append(v.isEmpty ? nil : Quantile.linear(sorted: v, p)) }
             }
             self.init(features: curves.count, q10: q[0], q25: q[1], median: q[2], q75: q[3], q90: q[4])
         }
-    }
-
-    /// Linear-interpolated quantile of sorted values (numpy's default method).
-    public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        precondition(!sorted.isEmpty, "quantile of an empty list")
-        let pos = q * Double(sorted.count - 1)
-        let lo = Int(pos.rounded(.down)), hi = min(sorted.count - 1, lo + 1)
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
     }
 
     /// A per-feature curve over checkpoints, with its automatically found phase boundaries.

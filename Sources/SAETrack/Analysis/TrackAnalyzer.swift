@@ -170,7 +170,7 @@ public struct TrackAnalyzer {
         }
         let quantiles = driftResult.checkpoints.map { c -> [Double] in
             let v = c.cosineToFinal.compactMap { $0 }.map(Double.init).sorted()
-            return v.isEmpty ? [] : [0.1, 0.25, 0.5, 0.75, 0.9].map { TrackAnalysis.quantile(v, $0) }
+            return v.isEmpty ? [] : [0.1, 0.25, 0.5, 0.75, 0.9].map { Quantile.linear(sorted: v, $0) }
         }
         let driftSummary = TrackAnalysis.DriftSummary(
             steps: steps, toFinalQuantiles: quantiles,

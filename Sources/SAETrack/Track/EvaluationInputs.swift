@@ -40,7 +40,7 @@ public struct EvaluationInputs: Equatable, Sendable {
             tensors["label/\(l.name)"] = TensorData(shape: [rows, context], uint8s: l.mask)
             kinds[l.name] = l.kind
         }
-        var metadata = ["label_kinds": String(data: try JSONEncoder.sorted.encode(kinds), encoding: .utf8)!,
+        var metadata = ["label_kinds": String(data: try JSONFile.canonical(kinds), encoding: .utf8)!,
                         "label_order": labels.map(\.name).joined(separator: "\u{1F}")]
         if let tokenizer { metadata["tokenizer"] = tokenizer }
         try SafetensorsWriter.write(tensors, metadata: metadata, to: trackDirectory.appendingPathComponent(Self.fileName))
@@ -66,11 +66,3 @@ public struct EvaluationInputs: Equatable, Sendable {
     }
 }
 
-extension JSONEncoder {
-    /// Sorted keys: identical bytes for identical values.
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }
-}

@@ -41,7 +41,7 @@ public struct TrackConfigChange: Equatable, Sendable, CustomStringConvertible {
     }
 
     private static func jsonObject(_ c: SAETrainingConfig) -> [String: Any] {
-        guard let data = try? JSONEncoder().encode(c),
+        guard let data = try? JSONFile.canonical(c),
               let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? [String: Any] else { return [:] }
         return object
     }

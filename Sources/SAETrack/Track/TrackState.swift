@@ -112,11 +112,7 @@ public struct TrackState: Codable, Equatable, Sendable {
         try AtomicFile.write(try Self.encoder.encode(self) + Data("\n".utf8), to: directory.appendingPathComponent(Self.fileName))
     }
 
-    static var encoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return e
-    }
+    static var encoder: JSONEncoder { JSONFile.encoder() }
 
     /// True when no stage or baseline has started and no trainer state exists in `directory`.
     public func hasNoWork(in directory: URL) -> Bool {

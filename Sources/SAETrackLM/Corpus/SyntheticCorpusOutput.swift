@@ -111,9 +111,7 @@ public struct SyntheticCorpusOutput: Sendable {
             try SafetensorsWriter.write(tensors, metadata: ["seed": String(seed), "tokens": "tokens.safetensors",
                                                             "features": "features.json"],
                                         to: directory.appendingPathComponent("labels.safetensors"))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(encoder.encode(manifest), to: directory.appendingPathComponent("features.json"))
+            try JSONFile.write(manifest, to: directory.appendingPathComponent("features.json"))
             try AtomicFile.write(vocabulary.tokenizerJSON(), to: directory.appendingPathComponent("tokenizer.json"))
         } catch let e as SyntheticCorpusError {
             throw e

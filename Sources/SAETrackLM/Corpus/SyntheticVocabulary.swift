@@ -1,4 +1,5 @@
 import Foundation
+import SAETrackIO
 
 /// The synthetic corpus's word-level vocabulary (Docs/Demo.md): BOS, `<unk>`, punctuation,
 /// function words, 10 verbs, 10 adjectives (five sharing the suffix "-ful"), the numbers 0–99
@@ -63,10 +64,10 @@ public struct SyntheticVocabulary: Sendable {
     /// Written by hand so the bytes are deterministic; `tokenizers` loads it (fixture-verified).
     public func tokenizerJSON() -> String {
         func added(_ id: Int) -> String {
-            "    {\"id\": \(id), \"content\": \(JSONStringLiteral.quote(words[id])), \"single_word\": false, \"lstrip\": false, "
+            "    {\"id\": \(id), \"content\": \(JSONFile.quote(words[id])), \"single_word\": false, \"lstrip\": false, "
                 + "\"rstrip\": false, \"normalized\": false, \"special\": true}"
         }
-        let vocab = words.enumerated().map { "      \(JSONStringLiteral.quote($1)): \($0)" }.joined(separator: ",\n")
+        let vocab = words.enumerated().map { "      \(JSONFile.quote($1)): \($0)" }.joined(separator: ",\n")
         return """
         {
           "version": "1.0",
@@ -85,7 +86,7 @@ public struct SyntheticVocabulary: Sendable {
             "vocab": {
         \(vocab)
             },
-            "unk_token": \(JSONStringLiteral.quote(Self.unknown))
+            "unk_token": \(JSONFile.quote(Self.unknown))
           }
         }
 

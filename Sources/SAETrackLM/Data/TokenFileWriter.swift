@@ -63,7 +63,7 @@ public final class TokenFileWriter {
     /// Writes the header, syncs and moves the file into place.
     public func finish(metadata: [String: String]) throws {
         try flush()
-        let items = metadata.keys.sorted().map { "\(JSONStringLiteral.quote($0)):\(JSONStringLiteral.quote(metadata[$0]!))" }
+        let items = metadata.keys.sorted().map { "\(JSONFile.quote($0)):\(JSONFile.quote(metadata[$0]!))" }
         let bytes = rows * context * 4
         var header = "{"
         if !items.isEmpty { header += "\"__metadata__\":{\(items.joined(separator: ","))}," }

@@ -36,9 +36,7 @@ public struct TrainingLog: Codable, Sendable {
             csv += "\(e.step),\(e.loss),\(e.learningRate),\(e.gradNorm),\(String(format: "%.1f", e.tokensPerSecond)),\(String(format: "%.3f", e.elapsedSeconds))\n"
         }
         try AtomicFile.write(csv, to: directory.appendingPathComponent(Self.csvName))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(encoder.encode(self), to: directory.appendingPathComponent(Self.jsonName))
+        try JSONFile.write(self, to: directory.appendingPathComponent(Self.jsonName))
     }
 
     /// Reads `training_log.json` from `directory`.

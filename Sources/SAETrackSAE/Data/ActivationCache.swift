@@ -49,9 +49,7 @@ public struct ActivationCache: Codable, Sendable {
         try flush()
         let cache = ActivationCache(dIn: p.dIn, rows: total, hook: p.hook.name, centered: p.centered,
                                     includeBOS: p.includeBOS, shards: shards)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(cache), to: directory.appendingPathComponent("cache.json"))
+        try JSONFile.write(cache, to: directory.appendingPathComponent("cache.json"))
         return cache
     }
 

@@ -63,7 +63,7 @@ public struct LMActivationProducer: ActivationProducer {
             if includeBOS || bosTokenID == nil { return acts }
             let keep = slice.indices.filter { slice[$0] != bosTokenID! }
             if keep.isEmpty { continue }
-            return Self.gatherRows(acts, keep)
+            return acts.rows(at: keep)
         }
     }
 
@@ -74,17 +74,6 @@ public struct LMActivationProducer: ActivationProducer {
             throw SAETrainingError.notResumable("token row \(position.offset) is outside the \(rows) rows of the dataset")
         }
         epoch = position.epoch; cursor = position.offset
-    }
-
-    static func gatherRows(_ m: Matrix, _ rows: [Int]) -> Matrix {
-        let d = m.cols
-        var out = Matrix(rows: rows.count, cols: d)
-        out.withUnsafeMutableBufferPointer { o in
-            m.withUnsafeBufferPointer { a in
-                for (t, r) in rows.enumerated() { (o.baseAddress! + t * d).update(from: a.baseAddress! + r * d, count: d) }
-            }
-        }
-        return out
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SAETrackCore
+import SAETrackIO
 
 /// A stream of activation vectors for SAE training.
 public protocol ActivationSource {
@@ -85,9 +86,8 @@ public struct InMemoryActivations: ActivationSource {
     private struct Position: Codable { var epoch: Int; var offset: Int; var seed: UInt64; var rows: Int; var shuffled: Bool? }
 
     public func saveState(to directory: URL) throws {
-        let data = try JSONEncoder().encode(Position(epoch: epoch, offset: offset, seed: seed, rows: activations.rows,
-                                                     shuffled: shuffled))
-        try data.write(to: directory.appendingPathComponent("source.json"), options: .atomic)
+        try JSONFile.write(Position(epoch: epoch, offset: offset, seed: seed, rows: activations.rows, shuffled: shuffled),
+                           to: directory.appendingPathComponent("source.json"))
     }
 
     public mutating func restoreState(from directory: URL) throws {

@@ -56,10 +56,10 @@ public struct MixingActivationStore<Producer: ActivationProducer>: ActivationSou
         let mixed = Self.concatenate([storage, fresh], cols: dIn)                  // (2H, d)
         var rng = SeededRandom(seed: seed ^ (UInt64(refills + 1) &* 0x9E37_79B9_7F4A_7C15))
         let perm = rng.permutation(mixed.rows)
-        storage = LMActivationProducer.gatherRows(mixed, Array(perm[0..<halfBufferTokens]))
+        storage = mixed.rows(at: Array(perm[0..<halfBufferTokens]))
         let second = Array(perm[halfBufferTokens...])
         let shuffle = rng.permutation(second.count)                               // DataLoader(shuffle=True)
-        loader = LMActivationProducer.gatherRows(mixed, shuffle.map { second[$0] })
+        loader = mixed.rows(at: shuffle.map { second[$0] })
         loaderOffset = 0
         refills += 1
     }
@@ -91,7 +91,7 @@ public struct MixingActivationStore<Producer: ActivationProducer>: ActivationSou
                                     to: directory.appendingPathComponent("activation_store.safetensors"))
         let header = Header(halfBufferTokens: halfBufferTokens, seed: seed, refills: refills,
                             loaderOffset: loaderOffset, producer: producer.position)
-        try AtomicFile.write(try JSONEncoder().encode(header), to: directory.appendingPathComponent("activation_store.json"))
+        try JSONFile.write(header, to: directory.appendingPathComponent("activation_store.json"))
     }
 
     public mutating func restoreState(from directory: URL) throws {

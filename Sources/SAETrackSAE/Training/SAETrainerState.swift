@@ -72,9 +72,7 @@ struct SAETrainerState {
                                     to: tmp.appendingPathComponent("trainer_state.safetensors"))
         let header = Header(config: s.config, step: s.step, adamStep: s.optimizer.step, windowTokens: s.windowTokens,
                             topkThreshold: s.topkThreshold, log: s.log)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(header), to: tmp.appendingPathComponent("trainer_state.json"))
+        try JSONFile.write(header, to: tmp.appendingPathComponent("trainer_state.json"))
         try trainer.source.saveState(to: tmp)
         if fm.fileExists(atPath: directory.path) {
             let old = parent.appendingPathComponent(".\(directory.lastPathComponent).old-\(UUID().uuidString)")
