@@ -56,6 +56,7 @@ public enum CostEstimate {
     public static func probeSAESteps(_ config: SAETrainingConfig, rows: Int = 128, budget: Double = 0.4,
                                      maxSteps: Int = 3) throws -> Probe {
         let probeStart = Date()
+        let initial = sparseStart(config)                                              // shared by both sizes
         func perStep(batch: Int) throws -> (seconds: Double, steps: Int) {
             var c = config
             c.batchSize = batch
@@ -66,7 +67,7 @@ public enum CostEstimate {
             var rng = SeededRandom(seed: 7)
             var x = Matrix(rows: batch, cols: c.dIn)                                   // (batch, d_in)
             x.withUnsafeMutableBufferPointer { rng.fillNormal($0, mean: 0, std: 1) }
-            let trainer = try SAETrainer(config: c, initial: sparseStart(c), source: InMemoryActivations(x, seed: 1, shuffled: false))
+            let trainer = try SAETrainer(config: c, initial: initial, source: InMemoryActivations(x, seed: 1, shuffled: false))
             _ = try trainer.trainStep()                                                // warm-up, not counted
             let start = Date()
             var timed = 0
