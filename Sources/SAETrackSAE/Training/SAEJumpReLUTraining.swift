@@ -1,5 +1,5 @@
 /// Every JumpReLU training option in one value (SAELens 6.54.12 `JumpReLUTrainingSAEConfig`, same
-/// keys), as a track's settings and the CLI carry them; ``apply(to:)`` copies them into a
+/// keys), as a track's settings and the CLI carry them; ``apply(to:warmUp:)`` copies them into a
 /// ``SAETrainingConfig``, whose fields document each option.
 public struct SAEJumpReLUTraining: Codable, Equatable, Sendable {
     /// `jumprelu_bandwidth` (default 0.05).
