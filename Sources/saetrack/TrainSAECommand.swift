@@ -40,6 +40,9 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
     @Flag(name: .long, help: "TopK: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); saved with the option.") var rescaleActsByDecoderNorm = false
     @OptionGroup var jumpReLU: JumpReLUOptions
+    @Option(name: .customLong("weight-init"), help: "From-scratch W_enc / W_dec: sae-track (independent Kaiming-uniform, unit decoder rows) or saelens (tied: decoder rows of norm --decoder-init-norm, W_enc = W_decᵀ).") var weightInit = "sae-track"
+    @Option(name: .customLong("decoder-init-norm"), help: "--weight-init saelens: initial decoder row norm (SAELens decoder_init_norm).") var decoderInitNorm: Float = 0.1
+    @Option(name: .customLong("b-dec-init"), help: "From-scratch b_dec: geometric-median (SAE-Track), mean or zeros (SAELens).") var bDecInit = "geometric-median"
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
     @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") var trainTokens: Int?
@@ -80,6 +83,9 @@ struct TrainSAECommand: ParsableCommand {
         }
         _ = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: arch)
         try jumpReLU.check(architecture: arch)
+        if !["sae-track", "saelens"].contains(weightInit) { throw ValidationError("--weight-init must be sae-track or saelens (got \(weightInit))") }
+        if !(decoderInitNorm > 0) { throw ValidationError("--decoder-init-norm must be positive") }
+        if !["geometric-median", "mean", "zeros"].contains(bDecInit) { throw ValidationError("--b-dec-init must be geometric-median, mean or zeros (got \(bDecInit))") }
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
@@ -104,6 +110,7 @@ struct TrainSAECommand: ParsableCommand {
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
                                   + (architecture == "jumprelu" ? [jumpReLU.fingerprint] : [])
+                                  + (weightInit == "sae-track" && bDecInit == "geometric-median" ? [] : ["init \(weightInit) \(decoderInitNorm) \(bDecInit)"])
         try f.addSettings("settings", settings)
         return f
     }
@@ -222,6 +229,9 @@ struct TrainSAECommand: ParsableCommand {
         config.topkThresholdLR = topkThresholdLr
         config.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
         try jumpReLU.training().apply(to: &config)
+        config.weightInit = weightInit == "saelens" ? .tied : .saeTrack
+        config.decoderInitNorm = decoderInitNorm
+        config.bDecInit = ["geometric-median": .geometricMedian, "mean": .mean, "zeros": .zeros][bDecInit]!
         config.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: config.architecture)
         config.k = k
         if let lr { config.lr = lr }

@@ -57,6 +57,20 @@ public struct SAEParameters: Sendable, Equatable {
         return p
     }
 
+    /// SAELens's tied initialisation (`TrainingSAE.initialize_weights` with `decoder_init_norm`),
+    /// seeded: W_dec ~ U(±√(6/d_in)) rescaled to rows of norm `decoderNorm`, W_enc = W_decᵀ,
+    /// b_enc = b_dec = 0.
+    public static func tied(dIn: Int, dSAE: Int, seed: UInt64, decoderNorm: Float) -> SAEParameters {
+        var rng = SeededRandom(seed: seed)
+        var p = SAEParameters(zerosWithDIn: dIn, dSAE: dSAE)
+        let bd = (6 / Float(dIn)).squareRoot()
+        p.wDec.withUnsafeMutableBufferPointer { rng.fillUniform($0, -bd, bd) }
+        p.normaliseDecoderRows()
+        p.wDec.withUnsafeMutableBufferPointer { w in for t in w.indices { w[t] *= decoderNorm } }
+        p.wEncT = p.wDec                                                 // W_encᵀ = W_dec
+        return p
+    }
+
     /// W_dec[i] ← W_dec[i] / ‖W_dec[i]‖₂ for every row (SAE-Track `set_decoder_norm_to_unit_norm`).
     public mutating func normaliseDecoderRows() {
         let (d, m) = (dIn, dSAE)

@@ -76,7 +76,11 @@ public final class SAETrainer {
             }
             if config.architecture == .jumprelu, let th = initial.activation.threshold { threshold = th }
         } else {
-            parameters = SAEParameters.kaimingUniform(dIn: config.dIn, dSAE: config.dSAE, seed: config.seed)
+            switch config.weightInit {
+            case .saeTrack: parameters = SAEParameters.kaimingUniform(dIn: config.dIn, dSAE: config.dSAE, seed: config.seed)
+            case .tied: parameters = SAEParameters.tied(dIn: config.dIn, dSAE: config.dSAE, seed: config.seed,
+                                                        decoderNorm: config.decoderInitNorm)
+            }
             switch config.bDecInit {
             case .zeros: break
             case .mean:

@@ -72,6 +72,14 @@ public enum SAELRSchedule: String, Codable, Sendable {
     case warmupLinearDecay
 }
 
+/// How W_enc and W_dec are initialised for a from-scratch SAE.
+public enum SAEWeightInit: String, Codable, Sendable {
+    /// SAE-Track's (Docs/Method.md §3.1): independent Kaiming-uniform W_enc and W_dec, unit decoder rows.
+    case saeTrack
+    /// SAELens's tied initialisation: decoder rows of norm `decoder_init_norm`, W_enc = W_decᵀ.
+    case tied
+}
+
 /// How `b_dec` is initialised for a from-scratch SAE.
 public enum SAEBDecInit: String, Codable, Sendable {
     /// Weiszfeld geometric median of an activation sample (Docs/Method.md §3.3).
@@ -156,6 +164,11 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     /// Tokens per step.
     public var batchSize: Int = 4096
     public var bDecInit: SAEBDecInit = .geometricMedian
+    /// W_enc / W_dec of a from-scratch SAE (default SAE-Track's; configs written before the option
+    /// existed decode as that).
+    @DecodedDefault<TrainingDefaults.SAETrackWeightInit> public var weightInit: SAEWeightInit
+    /// `tied`: the decoder rows' initial norm (SAELens `decoder_init_norm`, default 0.1).
+    @DecodedDefault<TrainingDefaults.DecoderInitNorm> public var decoderInitNorm: Float
     /// Activations used for the b_dec initialisation (SAE-Track: its 262,144-token storage buffer).
     public var bDecInitSamples: Int = 262_144
     /// Ghost grads for dead features (standard architecture, Docs/Method.md §4.3).
@@ -195,6 +208,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case schedule = "lr_scheduler_name", warmupSteps = "lr_warm_up_steps", decaySteps = "lr_decay_steps"
         case lrEnd = "lr_end", steps, batchSize = "train_batch_size_tokens"
         case bDecInit = "b_dec_init_method", bDecInitSamples = "b_dec_init_samples"
+        case weightInit = "weight_init", decoderInitNorm = "decoder_init_norm"
         case ghostGrads = "use_ghost_grads", deadFeatureWindow = "dead_feature_window"
         case featureSamplingWindow = "feature_sampling_window", resampling = "dead_feature_resampling", regCoefficient = "reg_coefficient"
         case seed, logEvery = "log_every", saveEvery = "save_every", encoderChunkRows = "encoder_chunk_rows"
@@ -290,6 +304,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
             if !(c >= 0) { problems.append("pre_act_loss_coefficient must be ≥ 0 (got \(c))") }
         }
         if jumpReLUSTEToInput && architecture != .jumprelu { problems.append("jumprelu_ste_to_input is a jumprelu option") }
+        if weightInit == .tied && !(decoderInitNorm > 0) { problems.append("decoder_init_norm must be positive (got \(decoderInitNorm))") }
         if l0WarmupSteps < 0 { problems.append("l0_warm_up_steps must be ≥ 0 (got \(l0WarmupSteps))") }
         if architecture == .matryoshka {
             if matryoshkaWidths.isEmpty { problems.append("matryoshka_widths must not be empty") }
