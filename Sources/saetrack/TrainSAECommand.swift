@@ -43,6 +43,7 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .customLong("weight-init"), help: "From-scratch W_enc / W_dec: sae-track (independent Kaiming-uniform, unit decoder rows) or saelens (tied: decoder rows of norm --decoder-init-norm, W_enc = W_decᵀ).") var weightInit = "sae-track"
     @Option(name: .customLong("decoder-init-norm"), help: "--weight-init saelens: initial decoder row norm (SAELens decoder_init_norm).") var decoderInitNorm: Float = 0.1
     @Option(name: .customLong("b-dec-init"), help: "From-scratch b_dec: geometric-median (SAE-Track), mean or zeros (SAELens).") var bDecInit = "geometric-median"
+    @Option(name: .customLong("clip-grad-norm"), help: "Clip the total gradient norm to this before each Adam step (SAELens's trainer: 1; default: no clipping, as SAE-Track).") var clipGradNorm: Float?
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
     @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") var trainTokens: Int?
@@ -84,6 +85,7 @@ struct TrainSAECommand: ParsableCommand {
         _ = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: arch)
         try jumpReLU.check(architecture: arch)
         if !["sae-track", "saelens"].contains(weightInit) { throw ValidationError("--weight-init must be sae-track or saelens (got \(weightInit))") }
+        if let c = clipGradNorm, !(c > 0) { throw ValidationError("--clip-grad-norm must be positive") }
         if !(decoderInitNorm > 0) { throw ValidationError("--decoder-init-norm must be positive") }
         if !["geometric-median", "mean", "zeros"].contains(bDecInit) { throw ValidationError("--b-dec-init must be geometric-median, mean or zeros (got \(bDecInit))") }
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
@@ -111,6 +113,7 @@ struct TrainSAECommand: ParsableCommand {
                                   + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
                                   + (architecture == "jumprelu" ? [jumpReLU.fingerprint] : [])
                                   + (weightInit == "sae-track" && bDecInit == "geometric-median" ? [] : ["init \(weightInit) \(decoderInitNorm) \(bDecInit)"])
+                                  + (clipGradNorm.map { ["clip \($0)"] } ?? [])
         try f.addSettings("settings", settings)
         return f
     }
@@ -231,6 +234,7 @@ struct TrainSAECommand: ParsableCommand {
         try jumpReLU.training().apply(to: &config)
         config.weightInit = weightInit == "saelens" ? .tied : .saeTrack
         config.decoderInitNorm = decoderInitNorm
+        config.clipGradNorm = clipGradNorm
         config.bDecInit = ["geometric-median": .geometricMedian, "mean": .mean, "zeros": .zeros][bDecInit]!
         config.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: config.architecture)
         config.k = k

@@ -177,3 +177,34 @@ struct JumpReLUTrainingTests {
         }
     }
 }
+
+/// Gradient-norm clipping (`SAETrainingConfig.clipGradNorm`) against torch's `clip_grad_norm_`,
+/// which SAELens's trainer applies with max norm 1 (Tests/Fixtures/sae/generate.py `clip_grad_norm_case`).
+struct GradientClippingTests {
+    @Test("clipping all five JumpReLU gradients to total norm 1 matches torch.nn.utils.clip_grad_norm_; a small gradient is left alone")
+    func matchesTorch() throws {
+        let f = try Fixtures.file("saelens_jumprelu_step.safetensors")
+        let clipped = try Fixtures.file("saelens_clip_grad_norm.safetensors")
+        var g = SAEParameters(try Fixtures.sae(f))                       // shapes; the values are replaced below
+        g.wEncT = try f.matrix("grad_W_enc").transposed()
+        g.bEnc = try f.floats("grad_b_enc")
+        g.wDec = try f.matrix("grad_W_dec")
+        g.bDec = try f.floats("grad_b_dec")
+        var theta: [Float]? = try f.floats("grad_threshold")
+        let norm = GradientClipping.clip(&g, threshold: &theta, maxNorm: 1)
+        #expect(relativeError(norm, Fixtures.scalar(clipped, "total_norm")) <= 1e-5)
+        #expect(norm > 1)
+        #expect(maxRelativeError(g.wEncT.transposed().storage, try clipped.floats("clipped_W_enc")) <= 1e-5)
+        #expect(maxRelativeError(g.bEnc, try clipped.floats("clipped_b_enc")) <= 1e-5)
+        #expect(maxRelativeError(g.wDec.storage, try clipped.floats("clipped_W_dec")) <= 1e-5)
+        #expect(maxRelativeError(g.bDec, try clipped.floats("clipped_b_dec")) <= 1e-5)
+        #expect(maxRelativeError(theta!, try clipped.floats("clipped_threshold")) <= 1e-5)
+        let before = g
+        var none: [Float]? = nil
+        GradientClipping.clip(&g, threshold: &none, maxNorm: 10)          // norm ≈ 1 < 10: unchanged
+        #expect(g == before)
+        var c = SAETrainingConfig(dIn: 4, dSAE: 8, steps: 1)
+        c.clipGradNorm = 0
+        #expect(throws: SAETrainingError.self) { try c.validate() }
+    }
+}

@@ -151,8 +151,11 @@ public final class SAETrainer {
         if config.architecture.selectsBatchTopK, let smallest = result.codes.value.min() {    // SAELens update_topk_threshold
             topkThreshold = (1 - config.topkThresholdLR) * topkThreshold + config.topkThresholdLR * Double(smallest)
         }
-        let gradients = result.gradients!
+        var gradients = result.gradients!
         result.gradients = nil
+        if let maxNorm = config.clipGradNorm {                                              // SAELens's trainer
+            GradientClipping.clip(&gradients, threshold: &result.thresholdGradient, maxNorm: maxNorm)
+        }
         optimizer.update(&parameters, gradients: gradients, lr: config.learningRate(atStep: s),
                          normaliseDecoderRows: config.decoderNormMode == .unitNorm)          // 8 (+ next step's 1)
         if let g = result.thresholdGradient {

@@ -153,6 +153,9 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     public var adamBeta1: Float = 0.9
     public var adamBeta2: Float = 0.999
     public var adamEpsilon: Float = 1e-8
+    /// Clip the total gradient norm (every parameter, θ included) to this before each Adam step, as
+    /// SAELens's trainer does with 1 (`clip_grad_norm_`); nil = no clipping (SAE-Track, the default).
+    public var clipGradNorm: Float? = nil
     public var schedule: SAELRSchedule = .constantWithWarmup
     public var warmupSteps: Int = 5000
     /// `warmupLinearDecay`: length of the final linear decay.
@@ -205,6 +208,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case removeParallelGradient = "remove_parallel_gradient"
         case l1Coefficient = "l1_coefficient", l1WarmupSteps = "l1_warm_up_steps"
         case lr, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2", adamEpsilon = "adam_epsilon"
+        case clipGradNorm = "clip_grad_norm"
         case schedule = "lr_scheduler_name", warmupSteps = "lr_warm_up_steps", decaySteps = "lr_decay_steps"
         case lrEnd = "lr_end", steps, batchSize = "train_batch_size_tokens"
         case bDecInit = "b_dec_init_method", bDecInitSamples = "b_dec_init_samples"
@@ -305,6 +309,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         }
         if jumpReLUSTEToInput && architecture != .jumprelu { problems.append("jumprelu_ste_to_input is a jumprelu option") }
         if weightInit == .tied && !(decoderInitNorm > 0) { problems.append("decoder_init_norm must be positive (got \(decoderInitNorm))") }
+        if let c = clipGradNorm, !(c > 0) { problems.append("clip_grad_norm must be positive (got \(c))") }
         if l0WarmupSteps < 0 { problems.append("l0_warm_up_steps must be ≥ 0 (got \(l0WarmupSteps))") }
         if architecture == .matryoshka {
             if matryoshkaWidths.isEmpty { problems.append("matryoshka_widths must not be empty") }

@@ -38,6 +38,8 @@ Writes, next to this script:
   saelens_jumprelu_step_ste_preact.safetensors: "step" with jumprelu_ste_to_input and the
                                 pre-activation loss; saelens_jumprelu_quadratic_ste.safetensors:
                                 "quadratic" with jumprelu_ste_to_input (`python generate.py jumprelu_options`).
+  saelens_clip_grad_norm.safetensors: torch's clip_grad_norm_(max_norm 1) of the jumprelu_step
+                                gradients (`python generate.py clip`).
   saelens_l0_warm_up.safetensors: the l0 coefficient SAELens's trainer uses at steps 0..6 with
                                 l0_warm_up_steps 4 (its CoefficientScheduler).
   saelens_matryoshka_<case>.safetensors + saelens/matryoshka_<case>/: SAELens
@@ -550,8 +552,9 @@ def jumprelu_options_cases():
     saelens_l0_warm_up()
 
 
-if __name__ == "__main__":
-    import sys
+import sys
+
+if __name__ == "__main__" and sys.argv[1:] != ["clip"]:
     if sys.argv[1:] == ["jumprelu_options"]:  # only the tanh / pre-activation / STE-to-input fixtures
         jumprelu_options_cases()
         sys.exit(0)
@@ -594,3 +597,21 @@ if __name__ == "__main__":
     saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
     swift_written_matryoshka()
     jumprelu_options_cases()
+
+
+def clip_grad_norm_case():
+    """torch.nn.utils.clip_grad_norm_(max_norm=1), as SAELens's trainer applies it, on the gradients
+    of the saelens_jumprelu_step fixture (all five parameters)."""
+    from safetensors.torch import load_file
+    f = load_file(os.path.join(HERE, "saelens_jumprelu_step.safetensors"))
+    names = ("W_enc", "b_enc", "W_dec", "b_dec", "threshold")
+    params = [torch.nn.Parameter(f[n].clone()) for n in names]
+    for p, n in zip(params, names):
+        p.grad = f["grad_" + n].clone()
+    total = torch.nn.utils.clip_grad_norm_(params, 1.0)
+    write("saelens_clip_grad_norm.safetensors", {"clipped_" + n: p.grad for p, n in zip(params, names)},
+          {"total_norm": float(total), "max_norm": 1.0})
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["clip"]:
+    clip_grad_norm_case()
