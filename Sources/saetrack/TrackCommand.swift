@@ -22,6 +22,7 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk, jumprelu or matryoshka (needs --matryoshka-widths).") var architecture: String?
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
+    @OptionGroup var jumpReLU: JumpReLUOptions
     @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file), held in memory and reused at every checkpoint; ignored with --tokens-per-stage.") var trainRows = 2048
     @Option(name: .customLong("tokens-per-stage"), help: "Stream this many fresh training tokens per continual stage from each checkpoint's LM through the paper's half-refill mixing buffer (sets --continual-steps to ⌈N / batch⌉; memory is bounded by the buffer, not by N). The stream reads every token row except the --eval-rows.") var tokensPerStage: Int?
     @Option(name: .customLong("stage-tokens"), help: "With --tokens-per-stage: same (every stage restarts the stream at the first row with the same shuffle seed: the authors' behaviour) or continue (each stage reads on from where the previous one stopped).") var stageTokens = "same"
@@ -62,6 +63,8 @@ struct TrackOptions: ParsableArguments {
         }
         s.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: s.architecture)
         if let k { s.k = k }
+        try jumpReLU.check(architecture: s.architecture)
+        s.jumpReLU = try jumpReLU.training()
         s.seed = seed
         if let tokensPerStage {
             guard let mode = StageTokens(rawValue: stageTokens) else {
