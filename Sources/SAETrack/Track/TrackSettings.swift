@@ -41,6 +41,8 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     /// stage's steps (`SAETrainingConfig.deadFeatureWindow`; Docs/Method.md §5.6). nil — the paper,
     /// and settings saved before the option existed — keeps the paper's 10¹¹-step window (never).
     public var continualDeadFeatureWindow: Int? = nil
+    /// Streamed training data per stage (``TrackStream``); nil = `--train-rows` held in memory.
+    public var stream: TrackStream? = nil
 
     public init(firstSteps: Int, continualSteps: Int) {
         self.firstSteps = firstSteps
@@ -107,6 +109,6 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         let (first, continual) = stageConfigs(dIn: dIn)
         return TrackConfig(series: series, hook: hook, centered: centered, steps: steps, order: order, firstStage: first,
                            continualStage: continual, baselineSteps: baselineSteps, baselineBudget: baselineBudget,
-                           checkpointEvery: checkpointEvery)
+                           checkpointEvery: checkpointEvery, stream: stream)
     }
 }
