@@ -39,11 +39,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
     @Flag(name: .long, help: "TopK: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); saved with the option.") var rescaleActsByDecoderNorm = false
-    @Option(name: .long, help: "JumpReLU: width of the straight-through rectangle kernel (SAELens jumprelu_bandwidth).") var jumpreluBandwidth: Float = 0.05
-    @Option(name: .long, help: "JumpReLU: initial threshold of a from-scratch SAE (SAELens jumprelu_init_threshold).") var jumpreluInitThreshold: Float = 0.01
-    @Option(name: .long, help: "JumpReLU: coefficient of the L0 loss (SAELens l0_coefficient).") var l0Coefficient: Float = 1
-    @Option(name: .customLong("jumprelu-sparsity"), help: "JumpReLU: L0 loss form, step (c·mean L0) or quadratic (c·mean 2/t·(L0 − t)², needs --target-l0; SAELens jumprelu_sparsity_loss_mode).") var jumpreluSparsity = "step"
-    @Option(name: .customLong("target-l0"), help: "JumpReLU quadratic: the target L0 t (SAELens target_l0).") var targetL0: Float?
+    @OptionGroup var jumpReLU: JumpReLUOptions
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
     @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") var trainTokens: Int?
@@ -82,9 +78,6 @@ struct ShardedTrainSAECommand: ParsableCommand {
         guard SAEArchitecture(rawValue: architecture) != nil else {
             throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka")
         }
-        guard SAEJumpReLUSparsity(rawValue: jumpreluSparsity) != nil else {
-            throw ValidationError("--jumprelu-sparsity must be step or quadratic (got \(jumpreluSparsity))")
-        }
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
@@ -105,7 +98,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
                                   decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
-                                  + (jumpreluSparsity == "step" ? [] : ["jumprelu \(jumpreluSparsity) \(targetL0 ?? 0)"])
+                                  // (`saetrack` adds the JumpReLU options for --architecture jumprelu, refused here.)
         try f.addSettings("settings", settings)
         return f
     }
@@ -150,6 +143,16 @@ struct ShardedTrainSAECommand: ParsableCommand {
     }
 
     private func train(_ comm: MPICommunicator) throws {
+        // Unsharded settings are refused before anything is read or written.
+        if !["standard", "topk"].contains(architecture) {
+            throw ShardingError.notSharded(name: "--architecture \(architecture)", detail: "sharded architectures: standard, topk")
+        }
+        if rescaleActsByDecoderNorm {
+            throw ShardingError.notSharded(name: "--rescale-acts-by-decoder-norm", detail: "TopK selection on decoder-norm-scaled pre-activations")
+        }
+        if reg != 0 || previous != nil {
+            throw ShardingError.notSharded(name: reg != 0 ? "--reg" : "--previous", detail: "anchor regularisation toward a previous SAE")
+        }
         if let threads { Threads.setDefault(threads) }
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
         let fm = FileManager.default
@@ -258,11 +261,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
         config.architecture = SAEArchitecture(rawValue: architecture)!
         config.topkThresholdLR = topkThresholdLr
         config.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
-        config.jumpReLUBandwidth = jumpreluBandwidth
-        config.jumpReLUInitThreshold = jumpreluInitThreshold
-        config.l0Coefficient = l0Coefficient
-        config.jumpReLUSparsity = SAEJumpReLUSparsity(rawValue: jumpreluSparsity)!
-        config.targetL0 = targetL0 ?? 0
+        try jumpReLU.training().apply(to: &config)
         config.k = k
         if let lr { config.lr = lr }
         if let warmup { config.warmupSteps = warmup }

@@ -22,6 +22,9 @@ enum MPIRunner {
     /// mpirun fails the tests instead of skipping them; `make test` sets it).
     static var enabled: Bool { mpirun != nil || ProcessInfo.processInfo.environment["SAETRACK_REQUIRE_MPI"] == "1" }
 
+    /// One pipe's bytes, written by its reader thread and read after `group.wait()`.
+    final class Collected: @unchecked Sendable { var data = Data() }
+
     struct Outcome {
         var status: Int32
         var stdout: String
@@ -43,10 +46,10 @@ enum MPIRunner {
         process.standardOutput = out
         process.standardError = err
         // Read both pipes while the process runs (a full pipe would block it).
-        var outData = Data(), errData = Data()
+        let outData = Collected(), errData = Collected()
         let group = DispatchGroup()
-        group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter(); DispatchQueue.global().async { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter(); DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let start = Date()
         try process.run()
         var timedOut = false
@@ -62,8 +65,8 @@ enum MPIRunner {
         }
         process.waitUntilExit()
         group.wait()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData, as: UTF8.self), timedOut: timedOut,
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self),
+                       stderr: String(decoding: errData.data, as: UTF8.self), timedOut: timedOut,
                        seconds: Date().timeIntervalSince(start))
     }
 
