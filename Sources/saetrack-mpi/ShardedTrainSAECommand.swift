@@ -389,7 +389,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
     /// Every rank's byte counts and timings on rank 0 (nil elsewhere).
     static func gatherTraffic(_ t: MPITraffic, seconds: Double, cpu: Double, comm: MPICommunicator) throws -> [MPITrafficReport.Rank]? {
         let kinds = MPITrafficKind.allCases
-        let mine = kinds.map { Double(t.bytes[$0] ?? 0) } + [Double(t.messages), seconds, cpu]
+        let mine = kinds.map { Double(t.bytes[$0] ?? 0) } + [Double(t.messages), seconds, cpu, t.seconds]
         let width = mine.count
         guard let all = try comm.gatherToRoot(mine, counts: [Int](repeating: width, count: comm.size), kind: .scalars) else { return nil }
         return (0..<comm.size).map { r in
@@ -397,7 +397,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
             var bytes: [String: Int] = [:]
             for (i, k) in kinds.enumerated() where k != .gather { bytes[k.rawValue] = Int(row[i]) }
             return MPITrafficReport.Rank(rank: r, bytes: bytes, messages: Int(row[kinds.count]),
-                                         seconds: row[kinds.count + 1], cpuSeconds: row[kinds.count + 2])
+                                         seconds: row[kinds.count + 1], cpuSeconds: row[kinds.count + 2],
+                                         mpiSeconds: row[kinds.count + 3])
         }
     }
 
