@@ -34,6 +34,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring).") var center = false
     @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
     @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
+    @Option(name: .customLong("cache-dtype"), help: "Storage of a new --cache: f32, f16 or bf16 (half the size; values rounded to nearest even).") var cacheDType = "f32"
     @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE), jumprelu, or matryoshka (Matryoshka BatchTopK, saved as a JumpReLU SAE; needs --matryoshka-widths).") var architecture = "standard"
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated, e.g. 128,512,2048 (d_sae is appended as the last level when missing; SAELens matryoshka_widths).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
@@ -53,6 +54,10 @@ struct ShardedTrainSAECommand: ParsableCommand {
     @Option(name: .long, help: "L1 coefficient (default 8e-5).") var l1: Float?
     @Option(name: .customLong("l1-warmup"), help: "L1 warm-up steps (0: off).") var l1Warmup = 0
     @Option(name: .long, help: "Loss form: sae-track (MSE/‖x−mean‖, plain L1) or saelens (Σ MSE, decoder-norm-weighted L1).") var loss = "sae-track"
+    @Option(name: .customLong("weight-init"), help: "From-scratch W_enc / W_dec: sae-track (independent Kaiming-uniform, unit decoder rows) or saelens (tied: decoder rows of norm --decoder-init-norm, W_enc = W_decᵀ).") var weightInit = "sae-track"
+    @Option(name: .customLong("decoder-init-norm"), help: "--weight-init saelens: initial decoder row norm (SAELens decoder_init_norm).") var decoderInitNorm: Float = 0.1
+    @Option(name: .customLong("b-dec-init"), help: "From-scratch b_dec: geometric-median (SAE-Track), mean or zeros (SAELens).") var bDecInit = "geometric-median"
+    @Option(name: .customLong("clip-grad-norm"), help: "Clip the total gradient norm to this before each Adam step (SAELens's trainer: 1; default: no clipping, as SAE-Track).") var clipGradNorm: Float?
     @Option(name: .customLong("decoder-norm"), help: "unit (w_dec_norm=1) or free (w_dec_norm=0, norm-weighted L1).") var decoderNorm = "unit"
     @Flag(inversion: .prefixedNo, help: "Ghost grads for dead features (standard).") var ghostGrads = true
     @Option(name: .customLong("dead-window"), help: "Steps without firing before a feature is dead.") var deadWindow: Int?
@@ -73,6 +78,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
             throw ValidationError("give --model, --hook and --tokens, or --activations")
         }
         if noShuffle && activations == nil { throw ValidationError("--no-shuffle needs --activations (batches in file order)") }
+        if ActivationDType(name: cacheDType) == nil { throw ValidationError("--cache-dtype must be f32, f16 or bf16 (got \(cacheDType))") }
+        if cacheDType.lowercased() != "f32" && cache == nil { throw ValidationError("--cache-dtype needs --cache") }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
         guard SAEArchitecture(rawValue: architecture) != nil else {
@@ -82,6 +89,10 @@ struct ShardedTrainSAECommand: ParsableCommand {
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
         if !["unit", "free"].contains(decoderNorm) { throw ValidationError("--decoder-norm must be unit or free") }
+        if !["sae-track", "saelens"].contains(weightInit) { throw ValidationError("--weight-init must be sae-track or saelens (got \(weightInit))") }
+        if !(decoderInitNorm > 0) { throw ValidationError("--decoder-init-norm must be positive") }
+        if !["geometric-median", "mean", "zeros"].contains(bDecInit) { throw ValidationError("--b-dec-init must be geometric-median, mean or zeros (got \(bDecInit))") }
+        if let c = clipGradNorm, !(c > 0) { throw ValidationError("--clip-grad-norm must be positive") }
     }
 
     /// The files this run's result depends on, and its settings (the single-process command's fingerprint).
@@ -98,6 +109,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
                                   decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
+                                  + (cacheDType.lowercased() == "f32" ? [] : ["cache dtype \(cacheDType.lowercased())"])
                                   // (`saetrack` adds the JumpReLU options for --architecture jumprelu, refused here.)
         try f.addSettings("settings", settings)
         return f
@@ -194,7 +206,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
         var sourceInfo: [String: String] = [:]
         var dataTokens = 0
         if let activations {
-            let all = try SafetensorsFile(contentsOf: URL(fileURLWithPath: activations)).matrix("activations")
+            let all = try ActivationShard.read(URL(fileURLWithPath: activations))
             try NonFiniteDataError.check(all, source: activations, tensor: "activations", rowMeaning: "row")
             let held = min(evalTokens, all.rows / 5)
             evalSet = all.rows((all.rows - held)..<all.rows)
@@ -232,7 +244,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
                 let cacheURL = URL(fileURLWithPath: cache)
                 if comm.isRoot && !fm.fileExists(atPath: cacheURL.appendingPathComponent("cache.json").path) {
                     stderrLine("caching activations of \(trainRows) token rows to \(cache)")
-                    _ = try ActivationCache.write(producer, to: cacheURL)
+                    _ = try ActivationCache.write(producer, to: cacheURL, dtype: ActivationDType(name: cacheDType)!)
                 }
                 try comm.barrier()
                 source = try MixingActivationStore(producer: try ActivationCacheReader(cacheURL), halfBufferTokens: bufferTokens, seed: seed)
@@ -262,6 +274,10 @@ struct ShardedTrainSAECommand: ParsableCommand {
         config.topkThresholdLR = topkThresholdLr
         config.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
         try jumpReLU.training().apply(to: &config)
+        config.weightInit = weightInit == "saelens" ? .tied : .saeTrack
+        config.decoderInitNorm = decoderInitNorm
+        config.clipGradNorm = clipGradNorm
+        config.bDecInit = ["geometric-median": .geometricMedian, "mean": .mean, "zeros": .zeros][bDecInit]!
         config.k = k
         if let lr { config.lr = lr }
         if let warmup { config.warmupSteps = warmup }
@@ -385,7 +401,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
     /// Every rank's byte counts and timings on rank 0 (nil elsewhere).
     static func gatherTraffic(_ t: MPITraffic, seconds: Double, cpu: Double, comm: MPICommunicator) throws -> [MPITrafficReport.Rank]? {
         let kinds = MPITrafficKind.allCases
-        let mine = kinds.map { Double(t.bytes[$0] ?? 0) } + [Double(t.messages), seconds, cpu]
+        let mine = kinds.map { Double(t.bytes[$0] ?? 0) } + [Double(t.messages), seconds, cpu, t.seconds]
         let width = mine.count
         guard let all = try comm.gatherToRoot(mine, counts: [Int](repeating: width, count: comm.size), kind: .scalars) else { return nil }
         return (0..<comm.size).map { r in
@@ -393,7 +409,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
             var bytes: [String: Int] = [:]
             for (i, k) in kinds.enumerated() where k != .gather { bytes[k.rawValue] = Int(row[i]) }
             return MPITrafficReport.Rank(rank: r, bytes: bytes, messages: Int(row[kinds.count]),
-                                         seconds: row[kinds.count + 1], cpuSeconds: row[kinds.count + 2])
+                                         seconds: row[kinds.count + 1], cpuSeconds: row[kinds.count + 2],
+                                         mpiSeconds: row[kinds.count + 3])
         }
     }
 
