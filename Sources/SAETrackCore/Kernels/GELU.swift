@@ -113,6 +113,82 @@ public enum GELU {
         }
     }
 
+    /// Bias add, GELU and (optionally) its derivative in one pass over an (rows, cols) buffer:
+    ///
+    ///     pre = x[r, c] + bias[c]        y[r, c] = gelu(pre)        derivative[r, c] = gelu'(pre)
+    ///
+    /// A trainer keeps `derivative` instead of the pre-activation, so the backward is one multiply
+    /// (``backward(derivative:dy:dx:count:)``) and erf is evaluated once per element per step. The
+    /// arithmetic per element is that of ``forward(_:_:count:approximation:)`` and
+    /// ``backward(x:dy:dx:count:approximation:)`` applied to `pre`.
+    /// - Parameters:
+    ///   - x: (rows, cols) input. `y` or `derivative` may be the same buffer (not both).
+    ///   - bias: (cols) added to every row first, or nil.
+    ///   - y: (rows, cols) written.
+    ///   - derivative: (rows, cols) written with gelu'(pre), or nil (inference).
+    public static func forward(
+        _ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>,
+        derivative: UnsafeMutablePointer<Float>?, rows: Int, cols: Int, approximation: Approximation
+    ) {
+        Parallel.forEachChunk(rows, minChunk: max(1, 16384 / max(cols, 1))) { range in
+            for r in range {
+                let (xr, yr, dr) = (x + r * cols, y + r * cols, derivative.map { $0 + r * cols })
+                switch approximation {
+                case .exact:
+                    @inline(__always) func step(_ v: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+                        let e = erf8(v * invSqrt2)
+                        let d = 0.5 * (1 + e) + v * (invSqrt2Pi * SIMDMath.exp(-0.5 * v * v))
+                        return (0.5 * v * (1 + e), d)
+                    }
+                    var c = 0
+                    while c + 8 <= cols {
+                        var v = UnsafeRawPointer(xr + c).loadUnaligned(as: SIMD8<Float>.self)
+                        if let bias { v += UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD8<Float>.self) }
+                        let (g, d) = step(v)
+                        UnsafeMutableRawPointer(yr + c).storeBytes(of: g, as: SIMD8<Float>.self)
+                        if let dr { UnsafeMutableRawPointer(dr + c).storeBytes(of: d, as: SIMD8<Float>.self) }
+                        c += 8
+                    }
+                    if c < cols {                         // ragged tail: the same vector code, zero-padded
+                        let n = cols - c
+                        var v = SIMD8<Float>(repeating: 0)
+                        for l in 0..<n { v[l] = xr[c + l] + (bias?[c + l] ?? 0) }
+                        let (g, d) = step(v)
+                        for l in 0..<n { yr[c + l] = g[l] }
+                        if let dr { for l in 0..<n { dr[c + l] = d[l] } }
+                    }
+                case .tanh:
+                    for c in 0..<cols {
+                        let v = xr[c] + (bias?[c] ?? 0)
+                        let t = tanhf(sqrt2OverPi * (v + cubic * v * v * v))
+                        yr[c] = 0.5 * v * (1 + t)
+                        if let dr {
+                            let du = sqrt2OverPi * (1 + 3 * cubic * v * v)
+                            dr[c] = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward from a saved derivative: `dx[i] = dy[i] · derivative[i]` (see
+    /// ``forward(_:bias:_:derivative:rows:cols:approximation:)``). `dx` may be `dy`.
+    public static func backward(
+        derivative: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        Parallel.forEachChunk(count, minChunk: 32768) { range in
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                let d = UnsafeRawPointer(derivative + i).loadUnaligned(as: SIMD8<Float>.self)
+                let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(dx + i).storeBytes(of: d * g, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < range.upperBound { dx[i] = dy[i] * derivative[i]; i += 1 }
+        }
+    }
+
     /// Returns `gelu(x)` elementwise.
     public static func forward(_ x: Matrix, approximation: Approximation) -> Matrix {
         var y = Matrix(rows: x.rows, cols: x.cols)

@@ -57,11 +57,13 @@ public enum LayerNorm {
     ///   - weight: (cols) γ.  - mean, rstd: (rows) saved by the forward.
     ///   - dx: (rows, cols) written (overwritten).
     ///   - dweight, dbias: (cols) **accumulated** (+=), so several batches can add into them.
+    ///   - residual: (rows, cols) added to `dx` in the same pass (a residual stream's other
+    ///     gradient path), or nil. May not be `dx`.
     public static func backward(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
         dx: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
-        rows: Int, cols: Int
+        rows: Int, cols: Int, residual: UnsafePointer<Float>? = nil
     ) {
         let invC = 1 / Float(cols)
         // dx: independent per row.
@@ -89,9 +91,22 @@ public enum LayerNorm {
                 }
                 gMean *= invC
                 gxMean *= invC
-                for c in 0..<cols {
+                let rr = residual.map { $0 + r * cols }
+                let (gm8, gx8m) = (SIMD8<Float>(repeating: gMean), SIMD8<Float>(repeating: gxMean))
+                c = 0
+                while c + 8 <= cols {
+                    let xhat = (UnsafeRawPointer(xr + c).loadUnaligned(as: SIMD8<Float>.self) - ms) * ss
+                    let g = UnsafeRawPointer(dyr + c).loadUnaligned(as: SIMD8<Float>.self)
+                        * UnsafeRawPointer(weight + c).loadUnaligned(as: SIMD8<Float>.self)
+                    var d = ss * (g - gm8 - xhat * gx8m)
+                    if let rr { d += UnsafeRawPointer(rr + c).loadUnaligned(as: SIMD8<Float>.self) }
+                    UnsafeMutableRawPointer(dxr + c).storeBytes(of: d, as: SIMD8<Float>.self)
+                    c += 8
+                }
+                while c < cols {
                     let xhat = (xr[c] - m) * s
-                    dxr[c] = s * (dyr[c] * weight[c] - gMean - xhat * gxMean)
+                    dxr[c] = s * (dyr[c] * weight[c] - gMean - xhat * gxMean) + (rr?[c] ?? 0)
+                    c += 1
                 }
             }
         }

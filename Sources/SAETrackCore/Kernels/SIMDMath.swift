@@ -4,8 +4,8 @@
 /// for the same row, whatever the thread count.
 public enum SIMDMath {
     /// Σ x[i] over n elements (two 8-lane partial sums, then a fixed-order reduction).
-    @inline(__always)
-    static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    @inlinable @inline(__always)
+    public static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
         let r = UnsafeRawPointer(x)
         var i = 0
@@ -20,8 +20,8 @@ public enum SIMDMath {
     }
 
     /// Σ (x[i] − c)² over n elements.
-    @inline(__always)
-    static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, from c: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ n: Int, from c: Float) -> Float {
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
         let r = UnsafeRawPointer(x), cv = SIMD8<Float>(repeating: c)
         var i = 0
@@ -56,8 +56,8 @@ public enum SIMDMath {
     }
 
     /// max_i x[i] over n ≥ 1 elements.
-    @inline(__always)
-    static func max(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    @inlinable @inline(__always)
+    public static func max(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
         var i = 0
         var m = -Float.infinity
         if n >= 8 {
@@ -78,8 +78,8 @@ public enum SIMDMath {
     /// eˣ for 8 lanes (Cephes `expf`: x = n·ln 2 + r with |r| ≤ ½ ln 2, a degree-6 polynomial for
     /// eʳ, then 2ⁿ through the exponent bits). Relative error of a few ulp for x in [−87.3, 88.37];
     /// below that the result is 0, above it the result stays at e^88.37 ≈ 2.7e38 (never +∞).
-    @inline(__always)
-    static func exp(_ a: SIMD8<Float>) -> SIMD8<Float> {
+    @inlinable @inline(__always)
+    public static func exp(_ a: SIMD8<Float>) -> SIMD8<Float> {
         var x = a
         x.replace(with: SIMD8(repeating: 88.37626), where: x .> 88.37626)
         let underflow = x .< -87.3

@@ -43,13 +43,26 @@ public struct Attention: Sendable {
     /// - Returns: (rows·context, C) the attention output after the output projection.
     public func callAsFunction(_ x: Matrix, rows: Int, context: Int) -> Matrix {
         precondition(x.rows == rows * context, "Attention: \(x.rows) tokens for \(rows)×\(context)")
-        var fused = qkv(x)                                                     // (B*T, 3C)
+        precondition(x.cols == qkv.inFeatures, "Attention: input has \(x.cols) columns, expected \(qkv.inFeatures)")
+        // (B*T, 3C); with rotary, the bias is added in the rotary pass
+        var fused = Matrix(uninitializedRows: x.rows, cols: qkv.outFeatures)
+        x.withUnsafeBufferPointer { px in
+            fused.withUnsafeMutableBufferPointer { pf in
+                qkv.forward(px.baseAddress!, pf.baseAddress!, rows: x.rows, includingBias: rotary == nil)
+            }
+        }
         // Both fully written: att by the scores GEMM + causal softmax (zeros above the diagonal),
         // y by the per-head value GEMMs.
         var att = Matrix(uninitializedRows: rows * heads * context, cols: context)   // (B*H*T, T)
         var y = Matrix(uninitializedRows: x.rows, cols: dModel)                      // (B*T, C)
-        fused.withUnsafeMutableBufferPointer { q in
-            rotary?.rotate(q.baseAddress!, rows: rows, context: context, heads: heads, headDim: headDim, layout: layout)
+        if let rotary {
+            let bias = qkv.bias ?? [Float](repeating: 0, count: qkv.outFeatures)
+            fused.withUnsafeMutableBufferPointer { q in
+                bias.withUnsafeBufferPointer { b in
+                    rotary.rotate(q.baseAddress!, rows: rows, context: context, heads: heads, headDim: headDim,
+                                  layout: layout, bias: b.baseAddress!)
+                }
+            }
         }
         fused.withUnsafeBufferPointer { q in
             att.withUnsafeMutableBufferPointer { a in
@@ -69,8 +82,8 @@ public struct Attention: Sendable {
 
     /// The attention core, from fused q/k/v (already rotated) to the concatenated head outputs.
     ///
-    /// Row-parallel over (sequence, head) pairs, with one-thread GEMMs inside the parallel
-    /// loop; the causal softmax runs between the two GEMM phases as Core's `Softmax` kernel.
+    /// Row-parallel over (sequence, head) pairs in one parallel region, with one-thread GEMMs
+    /// inside; each pair's causal softmax (Core's `Softmax` kernel) runs between its two GEMM phases.
     /// - Parameters:
     ///   - qkv: (B*T, 3C) fused projections, row stride 3C.
     ///   - att: (B*H*T, T) written: the attention probabilities (exact zeros above the diagonal),
@@ -82,30 +95,24 @@ public struct Attention: Sendable {
     ) {
         let (T, C, hd) = (context, heads * headDim, headDim)
         let ld = 3 * C
-        // Phase 1: scores, scale · q kᵀ, lower triangle (block-wise) of each (T, T) tile.
+        // One parallel region: each (sequence, head) pair's (T, T) tile is scored, normalised and
+        // applied while it sits in the core's cache.
         Parallel.forEachChunk(rows * heads) { pairs in
             for bh in pairs {
                 let (b, h) = (bh / heads, bh % heads)
                 let o = layout.offsets(head: h, headDim: hd, dModel: C)
                 let seq = qkv + b * T * ld                                   // (T, 3C)
-                let tile = att + bh * T * T                                      // (T, T)
+                let tile = att + bh * T * T                                  // (T, T)
+                // scores, scale · q kᵀ, lower triangle (block-wise)
                 for i0 in stride(from: 0, to: T, by: queryBlock) {
                     let i1 = min(T, i0 + queryBlock)
                     BLAS.gemm(.none, .transposed, m: i1 - i0, n: i1, k: hd, alpha: scale,
                               a: seq + i0 * ld + o.q, lda: ld, b: seq + o.k, ldb: ld,
                               c: tile + i0 * T, ldc: T)
                 }
-            }
-        }
-        // Phase 2: causal softmax over keys j ≤ t (multi-threaded kernel).
-        Softmax.forward(att, att, rows: rows * heads * T, cols: T, causal: true)
-        // Phase 3: y_bh = att_bh · v_bh, again only over the keys a query block can see.
-        Parallel.forEachChunk(rows * heads) { pairs in
-            for bh in pairs {
-                let (b, h) = (bh / heads, bh % heads)
-                let o = layout.offsets(head: h, headDim: hd, dModel: C)
-                let seq = qkv + b * T * ld                                   // (T, 3C)
-                let tile = att + bh * T * T                                      // (T, T)
+                // causal softmax over keys j ≤ t (inline: we are inside a parallel loop)
+                Softmax.forward(tile, tile, rows: T, cols: T, causal: true)
+                // y_bh = att_bh · v_bh, only over the keys a query block can see
                 for i0 in stride(from: 0, to: T, by: queryBlock) {
                     let i1 = min(T, i0 + queryBlock)
                     BLAS.gemm(.none, .none, m: i1 - i0, n: hd, k: i1,

@@ -15,10 +15,8 @@ public enum CrossEntropy {
         Parallel.forEachChunk(rows, minChunk: max(1, 16384 / max(vocab, 1))) { range in
             for r in range {
                 let z = logits + r * vocab                                           // (vocab)
-                var m = -Float.infinity
-                for v in 0..<vocab { m = max(m, z[v]) }
-                var sum: Float = 0
-                for v in 0..<vocab { sum += expf(z[v] - m) }
+                let m = SIMDMath.max(z, vocab)
+                let sum = UnembeddingCrossEntropy.expSum(z, minus: m, into: nil, count: vocab)   // 8-lane exp
                 losses[r] = logf(sum) + m - z[Int(targets[r])]
             }
         }

@@ -34,10 +34,13 @@ public struct Linear: Sendable {
     /// - Parameters:
     ///   - x: (rows, in) input with leading dimension `in`.
     ///   - y: (rows, out) output, written, leading dimension `out`.
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int) {
+    ///   - includingBias: false leaves the bias out (`y ← x · W(ᵀ)`), for a caller that adds it in
+    ///     its own next pass over `y`.
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+                        includingBias: Bool = true) {
         let (nIn, nOut) = (inFeatures, outFeatures)
         var beta: Float = 0
-        if let bias {
+        if includingBias, let bias {
             bias.withUnsafeBufferPointer { b in
                 Parallel.forEachChunk(rows, minChunk: max(1, 16384 / max(nOut, 1))) { range in
                     for r in range { (y + r * nOut).update(from: b.baseAddress!, count: nOut) }   // (rows, out) ← b

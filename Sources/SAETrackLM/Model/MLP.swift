@@ -23,6 +23,22 @@ public struct MLP: Sendable {
 
     /// x (N, C) → (N, C).
     public func callAsFunction(_ x: Matrix) -> Matrix {
+        let gelu: GELU.Approximation? = activation == .geluExact ? .exact : activation == .geluTanh ? .tanh : nil
+        if let gelu {   // the up projection's bias is added in the GELU pass
+            precondition(x.cols == up.inFeatures, "MLP: input has \(x.cols) columns, expected \(up.inFeatures)")
+            var h = Matrix(uninitializedRows: x.rows, cols: up.outFeatures)   // (N, F), every element written
+            x.withUnsafeBufferPointer { px in
+                h.withUnsafeMutableBufferPointer { ph in
+                    up.forward(px.baseAddress!, ph.baseAddress!, rows: x.rows, includingBias: false)
+                    let bias = up.bias ?? [Float](repeating: 0, count: up.outFeatures)
+                    bias.withUnsafeBufferPointer { b in
+                        GELU.forward(ph.baseAddress!, bias: b.baseAddress!, ph.baseAddress!, derivative: nil,
+                                     rows: x.rows, cols: up.outFeatures, approximation: gelu)
+                    }
+                }
+            }
+            return down(h)
+        }
         var h = up(x)                                                          // (N, F)
         h.withUnsafeMutableBufferPointer { p in
             Self.activate(p.baseAddress!, count: p.count, activation)          // in place

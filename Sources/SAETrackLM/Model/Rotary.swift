@@ -55,8 +55,10 @@ public struct Rotary: Sendable {
     ///   - rows, context: the batch is `rows` sequences of `context` tokens; token (b, t) has position t.
     ///   - heads, headDim: C = heads·headDim.
     ///   - layout: where each head's q and k live.
+    ///   - bias: (3C) added to every row before rotating (the projection's bias, fused into this
+    ///     pass), or nil.
     public func rotate(_ qkv: UnsafeMutablePointer<Float>, rows: Int, context: Int, heads: Int, headDim: Int,
-                       layout: QKVLayout, direction: Direction = .forward) {
+                       layout: QKVLayout, direction: Direction = .forward, bias: UnsafePointer<Float>? = nil) {
         precondition(context <= maxPositions, "Rotary: context \(context) exceeds the \(maxPositions) tabulated positions")
         precondition(dims <= headDim, "Rotary: \(dims) rotated dimensions exceed head_dim \(headDim)")
         let (dModel, half) = (heads * headDim, dims / 2)
@@ -67,6 +69,7 @@ public struct Rotary: Sendable {
                 Parallel.forEachChunk(rows * context, minChunk: 64) { tokens in
                     for token in tokens {
                         let row = qkv + token * ld                        // (3C)
+                        if let bias { Self.add(bias, to: row, count: ld) }
                         let t = token % context
                         let cp = cosT.baseAddress! + t * half, sp = sinT.baseAddress! + t * half   // (half)
                         for h in 0..<heads {
@@ -78,6 +81,19 @@ public struct Rotary: Sendable {
                 }
             }
         }
+    }
+
+    /// row[i] += bias[i] over `count` elements, 8 lanes at a time.
+    @inline(__always)
+    private static func add(_ bias: UnsafePointer<Float>, to row: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
+                + UnsafeRawPointer(bias + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(row + i).storeBytes(of: v, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { row[i] += bias[i]; i += 1 }
     }
 
     /// Rotates one head vector's first `2·half` dimensions by the angles whose cos/sin are given.

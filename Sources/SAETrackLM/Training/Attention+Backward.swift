@@ -8,7 +8,8 @@ extension Attention {
     ///     dS  = scale · P ⊙ (dP − rowsum(dP ⊙ P))                    Core's Softmax.backward
     ///     dq  = dS · k             dk = dSᵀ · q
     ///
-    /// Row-parallel over (sequence, head) pairs with one-thread GEMMs inside (a GEMM in a ``Parallel`` loop is never split).
+    /// Row-parallel over (sequence, head) pairs in one parallel region, with one-thread GEMMs and
+    /// the softmax backward inside (a GEMM in a ``Parallel`` loop is never split).
     /// Like the forward, every product runs in blocks of ``queryBlock`` rows that skip the masked
     /// triangle (P = 0 above the diagonal), about halving the work.
     /// The q and k gradients are those of the *rotated* q and k; rotate them back with
@@ -25,6 +26,8 @@ extension Attention {
     ) {
         let (T, C, hd) = (context, heads * headDim, headDim)
         let ld = 3 * C
+        // One parallel region: each (sequence, head) pair's two GEMM phases and its softmax
+        // backward run back to back on one core, the (T, T) tiles still in its cache.
         Parallel.forEachChunk(rows * heads) { pairs in
             for bh in pairs {
                 let (b, h) = (bh / heads, bh % heads)
@@ -42,16 +45,9 @@ extension Attention {
                     BLAS.gemm(.transposed, .none, m: j1 - j0, n: hd, k: T - j0, a: p + j0 * T + j0, lda: T,
                               b: dY + j0 * C, ldb: C, c: dSeq + j0 * ld + o.v, ldc: ld)
                 }
-            }
-        }
-        // dS = scale · P ⊙ (dP − rowsum(dP ⊙ P)), in place; masked entries (P = 0) get 0.
-        Softmax.backward(y: att, dy: dAtt, dx: dAtt, rows: rows * heads * T, cols: T, scale: scale)
-        Parallel.forEachChunk(rows * heads) { pairs in
-            for bh in pairs {
-                let (b, h) = (bh / heads, bh % heads)
-                let o = layout.offsets(head: h, headDim: hd, dModel: C)
-                let seq = qkv + b * T * ld, dSeq = dqkv + b * T * ld        // (T, 3C)
-                let dS = UnsafePointer(dAtt + bh * T * T)                   // (T, T)
+                // dS = scale · P ⊙ (dP − rowsum(dP ⊙ P)), in place; masked entries (P = 0) get 0.
+                Softmax.backward(y: p, dy: dP, dx: dP, rows: T, cols: T, scale: scale)
+                let dS = UnsafePointer(dP)
                 for i0 in stride(from: 0, to: T, by: queryBlock) {
                     let i1 = min(T, i0 + queryBlock)
                     // dq[i0..<i1] = dS[i0..<i1, 0..<i1] · k[0..<i1]

@@ -182,29 +182,35 @@ public final class LMTrainingModel {
             let att = acts.att + l * b * arch.nHeads * t * t, attY = acts.attY + l * n * C
             let ln2 = acts.ln2 + l * n * C, fcPre = acts.fcPre + l * n * M, fcAct = acts.fcAct + l * n * M
 
-            // attention branch: attY (N, C) = attention(rotary(ln1(x) · Wqkv + b))
+            // attention branch: attY (N, C) = attention(rotary(ln1(x) · Wqkv + b)); the bias is added
+            // in the rotary pass when there is one
             LayerNorm.forward(x, weight: p + w.ln1Weight, bias: p + w.ln1Bias, ln1,
                               mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, rows: n, cols: C, epsilon: eps)
-            Linear.forward(ln1, weight: p + w.qkvWeight, bias: w.qkvBias.map { UnsafePointer(p + $0) }, out: qkv,
-                               rows: n, inputs: C, outputs: 3 * C, layout: weightLayout)
-            rotary?.rotate(qkv, rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim, layout: qkvLayout)
+            let qkvBias = w.qkvBias.map { UnsafePointer(p + $0) }
+            Linear.forward(ln1, weight: p + w.qkvWeight, bias: rotary == nil ? qkvBias : nil, out: qkv,
+                           rows: n, inputs: C, outputs: 3 * C, layout: weightLayout)
+            rotary?.rotate(qkv, rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim, layout: qkvLayout,
+                           bias: qkvBias)
             Attention.causalForward(qkv: qkv, att: att, out: attY, rows: b, context: t, heads: arch.nHeads,
                                     headDim: arch.headDim, layout: qkvLayout, scale: attentionScale(layer: l))
-            // residual: parallel y = x + attn + mlp(ln2(x)); sequential mid = x + attn, y = mid + mlp(ln2(mid))
+            // residual: parallel y = x + attn + mlp(ln2(x)); sequential mid = x + attn, y = mid + mlp(ln2(mid)).
+            // The output projections accumulate into a stream pre-filled with x and their biases.
+            let attnOutBias = w.attnOutBias.map { UnsafePointer(p + $0) }, fcOutBias = UnsafePointer(p + w.fcOutBias)
             let attnSum = arch.parallelResidual ? y : acts.residualMid + l * n * C
-            attnSum.update(from: x, count: n * C)
-            Linear.forward(attY, weight: p + w.attnOutWeight, bias: w.attnOutBias.map { UnsafePointer(p + $0) },
-                               out: attnSum, rows: n, inputs: C, outputs: C, layout: weightLayout, accumulate: true)
+            Self.add(x, attnOutBias, arch.parallelResidual ? fcOutBias : nil, into: attnSum, rows: n, cols: C)
+            Linear.forward(attY, weight: p + w.attnOutWeight, bias: nil,
+                           out: attnSum, rows: n, inputs: C, outputs: C, layout: weightLayout, accumulate: true)
             let mlpIn = arch.parallelResidual ? x : attnSum
-            if !arch.parallelResidual { y.update(from: attnSum, count: n * C) }
-            // MLP branch: y += gelu(ln2(mlpIn) · Wfc + b) · Wout + b
+            if !arch.parallelResidual { Self.add(attnSum, fcOutBias, nil, into: y, rows: n, cols: C) }
+            // MLP branch: y += gelu(ln2(mlpIn) · Wfc + b) · Wout; bias, GELU and gelu' in one pass
             LayerNorm.forward(mlpIn, weight: p + w.ln2Weight, bias: p + w.ln2Bias, ln2,
                               mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, rows: n, cols: C, epsilon: eps)
-            Linear.forward(ln2, weight: p + w.fcWeight, bias: p + w.fcBias, out: fcPre,
-                               rows: n, inputs: C, outputs: M, layout: weightLayout)
-            GELU.forward(fcPre, fcAct, count: n * M, approximation: gelu)
-            Linear.forward(fcAct, weight: p + w.fcOutWeight, bias: p + w.fcOutBias, out: y,
-                               rows: n, inputs: M, outputs: C, layout: weightLayout, accumulate: true)
+            Linear.forward(ln2, weight: p + w.fcWeight, bias: nil, out: fcPre,
+                           rows: n, inputs: C, outputs: M, layout: weightLayout)
+            GELU.forward(fcPre, bias: p + w.fcBias, fcAct, derivative: computeGradients ? fcPre : nil,
+                         rows: n, cols: M, approximation: gelu)
+            Linear.forward(fcAct, weight: p + w.fcOutWeight, bias: nil, out: y,
+                           rows: n, inputs: M, outputs: C, layout: weightLayout, accumulate: true)
         }
         // final LayerNorm, unembedding and loss
         LayerNorm.forward(acts.residual + L * n * C, weight: p + layout.finalNormWeight, bias: p + layout.finalNormBias,
@@ -242,38 +248,54 @@ public final class LMTrainingModel {
 
             // MLP branch: dFc (N, M), dLn (N, C), then dBranch (N, C) = dy + d mlpIn
             Linear.backward(dOut: dy, inp: fcAct, weight: p + w.fcOutWeight, dInp: acts.dFc,
-                                dWeight: g + w.fcOutWeight, dBias: g + w.fcOutBias,
-                                rows: n, inputs: M, outputs: C, layout: weightLayout)
-            GELU.backward(x: fcPre, dy: acts.dFc, dx: acts.dFc, count: n * M, approximation: gelu)
+                            dWeight: g + w.fcOutWeight, dBias: g + w.fcOutBias,
+                            rows: n, inputs: M, outputs: C, layout: weightLayout, ones: acts.ones)
+            GELU.backward(derivative: fcPre, dy: acts.dFc, dx: acts.dFc, count: n * M)
             Linear.backward(dOut: acts.dFc, inp: ln2, weight: p + w.fcWeight, dInp: acts.dLn,
-                                dWeight: g + w.fcWeight, dBias: g + w.fcBias,
-                                rows: n, inputs: C, outputs: M, layout: weightLayout)
+                            dWeight: g + w.fcWeight, dBias: g + w.fcBias,
+                            rows: n, inputs: C, outputs: M, layout: weightLayout, ones: acts.ones)
             LayerNorm.backward(dy: acts.dLn, x: mlpIn, weight: p + w.ln2Weight,
                                mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, dx: acts.dBranch,
-                               dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, rows: n, cols: C)
-            BLAS.axpy(n: n * C, alpha: 1, x: dy, y: acts.dBranch)
+                               dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, rows: n, cols: C,
+                               residual: dy)
             // attention branch: its output's gradient is dy (parallel) or d mid (sequential)
             let dAttnOut = arch.parallelResidual ? UnsafePointer(dy) : UnsafePointer(acts.dBranch)
             Linear.backward(dOut: dAttnOut, inp: attY, weight: p + w.attnOutWeight, dInp: acts.dAttY,
-                                dWeight: g + w.attnOutWeight, dBias: w.attnOutBias.map { g + $0 },
-                                rows: n, inputs: C, outputs: C, layout: weightLayout)
+                            dWeight: g + w.attnOutWeight, dBias: w.attnOutBias.map { g + $0 },
+                            rows: n, inputs: C, outputs: C, layout: weightLayout, ones: acts.ones)
             Attention.causalBackward(dOut: acts.dAttY, qkv: qkv, att: att, dAtt: acts.dAtt, dqkv: acts.dqkv,
                                      rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim,
                                      layout: qkvLayout, scale: attentionScale(layer: l))
             rotary?.rotate(acts.dqkv, rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim,
                            layout: qkvLayout, direction: .inverse)
             Linear.backward(dOut: acts.dqkv, inp: ln1, weight: p + w.qkvWeight, dInp: acts.dLn,
-                                dWeight: g + w.qkvWeight, dBias: w.qkvBias.map { g + $0 },
-                                rows: n, inputs: C, outputs: 3 * C, layout: weightLayout)
+                            dWeight: g + w.qkvWeight, dBias: w.qkvBias.map { g + $0 },
+                            rows: n, inputs: C, outputs: 3 * C, layout: weightLayout, ones: acts.ones)
             // dResidual (N, C) = d ln1-path + dBranch: the gradient of the block input
             LayerNorm.backward(dy: acts.dLn, x: x, weight: p + w.ln1Weight,
                                mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, dx: acts.dResidual,
-                               dweight: g + w.ln1Weight, dbias: g + w.ln1Bias, rows: n, cols: C)
-            BLAS.axpy(n: n * C, alpha: 1, x: acts.dBranch, y: acts.dResidual)
+                               dweight: g + w.ln1Weight, dbias: g + w.ln1Bias, rows: n, cols: C,
+                               residual: acts.dBranch)
         }
         Embedding.backward(dOut: acts.dResidual, tokens: acts.tokens, dwte: g + layout.tokenEmbedding,
                            dwpe: layout.positionEmbedding.map { g + $0 }, batch: b, context: t, channels: C)
         lastForwardComputedGradients = false
+    }
+
+    /// dst (rows, cols) ← src + b1 + b2, each bias (cols) broadcast over rows, nil ones skipped; one
+    /// row-parallel pass (the residual stream pre-filled for an accumulating projection).
+    private static func add(_ src: UnsafePointer<Float>, _ b1: UnsafePointer<Float>?, _ b2: UnsafePointer<Float>?,
+                            into dst: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        Parallel.forEachChunk(rows, minChunk: max(1, 16_384 / max(cols, 1))) { range in
+            for r in range {
+                let (s, d) = (src + r * cols, dst + r * cols)
+                switch (b1, b2) {
+                case let (b1?, b2?): for c in 0..<cols { d[c] = s[c] + b1[c] + b2[c] }
+                case let (b1?, nil), let (nil, b1?): for c in 0..<cols { d[c] = s[c] + b1[c] }
+                case (nil, nil): d.update(from: s, count: cols)
+                }
+            }
+        }
     }
 
     /// 1/√hd, further divided by layer + 1 for GPT-2's `scale_attn_by_inverse_layer_idx`.

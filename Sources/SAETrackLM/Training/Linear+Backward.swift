@@ -43,10 +43,13 @@ extension Linear {
     ///   - dInp: (N, I) gradient of the input: overwritten, or added to when `accumulateInput`; nil skips it.
     ///   - dWeight: same shape as `weight`, added to.
     ///   - dBias: (O), added to; nil when the projection has no bias.
+    ///   - ones: (N) ones for the bias gradient's GEMV (the trainer keeps one such vector), or nil to
+    ///     make one here.
     static func backward(
         dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         dInp: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
-        rows n: Int, inputs i: Int, outputs o: Int, layout: Layout, accumulateInput: Bool = false
+        rows n: Int, inputs i: Int, outputs o: Int, layout: Layout, accumulateInput: Bool = false,
+        ones: UnsafePointer<Float>? = nil
     ) {
         switch layout {
         case .outIn:
@@ -67,9 +70,13 @@ extension Linear {
                       beta: 1, c: dWeight, ldc: o)
         }
         if let dBias {   // dB (O) += dOutᵀ (O, N) · 1 (N)
-            let ones = [Float](repeating: 1, count: n)
-            ones.withUnsafeBufferPointer { one in
-                BLAS.gemv(.transposed, m: n, n: o, a: dOut, lda: o, x: one.baseAddress!, beta: 1, y: dBias)
+            if let ones {
+                BLAS.gemv(.transposed, m: n, n: o, a: dOut, lda: o, x: ones, beta: 1, y: dBias)
+            } else {
+                let made = [Float](repeating: 1, count: n)
+                made.withUnsafeBufferPointer { one in
+                    BLAS.gemv(.transposed, m: n, n: o, a: dOut, lda: o, x: one.baseAddress!, beta: 1, y: dBias)
+                }
             }
         }
     }

@@ -20,7 +20,7 @@ final class TrainingActivations {
     let ln2: UnsafeMutablePointer<Float>        // (L, N, C)
     let ln2Mean: UnsafeMutablePointer<Float>    // (L, N)
     let ln2Rstd: UnsafeMutablePointer<Float>    // (L, N)
-    let fcPre: UnsafeMutablePointer<Float>      // (L, N, M) before GELU
+    let fcPre: UnsafeMutablePointer<Float>      // (L, N, M) gelu'(pre-activation) after a training forward
     let fcAct: UnsafeMutablePointer<Float>      // (L, N, M) after GELU
     let lnf: UnsafeMutablePointer<Float>        // (N, C)
     let lnfMean: UnsafeMutablePointer<Float>    // (N)
@@ -36,6 +36,7 @@ final class TrainingActivations {
     let dAtt: UnsafeMutablePointer<Float>       // (B, NH, T, T)
     let dFc: UnsafeMutablePointer<Float>        // (N, M)
     let headScratch: UnsafeMutablePointer<Float> // (chunk rows, V) logits / dlogits of the fused head
+    let ones: UnsafeMutablePointer<Float>       // (N) all 1: the bias gradients' GEMV operand
 
     private var owned: [(UnsafeMutableRawPointer)] = []
 
@@ -69,6 +70,8 @@ final class TrainingActivations {
         dLnf = floats(n * C); dResidual = floats(n * C); dBranch = floats(n * C); dLn = floats(n * C)
         dAttY = floats(n * C); dqkv = floats(n * 3 * C); dAtt = floats(attention); dFc = floats(n * M)
         headScratch = floats(UnembeddingCrossEntropy.chunkRows(rows: n, vocab: a.vocabSize) * a.vocabSize)
+        ones = floats(n)
+        ones.update(repeating: 1, count: n)
         self.owned = owned
     }
 

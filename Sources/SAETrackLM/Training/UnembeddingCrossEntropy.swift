@@ -11,11 +11,17 @@ import SAETrackCore
 /// never exist at once: each chunk's logits are computed, turned into dlogits and consumed by the two
 /// backward matmuls before the next chunk — a Pythia vocabulary costs one (rows, V) scratch block.
 enum UnembeddingCrossEntropy {
-    /// Floats of logits held at once.
-    static let chunkBudget = 1 << 22
+    /// Floats of logits held at once (128 MB). Each chunk re-reads and re-writes the whole (V, C)
+    /// weight gradient, so for a 50k vocabulary few large chunks beat many cache-sized ones.
+    static let chunkBudget = 1 << 25
 
     /// Rows per chunk for `rows` positions and a `vocab`-wide head; the scratch holds `chunkRows · vocab` floats.
-    static func chunkRows(rows n: Int, vocab v: Int) -> Int { max(1, min(n, chunkBudget / max(v, 1))) }
+    /// The rows are split into equal chunks (at most the budget each), so the last is never a sliver.
+    static func chunkRows(rows n: Int, vocab v: Int) -> Int {
+        let most = max(1, min(n, chunkBudget / max(v, 1)))
+        let chunks = (n + most - 1) / most
+        return (n + chunks - 1) / chunks
+    }
 
     /// Forward and backward.
     /// - Parameters:
@@ -57,18 +63,13 @@ enum UnembeddingCrossEntropy {
                             if wantsGradient { gr.update(repeating: 0, count: v) }
                             continue
                         }
-                        var m = -Float.infinity
-                        for j in 0..<v { m = max(m, zr[j]) }
+                        let m = SIMDMath.max(zr, v)
                         let zTarget = zr[target]
-                        var sum: Float = 0
+                        let sum = Self.expSum(zr, minus: m, into: wantsGradient ? gr : nil, count: v)
                         if wantsGradient {
-                            // one exp per logit: gr ← exp(z − m) (gr may alias zr), then scale
-                            for j in 0..<v { let e = expf(zr[j] - m); gr[j] = e; sum += e }
-                            let inv = invCount / sum
-                            for j in 0..<v { gr[j] *= inv }
+                            // gr holds exp(z − m) (gr may alias zr); scale to softmax / K, subtract the target
+                            Self.scale(gr, by: invCount / sum, count: v)
                             gr[target] -= invCount
-                        } else {
-                            for j in 0..<v { sum += expf(zr[j] - m) }
                         }
                         lossBuffer[start + r] = Double(logf(sum) + m - zTarget)
                     }
@@ -83,5 +84,51 @@ enum UnembeddingCrossEntropy {
             }
         }
         return Float(rowLoss.reduce(0, +) / Double(max(counted, 1)))
+    }
+
+    /// Σ_j exp(z[j] − m) with 8-lane `exp`, two partial sums; with `out`, also writes each exp(z[j] − m)
+    /// there (`out` may be `z`). The ragged tail runs through the same vector code, padded with −∞.
+    @inline(__always)
+    static func expSum(_ z: UnsafePointer<Float>, minus m: Float, into out: UnsafeMutablePointer<Float>?,
+                       count v: Int) -> Float {
+        let m8 = SIMD8<Float>(repeating: m)
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+        var j = 0
+        let raw = UnsafeRawPointer(z)
+        while j + 16 <= v {
+            let e0 = SIMDMath.exp(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - m8)
+            let e1 = SIMDMath.exp(raw.loadUnaligned(fromByteOffset: (j + 8) * 4, as: SIMD8<Float>.self) - m8)
+            if let out {
+                UnsafeMutableRawPointer(out + j).storeBytes(of: e0, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(out + j + 8).storeBytes(of: e1, as: SIMD8<Float>.self)
+            }
+            s0 += e0
+            s1 += e1
+            j += 16
+        }
+        while j < v {
+            var x = SIMD8<Float>(repeating: -.infinity)
+            let lanes = Swift.min(8, v - j)
+            for l in 0..<lanes { x[l] = z[j + l] }
+            let e = SIMDMath.exp(x - m8)
+            if let out { for l in 0..<lanes { out[j + l] = e[l] } }
+            s0 += e
+            j += lanes
+        }
+        return (s0 + s1).sum()
+    }
+
+    /// x[j] ← a · x[j] over `count` elements, 8 lanes at a time.
+    @inline(__always)
+    static func scale(_ x: UnsafeMutablePointer<Float>, by a: Float, count v: Int) {
+        let a8 = SIMD8<Float>(repeating: a)
+        var j = 0
+        let raw = UnsafeMutableRawPointer(x)
+        while j + 8 <= v {
+            raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * a8,
+                           toByteOffset: j * 4, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < v { x[j] *= a; j += 1 }
     }
 }
