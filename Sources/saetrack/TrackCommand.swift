@@ -22,6 +22,7 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk, jumprelu or matryoshka (needs --matryoshka-widths).") var architecture: String?
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
+    @OptionGroup var jumpReLU: JumpReLUOptions
     @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file).") var trainRows = 2048
     @Option(name: .customLong("eval-rows"), help: "Held-out token rows for evaluation and analysis (from the end of the token file).") var evalRows = 64
     @Option(name: .customLong("baseline-steps"), help: "Checkpoint steps at which to also train a from-scratch SAE (comma-separated; 'last' = the final checkpoint).")
@@ -58,6 +59,8 @@ struct TrackOptions: ParsableArguments {
         }
         s.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: s.architecture)
         if let k { s.k = k }
+        try jumpReLU.check(architecture: s.architecture)
+        s.jumpReLU = try jumpReLU.training()
         s.seed = seed
         return s
     }

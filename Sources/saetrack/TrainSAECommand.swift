@@ -39,11 +39,7 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
     @Flag(name: .long, help: "TopK: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); saved with the option.") var rescaleActsByDecoderNorm = false
-    @Option(name: .long, help: "JumpReLU: width of the straight-through rectangle kernel (SAELens jumprelu_bandwidth).") var jumpreluBandwidth: Float = 0.05
-    @Option(name: .long, help: "JumpReLU: initial threshold of a from-scratch SAE (SAELens jumprelu_init_threshold).") var jumpreluInitThreshold: Float = 0.01
-    @Option(name: .long, help: "JumpReLU: coefficient of the L0 loss (SAELens l0_coefficient).") var l0Coefficient: Float = 1
-    @Option(name: .customLong("jumprelu-sparsity"), help: "JumpReLU: L0 loss form, step (c·mean L0) or quadratic (c·mean 2/t·(L0 − t)², needs --target-l0; SAELens jumprelu_sparsity_loss_mode).") var jumpreluSparsity = "step"
-    @Option(name: .customLong("target-l0"), help: "JumpReLU quadratic: the target L0 t (SAELens target_l0).") var targetL0: Float?
+    @OptionGroup var jumpReLU: JumpReLUOptions
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
     @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") var trainTokens: Int?
@@ -83,12 +79,7 @@ struct TrainSAECommand: ParsableCommand {
             throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka")
         }
         _ = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: arch)
-        guard let sparsity = SAEJumpReLUSparsity(rawValue: jumpreluSparsity) else {
-            throw ValidationError("--jumprelu-sparsity must be step or quadratic (got \(jumpreluSparsity))")
-        }
-        if sparsity == .quadratic && targetL0 == nil { throw ValidationError("--jumprelu-sparsity quadratic needs --target-l0") }
-        if !(jumpreluBandwidth > 0) { throw ValidationError("--jumprelu-bandwidth must be positive") }
-        if !(jumpreluInitThreshold >= 0) { throw ValidationError("--jumprelu-init-threshold must be ≥ 0") }
+        try jumpReLU.check(architecture: arch)
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
@@ -112,7 +103,7 @@ struct TrainSAECommand: ParsableCommand {
                                   decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
-                                  + (jumpreluSparsity == "step" ? [] : ["jumprelu \(jumpreluSparsity) \(targetL0 ?? 0)"])
+                                  + (architecture == "jumprelu" ? [jumpReLU.fingerprint] : [])
         try f.addSettings("settings", settings)
         return f
     }
@@ -230,11 +221,7 @@ struct TrainSAECommand: ParsableCommand {
         config.architecture = SAEArchitecture(rawValue: architecture)!
         config.topkThresholdLR = topkThresholdLr
         config.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
-        config.jumpReLUBandwidth = jumpreluBandwidth
-        config.jumpReLUInitThreshold = jumpreluInitThreshold
-        config.l0Coefficient = l0Coefficient
-        config.jumpReLUSparsity = SAEJumpReLUSparsity(rawValue: jumpreluSparsity)!
-        config.targetL0 = targetL0 ?? 0
+        try jumpReLU.training().apply(to: &config)
         config.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: config.architecture)
         config.k = k
         if let lr { config.lr = lr }

@@ -13,17 +13,34 @@ struct JumpReLUTrainingTests {
         c.l0Coefficient = Fixtures.scalar(f, "l0_coefficient")
         c.jumpReLUSparsity = SAEJumpReLUSparsity(rawValue: f.metadata["mode"] ?? "step")!
         c.targetL0 = f.metadata["target_l0"] == nil ? 0 : Fixtures.scalar(f, "target_l0")
+        if f.metadata["tanh_scale"] != nil { c.jumpReLUTanhScale = Fixtures.scalar(f, "tanh_scale") }
+        if f.metadata["pre_act_loss_coefficient"] != nil { c.preActLossCoefficient = Fixtures.scalar(f, "pre_act_loss_coefficient") }
+        c.jumpReLUSTEToInput = f.metadata["ste_to_input"] == "true"
         return c
     }
 
-    @Test("JumpReLU codes, MSE, L0 loss (step, and quadratic around a target L0), the gradients of W_enc, b_enc, W_dec, b_dec and θ (straight-through, bandwidth 0.3) match sae_lens",
-          arguments: ["jumprelu_step", "jumprelu_quadratic"])
+    func dead(_ f: SafetensorsFile) throws -> [Int32] {
+        f.tensorNames.contains("dead") ? try Fixtures.deadFeatures(f) : []
+    }
+
+    @Test("""
+          JumpReLU codes, MSE, sparsity loss (step; quadratic around a target L0; tanh), the pre-activation loss on \
+          dead latents, the gradients of W_enc, b_enc, W_dec, b_dec and θ (straight-through, bandwidth 0.3, to θ \
+          only or also to the pre-activations) and one Adam step match sae_lens
+          """,
+          arguments: ["jumprelu_step", "jumprelu_quadratic", "jumprelu_tanh_preact", "jumprelu_step_ste_preact",
+                      "jumprelu_quadratic_ste"])
     func objectiveMatchesSAELens(_ name: String) throws {
         let f = try Fixtures.file("saelens_\(name).safetensors")
-        #expect(name == "jumprelu_step" || config(f).jumpReLUSparsity == .quadratic)
+        let c = config(f)
+        #expect(c.jumpReLUSparsity.rawValue == f.metadata["mode"] ?? "step")
+        #expect(c.jumpReLUSTEToInput == (name.contains("_ste_") || name.hasSuffix("_ste")))
+        #expect((c.preActLossCoefficient != nil) == name.contains("preact"))
         let theta = try f.floats("threshold")
         let p = SAEParameters(try Fixtures.sae(f))
-        let result = SAEObjective(config(f)).evaluate(p, batch: try f.matrix("x"), threshold: theta)
+        let dead = try dead(f)
+        #expect(dead.isEmpty != name.contains("preact"))
+        let result = SAEObjective(c).evaluate(p, batch: try f.matrix("x"), deadFeatures: dead, threshold: theta)
         // float32 GEMMs in another order than torch's: 1e-5 relative to the largest entry.
         #expect(maxRelativeError(result.codes.dense().storage, try f.floats("feature_acts")) <= 1e-5)
         #expect(relativeError(result.terms.mse, Fixtures.scalar(f, "mse")) <= 1e-5)
@@ -38,6 +55,74 @@ struct JumpReLUTrainingTests {
         let gTheta = try #require(result.thresholdGradient)
         #expect(gTheta.filter { $0 != 0 }.count > 5)                    // the window holds entries of several features
         #expect(maxRelativeError(gTheta, try f.floats("grad_threshold")) <= 1e-5)
+        if c.preActLossCoefficient != nil {
+            #expect(result.terms.preAct > 0)
+            #expect(relativeError(result.terms.preAct, Fixtures.scalar(f, "pre_act_loss")) <= 1e-5)
+        } else {
+            #expect(result.terms.preAct == 0)
+        }
+        // Without gradients the loss terms are the same.
+        let plain = SAEObjective(c).evaluate(p, batch: try f.matrix("x"), deadFeatures: dead, threshold: theta, gradients: false)
+        #expect(plain.terms.loss == result.terms.loss && plain.terms.preAct == result.terms.preAct)
+        // One torch Adam step over all five parameters.
+        var q = p
+        var adam = Adam(dIn: p.dIn, dSAE: p.dSAE)
+        adam.update(&q, gradients: g, lr: Fixtures.scalar(f, "lr"))
+        var th = theta, m = [Float](repeating: 0, count: theta.count), v = m
+        adam.update(vector: &th, gradient: gTheta, m: &m, v: &v, lr: Fixtures.scalar(f, "lr"))
+        #expect(maxRelativeError(q.wEncT.transposed().storage, try f.floats("after_W_enc")) <= 1e-5)
+        #expect(maxRelativeError(q.bEnc, try f.floats("after_b_enc")) <= 1e-5)
+        #expect(maxRelativeError(q.wDec.storage, try f.floats("after_W_dec")) <= 1e-5)
+        #expect(maxRelativeError(q.bDec, try f.floats("after_b_dec")) <= 1e-5)
+        #expect(maxRelativeError(th, try f.floats("after_threshold")) <= 1e-5)
+    }
+
+    @Test("the L0 coefficient warms up as SAELens's CoefficientScheduler does (l0_warm_up_steps; step 0 has none)")
+    func l0WarmUpMatchesSAELens() throws {
+        let f = try Fixtures.file("saelens_l0_warm_up.safetensors")
+        var c = SAETrainingConfig(dIn: 4, dSAE: 8, steps: 10)
+        c.architecture = .jumprelu
+        c.l0Coefficient = Fixtures.scalar(f, "final_value")
+        c.l0WarmupSteps = Int(Fixtures.scalar(f, "warm_up_steps"))
+        let expected = try f.floats("values")
+        #expect(expected.first == 0 && expected.last == c.l0Coefficient)
+        #expect(maxRelativeError(expected.indices.map { c.l0Coefficient(atStep: $0) }, expected) <= 1e-7)
+        c.l0WarmupSteps = 0
+        #expect(c.l0Coefficient(atStep: 0) == c.l0Coefficient)
+    }
+
+    @Test("the JumpReLU options are refused on other architectures and out of range, by name")
+    func optionsValidated() throws {
+        var c = SAETrainingConfig(dIn: 4, dSAE: 8, steps: 10)
+        c.preActLossCoefficient = 1e-3
+        c.jumpReLUSTEToInput = true
+        #expect(throws: SAETrainingError.self) { try c.validate() }
+        do { try c.validate() } catch let error {
+            #expect("\(error)".contains("pre_act_loss_coefficient") && "\(error)".contains("jumprelu_ste_to_input"))
+        }
+        c.architecture = .jumprelu
+        try c.validate()
+        c.jumpReLUSparsity = .tanh
+        c.jumpReLUTanhScale = 0
+        c.preActLossCoefficient = -1
+        c.l0WarmupSteps = -2
+        do { try c.validate(); Issue.record("accepted a bad JumpReLU config") } catch let error {
+            for key in ["jumprelu_tanh_scale", "pre_act_loss_coefficient", "l0_warm_up_steps"] { #expect("\(error)".contains(key)) }
+        }
+        // Configs written before the options existed decode with SAELens's defaults.
+        var fresh = SAETrainingConfig(dIn: 4, dSAE: 8, steps: 1)
+        fresh.architecture = .jumprelu
+        var keys = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(fresh)) as? [String: Any])
+        for key in ["jumprelu_tanh_scale", "pre_act_loss_coefficient", "jumprelu_ste_to_input", "l0_warm_up_steps"] { keys[key] = nil }
+        let old = try JSONDecoder().decode(SAETrainingConfig.self, from: JSONSerialization.data(withJSONObject: keys))
+        #expect(old.jumpReLUTanhScale == 4 && old.preActLossCoefficient == nil && !old.jumpReLUSTEToInput && old.l0WarmupSteps == 0)
+        var new = old
+        new.jumpReLUSparsity = .tanh; new.jumpReLUTanhScale = 2.5; new.preActLossCoefficient = 3e-6
+        new.jumpReLUSTEToInput = true; new.l0WarmupSteps = 7
+        let json = String(decoding: try JSONEncoder().encode(new), as: UTF8.self)
+        for key in ["\"jumprelu_tanh_scale\":2.5", "\"pre_act_loss_coefficient\"", "\"jumprelu_ste_to_input\":true",
+                    "\"l0_warm_up_steps\":7", "\"jumprelu_sparsity_loss_mode\":\"tanh\""] { #expect(json.contains(key)) }
+        #expect(try JSONDecoder().decode(SAETrainingConfig.self, from: Data(json.utf8)) == new)
     }
 
     @Test("a JumpReLU trainer step (Adam over all five parameters) matches torch's; the SAE saves as jumprelu with θ and resumes")

@@ -27,6 +27,10 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     @DecodedDefault<TrainingDefaults.K> public var k: Int
     /// Matryoshka: the nested levels' prefix widths (`SAETrainingConfig.matryoshkaWidths`; default none).
     @DecodedDefault<TrainingDefaults.NoWidths> public var matryoshkaWidths: [Int]
+    /// JumpReLU: the training options of every stage (SAELens keys and defaults; the L0 warm-up
+    /// applies to the first stage only, the continual stages start from its thresholds). Settings
+    /// saved before the options existed decode with SAELens's defaults.
+    @DecodedDefault<TrainingDefaults.JumpReLU> public var jumpReLU: SAEJumpReLUTraining
     /// Dead-feature resampling in the first stage (`DeadFeatureResampling`, Docs/Method.md §5.5);
     /// nil — the paper and demo presets, and settings saved before the option existed — means none.
     public var firstResampling: DeadFeatureResampling? = nil
@@ -78,12 +82,14 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         first.bDecInitSamples = bDecInitSamples; first.logEvery = logEvery
         first.architecture = architecture; first.k = k; first.matryoshkaWidths = matryoshkaWidths
         first.resampling = firstResampling
+        jumpReLU.apply(to: &first)
         var continual = SAETrainingConfig.continualStage(dIn: dIn, dSAE: m, tokens: continualSteps * batchSize, batchSize: batchSize, seed: seed)
         continual.lr = continualLR; continual.warmupSteps = continualWarmup; continual.l1Coefficient = l1Coefficient
         continual.logEvery = logEvery
         continual.architecture = architecture; continual.k = k      // a warm start carries k / thresholds
         continual.matryoshkaWidths = matryoshkaWidths
         continual.resampling = continualResampling
+        jumpReLU.apply(to: &continual, warmUp: false)
         return (first, continual)
     }
 

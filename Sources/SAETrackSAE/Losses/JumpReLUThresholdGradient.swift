@@ -1,40 +1,50 @@
 import SAETrackCore
 
 /// ∂loss/∂θ of a JumpReLU SAE through SAELens's straight-through estimators (6.54.12,
-/// `JumpReLU.backward` and `Step.backward`, `ste_to_input` false). With the rectangle kernel
-/// R(u) = 1[−1/2 < u < 1/2], bandwidth ε, upstream Y = ∂L/∂x̂ (B, d_in) and an L0 loss of
-/// L0_b = Σ_i 1[pre[b,i] > θ_i] whose derivative by L0_b is c_b/B ("step": c_b = c; "quadratic":
-/// c_b = c·4/t·(L0_b − t)):
+/// `JumpReLU.backward` and `Step.backward`). With the rectangle kernel R(u) = 1[−1/2 < u < 1/2],
+/// bandwidth ε, upstream Y = ∂L/∂x̂ (B, d_in), h[b,i] the sparsity loss's own ∂/∂f (tanh; 0 otherwise,
+/// `JumpReLUSparsityLoss`) and c_b/B its ∂/∂L0_b (step, quadratic; 0 for tanh), at each window entry
 /// ```
-/// ∂L/∂f[b,i]   = Y[b] · W_dec[i]                        (also where f[b,i] = 0)
-/// ∂L/∂θ_i      = Σ_b R((pre[b,i] − θ_i)/ε) · ( −(θ_i/ε) · ∂L/∂f[b,i]  −  (1/ε) · c_b/B )
+/// ∂L/∂f[b,i]   = Y[b] · W_dec[i] + h[b,i]                (also where f[b,i] = 0)
+/// t[b,i]       = R((pre[b,i] − θ_i)/ε) · ( −(θ_i/ε) · ∂L/∂f[b,i]  −  (1/ε) · c_b/B )
+/// ∂L/∂θ_i      = Σ_b t[b,i]
 /// ```
-/// Only the entries inside the window contribute (`SparseEncoder.Output.thresholdWindow`); each
-/// feature's terms are summed in increasing batch order in Double, independent of the threads.
+/// Both estimators depend on pre only through pre − θ, so with `ste_to_input` (SAELens
+/// `jumprelu_ste_to_input`) they add −t[b,i] to ∂L/∂pre[b,i] at each window entry.
+/// Each feature's terms are summed in increasing batch order in Double, independent of the threads.
 enum JumpReLUThresholdGradient {
     /// - Parameters:
     ///   - window: (B, d_sae) the entries with −1/2 < (pre − θ)/ε < 1/2
     ///   - threshold: (d_sae) θ
     ///   - upstream: (B, d_in) Y
     ///   - wDec: (d_sae, d_in)
-    ///   - rowL0Coefficient: (B) c_b
-    /// - Returns: (d_sae)
+    ///   - rowL0Coefficient: (B) c_b, or empty
+    ///   - windowCodeGradient: (window nnz) h at the window entries, or empty
+    ///   - toInput: also return −t per window entry
+    /// - Returns: ∂L/∂θ (d_sae), and with `toInput` the window's ∂L/∂pre additions
     static func compute(window: SparseActivations, threshold: [Float], upstream: Matrix, wDec: Matrix,
-                        bandwidth: Float, rowL0Coefficient: [Float]) -> [Float] {
+                        bandwidth: Float, rowL0Coefficient: [Float], windowCodeGradient: [Float] = [],
+                        toInput: Bool = false) -> (threshold: [Float], preGradient: SparseActivations?) {
         let (b, d, m) = (window.rows, wDec.cols, wDec.rows)
         var acc = [Double](repeating: 0, count: m)
+        var perEntry = [Float](repeating: 0, count: toInput ? window.nnz : 0)
         upstream.withUnsafeBufferPointer { y in
             wDec.withUnsafeBufferPointer { w in
                 for r in 0..<b {
-                    let stepTerm = -Double(rowL0Coefficient[r]) / Double(b) / Double(bandwidth)
+                    let stepTerm = rowL0Coefficient.isEmpty ? 0 : -Double(rowL0Coefficient[r]) / Double(b) / Double(bandwidth)
                     for e in window.rowStart[r]..<window.rowStart[r + 1] {
                         let i = Int(window.index[e])
-                        let g = VectorOps.dot(y.baseAddress! + r * d, w.baseAddress! + i * d, d)
-                        acc[i] += -Double(threshold[i] / bandwidth) * Double(g) + stepTerm
+                        var g = VectorOps.dot(y.baseAddress! + r * d, w.baseAddress! + i * d, d)
+                        if !windowCodeGradient.isEmpty { g += windowCodeGradient[e] }
+                        let t = -Double(threshold[i] / bandwidth) * Double(g) + stepTerm
+                        acc[i] += t
+                        if toInput { perEntry[e] = Float(-t) }
                     }
                 }
             }
         }
-        return acc.map { Float($0) }
+        let pre = toInput ? SparseActivations(rows: window.rows, cols: window.cols, rowStart: window.rowStart,
+                                              index: window.index, value: perEntry) : nil
+        return (acc.map { Float($0) }, pre)
     }
 }

@@ -1,6 +1,6 @@
 /// The scalar terms of one training step's loss, and the batch statistics logged with them.
 public struct SAELossTerms: Sendable, Equatable, Codable {
-    /// mse + innerMSE + l1 + ghost + auxK + reg
+    /// mse + innerMSE + l1 + ghost + auxK + preAct + reg
     public var loss: Float = 0
     /// Reconstruction term in the configured form (`SAEMSEMode`).
     public var mse: Float = 0
@@ -15,6 +15,9 @@ public struct SAELossTerms: Sendable, Equatable, Codable {
     public var ghost: Float = 0
     /// AuxK loss (coefficient and scale included), 0 when inactive.
     public var auxK: Float = 0
+    /// JumpReLU: Anthropic's pre-activation loss on dead latents (coefficient included), 0 when inactive.
+    /// (Logs written before the option existed decode it as 0.)
+    @DecodedDefault<TrainingDefaults.ZeroFloat> public var preAct: Float
     /// reg_coefficient · (‖ΔW_enc‖² + ‖ΔW_dec‖²).
     public var reg: Float = 0
     /// Mean active features per token.
@@ -25,7 +28,7 @@ public struct SAELossTerms: Sendable, Equatable, Codable {
     public var deadCount: Int = 0
 
     enum CodingKeys: String, CodingKey {
-        case loss, mse, innerMSE = "inner_mse", l1, sparsity, ghost, auxK = "aux_k", reg, l0
+        case loss, mse, innerMSE = "inner_mse", l1, sparsity, ghost, auxK = "aux_k", preAct = "pre_act", reg, l0
         case explainedVariance = "explained_variance", deadCount = "dead_features"
     }
 }

@@ -9,7 +9,9 @@ import SAETrackCore
 /// MSE (saeLens)  = 1/B Σ_b Σ_j e[b,j]²
 /// L1  = l1 · 1/B Σ_b Σ_i f[b,i] · (1 | ‖W_dec[i]‖₂)                       (`SAEL1Mode`)
 /// ```
-/// plus ghost grads (`GhostGrads`) or, for TopK, AuxK (`AuxKLoss`), Matryoshka's nested prefix
+/// plus ghost grads (`GhostGrads`) or, for TopK, AuxK (`AuxKLoss`), JumpReLU's sparsity loss
+/// (`JumpReLUSparsityLoss`, through the straight-through estimators of `JumpReLUThresholdGradient`)
+/// and pre-activation loss (`PreActivationLoss`), Matryoshka's nested prefix
 /// reconstructions (`MatryoshkaLoss`: each feature group's Y is the sum over the levels it enters),
 /// and the optional anchor
 /// `reg·(‖W_enc − W_enc^prev‖² + ‖W_dec − W_dec^prev‖²)`. Backward:
@@ -37,6 +39,12 @@ public struct SAEObjective: Sendable {
     /// JumpReLU: the sparsity loss form and its target L0 (`quadratic`).
     public var jumpReLUSparsity: SAEJumpReLUSparsity
     public var targetL0: Float
+    /// JumpReLU `tanh`: the scale inside the tanh.
+    public var tanhScale: Float
+    /// JumpReLU: the pre-activation loss coefficient (0 = off).
+    public var preActLossCoefficient: Float
+    /// JumpReLU: the straight-through estimators also reach the pre-activations.
+    public var steToInput: Bool
     /// Matryoshka: the level widths, increasing, ending at d_sae (`SAETrainingConfig.matryoshkaLevels`).
     public var matryoshkaLevels: [Int]
     public var removeParallelGradient: Bool
@@ -57,6 +65,9 @@ public struct SAEObjective: Sendable {
         l0Coefficient = config.l0Coefficient
         jumpReLUSparsity = config.jumpReLUSparsity
         targetL0 = config.targetL0
+        tanhScale = config.jumpReLUTanhScale
+        preActLossCoefficient = config.architecture == .jumprelu ? config.preActLossCoefficient ?? 0 : 0
+        steToInput = config.architecture == .jumprelu && config.jumpReLUSTEToInput
         matryoshkaLevels = config.architecture == .matryoshka ? config.matryoshkaLevels : []
         removeParallelGradient = config.removeParallelGradient
         encoderChunkRows = config.encoderChunkRows
@@ -98,6 +109,8 @@ public struct SAEObjective: Sendable {
         case .standard, .batchtopk, .matryoshka: activation = .relu
         }
         let kAux = useAuxK ? min(d / 2, deadFeatures.count) : 0
+        let usePreAct = architecture == .jumprelu && preActLossCoefficient != 0 && !deadFeatures.isEmpty
+        let jumpReLUNorms = architecture == .jumprelu && (usePreAct || jumpReLUSparsity == .tanh) ? p.decoderRowNorms() : []
 
         let saeIn = DecoderBiasInput.subtract(p.bDec, from: x)                 // (B, d) sae_in = x − b_dec
         // TopK with the decoder-norm rescale: SAELens selects on h = pre ⊙ n (n_i = ‖W_dec[i]‖) and
@@ -115,7 +128,7 @@ public struct SAEObjective: Sendable {
         var enc = SparseEncoder.encode(
             saeIn: saeIn, wEncT: encoderT, bEnc: encoderBias,
             activation: activation, chunkRows: encoderChunkRows,
-            deadFeatures: deadFeatures, gatherDeadPre: useGhost, auxK: kAux,
+            deadFeatures: deadFeatures, gatherDeadPre: useGhost || usePreAct, auxK: kAux,
             batchTopK: architecture.selectsBatchTopK ? min(k * b, b * m) : 0,
             bandwidth: architecture == .jumprelu && wantGradients ? bandwidth : 0, workspace: workspace)
         if rescaleActsByDecoderNorm {
@@ -179,25 +192,15 @@ public struct SAEObjective: Sendable {
             terms.sparsity = Float(s / Double(b))
             terms.l1 = l1Coefficient * terms.sparsity
         }
-        // JumpReLU: the L0 loss and, per row, its coefficient c_b = ∂loss/∂L0_b · B (the step term of ∂L/∂θ).
-        var rowL0Coefficient: [Float] = []
+        // JumpReLU: the sparsity loss (and what its gradient needs).
+        var jumpReLUSparsityOutput: JumpReLUSparsityLoss.Output? = nil
         if architecture == .jumprelu {
-            switch jumpReLUSparsity {
-            case .step:
-                // SAELens "step" L0 loss: coefficient · mean_b Σ_i 1[pre > θ_i] (the codes' support).
-                terms.sparsity = Float(Double(codes.nnz) / Double(b))
-                rowL0Coefficient = [Float](repeating: l0Coefficient, count: b)
-            case .quadratic:
-                // c · mean_b 2/t·(L0_b − t)²; ∂/∂L0_b (times B) = c · 4/t·(L0_b − t).
-                var s: Double = 0
-                rowL0Coefficient = (0..<b).map { r in
-                    let n = Float(codes.rowStart[r + 1] - codes.rowStart[r])
-                    s += Double(2 / targetL0 * (n - targetL0) * (n - targetL0))
-                    return l0Coefficient * 4 / targetL0 * (n - targetL0)
-                }
-                terms.sparsity = Float(s / Double(b))
-            }
-            terms.l1 = l0Coefficient * terms.sparsity
+            let out = JumpReLUSparsityLoss.forward(mode: jumpReLUSparsity, coefficient: l0Coefficient, targetL0: targetL0,
+                                                   tanhScale: tanhScale, codes: codes, window: enc.thresholdWindow,
+                                                   threshold: threshold!, decoderNorms: jumpReLUNorms)
+            terms.sparsity = out.sparsity
+            terms.l1 = l0Coefficient * out.sparsity
+            jumpReLUSparsityOutput = out
         }
 
         // Upstream gradient Y = ∂MSE/∂x̂.                                        (B, d)
@@ -253,6 +256,13 @@ public struct SAEObjective: Sendable {
                     }
                 }
             }
+            if let sparsity = jumpReLUSparsityOutput {
+                let out = jumpReLUBackward(sparsity: sparsity, codes: codes, window: enc.thresholdWindow, threshold: threshold!,
+                                           upstream: upstream, saeIn: saeIn, wDec: p.wDec, decoderNorms: jumpReLUNorms,
+                                           deadFeatures: usePreAct ? deadFeatures : [], deadPre: enc.deadPre, gradients: &g)
+                thresholdGradient = out.threshold
+                terms.preAct = out.preAct
+            }
             if useGhost, let deadPre = enc.deadPre {
                 terms.ghost = GhostGrads.apply(deadFeatures: deadFeatures, deadPre: deadPre, error: e,
                                                denominators: denominators, saeIn: saeIn, wDec: p.wDec,
@@ -280,12 +290,11 @@ public struct SAEObjective: Sendable {
             }
             if removeParallelGradient { Self.removeParallelComponent(&g.wDec, decoder: p.wDec) }
             grads = g
-            if architecture == .jumprelu, let window = enc.thresholdWindow {
-                thresholdGradient = JumpReLUThresholdGradient.compute(window: window, threshold: threshold!, upstream: upstream,
-                                                                      wDec: p.wDec, bandwidth: bandwidth,
-                                                                      rowL0Coefficient: rowL0Coefficient)
-            }
         } else {
+            if usePreAct, let deadPre = enc.deadPre {
+                terms.preAct = PreActivationLoss.forward(coefficient: preActLossCoefficient, deadFeatures: deadFeatures,
+                                                         deadPre: deadPre, threshold: threshold!, decoderNorms: jumpReLUNorms).loss
+            }
             if useGhost, let deadPre = enc.deadPre {
                 var scratch = SAEParameters(zerosWithDIn: d, dSAE: m)
                 terms.ghost = GhostGrads.apply(deadFeatures: deadFeatures, deadPre: deadPre, error: e,
@@ -297,7 +306,7 @@ public struct SAEObjective: Sendable {
                 terms.reg = regCoefficient * AnchorRegularisation.apply(p, previous: prev, coefficient: regCoefficient, gradients: &scratch)
             }
         }
-        terms.loss = terms.mse + terms.innerMSE + terms.l1 + terms.ghost + terms.auxK + terms.reg
+        terms.loss = terms.mse + terms.innerMSE + terms.l1 + terms.ghost + terms.auxK + terms.preAct + terms.reg
         return Result(terms: terms, codes: codes, reconstruction: xHat, gradients: grads, thresholdGradient: thresholdGradient,
                       innerMSE: innerMSE)
     }

@@ -45,6 +45,9 @@ public enum TrainingDefaults {
     public enum K: DecodingDefault { public static let value = 32 }
     public enum False: DecodingDefault { public static let value = false }
     public enum ZeroFloat: DecodingDefault { public static let value: Float = 0 }
+    public enum ZeroInt: DecodingDefault { public static let value = 0 }
+    public enum JumpReLUTanhScale: DecodingDefault { public static let value: Float = 4 }
     public enum StepSparsity: DecodingDefault { public static let value = SAEJumpReLUSparsity.step }
     public enum NoWidths: DecodingDefault { public static let value: [Int] = [] }
+    public enum JumpReLU: DecodingDefault { public static var value: SAEJumpReLUTraining { SAEJumpReLUTraining() } }
 }

@@ -136,6 +136,7 @@ public final class SAETrainer {
         let batch = try source.nextBatch(config.batchSize)
         var obj = objective
         obj.l1Coefficient = config.l1Coefficient(atStep: s)
+        obj.l0Coefficient = config.l0Coefficient(atStep: s)
         if config.architecture == .jumprelu {                                               // SAELens keeps θ ≥ 0
             for i in threshold.indices where threshold[i] < 0 { threshold[i] = 0 }
         }

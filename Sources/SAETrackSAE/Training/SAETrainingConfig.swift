@@ -32,6 +32,10 @@ public enum SAEJumpReLUSparsity: String, Codable, Sendable {
     case step
     /// `l0_coefficient · mean_b 2/t·(L0_b − t)²` around `target_l0` t (Gemma Scope 2).
     case quadratic
+    /// `l0_coefficient · mean_b Σ_i tanh(s · f[b,i] · ‖W_dec[i]‖)` with s = `jumprelu_tanh_scale`
+    /// (Anthropic's sparsity loss): differentiable in f and ‖W_dec[i]‖, and in θ through the
+    /// straight-through estimator.
+    case tanh
 }
 
 /// How the reconstruction error is scaled.
@@ -111,6 +115,20 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     @DecodedDefault<TrainingDefaults.StepSparsity> public var jumpReLUSparsity: SAEJumpReLUSparsity
     /// JumpReLU `quadratic`: the target L0 t (SAELens `target_l0`; 0 = unset).
     @DecodedDefault<TrainingDefaults.ZeroFloat> public var targetL0: Float
+    /// JumpReLU `tanh`: the scale s inside the tanh (SAELens `jumprelu_tanh_scale`, default 4).
+    @DecodedDefault<TrainingDefaults.JumpReLUTanhScale> public var jumpReLUTanhScale: Float
+    /// JumpReLU: coefficient of Anthropic's pre-activation loss on dead latents,
+    /// `coefficient · mean_b Σ_{i dead} ReLU(θ_i − pre[b,i]) · ‖W_dec[i]‖` (SAELens
+    /// `pre_act_loss_coefficient`; nil = off, SAELens's default; Anthropic used 3e-6).
+    public var preActLossCoefficient: Float? = nil
+    /// JumpReLU: the straight-through estimator also passes its gradient to the pre-activations
+    /// (hence W_enc, b_enc, b_dec), not only to θ (SAELens `jumprelu_ste_to_input`; default false,
+    /// DeepMind's JumpReLU; true is Anthropic's setup).
+    @DecodedDefault<TrainingDefaults.False> public var jumpReLUSTEToInput: Bool
+    /// JumpReLU: linear warm-up of the L0 coefficient over this many steps, SAELens's
+    /// `CoefficientScheduler`: `l0_coefficient · min(1, s / l0WarmupSteps)` at 0-based step s, so the
+    /// first step has none (SAELens `l0_warm_up_steps`; 0 = off).
+    @DecodedDefault<TrainingDefaults.ZeroInt> public var l0WarmupSteps: Int
     /// Matryoshka: the increasing prefix widths of the nested levels (SAELens `matryoshka_widths`);
     /// d_sae is the last level and is appended when missing, as SAELens does (``matryoshkaLevels``).
     @DecodedDefault<TrainingDefaults.NoWidths> public var matryoshkaWidths: [Int]
@@ -167,6 +185,8 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case rescaleActsByDecoderNorm = "rescale_acts_by_decoder_norm"
         case jumpReLUBandwidth = "jumprelu_bandwidth", jumpReLUInitThreshold = "jumprelu_init_threshold"
         case jumpReLUSparsity = "jumprelu_sparsity_loss_mode", targetL0 = "target_l0"
+        case jumpReLUTanhScale = "jumprelu_tanh_scale", preActLossCoefficient = "pre_act_loss_coefficient"
+        case jumpReLUSTEToInput = "jumprelu_ste_to_input", l0WarmupSteps = "l0_warm_up_steps"
         case l0Coefficient = "l0_coefficient", matryoshkaWidths = "matryoshka_widths"
         case mseMode = "mse_mode", l1Mode = "l1_mode", decoderNormMode = "decoder_norm_mode"
         case removeParallelGradient = "remove_parallel_gradient"
@@ -243,6 +263,11 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         l1WarmupSteps > 0 ? l1Coefficient * min(1, Float(s + 1) / Float(l1WarmupSteps)) : l1Coefficient
     }
 
+    /// JumpReLU's L0 coefficient at 0-based step `s` (SAELens's warm-up when `l0WarmupSteps > 0`).
+    public func l0Coefficient(atStep s: Int) -> Float {
+        l0WarmupSteps > 0 ? l0Coefficient * Float(min(s, l0WarmupSteps)) / Float(l0WarmupSteps) : l0Coefficient
+    }
+
     /// Checks the configuration, naming every problem.
     public func validate() throws {
         var problems: [String] = []
@@ -257,6 +282,15 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         if architecture == .jumprelu && jumpReLUSparsity == .quadratic && !(targetL0 > 0 && targetL0 <= Float(dSAE)) {
             problems.append("target_l0 must be in (0, d_sae] for the quadratic sparsity loss (got \(targetL0))")
         }
+        if architecture == .jumprelu && jumpReLUSparsity == .tanh && !(jumpReLUTanhScale > 0) {
+            problems.append("jumprelu_tanh_scale must be positive (got \(jumpReLUTanhScale))")
+        }
+        if let c = preActLossCoefficient {
+            if architecture != .jumprelu { problems.append("pre_act_loss_coefficient is a jumprelu option") }
+            if !(c >= 0) { problems.append("pre_act_loss_coefficient must be ≥ 0 (got \(c))") }
+        }
+        if jumpReLUSTEToInput && architecture != .jumprelu { problems.append("jumprelu_ste_to_input is a jumprelu option") }
+        if l0WarmupSteps < 0 { problems.append("l0_warm_up_steps must be ≥ 0 (got \(l0WarmupSteps))") }
         if architecture == .matryoshka {
             if matryoshkaWidths.isEmpty { problems.append("matryoshka_widths must not be empty") }
             if matryoshkaWidths.contains(where: { $0 <= 0 || $0 > dSAE }) { problems.append("matryoshka_widths must lie in 1...d_sae (got \(matryoshkaWidths))") }

@@ -24,12 +24,12 @@ public struct SAETrainingLogEntry: Codable, Sendable, Equatable {
     }
 
     /// CSV header matching ``csvRow``.
-    public static let csvHeader = "step,tokens,lr,loss,mse,inner_mse,l1,sparsity,ghost,aux_k,reg,l0,explained_variance,dead_features,mean_passes_since_fired,tokens_per_second,elapsed_seconds"
+    public static let csvHeader = "step,tokens,lr,loss,mse,inner_mse,l1,sparsity,ghost,aux_k,pre_act,reg,l0,explained_variance,dead_features,mean_passes_since_fired,tokens_per_second,elapsed_seconds"
 
     /// One CSV line.
     public var csvRow: String {
         let t = terms
-        return "\(step),\(tokens),\(lr),\(t.loss),\(t.mse),\(t.innerMSE),\(t.l1),\(t.sparsity),\(t.ghost),\(t.auxK),\(t.reg),\(t.l0),\(t.explainedVariance),\(deadFeatures),\(meanPassesSinceFired),\(tokensPerSecond),\(elapsedSeconds)"
+        return "\(step),\(tokens),\(lr),\(t.loss),\(t.mse),\(t.innerMSE),\(t.l1),\(t.sparsity),\(t.ghost),\(t.auxK),\(t.preAct),\(t.reg),\(t.l0),\(t.explainedVariance),\(deadFeatures),\(meanPassesSinceFired),\(tokensPerSecond),\(elapsedSeconds)"
     }
 }
 

@@ -33,6 +33,13 @@ Writes, next to this script:
                                 parameters (threshold included) and one torch Adam step.
   saelens_jumprelu_quadratic.safetensors: the same with the "quadratic" L0 loss around target_l0 6
                                 (Gemma Scope 2: c · mean_b 2/t·(L0_b − t)²).
+  saelens_jumprelu_tanh_preact.safetensors: the same with the "tanh" sparsity loss (scale 2.5) and
+                                the pre-activation loss (coefficient 0.3) on the latents `dead`;
+  saelens_jumprelu_step_ste_preact.safetensors: "step" with jumprelu_ste_to_input and the
+                                pre-activation loss; saelens_jumprelu_quadratic_ste.safetensors:
+                                "quadratic" with jumprelu_ste_to_input (`python generate.py jumprelu_options`).
+  saelens_l0_warm_up.safetensors: the l0 coefficient SAELens's trainer uses at steps 0..6 with
+                                l0_warm_up_steps 4 (its CoefficientScheduler).
   saelens_matryoshka_<case>.safetensors + saelens/matryoshka_<case>/: SAELens
                                 MatryoshkaBatchTopKTrainingSAE (widths 8, 20, 40) as the BatchTopK
                                 cases, plus each inner level's loss `inner_mse_<width>`, and
@@ -465,16 +472,20 @@ def swift_written_matryoshka():
     write("swift_written_matryoshka.safetensors", {"feature_acts": f}, {"architecture": sae.cfg.architecture()})
 
 
-def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3, mode="step", target_l0=None):
-    """SAELens JumpReLUTrainingSAE (sparsity mode "step", the DeepMind L0 loss; STE to the threshold
-    only): training forward on a fixed batch and SAE with per-feature thresholds, loss terms, raw
-    gradients of all five parameters (threshold included) and one torch Adam step over them."""
+def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3, mode="step", target_l0=None,
+                          tanh_scale=4.0, pre_act=None, dead=(), ste_to_input=False):
+    """SAELens JumpReLUTrainingSAE (sparsity mode `mode`: "step", the DeepMind L0 loss, "quadratic"
+    or "tanh"; optionally Anthropic's pre-activation loss on the `dead` latents and the STE passed to
+    the pre-activations): training forward on a fixed batch and SAE with per-feature thresholds, loss
+    terms, raw gradients of all five parameters (threshold included) and one torch Adam step over them."""
     from sae_lens.saes.sae import TrainStepInput
     from sae_lens.saes.jumprelu_sae import JumpReLUTrainingSAE, JumpReLUTrainingSAEConfig
     torch.manual_seed(seed)
     sae = JumpReLUTrainingSAE(JumpReLUTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, jumprelu_bandwidth=bandwidth,
                                                         jumprelu_sparsity_loss_mode=mode, l0_coefficient=l0,
-                                                        target_l0=target_l0))
+                                                        target_l0=target_l0, jumprelu_tanh_scale=tanh_scale,
+                                                        pre_act_loss_coefficient=pre_act,
+                                                        jumprelu_ste_to_input=ste_to_input))
     W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=False)
     threshold = torch.rand(D_SAE) * 0.5
     with torch.no_grad():
@@ -483,7 +494,10 @@ def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3, mode="step
     x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
     inputs = {"x": x, "W_enc": W_enc, "b_enc": b_enc, "W_dec": W_dec, "b_dec": b_dec, "threshold": threshold}
     inputs = {k: v.detach().clone() for k, v in inputs.items()}
-    out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={"l0": l0}, dead_neuron_mask=None,
+    dead_mask = torch.zeros(D_SAE, dtype=torch.bool)
+    dead_mask[list(dead)] = True
+    out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={"l0": l0},
+                                                   dead_neuron_mask=dead_mask if dead else None,
                                                    n_training_steps=0, is_logging_step=False))
     out.loss.backward()
     names = ("W_enc", "b_enc", "W_dec", "b_dec", "threshold")
@@ -494,15 +508,53 @@ def saelens_jumprelu_case(name, seed, bandwidth=0.3, l0=0.5, lr=1e-3, mode="step
     pre = (x - b_dec) @ W_enc + b_enc
     window = (((pre - threshold) / bandwidth > -0.5) & ((pre - threshold) / bandwidth < 0.5)).sum()
     losses = {k: float(v.detach()) for k, v in out.losses.items()}
-    write(f"saelens_{name}.safetensors", {**inputs, **grads, **after, "feature_acts": out.feature_acts.detach()},
-          {"loss": float(out.loss.detach()), "mse": losses["mse_loss"], "l0_loss": losses["l0_loss"],
-           "bandwidth": bandwidth, "l0_coefficient": l0, "lr": lr, "window_entries": float(window),
-           "mode": mode, "target_l0": float(target_l0 or 0),
-           "l0": float((out.feature_acts > 0).float().sum(-1).mean())})
+    extra = {}
+    if dead:
+        extra["dead"] = torch.tensor(list(dead), dtype=torch.float32)
+    meta = {"loss": float(out.loss.detach()), "mse": losses["mse_loss"], "l0_loss": losses["l0_loss"],
+            "bandwidth": bandwidth, "l0_coefficient": l0, "lr": lr, "window_entries": float(window),
+            "mode": mode, "target_l0": float(target_l0 or 0),
+            "l0": float((out.feature_acts > 0).float().sum(-1).mean())}
+    if mode == "tanh":
+        meta["tanh_scale"] = tanh_scale
+    if pre_act is not None:
+        meta["pre_act_loss_coefficient"] = pre_act
+        meta["pre_act_loss"] = losses["pre_act_loss"]
+    if ste_to_input:
+        meta["ste_to_input"] = "true"
+    write(f"saelens_{name}.safetensors", {**inputs, **grads, **after, **extra, "feature_acts": out.feature_acts.detach()},
+          meta)
+
+
+def saelens_l0_warm_up(warm_up_steps=4, steps=7):
+    """The l0 coefficient SAELens's trainer passes at steps 0..<steps with l0_warm_up_steps
+    (`CoefficientScheduler`, read before each step and advanced after it)."""
+    from sae_lens.training.optim import CoefficientScheduler
+    sched = CoefficientScheduler(warm_up_steps=warm_up_steps, final_value=0.5)
+    values = []
+    for _ in range(steps):
+        values.append(sched.value)
+        sched.step()
+    write("saelens_l0_warm_up.safetensors", {"values": torch.tensor(values)},
+          {"warm_up_steps": warm_up_steps, "final_value": 0.5})
+
+
+def jumprelu_options_cases():
+    """The remaining JumpReLUTrainingSAE options: tanh sparsity with the pre-activation loss, and the
+    step loss with the STE to the pre-activations and the pre-activation loss."""
+    saelens_jumprelu_case("jumprelu_tanh_preact", seed=38, mode="tanh", tanh_scale=2.5, pre_act=0.3,
+                          dead=list(range(1, 40, 4)))
+    saelens_jumprelu_case("jumprelu_step_ste_preact", seed=39, mode="step", pre_act=0.2,
+                          dead=list(range(2, 40, 5)), ste_to_input=True)
+    saelens_jumprelu_case("jumprelu_quadratic_ste", seed=40, mode="quadratic", target_l0=6.0, ste_to_input=True)
+    saelens_l0_warm_up()
 
 
 if __name__ == "__main__":
     import sys
+    if sys.argv[1:] == ["jumprelu_options"]:  # only the tanh / pre-activation / STE-to-input fixtures
+        jumprelu_options_cases()
+        sys.exit(0)
     if sys.argv[1:] == ["jumprelu_quadratic"]:
         saelens_jumprelu_case("jumprelu_quadratic", seed=37, mode="quadratic", target_l0=6.0)
         sys.exit(0)
@@ -541,3 +593,4 @@ if __name__ == "__main__":
     saelens_matryoshka_case("matryoshka_auxk", dead=list(range(0, 40, 3)), seed=35)
     saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
     swift_written_matryoshka()
+    jumprelu_options_cases()
