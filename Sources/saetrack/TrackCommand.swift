@@ -23,7 +23,11 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
     @OptionGroup var jumpReLU: JumpReLUOptions
-    @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file).") var trainRows = 2048
+    @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file), held in memory and reused at every checkpoint; ignored with --tokens-per-stage.") var trainRows = 2048
+    @Option(name: .customLong("tokens-per-stage"), help: "Stream this many fresh training tokens per continual stage from each checkpoint's LM through the paper's half-refill mixing buffer (sets --continual-steps to ⌈N / batch⌉; memory is bounded by the buffer, not by N). The stream reads every token row except the --eval-rows.") var tokensPerStage: Int?
+    @Option(name: .customLong("stage-tokens"), help: "With --tokens-per-stage: same (every stage restarts the stream at the first row with the same shuffle seed: the authors' behaviour) or continue (each stage reads on from where the previous one stopped).") var stageTokens = "same"
+    @Option(name: .customLong("buffer-tokens"), help: "With --tokens-per-stage: half-buffer of the mixing store in activations (paper 262144 = 64 × 32 × 128).") var bufferTokens = 262_144
+    @Option(name: .customLong("store-batch-rows"), help: "With --tokens-per-stage: token rows per LM forward call of the stream (paper 32).") var storeBatchRows = 32
     @Option(name: .customLong("eval-rows"), help: "Held-out token rows for evaluation and analysis (from the end of the token file).") var evalRows = 64
     @Option(name: .customLong("baseline-steps"), help: "Checkpoint steps at which to also train a from-scratch SAE (comma-separated; 'last' = the final checkpoint).")
     var baselineSteps = ""
@@ -62,6 +66,19 @@ struct TrackOptions: ParsableArguments {
         try jumpReLU.check(architecture: s.architecture)
         s.jumpReLU = try jumpReLU.training()
         s.seed = seed
+        if let tokensPerStage {
+            guard let mode = StageTokens(rawValue: stageTokens) else {
+                throw ValidationError("--stage-tokens must be same or continue (got \(stageTokens))")
+            }
+            if continualSteps != nil { throw ValidationError("--tokens-per-stage sets the continual stages' steps; do not also give --continual-steps") }
+            let stream = TrackStream(tokensPerStage: tokensPerStage, halfBufferTokens: bufferTokens, storeBatchRows: storeBatchRows,
+                                     stageTokens: mode)
+            if let problem = stream.problems().first { throw ValidationError(problem) }
+            s.stream = stream
+            s.continualSteps = stream.steps(batchSize: s.batchSize)
+        } else if stageTokens != "same" || bufferTokens != 262_144 || storeBatchRows != 32 {
+            throw ValidationError("--stage-tokens, --buffer-tokens and --store-batch-rows need --tokens-per-stage")
+        }
         return s
     }
 
@@ -93,10 +110,11 @@ struct TrackOptions: ParsableArguments {
         guard rows.rows > evalRows else {
             throw ValidationError("\(tokensFile) has \(rows.rows) rows; need more than --eval-rows \(evalRows)")
         }
-        let train = 0..<min(trainRows, rows.rows - evalRows)
+        let train = 0..<(tokensPerStage != nil ? rows.rows - evalRows : min(trainRows, rows.rows - evalRows))
         let eval = (rows.rows - evalRows)..<rows.rows
-        let p = LMActivationProvider(tokens: rows.tokens, context: rows.context, trainRows: train, evalRows: eval,
+        var p = LMActivationProvider(tokens: rows.tokens, context: rows.context, trainRows: train, evalRows: eval,
                                      hook: try HookPoint(name: hook), centered: center)
+        if tokensPerStage != nil { p.streamBlockRows = storeBatchRows }
         let inputs = EvaluationInputs(tokens: Array(rows.tokens[(eval.lowerBound * rows.context)...]), context: rows.context,
                                       tokenizer: tokenizer.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         return (p, inputs)
@@ -124,8 +142,13 @@ struct TrackCommand: ParsableCommand {
             tensors of the previous one with the continual settings and a fresh Adam (Docs/Method.md §5.1). \
             Writes <out>/track.json, saes/step{N}/ (SAELens layout), logs/, cache/ (held-out activations for \
             `analyze`). Killed at any moment, the same command continues from the last saved state and ends \
-            with identical files. Each checkpoint is run through the language model once; its activations serve \
-            the chain stage, the baseline and the evaluation.
+            with identical files. By default each checkpoint is run through the language model once over \
+            --train-rows rows, whose activations (held in memory) serve the chain stage, the baseline and the \
+            evaluation. With --tokens-per-stage N each stage instead streams N fresh tokens from its checkpoint's \
+            LM through the paper's half-refill mixing buffer (Docs/Method.md §2.4), with memory bounded by the \
+            buffer; --stage-tokens chooses whether every stage reads the same tokens (the authors') or continues \
+            the stream. The buffer's state is part of every saved trainer state, so a stage killed midway resumes \
+            exactly.
             """
     )
 
@@ -241,19 +264,38 @@ struct TrackCommand: ParsableCommand {
         let dataTokens = provider.trainRows.count * provider.context
         let first = state.config.stageConfig(index: 0)
         var steps = 0
-        for (i, stage) in todo where stage.status != .done { steps += state.config.stageConfig(index: i).steps }
-        for b in state.baselines where b.status != .done { steps += b.trainingSteps }
+        var streamed = 0                       // activations the LM produces for the streamed runs
+        for (i, stage) in todo where stage.status != .done {
+            let n = state.config.stageConfig(index: i).steps
+            steps += n
+            streamed += state.config.stream?.producedTokens(steps: n, batchSize: first.batchSize) ?? 0
+        }
+        for b in state.baselines where b.status != .done {
+            steps += b.trainingSteps
+            streamed += state.config.stream?.producedTokens(steps: b.trainingSteps, batchSize: first.batchSize) ?? 0
+        }
         // Both stage kinds share the shape and architecture; their learning rates do not change the time.
         let sae = try CostEstimate.probeSAESteps(todo.contains { $0.offset == 0 } ? first : state.config.continualStage)
         let loadStart = Date()
         let lm = try TransformerLM(directory: checkpoint)
         let load = Date().timeIntervalSince(loadStart)
         let lmProbe = CostEstimate.probeLMForward(lm, tokens: provider.tokens, hook: provider.hook, centered: provider.centered)
-        let passTokens = (provider.trainRows.count + provider.evalRows.count) * provider.context
-        let lmSeconds = Double(todo.count) * (load + Double(passTokens) * lmProbe.secondsPerUnit)
+        let streaming = state.config.stream
+        let passTokens = (streaming == nil ? provider.trainRows.count + provider.evalRows.count : provider.evalRows.count) * provider.context
+        let lmTokens = Double(todo.count * passTokens + streamed)
+        let lmSeconds = Double(todo.count) * load + lmTokens * lmProbe.secondsPerUnit
         let saeSeconds = Double(steps) * sae.secondsPerUnit
-        stderrLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
-                   + ", and \(todo.count) LM pass(es) over \(CostEstimate.compact(Double(passTokens))) tokens")
+        if let streaming {
+            let held = 2 * streaming.halfBufferTokens * state.dIn * 4
+            stderrLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
+                       + "; the LM streams \(CostEstimate.compact(Double(streamed))) activations through the mixing buffer "
+                       + "(\(streaming.tokensPerStage) tokens per continual stage, stage tokens: \(streaming.stageTokens.rawValue); "
+                       + "buffer 2 × \(streaming.halfBufferTokens) activations ≈ \(CostEstimate.compact(Double(held)))B) "
+                       + "and \(todo.count) evaluation pass(es) over \(CostEstimate.compact(Double(passTokens))) tokens")
+        } else {
+            stderrLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
+                       + ", and \(todo.count) LM pass(es) over \(CostEstimate.compact(Double(passTokens))) tokens")
+        }
         if todo.contains(where: { $0.offset == 0 && $0.element.status != .done }) {
             stderrLine("cost: the first stage alone is \(first.steps) SAE steps ≈ " + CostEstimate.duration(Double(first.steps) * sae.secondsPerUnit))
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SAETrackCore
 import SAETrackLM
+import SAETrackIO
 @testable import SAETrackSAE
 
 /// The tiny GPT-2 of the LM fixtures (Tests/Fixtures/lm, written by the lmfwd generator).
@@ -24,13 +25,49 @@ struct ActivationStoreTests {
         var x = Matrix(rows: 300, cols: 3)
         for r in 0..<300 { x[r, 0] = Float(r) }
         var store = try MixingActivationStore(producer: MatrixActivationProducer(x, blockRows: 7), halfBufferTokens: 50, seed: 3)
-        let initial = store.storage
-        #expect(rowsAsSet(try store.initialisationSample(100)) == rowsAsSet(initial))    // the storage, not consumed
+        #expect(store.storage.rows == 0)                                               // filled at the first use
+        let initial = try store.initialisationSample(100)
+        #expect(rowsAsSet(initial) == rowsAsSet(x.rows(0..<50)) && initial == store.storage)   // the storage, not consumed
         let served = try store.nextBatch(50)                                         // the whole first loader
         let union = MixingActivationStore<MatrixActivationProducer>.concatenate([served, store.storage], cols: 3)
         #expect(rowsAsSet(union) == rowsAsSet(x.rows(0..<100)))
         #expect(store.refills == 1)
         #expect(served.row(0) != x.row(50))                                          // shuffled
+    }
+
+    @Test("the mixing store serves the batches of a transcription of the paper's ActivationsStore (Tests/Fixtures/store)")
+    func mixingMatchesPaperStore() throws {
+        let f = try SafetensorsFile(contentsOf: Fixtures.directory.deletingLastPathComponent().appendingPathComponent("store/store_reference.safetensors"))
+        func meta(_ k: String) -> Int { Int(f.metadata[k] ?? "") ?? -1 }
+        let (half, block, batch, k, d) = (meta("half"), meta("block"), meta("batch"), meta("batches"), meta("d"))
+        let stream = try f.matrix("stream")
+        var store = try MixingActivationStore(producer: MatrixActivationProducer(stream, blockRows: block),
+                                              halfBufferTokens: half, seed: UInt64(meta("seed")))
+        #expect(try store.initialisationSample(half) == f.matrix("storage"))
+        let batches = try f.floats("batches")                                        // (K, B, d)
+        #expect(batches.count == k * batch * d)
+        for i in 0..<k {
+            let expected = Matrix(rows: batch, cols: d, storage: Array(batches[(i * batch * d)..<((i + 1) * batch * d)]))
+            #expect(try store.nextBatch(batch) == expected, "batch \(i)")
+        }
+        #expect(store.storage == (try f.matrix("storage_after")))
+    }
+
+    @Test("the mixing store's memory is bounded by its buffer, not by the tokens streamed through it")
+    func mixingMemoryBound() throws {
+        var x = Matrix(rows: 1000, cols: 2)
+        for r in 0..<1000 { x[r, 0] = Float(r) }
+        let (half, block) = (40, 6)
+        for tokens in [100, 1_000, 10_000] {
+            var store = try MixingActivationStore(producer: MatrixActivationProducer(x, blockRows: block), halfBufferTokens: half, seed: 1)
+            var served = 0, peak = 0
+            while served < tokens {
+                _ = try store.nextBatch(16); served += 16
+                peak = max(peak, store.heldRows)
+            }
+            #expect(peak <= 2 * half + block, "held \(peak) rows after streaming \(tokens)")
+            #expect(store.storage.rows == half)
+        }
     }
 
     @Test("the mixing store is seeded and resumes exactly from a saved state")

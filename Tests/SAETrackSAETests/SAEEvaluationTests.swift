@@ -27,6 +27,21 @@ struct SAEEvaluationTests {
         #expect(e.densityHistogram.counts[min(bin, 49)] >= 1)
     }
 
+    @Test("all-zero activation rows (synthetic data with no active feature) are left out of the per-row ratios, which stay finite and equal those of the other rows")
+    func zeroRowsStayFinite() throws {
+        let f = try Fixtures.file("evaluation.safetensors")
+        let w = try Fixtures.file("saelens_saved_sae/sae_weights.safetensors")
+        let sae = try SparseAutoencoder(wEnc: w.matrix("W_enc"), bEnc: w.floats("b_enc"), wDec: w.matrix("W_dec"), bDec: w.floats("b_dec"))
+        let x = try f.matrix("x")
+        let plain = SAEEvaluation.evaluate(sae, on: x)
+        var padded = Matrix(rows: x.rows + 3, cols: x.cols)                     // three zero rows at the end
+        for r in 0..<x.rows { for c in 0..<x.cols { padded[r, c] = x[r, c] } }
+        let e = SAEEvaluation.evaluate(sae, on: padded)
+        #expect(e.l2Ratio.isFinite && e.legacyExplainedVariance.isFinite && e.saeTrackMSE.isFinite && e.explainedVariance.isFinite)
+        #expect(abs(e.l2Ratio - plain.l2Ratio) <= 1e-12 * max(1, abs(plain.l2Ratio)))   // zero rows have no ‖x̂‖/‖x‖
+        #expect(e.tokens == x.rows + 3)
+    }
+
     @Test("reconstruct(x) equals decode(encode(x)) of the dense reference path")
     func reconstructMatchesDense() throws {
         let f = try Fixtures.file("saelens_saved_encode.safetensors")

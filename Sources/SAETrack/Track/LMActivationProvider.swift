@@ -8,7 +8,10 @@ import SAETrackSAE
 /// returns the hook's activations for SAE training and held-out evaluation, plus the
 /// next-token losses needed for "CE recovered" (clean, SAE-spliced, zero-ablated).
 ///
-/// Training rows and evaluation rows are disjoint row ranges of the same token matrix.
+/// Training rows and evaluation rows are disjoint row ranges of the same token matrix. With
+/// ``streamBlockRows`` set, the training activations are not computed up front: the result's
+/// ``CheckpointActivations/stream`` runs the LM over the training rows block by block as the
+/// SAE consumes them (a streamed track, ``TrackStream``), so memory does not grow with the rows.
 public struct LMActivationProvider: CheckpointActivationProvider {
     /// (rows, context) token ids, row-major.
     public let tokens: [Int32]
@@ -23,6 +26,8 @@ public struct LMActivationProvider: CheckpointActivationProvider {
     public var lossRows = 32
     /// Hash the checkpoint's weights for the integrity record in `track.json`.
     public var hashWeights = true
+    /// Stream the training rows in LM calls of this many rows instead of materialising them (nil: in memory).
+    public var streamBlockRows: Int?
 
     public init(tokens: [Int32], context: Int, trainRows: Range<Int>, evalRows: Range<Int>, hook: HookPoint, centered: Bool) {
         precondition(tokens.count % context == 0, "LMActivationProvider: token count is not a multiple of the context")
@@ -51,7 +56,15 @@ public struct LMActivationProvider: CheckpointActivationProvider {
         try lm.validate(hook)
         try lm.validate(tokens: tokens, rows: tokens.count / context, context: context)
         let sha = hashWeights ? try ModelDirectory(checkpoint).weightsSHA256() : nil
-        let train = activations(of: lm, rows: trainRows)                                  // (N_train, C)
+        var stream: AnyActivationProducer? = nil
+        let train: Matrix
+        if let blockRows = streamBlockRows {
+            train = Matrix(rows: 0, cols: lm.dModel)
+            stream = AnyActivationProducer(try LMActivationProducer(model: lm, tokens: slice(trainRows), rows: trainRows.count, context: context,
+                                                                    hook: hook, centered: centered, includeBOS: true, storeBatchRows: blockRows))
+        } else {
+            train = activations(of: lm, rows: trainRows)                                  // (N_train, C)
+        }
         let eval = activations(of: lm, rows: evalRows)                                    // (N_eval, C)
         for (m, rows) in [(train, trainRows), (eval, evalRows)] {
             try NonFiniteDataError.check(m, source: "\(checkpoint.path) at \(hook.name)", tensor: "activations",
@@ -71,6 +84,6 @@ public struct LMActivationProvider: CheckpointActivationProvider {
             }
             return (Double(clean), Double(recon), Double(zero))
         }
-        return CheckpointActivations(train: train, eval: eval, weightsSHA256: sha, spliceLosses: splice)
+        return CheckpointActivations(train: train, eval: eval, weightsSHA256: sha, spliceLosses: splice, stream: stream)
     }
 }

@@ -141,13 +141,17 @@ public final class SAETrackRun {
             }
             state.stages[i].status = .training
             state.stages[i].weightsSHA256 = acts.weightsSHA256
+            if state.config.stream != nil && state.stages[i].streamStart == nil {
+                state.stages[i].streamStart = try streamStart(stageIndex: i)
+            }
             try state.write(to: directory)
             try checkpoint(.stageStarted(step: stage.step))
             let config = state.config.stageConfig(index: i)
-            let record = try train(config: config, initial: initial, activations: acts, step: stage.step, baseline: false,
-                                   label: "stage \(i + 1)/\(total)")
+            let record = try train(config: config, initial: initial, activations: acts, step: stage.step, index: i, baseline: false,
+                                   streamStart: state.stages[i].streamStart, label: "stage \(i + 1)/\(total)")
             state.stages[i].log = record.log
             state.stages[i].metrics = record.metrics
+            state.stages[i].streamEnd = record.streamEnd
             state.stages[i].status = .done
             try finish(step: stage.step, baseline: false)
         }
@@ -156,11 +160,15 @@ public final class SAETrackRun {
             progress("baseline at step \(stage.step): from scratch, \(config.steps) SAE steps (same budget as the chain so far)")
             state.baselines[b].status = .training
             state.baselines[b].weightsSHA256 = acts.weightsSHA256
+            if state.config.stream != nil && state.baselines[b].streamStart == nil {
+                state.baselines[b].streamStart = state.stages[i].streamStart ?? ActivationProducerPosition(epoch: 0, offset: 0)
+            }
             try state.write(to: directory)
-            let record = try train(config: config, initial: nil, activations: acts, step: stage.step, baseline: true,
-                                   label: "baseline \(stage.step)")
+            let record = try train(config: config, initial: nil, activations: acts, step: stage.step, index: i, baseline: true,
+                                   streamStart: state.baselines[b].streamStart, label: "baseline \(stage.step)")
             state.baselines[b].log = record.log
             state.baselines[b].metrics = record.metrics
+            state.baselines[b].streamEnd = record.streamEnd
             state.baselines[b].status = .done
             try finish(step: stage.step, baseline: true)
         }
@@ -184,14 +192,42 @@ public final class SAETrackRun {
         if let stopAt, stopAt(event) { throw TrackError.interrupted(event.description) }
     }
 
-    private struct RunRecord { var log: [TrainingPoint]; var metrics: StageMetrics }
+    private struct RunRecord { var log: [TrainingPoint]; var metrics: StageMetrics; var streamEnd: ActivationProducerPosition? }
+
+    /// Where stage `i`'s token stream starts: the first training row (``StageTokens/same``, and
+    /// the first stage), or where the previous stage's stream stopped (``StageTokens/continue``).
+    private func streamStart(stageIndex i: Int) throws -> ActivationProducerPosition {
+        let origin = ActivationProducerPosition(epoch: 0, offset: 0)
+        guard i > 0, state.config.stream?.stageTokens == .continue else { return origin }
+        guard let end = state.stages[i - 1].streamEnd else {
+            throw TrackError.streamUnavailable("stage \(i + 1) continues the token stream of the stage at step \(state.stages[i - 1].step), "
+                                               + "whose end position is not recorded in \(url(TrackState.fileName).path)")
+        }
+        return end
+    }
+
+    /// The training data of one run: the mixing store over the checkpoint's LM stream (streamed
+    /// tracks), else seeded epochs over the in-memory activations.
+    private func source(config: SAETrainingConfig, activations acts: CheckpointActivations, index: Int, baseline: Bool,
+                        streamStart: ActivationProducerPosition?) throws -> any ActivationSource {
+        guard let stream = state.config.stream else { return InMemoryActivations(acts.train, seed: config.seed) }
+        guard var producer = acts.stream else {
+            throw TrackError.streamUnavailable("the activation provider (\(type(of: provider))) returned in-memory activations, not a token stream")
+        }
+        guard producer.dIn == state.dIn else {
+            throw TrackError.shapeMismatch("the checkpoint's stream gives d_in \(producer.dIn), the SAEs have d_in \(state.dIn)")
+        }
+        try producer.seek(to: streamStart ?? ActivationProducerPosition(epoch: 0, offset: 0))
+        return try MixingActivationStore(producer: producer, halfBufferTokens: stream.halfBufferTokens,
+                                         seed: state.config.storeSeed(index: index, baseline: baseline))
+    }
 
     /// Trains one SAE (resuming from its saved trainer state when present), writes it, its log and
     /// the evaluation cache, and evaluates it.
     private func train(config: SAETrainingConfig, initial: SparseAutoencoder?, activations acts: CheckpointActivations,
-                       step: Int, baseline: Bool, label: String) throws -> RunRecord {
+                       step: Int, index: Int, baseline: Bool, streamStart: ActivationProducerPosition?, label: String) throws -> RunRecord {
         let stateDir = stateDirectory(step: step, baseline: baseline)
-        let source = InMemoryActivations(acts.train, seed: config.seed)
+        let source = try self.source(config: config, activations: acts, index: index, baseline: baseline, streamStart: streamStart)
         let trainer: SAETrainer
         if FileManager.default.fileExists(atPath: stateDir.appendingPathComponent("trainer_state.json").path) {
             trainer = try SAETrainer(resumingFrom: stateDir, source: source)
@@ -217,7 +253,7 @@ public final class SAETrackRun {
                 let eta = done > 0 ? now.timeIntervalSince(started) / done * left : 0
                 progress(String(format: "  %@  step %d/%d  loss %.4f  L0 %.1f  EV %.3f  %.0f tok/s  ETA %@",
                                 label, e.step, config.steps, e.terms.loss, e.terms.l0, e.terms.explainedVariance,
-                                e.tokensPerSecond, Self.clock(eta)))
+                                e.tokensPerSecond, Self.clock(eta)) + Self.streamProgress(trainer.source))
             }
             // Saved only when the chunk is healthy, so a diverged stage keeps its last good state.
             if let problem = TrainingDivergence.problem(in: trainer.log[logged...], reference: reference ?? trainer.log.first?.terms.loss)
@@ -255,7 +291,17 @@ public final class SAETrackRun {
             TrainingPoint(step: $0.step, loss: Double($0.terms.loss), mse: Double($0.terms.mse), l0: Double($0.terms.l0),
                           explainedVariance: Double($0.terms.explainedVariance), deadFeatures: $0.deadFeatures)
         }
-        return RunRecord(log: log, metrics: metrics)
+        return RunRecord(log: log, metrics: metrics, streamEnd: Self.streamStore(trainer.source)?.producer.position)
+    }
+
+    private static func streamStore(_ source: any ActivationSource) -> MixingActivationStore<AnyActivationProducer>? {
+        source as? MixingActivationStore<AnyActivationProducer>
+    }
+
+    /// `  LM row 1234 (pass 1), buffer 524288 rows` for a streamed run, empty otherwise.
+    static func streamProgress(_ source: any ActivationSource) -> String {
+        guard let s = streamStore(source) else { return "" }
+        return "  LM stream at row \(s.producer.position.offset) (pass \(s.producer.position.epoch + 1)), buffer \(s.heldRows) activations"
     }
 
     static func clock(_ seconds: Double) -> String {

@@ -36,22 +36,35 @@ public struct TrackConfig: Codable, Equatable, Sendable {
     public var baselineBudget: BaselineBudget
     /// Save a resumable trainer state every this many SAE steps.
     public var checkpointEvery: Int
+    /// Streamed training data (``TrackStream``: fresh tokens per stage through the mixing buffer);
+    /// nil — and every track written before streaming existed — trains on `--train-rows` of
+    /// activations held in memory, the same rows at every checkpoint.
+    public var stream: TrackStream?
 
     enum CodingKeys: String, CodingKey {
         case series, hook, centered, steps, order
         case firstStage = "first_stage", continualStage = "continual_stage"
         case baselineSteps = "baseline_steps", baselineBudget = "baseline_budget"
-        case checkpointEvery = "checkpoint_every"
+        case checkpointEvery = "checkpoint_every", stream
     }
 
     public init(series: String, hook: String, centered: Bool, steps: [Int], order: TrackOrder = .forward,
                 firstStage: SAETrainingConfig, continualStage: SAETrainingConfig, baselineSteps: [Int] = [],
-                baselineBudget: BaselineBudget = .cumulative, checkpointEvery: Int = 50) {
+                baselineBudget: BaselineBudget = .cumulative, checkpointEvery: Int = 50, stream: TrackStream? = nil) {
         self.series = series; self.hook = hook; self.centered = centered
         self.steps = order == .forward ? steps.sorted() : steps.sorted(by: >)
         self.order = order; self.firstStage = firstStage; self.continualStage = continualStage
         self.baselineSteps = baselineSteps; self.baselineBudget = baselineBudget
         self.checkpointEvery = checkpointEvery
+        self.stream = stream
+    }
+
+    /// Seed of the mixing store of stage `index` (or its baseline): with ``StageTokens/same`` one
+    /// seed for every stage, so every checkpoint sees its tokens in the same order; otherwise the
+    /// stage's (or baseline's) own seed.
+    public func storeSeed(index: Int, baseline: Bool) -> UInt64 {
+        if stream?.stageTokens == .same { return firstStage.seed ^ 0x5707_E5EE_D000_0000 }
+        return (baseline ? baselineConfig(index: index) : stageConfig(index: index)).seed ^ 0x5707_E5EE_D000_0000
     }
 
     /// SAE training steps of the baseline at chain position `index` (0-based).

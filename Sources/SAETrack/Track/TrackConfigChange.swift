@@ -40,6 +40,26 @@ public struct TrackConfigChange: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Field-by-field differences of the streaming settings (`stream.tokens_per_stage`, ...);
+    /// streaming switched on or off is one change of `stream`. Every one changes the results.
+    static func changes(_ new: TrackStream?, from old: TrackStream?) -> [TrackConfigChange] {
+        guard new != old else { return [] }
+        func object(_ s: TrackStream?) -> [String: Any]? {
+            guard let s, let data = try? JSONFile.canonical(s) else { return nil }
+            return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        }
+        guard let a = object(old), let b = object(new) else {
+            func show(_ s: TrackStream?) -> String {
+                s.map { "tokens_per_stage \($0.tokensPerStage) (\($0.stageTokens.rawValue))" } ?? "absent (--train-rows in memory)"
+            }
+            return [TrackConfigChange(setting: "stream", old: show(old), new: show(new), isSafe: false)]
+        }
+        return Set(a.keys).union(b.keys).sorted().compactMap { key in
+            let o = a[key].map(text) ?? "absent", n = b[key].map(text) ?? "absent"
+            return o == n ? nil : TrackConfigChange(setting: "stream." + key, old: o, new: n, isSafe: false)
+        }
+    }
+
     private static func jsonObject(_ c: SAETrainingConfig) -> [String: Any] {
         guard let data = try? JSONFile.canonical(c),
               let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? [String: Any] else { return [:] }
@@ -76,6 +96,7 @@ extension TrackConfig {
         compare("baseline_steps", baselineSteps, recorded.baselineSteps) { "\($0)" }
         compare("baseline_budget", baselineBudget, recorded.baselineBudget) { $0.rawValue }
         compare("checkpoint_every", checkpointEvery, recorded.checkpointEvery, safe: true) { "\($0)" }
+        out += TrackConfigChange.changes(stream, from: recorded.stream)
         return out
     }
 }

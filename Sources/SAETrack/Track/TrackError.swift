@@ -16,6 +16,8 @@ public enum TrackError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(String)
     /// A test or a caller interrupted the run on purpose (simulated kill).
     case interrupted(String)
+    /// A streamed track (``TrackStream``) cannot get or continue its token stream.
+    case streamUnavailable(String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum TrackError: Error, CustomStringConvertible, Equatable {
         case let .invalidCheckpoints(reason): return "invalid checkpoint list: \(reason)"
         case let .shapeMismatch(reason): return "shape mismatch: \(reason)"
         case let .interrupted(point): return "interrupted at \(point)"
+        case let .streamUnavailable(reason): return "streamed track: \(reason)"
         }
     }
 }

@@ -37,6 +37,8 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     /// Dead-feature resampling in every continual stage, steps counted from the stage's start (0: on
     /// the new checkpoint's activations before the first update); nil = none (the paper).
     public var continualResampling: DeadFeatureResampling? = nil
+    /// Streamed training data per stage (``TrackStream``); nil = `--train-rows` held in memory.
+    public var stream: TrackStream? = nil
 
     public init(firstSteps: Int, continualSteps: Int) {
         self.firstSteps = firstSteps
@@ -100,6 +102,6 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         let (first, continual) = stageConfigs(dIn: dIn)
         return TrackConfig(series: series, hook: hook, centered: centered, steps: steps, order: order, firstStage: first,
                            continualStage: continual, baselineSteps: baselineSteps, baselineBudget: baselineBudget,
-                           checkpointEvery: checkpointEvery)
+                           checkpointEvery: checkpointEvery, stream: stream)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SAETrackIO
+import SAETrackSAE
 
 /// Progress of one SAE training run inside a track.
 public enum StageStatus: String, Codable, Sendable {
@@ -30,10 +31,15 @@ public struct TrackStage: Codable, Equatable, Sendable {
     public var metrics: StageMetrics?
     /// SHA-256 of the checkpoint's weights, as read for this stage.
     public var weightsSHA256: String?
+    /// Streamed tracks: where in the token rows this run's stream started and where it stood
+    /// when the run finished (``TrackStream``; nil otherwise).
+    public var streamStart: ActivationProducerPosition?
+    public var streamEnd: ActivationProducerPosition?
 
     enum CodingKeys: String, CodingKey {
         case step, checkpoint, status, sae, log, metrics
         case warmStartedFrom = "warm_started_from", trainingSteps = "training_steps", weightsSHA256 = "weights_sha256"
+        case streamStart = "stream_start", streamEnd = "stream_end"
     }
 
     public init(step: Int, checkpoint: String, status: StageStatus = .pending, sae: String, warmStartedFrom: Int?,

@@ -1,5 +1,6 @@
 import Foundation
 import SAETrackCore
+import SAETrackIO
 import SAETrackLM
 
 /// An ordered, endless stream of activation blocks (it wraps around at the end of its data), the
@@ -11,6 +12,17 @@ public protocol ActivationProducer {
     /// Where the stream stands (restorable).
     var position: ActivationProducerPosition { get }
     mutating func seek(to position: ActivationProducerPosition) throws
+}
+
+/// Any ``ActivationProducer`` behind one concrete type, so a ``MixingActivationStore`` can stream
+/// from a producer chosen at run time (a track's checkpoint LM, a disk cache, a test stream).
+public struct AnyActivationProducer: ActivationProducer {
+    private var base: any ActivationProducer
+    public init(_ base: some ActivationProducer) { self.base = base }
+    public var dIn: Int { base.dIn }
+    public mutating func nextBlock() throws -> Matrix { try base.nextBlock() }
+    public var position: ActivationProducerPosition { base.position }
+    public mutating func seek(to position: ActivationProducerPosition) throws { try base.seek(to: position) }
 }
 
 /// A producer's position: which pass over the data and where in it.
@@ -55,11 +67,14 @@ public struct LMActivationProducer: ActivationProducer {
 
     public mutating func nextBlock() throws -> Matrix {
         while true {
-            let n = min(storeBatchRows, rows - cursor)
+            let n = min(storeBatchRows, rows - cursor), start = cursor
             let slice = Array(tokens[(cursor * context)..<((cursor + n) * context)])
             cursor += n
             if cursor == rows { cursor = 0; epoch += 1 }
             let acts = model.activations(tokens: slice, rows: n, context: context, at: hook, centered: centered)
+            try NonFiniteDataError.check(acts, source: "the language model at \(hook.name)", tensor: "activations",
+                                         rowMeaning: "token (flat index over the token rows)",
+                                         rowOffset: start * context)
             if includeBOS || bosTokenID == nil { return acts }
             let keep = slice.indices.filter { slice[$0] != bosTokenID! }
             if keep.isEmpty { continue }

@@ -11,13 +11,15 @@ import SAETrackLM
 /// mse           = mean_{b,j} (x̂ − x)²                      (plain, per element)
 /// saeTrackMSE   = mean_{b,j} (x̂ − x)² / ‖x_b − x̄‖₂         (the training loss's form)
 /// ev            = 1 − mean_b ‖x̂_b − x_b‖² / mean_b ‖x_b − x̄‖²
-/// l2Ratio       = mean_b ‖x̂_b‖ / ‖x_b‖
+/// l2Ratio       = mean_b ‖x̂_b‖ / ‖x_b‖                     (over the rows with x_b ≠ 0)
 /// freq[i]       = mean_b 1[f[b,i] > 0];  dead: freq = 0;  dense: freq > denseThreshold
 /// ```
 /// The explained variance averages numerator and denominator separately: SAE-Track's logged
 /// `metrics/explained_variance` and SAELens's "legacy" variant average the per-token ratio
 /// 1 − ‖e_b‖²/‖x_b − x̄‖² instead, which tokens with a small centred norm (BOS, near-mean tokens)
-/// dominate; `legacyExplainedVariance` reports that one too.
+/// dominate; `legacyExplainedVariance` reports that one too. Rows whose norm (for `l2Ratio`) or
+/// centred norm (for `saeTrackMSE` and the per-token ratio) is 0 — an all-zero activation, as
+/// synthetic data with no active feature gives — have no ratio and are left out of those means.
 public struct SAEEvaluation: Codable, Sendable, Equatable {
     public var tokens: Int
     public var l0: Double
@@ -53,6 +55,7 @@ public struct SAEEvaluation: Codable, Sendable, Equatable {
         var counts = [Int](repeating: 0, count: m)
         var nnz = 0
         var err2 = 0.0, cen2 = 0.0, trackMSE = 0.0, legacy = 0.0, l2 = 0.0
+        var centredRows = 0, nonzeroRows = 0
         var start = 0
         while start < n {
             let rows = min(batchSize, n - start)
@@ -70,9 +73,15 @@ public struct SAEEvaluation: Codable, Sendable, Equatable {
                             x2 += xv * xv; h2 += hv * hv
                         }
                         err2 += e2; cen2 += c2
-                        trackMSE += e2 / c2.squareRoot()
-                        legacy += 1 - e2 / c2
-                        l2 += h2.squareRoot() / x2.squareRoot()
+                        if c2 > 0 {
+                            trackMSE += e2 / c2.squareRoot()
+                            legacy += 1 - e2 / c2
+                            centredRows += 1
+                        }
+                        if x2 > 0 {
+                            l2 += h2.squareRoot() / x2.squareRoot()
+                            nonzeroRows += 1
+                        }
                     }
                 }
             }
@@ -81,8 +90,8 @@ public struct SAEEvaluation: Codable, Sendable, Equatable {
         let freq = counts.map { Float(Double($0) / Double(max(n, 1))) }
         return SAEEvaluation(
             tokens: n, l0: Double(nnz) / Double(max(n, 1)), mse: err2 / Double(max(n * d, 1)),
-            saeTrackMSE: trackMSE / Double(max(n * d, 1)), explainedVariance: 1 - err2 / cen2,
-            legacyExplainedVariance: legacy / Double(max(n, 1)), l2Ratio: l2 / Double(max(n, 1)),
+            saeTrackMSE: trackMSE / Double(max(centredRows * d, 1)), explainedVariance: 1 - err2 / cen2,
+            legacyExplainedVariance: legacy / Double(max(centredRows, 1)), l2Ratio: l2 / Double(max(nonzeroRows, 1)),
             deadFraction: Double(counts.filter { $0 == 0 }.count) / Double(m),
             denseFraction: Double(freq.filter { Double($0) > denseThreshold }.count) / Double(m),
             denseThreshold: denseThreshold, firingFrequency: freq,
