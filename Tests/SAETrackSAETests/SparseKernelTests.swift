@@ -121,10 +121,9 @@ struct SparseKernelTests {
                 let row = codes.index[codes.rowStart[r]..<codes.rowStart[r + 1]]
                 #expect(zip(row, row.dropFirst()).allSatisfy { $0 < $1 })
             }
-            // The row-chunk path gives the same codes.
-            let chunked = SparseEncoder.encodeChunked(saeIn: x, weights: p.wEncT, transposed: true, bEnc: p.bEnc,
-                                                      activation: .relu, chunkRows: 8, deadFeatures: [0], gatherDeadPre: true,
-                                                      auxK: 0, batchTopK: 0, bandwidth: 0, workspace: nil)
+            // The chunked path (taken when dead-feature pre-activations are gathered) gives the same codes.
+            let chunked = SparseEncoder.encode(saeIn: x, wEncT: p.wEncT, bEnc: p.bEnc, activation: .relu, chunkRows: 8,
+                                               deadFeatures: [0], gatherDeadPre: true)
             #expect(chunked.codes.rowStart == codes.rowStart && chunked.codes.index == codes.index)
             #expect(maxRelativeError(chunked.codes.value, codes.value) <= 1e-6)
         }

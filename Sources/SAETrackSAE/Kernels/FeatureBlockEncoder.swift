@@ -11,9 +11,8 @@ import SAETrackCore
 ///   when one of its values beats the row's current k-th largest, so after the first block almost
 ///   nothing is offered (about k·ln(d_sae/k) insertions per row in all);
 /// - BatchTopK: the worker's ``BatchTopKSelection/Candidates`` above its running cutoff;
-/// and the extras read from the same block: JumpReLU's straight-through window, per row the AuxK
-/// heap over the dead features of the block, and the dead features' pre-activations (ghost grads,
-/// JumpReLU's pre-activation loss).
+/// and the extras read from the same block: JumpReLU's straight-through window and, per row, the
+/// AuxK heap over the dead features of the block.
 ///
 /// Every selection sees each row's features in increasing order, as the chunked path does, and does
 /// exactly the same float operations on the same pre-activations, so the codes are the same.
@@ -32,10 +31,9 @@ extension SparseEncoder {
     /// - Parameters:
     ///   - theta: JumpReLU's θ (d_sae) for the straight-through window, or empty for none
     ///   - deadFeatures / auxK: per row the `auxK` largest pre-activations among `deadFeatures` (0: none)
-    ///   - gatherDeadPre: also return `pre[:, deadFeatures]` (B, n_dead)
     static func encodeInCache(saeIn: Matrix, wEncT: Matrix, bEnc: [Float], selection: BlockSelection,
                               theta: [Float] = [], bandwidth: Float = 0, deadFeatures: [Int32] = [], auxK: Int = 0,
-                              gatherDeadPre: Bool = false, workspace: SAEStepWorkspace? = nil) -> Output {
+                              workspace: SAEStepWorkspace? = nil) -> Output {
         let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
         precondition(wEncT.rows == m && wEncT.cols == d, "SparseEncoder: shapes do not match")
         let parts = max(1, min(Threads.count, b))
@@ -54,12 +52,8 @@ extension SparseEncoder {
         precondition(gates.isEmpty || gates.count == m, "SparseEncoder: \(gates.count) gates for d_sae \(m)")
         let window = bandwidth > 0 && !theta.isEmpty
         let kAux = min(auxK, deadFeatures.count)
-        let nDead = deadFeatures.count
-        var deadStore = [Float](repeating: 0, count: gatherDeadPre ? b * nDead : 0)   // (B, n_dead)
         saeIn.withUnsafeBufferPointer { xb in wEncT.withUnsafeBufferPointer { wb in bEnc.withUnsafeBufferPointer { be in
         gates.withUnsafeBufferPointer { gb in theta.withUnsafeBufferPointer { tb in deadFeatures.withUnsafeBufferPointer { dead in
-        deadStore.withUnsafeMutableBufferPointer { ds in
-            let deadOut: UnsafeMutablePointer<Float>? = gatherDeadPre ? ds.baseAddress : nil
             let (x, w, bias) = (xb.baseAddress!, wb.baseAddress!, UnsafeRawPointer(be.baseAddress!))
             let gate = gates.isEmpty ? nil : gb.baseAddress.map { UnsafeRawPointer($0) }   // an empty array may have a base address
             let thetaRaw = theta.isEmpty ? nil : tb.baseAddress.map { UnsafeRawPointer($0) }
@@ -172,10 +166,6 @@ extension SparseEncoder {
                                 auxHeaps.offer(r, scalar(f - n0), Int32(f))
                             }
                         }
-                        if let out = deadOut {
-                            let o = out + (r0 + r) * nDead
-                            for t in deadLo..<deadHi { o[t] = scalar(Int(dead[t]) - n0) }
-                        }
                     }
                     deadLo = deadHi
                     n0 += nb
@@ -199,9 +189,9 @@ extension SparseEncoder {
                     auxRows.store(start: r0, counts: counts, index: index, value: values)
                 }
             }
-        } } } } } } }
+        } } } } } }
         let codes = batchSelection?.assemble(rows: b, cols: m) ?? mainRows.assemble(cols: m)
-        return Output(codes: codes, deadPre: gatherDeadPre ? Matrix(rows: b, cols: nDead, storage: deadStore) : nil, auxCodes: kAux > 0 ? auxRows.assemble(cols: m) : nil,
+        return Output(codes: codes, deadPre: nil, auxCodes: kAux > 0 ? auxRows.assemble(cols: m) : nil,
                       thresholdWindow: window ? windowRows.assemble(cols: m) : nil)
     }
 

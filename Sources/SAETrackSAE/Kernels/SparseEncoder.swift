@@ -11,8 +11,8 @@ import SAETrackCore
 /// The dense pre-activations never exist whole: training steps (W_enc stored transposed) run the
 /// feature-block pass (FeatureBlockEncoder.swift), whose (rows per thread, 1024) blocks stay in the
 /// last-level cache; the row-chunk path (`encodeChunked`) keeps a (chunkRows, d_sae) scratch and serves
-/// inference in SAELens orientation. Optional extras read from the same buffers: the
-/// pre-activations of dead features (ghost grads, Docs/Method.md §4.3), the AuxK
+/// inference in SAELens orientation and ghost grads. Optional extras read from the same buffers: the
+/// pre-activations of dead features (ghost grads, Docs/Method.md §4.3; row-chunk path only), the AuxK
 /// selection among dead features (as SAELens selects them) and JumpReLU's straight-through window.
 public enum SparseEncoder {
     /// What the encoder returns.
@@ -62,8 +62,8 @@ public enum SparseEncoder {
         deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, batchTopK: Int, bandwidth: Float,
         workspace: SAEStepWorkspace?
     ) -> Output {
-        if transposed {
-            // Every training step: feature blocks, no (B, d_sae) buffer (FeatureBlockEncoder.swift).
+        if transposed && !gatherDeadPre {
+            // Every training step but ghost grads': feature blocks, no (B, d_sae) buffer (FeatureBlockEncoder.swift).
             let selection: BlockSelection
             var theta: [Float] = []
             if batchTopK > 0 {
@@ -80,8 +80,7 @@ public enum SparseEncoder {
                 }
             }
             return encodeInCache(saeIn: saeIn, wEncT: weights, bEnc: bEnc, selection: selection, theta: theta,
-                                 bandwidth: bandwidth, deadFeatures: deadFeatures, auxK: auxK, gatherDeadPre: gatherDeadPre,
-                                 workspace: workspace)
+                                 bandwidth: bandwidth, deadFeatures: deadFeatures, auxK: auxK, workspace: workspace)
         }
         return encodeChunked(saeIn: saeIn, weights: weights, transposed: transposed, bEnc: bEnc, activation: activation,
                              chunkRows: chunkRows, deadFeatures: deadFeatures, gatherDeadPre: gatherDeadPre, auxK: auxK,
@@ -89,8 +88,8 @@ public enum SparseEncoder {
     }
 
     /// The row-chunk encoder: one GEMM per `chunkRows` rows into a (chunkRows, d_sae) scratch, then
-    /// the selection over whole rows. Inference with W_enc in SAELens orientation runs it; tests
-    /// compare it with the feature-block path.
+    /// the selection over whole rows. Inference with W_enc in SAELens orientation and ghost grads
+    /// (which gather dead features' pre-activations) run it; tests compare it with the feature-block path.
     static func encodeChunked(
         saeIn: Matrix, weights: Matrix, transposed: Bool, bEnc: [Float], activation: SAEActivation, chunkRows: Int,
         deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, batchTopK: Int, bandwidth: Float,
