@@ -1,10 +1,11 @@
 #ifndef SAETRACK_SUPPORT_H
 #define SAETRACK_SUPPORT_H
 
-// Small C helpers for what Swift cannot say directly: glibc allocator settings and
-// non-temporal (cache-bypassing) stores.
+// Small C helpers for what Swift cannot say directly: glibc allocator settings,
+// non-temporal (cache-bypassing) stores and 8-lane AVX kernels chosen at run time.
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Allocator settings for the saetrack executable (glibc only).
 ///
@@ -21,5 +22,16 @@ int saetrack_keep_freed_buffers(void);
 /// not evict the data the rest of the pass keeps reusing from the last-level cache. Followed by a
 /// store fence; `dst` needs no particular alignment.
 void saetrack_stream_copy(float *dst, const float *src, size_t n);
+
+/// 1 when the CPU runs AVX (the kernels below may be called), else 0.
+int saetrack_has_avx(void);
+
+/// One feature i of the sparse backward (SparseBackward.accumulate), AVX only (check
+/// saetrack_has_avx first): for its `count` entries k, in order, with r = rows[k], e = entries[k],
+///   df = Y[r]·w + c;  g_dec += values[e]·Y[r];  g_enc += df·X[r];  dpre[e] = df (if dpre);
+/// returns Σ df in entry order. The same float operations in the same order as the Swift loop.
+float saetrack_sparse_backward_feature(const float *y, const float *x, const float *w, size_t d,
+                                       const int32_t *rows, const int32_t *entries, const float *values,
+                                       size_t count, float c, float *g_dec, float *g_enc, float *dpre);
 
 #endif

@@ -32,6 +32,21 @@ public enum SparseBackward {
         featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
         overwrite: Bool, dPre: UnsafeMutablePointer<Float>? = nil, upstreamGroupEnds: [Int]? = nil
     ) {
+        accumulate(codes: codes, columns: columns, upstream: upstream, saeIn: saeIn, wDec: wDec,
+                   featureConstant: featureConstant, gradWDec: &gradWDec, gradWEncT: &gradWEncT, gradBEnc: &gradBEnc,
+                   overwrite: overwrite, dPre: dPre, upstreamGroupEnds: upstreamGroupEnds, avx: hasAVX)
+    }
+
+    /// Whether the CPU runs the 8-lane AVX feature kernel (`saetrack_sparse_backward_feature`).
+    static let hasAVX = saetrack_has_avx() != 0
+
+    /// The same, choosing the per-feature kernel: AVX in C (`avx`) or the Swift loop; both do the
+    /// same float operations in the same order.
+    static func accumulate(
+        codes: SparseActivations, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
+        featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
+        overwrite: Bool, dPre: UnsafeMutablePointer<Float>?, upstreamGroupEnds: [Int]?, avx: Bool
+    ) {
         let (d, m) = (wDec.cols, wDec.rows)
         let ends = upstreamGroupEnds ?? [m]
         precondition(ends.last == m && upstream.rows == codes.rows * ends.count, "SparseBackward: upstream groups do not match")
@@ -66,6 +81,11 @@ public enum SparseBackward {
                     var bias: Float = 0
                     var k = cs[i]
                     let end = cs[i + 1]
+                    if avx && k < end {
+                        bias = saetrack_sparse_backward_feature(yGroup, x, wi, d, rowOf.baseAddress! + k, entryOf.baseAddress! + k,
+                                                                val.baseAddress!, end - k, cb[i], gDec, gEnc, dPre)
+                        k = end
+                    }
                     // Four entries at a time: W_dec[i] read once per two dot products, and each
                     // gradient row loaded and stored once per four rows; the same operations in the
                     // same order as one entry at a time (below), so the same bits.
