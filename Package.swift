@@ -20,9 +20,10 @@ let package = Package(
         ),
         // The same sgemm called from C, so the Swift wrapper's overhead is visible in `saetrack bench gemm`.
         .target(name: "CGEMMBench", dependencies: ["COpenBLAS"], path: "Benchmarks/CGEMMBench"),
-        // C helpers Swift cannot express: glibc allocator settings, non-temporal stores.
+        // C helpers Swift cannot express: glibc allocator settings, non-temporal stores, AVX2 + FMA
+        // row kernels chosen at run time.
         .target(name: "CSupport"),
-        .target(name: "SAETrackCore", dependencies: ["COpenBLAS"]),
+        .target(name: "SAETrackCore", dependencies: ["COpenBLAS", "CSupport"]),
         .target(name: "SAETrackIO", dependencies: ["SAETrackCore"]),
         .target(name: "SAETrackLM", dependencies: ["SAETrackCore", "SAETrackIO"]),
         .target(name: "SAETrackSAE", dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackLM", "CSupport"]),

@@ -2,19 +2,36 @@ import ArgumentParser
 import Foundation
 import SAETrack
 
-/// `saetrack bench lm`: activation-extraction and full-forward tokens/s of a Pythia-70m-shaped
-/// model with random weights (Benchmarks/compare_lm_forward.py runs it beside PyTorch).
+/// `saetrack bench lm`: activation-extraction and full-forward tokens/s of a Pythia-70m- or
+/// Pythia-160m-shaped model with random weights (Benchmarks/compare_lm_forward.py runs it beside PyTorch).
 struct BenchLMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lm",
         abstract: "LM forward tokens/s: hook extraction (stops after the hook's block) and the full forward with logits.",
         discussion: """
             Builds a GPT-NeoX model of Pythia-70m's shape (d_model 512, 6 layers, 8 heads, MLP 2048, \
-            vocab 50304, rotary 0.25) with random weights, then times, on rows × context random tokens: \
+            vocab 50304, rotary 0.25) or, with --model pythia160m, Pythia-160m's (d_model 768, 12 layers, \
+            12 heads, MLP 3072) with random weights, then times, on rows × context random tokens: \
             `activations` at --hook (blocks 0…L−1 only) and `logits` (all blocks, final LayerNorm, \
             unembedding). One warm-up pass, then the best of --trials. Results on stdout; --json for scripts.
             """
     )
+
+    /// The model shapes this benchmark builds.
+    enum Shape: String, ExpressibleByArgument, CaseIterable {
+        case pythia70m, pythia160m
+
+        var config: ModelConfig {
+            let (d, layers, heads) = self == .pythia70m ? (512, 6, 8) : (768, 12, 12)
+            return .gptNeoX(GPTNeoXConfig(
+                hiddenSize: d, numHiddenLayers: layers, numAttentionHeads: heads, intermediateSize: 4 * d,
+                vocabSize: 50304, maxPositionEmbeddings: 2048, rotaryPct: 0.25, rotaryEmbBase: 10000,
+                useParallelResidual: true))
+        }
+    }
+
+    @Option(name: .long, help: "Model shape: pythia70m or pythia160m (default: pythia70m).")
+    var model: Shape = .pythia70m
 
     @Option(name: .long, help: "Rows per forward pass (default: 16).")
     var rows: Int = 16
@@ -44,6 +61,7 @@ struct BenchLMCommand: ParsableCommand {
 
     /// What the JSON holds.
     struct Result: Codable {
+        var model: String
         var threads: Int
         var rows: Int
         var context: Int
@@ -60,9 +78,7 @@ struct BenchLMCommand: ParsableCommand {
     func run() throws {
         if let threads { Threads.setDefault(threads) }
         let hookPoint = try HookPoint(name: hook)
-        let config = ModelConfig.gptNeoX(GPTNeoXConfig(
-            hiddenSize: 512, numHiddenLayers: 6, numAttentionHeads: 8, intermediateSize: 2048, vocabSize: 50304,
-            maxPositionEmbeddings: 2048, rotaryPct: 0.25, rotaryEmbBase: 10000, useParallelResidual: true))
+        let config = model.config
         let lm = try TransformerLM(config: config, weights: Self.randomWeights(config, seed: 0))
         try lm.validate(hookPoint)
         var rng = SeededRandom(seed: 1)
@@ -78,7 +94,7 @@ struct BenchLMCommand: ParsableCommand {
             log("full forward (logits): \(Int(n / fullTime)) tokens/s, \(Int(n / fullCPU)) tokens per CPU-second")
         }
 
-        let result = Result(threads: Threads.count, rows: rows, context: context, hook: hook,
+        let result = Result(model: model.rawValue, threads: Threads.count, rows: rows, context: context, hook: hook,
                             hookTokensPerSecond: n / hookTime, fullForwardTokensPerSecond: n / fullTime,
                             hookSeconds: hookTime, fullForwardSeconds: fullTime,
                             hookTokensPerCPUSecond: n / hookCPU, fullForwardTokensPerCPUSecond: n / fullCPU)

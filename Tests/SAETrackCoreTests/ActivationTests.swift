@@ -30,6 +30,51 @@ struct ActivationTests {
         #expect(FiniteDifference.maxRelativeError(dx.storage, numeric) < 1e-3)
     }
 
+    @Test("fused bias + GELU + derivative matches the Double formulas, and one multiply is the backward",
+          arguments: [GELU.Approximation.exact, .tanh])
+    func geluFusedWithBiasAndDerivative(_ approximation: GELU.Approximation) {
+        var rng = SeededRandom(seed: 34)
+        let (rows, cols) = (5, 37)                                 // 37: a ragged 8-lane tail per row
+        let x = rng.floats(rows * cols).map { $0 * 6 }
+        let bias = rng.floats(cols)
+        var y = [Float](repeating: 0, count: x.count), d = [Float](repeating: 0, count: x.count)
+        var inPlace = x                                            // y in a separate buffer, derivative over x
+        var yInPlace = [Float](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { px in
+            GELU.forward(px.baseAddress!, bias: bias, &y, derivative: &d, rows: rows, cols: cols, approximation: approximation)
+        }
+        inPlace.withUnsafeMutableBufferPointer { p in
+            GELU.forward(p.baseAddress!, bias: bias, &yInPlace, derivative: p.baseAddress!, rows: rows, cols: cols,
+                         approximation: approximation)
+        }
+        #expect(yInPlace == y && inPlace == d)
+        for r in 0..<rows {
+            for c in 0..<cols {
+                let v = Double(x[r * cols + c] + bias[c])
+                let (ref, dref): (Double, Double)
+                if approximation == .exact {
+                    let cdf = 0.5 * (1 + erf(v / 2.0.squareRoot()))
+                    (ref, dref) = (v * cdf, cdf + v * exp(-0.5 * v * v) / (2 * Double.pi).squareRoot())
+                } else {
+                    let k = (2 / Double.pi).squareRoot(), t = tanh(k * (v + 0.044715 * v * v * v))
+                    (ref, dref) = (0.5 * v * (1 + t), 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v * v))
+                }
+                #expect(abs(Double(y[r * cols + c]) - ref) < 1e-5, "y at (\(r), \(c))")
+                #expect(abs(Double(d[r * cols + c]) - dref) < 1e-5, "gelu' at (\(r), \(c))")
+            }
+        }
+        let dy = rng.floats(x.count)
+        var dx = [Float](repeating: 0, count: x.count)
+        GELU.backward(derivative: d, dy: dy, dx: &dx, count: x.count)
+        #expect(dx == zip(dy, d).map { $0 * $1 })
+        // without a derivative buffer the output is the same
+        var yOnly = [Float](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { px in
+            GELU.forward(px.baseAddress!, bias: bias, &yOnly, derivative: nil, rows: rows, cols: cols, approximation: approximation)
+        }
+        #expect(yOnly == y)
+    }
+
     @Test("ReLU forward and backward (finite differences away from the kink)")
     func relu() {
         var rng = SeededRandom(seed: 33)

@@ -25,6 +25,31 @@ struct SIMDMathTests {
         #expect(edge[5].isFinite && edge[6].isFinite && edge[7].isFinite && edge[7] > 1e38)
     }
 
+    @Test("expSum and scale match Double exp sums for every length 0…40 and a long row, with and without out")
+    func expSumMatchesDouble() {
+        var rng = SeededRandom(seed: 10)
+        for n in Array(0...40) + [2048 + 5] {
+            let x = rng.floats(n).map { $0 * 20 }
+            let (scale, m): (Float, Float) = (0.7, 3)
+            var out = [Float](repeating: -1, count: n)
+            let s = x.withUnsafeBufferPointer { px in
+                out.withUnsafeMutableBufferPointer { SIMDMath.expSum(px.baseAddress!, scale: scale, minus: m, into: $0.baseAddress!, count: n) }
+            }
+            let sNoOut = x.withUnsafeBufferPointer { SIMDMath.expSum($0.baseAddress!, scale: scale, minus: m, into: nil, count: n) }
+            let refs = x.map { exp(Double(scale) * Double($0) - Double(m)) }
+            let ref = refs.reduce(0, +)
+            #expect(abs(Double(s) - ref) <= 1e-5 * max(ref, 1e-30), "n \(n): \(s) vs \(ref)")
+            #expect(s == sNoOut)
+            for (o, r) in zip(out, refs) { #expect(abs(Double(o) - r) <= 1e-6 * r + 1e-38) }
+            var scaled = out
+            scaled.withUnsafeMutableBufferPointer { SIMDMath.scale($0.baseAddress!, by: 0.25, count: n) }
+            #expect(scaled == out.map { $0 * 0.25 })
+        }
+        // far below the exponent range: 0, never NaN
+        let tiny: [Float] = [-1000, -200, -.infinity]
+        #expect(tiny.withUnsafeBufferPointer { SIMDMath.expSum($0.baseAddress!, minus: 0, into: nil, count: 3) } == 0)
+    }
+
     @Test("sum, sum of squared deviations, dot and max match Double loops for every length 0…40")
     func reductions() {
         var rng = SeededRandom(seed: 9)

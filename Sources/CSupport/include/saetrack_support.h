@@ -1,8 +1,8 @@
 #ifndef SAETRACK_SUPPORT_H
 #define SAETRACK_SUPPORT_H
 
-// Small C helpers for what Swift cannot say directly: glibc allocator settings,
-// non-temporal (cache-bypassing) stores and 8-lane AVX kernels chosen at run time.
+// Small C helpers for what Swift cannot say directly: glibc allocator settings, non-temporal
+// (cache-bypassing) stores, and row kernels built for AVX2 + FMA (or AVX) and chosen at run time.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +22,21 @@ int saetrack_keep_freed_buffers(void);
 /// not evict the data the rest of the pass keeps reusing from the last-level cache. Followed by a
 /// store fence; `dst` needs no particular alignment.
 void saetrack_stream_copy(float *dst, const float *src, size_t n);
+
+/// Σ_j exp(scale·x[j] − m) over n elements; with `out`, also writes each exp(scale·x[j] − m) there
+/// (`out` may be `x`). 8-lane AVX2 + FMA Cephes exp where the CPU has both (relative error of a few
+/// ulp, 0 below −87.3), libm `expf` otherwise.
+float saetrack_exp_sum(const float *x, float scale, float m, float *out, size_t n);
+
+/// x[j] ← a·x[j] over n elements.
+void saetrack_scale(float *x, float a, size_t n);
+
+/// Exact (erf) GELU over n elements: v = x[j] + bias[j] (bias may be NULL), y[j] = v·Φ(v) and, when
+/// `deriv` is not NULL, deriv[j] = Φ(v) + v·φ(v). `y` or `deriv` may be `x` (not both).
+void saetrack_gelu_exact(const float *x, const float *bias, float *y, float *deriv, size_t n);
+
+/// 1 when the kernels above run their AVX2 + FMA forms on this CPU.
+int saetrack_has_avx2_fma(void);
 
 /// 1 when the CPU runs AVX (the kernels below may be called), else 0.
 int saetrack_has_avx(void);

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 
 /// The Gaussian error linear unit, elementwise, in both forms found in checkpoints.
@@ -119,8 +120,10 @@ public enum GELU {
     ///
     /// A trainer keeps `derivative` instead of the pre-activation, so the backward is one multiply
     /// (``backward(derivative:dy:dx:count:)``) and erf is evaluated once per element per step. The
-    /// arithmetic per element is that of ``forward(_:_:count:approximation:)`` and
-    /// ``backward(x:dy:dx:count:approximation:)`` applied to `pre`.
+    /// formulas are those of ``forward(_:_:count:approximation:)`` and
+    /// ``backward(x:dy:dx:count:approximation:)`` applied to `pre`; the exact form runs 8-lane
+    /// AVX2 + FMA code (the same erf fit and exp polynomial) where the CPU has it, libm `erff` and
+    /// `expf` otherwise.
     /// - Parameters:
     ///   - x: (rows, cols) input. `y` or `derivative` may be the same buffer (not both).
     ///   - bias: (cols) added to every row first, or nil.
@@ -135,28 +138,7 @@ public enum GELU {
                 let (xr, yr, dr) = (x + r * cols, y + r * cols, derivative.map { $0 + r * cols })
                 switch approximation {
                 case .exact:
-                    @inline(__always) func step(_ v: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
-                        let e = erf8(v * invSqrt2)
-                        let d = 0.5 * (1 + e) + v * (invSqrt2Pi * SIMDMath.exp(-0.5 * v * v))
-                        return (0.5 * v * (1 + e), d)
-                    }
-                    var c = 0
-                    while c + 8 <= cols {
-                        var v = UnsafeRawPointer(xr + c).loadUnaligned(as: SIMD8<Float>.self)
-                        if let bias { v += UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD8<Float>.self) }
-                        let (g, d) = step(v)
-                        UnsafeMutableRawPointer(yr + c).storeBytes(of: g, as: SIMD8<Float>.self)
-                        if let dr { UnsafeMutableRawPointer(dr + c).storeBytes(of: d, as: SIMD8<Float>.self) }
-                        c += 8
-                    }
-                    if c < cols {                         // ragged tail: the same vector code, zero-padded
-                        let n = cols - c
-                        var v = SIMD8<Float>(repeating: 0)
-                        for l in 0..<n { v[l] = xr[c + l] + (bias?[c + l] ?? 0) }
-                        let (g, d) = step(v)
-                        for l in 0..<n { yr[c + l] = g[l] }
-                        if let dr { for l in 0..<n { dr[c + l] = d[l] } }
-                    }
+                    saetrack_gelu_exact(xr, bias.map { $0 }, yr, dr, cols)
                 case .tanh:
                     for c in 0..<cols {
                         let v = xr[c] + (bias?[c] ?? 0)

@@ -1,3 +1,5 @@
+import CSupport
+
 /// 8-lane building blocks for the row kernels: reductions with independent partial sums (a scalar
 /// `sum += x[i]` loop is one long dependency chain the compiler may not reorder) and `exp` for
 /// 8 lanes. Single-threaded (safe inside ``Parallel`` loops); every function gives the same result
@@ -103,4 +105,23 @@ public enum SIMDMath {
         result.replace(with: SIMD8(repeating: 0), where: underflow)
         return result
     }
+
+    /// Σ_j exp(scale·x[j] − m) over `count` elements, also writing each exp(scale·x[j] − m) to `out`
+    /// when given (`out` may be `x`): the inner loop of a softmax or a cross-entropy. Runs 8-lane
+    /// AVX2 + FMA code where the CPU has it (the Cephes polynomial of ``exp(_:)``, fused), libm
+    /// `expf` otherwise; single-threaded.
+    @inlinable @inline(__always)
+    public static func expSum(_ x: UnsafePointer<Float>, scale: Float = 1, minus m: Float,
+                              into out: UnsafeMutablePointer<Float>?, count: Int) -> Float {
+        saetrack_exp_sum(x, scale, m, out, count)
+    }
+
+    /// x[j] ← a·x[j] over `count` elements (AVX2 where the CPU has it).
+    @inlinable @inline(__always)
+    public static func scale(_ x: UnsafeMutablePointer<Float>, by a: Float, count: Int) {
+        saetrack_scale(x, a, count)
+    }
+
+    /// Whether ``expSum(_:scale:minus:into:count:)`` and the fused GELU run their AVX2 + FMA code here.
+    public static var usesAVX2: Bool { saetrack_has_avx2_fma() != 0 }
 }

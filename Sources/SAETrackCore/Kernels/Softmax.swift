@@ -29,23 +29,9 @@ public enum Softmax {
                 // max_j s·x[j] = s·max_j x[j] for s > 0 (and s·min for s < 0).
                 let m = scale > 0 ? scale * SIMDMath.max(xr, valid)
                                   : (0..<valid).reduce(-Float.infinity) { max($0, scale * xr[$1]) }
-                let (s8, m8) = (SIMD8<Float>(repeating: scale), SIMD8<Float>(repeating: m))
-                var sum8 = SIMD8<Float>()
-                var j = 0
-                while j + 8 <= valid {                                   // y = exp(s·x − m), 8 lanes
-                    let e = SIMDMath.exp(s8 * UnsafeRawPointer(xr + j).loadUnaligned(as: SIMD8<Float>.self) - m8)
-                    UnsafeMutableRawPointer(yr + j).storeBytes(of: e, as: SIMD8<Float>.self)
-                    sum8 += e
-                    j += 8
-                }
-                if j < valid {                                           // ragged tail, same arithmetic
-                    var v = SIMD8<Float>(repeating: -Float.infinity)
-                    for l in 0..<(valid - j) { v[l] = scale * xr[j + l] }
-                    let e = SIMDMath.exp(v - m8)
-                    for l in 0..<(valid - j) { yr[j + l] = e[l]; sum8[l] += e[l] }
-                }
-                let inv = 1 / sum8.sum()
-                for j in 0..<valid { yr[j] *= inv }
+                // y = exp(s·x − m) over the valid keys, then normalised (8-lane AVX2 where available)
+                let sum = SIMDMath.expSum(xr, scale: scale, minus: m, into: yr, count: valid)
+                SIMDMath.scale(yr, by: 1 / sum, count: valid)
                 for j in valid..<cols { yr[j] = 0 }
             }
         }

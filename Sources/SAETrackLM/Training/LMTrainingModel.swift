@@ -170,51 +170,67 @@ public final class LMTrainingModel {
         let p = parameters.baseAddress!
         let eps = arch.layerNormEpsilon
 
-        // Embeddings → residual[0] (N, C)
-        Embedding.forward(tokens: acts.tokens, wte: p + layout.tokenEmbedding,
-                          wpe: layout.positionEmbedding.map { UnsafePointer(p + $0) },
-                          out: acts.residual, batch: b, context: t, channels: C)
-        for l in 0..<L {
-            let w = layout.blocks[l]
-            let x = acts.residual + l * n * C             // (N, C) block input
-            let y = acts.residual + (l + 1) * n * C       // (N, C) block output
-            let ln1 = acts.ln1 + l * n * C, qkv = acts.qkv + l * n * 3 * C
-            let att = acts.att + l * b * arch.nHeads * t * t, attY = acts.attY + l * n * C
-            let ln2 = acts.ln2 + l * n * C, fcPre = acts.fcPre + l * n * M, fcAct = acts.fcAct + l * n * M
+        // Everything before the head is local to a sequence, so the whole body runs as one parallel
+        // region over blocks of sequences: each thread takes its sequences through every layer with
+        // one-thread kernels (kernels called inside a parallel loop run inline), instead of one
+        // region per kernel. With fewer sequences than threads it is one block, and the kernels
+        // split their own work as usual.
+        let NH = arch.nHeads
+        Parallel.forEachChunk(b) { seqs in
+            let (s0, bb) = (seqs.lowerBound, seqs.count)
+            let (r0, nr) = (s0 * t, seqs.count * t)       // this block's rows of every (N, ·) buffer
+            // Embeddings → residual[0] (N, C)
+            Embedding.forward(tokens: acts.tokens + r0, wte: p + self.layout.tokenEmbedding,
+                              wpe: self.layout.positionEmbedding.map { UnsafePointer(p + $0) },
+                              out: acts.residual + r0 * C, batch: bb, context: t, channels: C)
+            for l in 0..<L {
+                let w = self.layout.blocks[l]
+                let x = acts.residual + (l * n + r0) * C          // (nr, C) block input
+                let y = acts.residual + ((l + 1) * n + r0) * C    // (nr, C) block output
+                let ln1 = acts.ln1 + (l * n + r0) * C, qkv = acts.qkv + (l * n + r0) * 3 * C
+                let att = acts.att + (l * b + s0) * NH * t * t, attY = acts.attY + (l * n + r0) * C
+                let ln2 = acts.ln2 + (l * n + r0) * C
+                let fcPre = acts.fcPre + (l * n + r0) * M, fcAct = acts.fcAct + (l * n + r0) * M
+                let (mean1, rstd1) = (acts.ln1Mean + l * n + r0, acts.ln1Rstd + l * n + r0)
+                let (mean2, rstd2) = (acts.ln2Mean + l * n + r0, acts.ln2Rstd + l * n + r0)
 
-            // attention branch: attY (N, C) = attention(rotary(ln1(x) · Wqkv + b)); the bias is added
-            // in the rotary pass when there is one
-            LayerNorm.forward(x, weight: p + w.ln1Weight, bias: p + w.ln1Bias, ln1,
-                              mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, rows: n, cols: C, epsilon: eps)
-            let qkvBias = w.qkvBias.map { UnsafePointer(p + $0) }
-            Linear.forward(ln1, weight: p + w.qkvWeight, bias: rotary == nil ? qkvBias : nil, out: qkv,
-                           rows: n, inputs: C, outputs: 3 * C, layout: weightLayout)
-            rotary?.rotate(qkv, rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim, layout: qkvLayout,
-                           bias: qkvBias)
-            Attention.causalForward(qkv: qkv, att: att, out: attY, rows: b, context: t, heads: arch.nHeads,
-                                    headDim: arch.headDim, layout: qkvLayout, scale: attentionScale(layer: l))
-            // residual: parallel y = x + attn + mlp(ln2(x)); sequential mid = x + attn, y = mid + mlp(ln2(mid)).
-            // The output projections accumulate into a stream pre-filled with x and their biases.
-            let attnOutBias = w.attnOutBias.map { UnsafePointer(p + $0) }, fcOutBias = UnsafePointer(p + w.fcOutBias)
-            let attnSum = arch.parallelResidual ? y : acts.residualMid + l * n * C
-            Self.add(x, attnOutBias, arch.parallelResidual ? fcOutBias : nil, into: attnSum, rows: n, cols: C)
-            Linear.forward(attY, weight: p + w.attnOutWeight, bias: nil,
-                           out: attnSum, rows: n, inputs: C, outputs: C, layout: weightLayout, accumulate: true)
-            let mlpIn = arch.parallelResidual ? x : attnSum
-            if !arch.parallelResidual { Self.add(attnSum, fcOutBias, nil, into: y, rows: n, cols: C) }
-            // MLP branch: y += gelu(ln2(mlpIn) · Wfc + b) · Wout; bias, GELU and gelu' in one pass
-            LayerNorm.forward(mlpIn, weight: p + w.ln2Weight, bias: p + w.ln2Bias, ln2,
-                              mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, rows: n, cols: C, epsilon: eps)
-            Linear.forward(ln2, weight: p + w.fcWeight, bias: nil, out: fcPre,
-                           rows: n, inputs: C, outputs: M, layout: weightLayout)
-            GELU.forward(fcPre, bias: p + w.fcBias, fcAct, derivative: computeGradients ? fcPre : nil,
-                         rows: n, cols: M, approximation: gelu)
-            Linear.forward(fcAct, weight: p + w.fcOutWeight, bias: nil, out: y,
-                           rows: n, inputs: M, outputs: C, layout: weightLayout, accumulate: true)
+                // attention branch: attY (N, C) = attention(rotary(ln1(x) · Wqkv + b)); the bias is added
+                // in the rotary pass when there is one
+                LayerNorm.forward(x, weight: p + w.ln1Weight, bias: p + w.ln1Bias, ln1,
+                                  mean: mean1, rstd: rstd1, rows: nr, cols: C, epsilon: eps)
+                let qkvBias = w.qkvBias.map { UnsafePointer(p + $0) }
+                Linear.forward(ln1, weight: p + w.qkvWeight, bias: self.rotary == nil ? qkvBias : nil, out: qkv,
+                               rows: nr, inputs: C, outputs: 3 * C, layout: self.weightLayout)
+                self.rotary?.rotate(qkv, rows: bb, context: t, heads: NH, headDim: arch.headDim,
+                                    layout: self.qkvLayout, bias: qkvBias)
+                Attention.causalForward(qkv: qkv, att: att, out: attY, rows: bb, context: t, heads: NH,
+                                        headDim: arch.headDim, layout: self.qkvLayout,
+                                        scale: self.attentionScale(layer: l))
+                // residual: parallel y = x + attn + mlp(ln2(x)); sequential mid = x + attn, y = mid + mlp(ln2(mid)).
+                // The output projections accumulate into a stream pre-filled with x and their biases.
+                let attnOutBias = w.attnOutBias.map { UnsafePointer(p + $0) }, fcOutBias = UnsafePointer(p + w.fcOutBias)
+                let attnSum = arch.parallelResidual ? y : acts.residualMid + (l * n + r0) * C
+                Self.add(x, attnOutBias, arch.parallelResidual ? fcOutBias : nil, into: attnSum, rows: nr, cols: C)
+                Linear.forward(attY, weight: p + w.attnOutWeight, bias: nil, out: attnSum,
+                               rows: nr, inputs: C, outputs: C, layout: self.weightLayout, accumulate: true)
+                let mlpIn = arch.parallelResidual ? x : attnSum
+                if !arch.parallelResidual { Self.add(attnSum, fcOutBias, nil, into: y, rows: nr, cols: C) }
+                // MLP branch: y += gelu(ln2(mlpIn) · Wfc + b) · Wout; bias, GELU and gelu' in one pass
+                LayerNorm.forward(mlpIn, weight: p + w.ln2Weight, bias: p + w.ln2Bias, ln2,
+                                  mean: mean2, rstd: rstd2, rows: nr, cols: C, epsilon: eps)
+                Linear.forward(ln2, weight: p + w.fcWeight, bias: nil, out: fcPre,
+                               rows: nr, inputs: C, outputs: M, layout: self.weightLayout)
+                GELU.forward(fcPre, bias: p + w.fcBias, fcAct, derivative: computeGradients ? fcPre : nil,
+                             rows: nr, cols: M, approximation: self.gelu)
+                Linear.forward(fcAct, weight: p + w.fcOutWeight, bias: nil, out: y,
+                               rows: nr, inputs: M, outputs: C, layout: self.weightLayout, accumulate: true)
+            }
+            // final LayerNorm
+            LayerNorm.forward(acts.residual + (L * n + r0) * C, weight: p + self.layout.finalNormWeight,
+                              bias: p + self.layout.finalNormBias, acts.lnf + r0 * C,
+                              mean: acts.lnfMean + r0, rstd: acts.lnfRstd + r0, rows: nr, cols: C, epsilon: eps)
         }
-        // final LayerNorm, unembedding and loss
-        LayerNorm.forward(acts.residual + L * n * C, weight: p + layout.finalNormWeight, bias: p + layout.finalNormBias,
-                          acts.lnf, mean: acts.lnfMean, rstd: acts.lnfRstd, rows: n, cols: C, epsilon: eps)
+        // unembedding and loss
         lastForwardComputedGradients = computeGradients
         return UnembeddingCrossEntropy.run(
             x: acts.lnf, weight: p + layout.unembedding, targets: acts.targets,

@@ -86,49 +86,16 @@ enum UnembeddingCrossEntropy {
         return Float(rowLoss.reduce(0, +) / Double(max(counted, 1)))
     }
 
-    /// Σ_j exp(z[j] − m) with 8-lane `exp`, two partial sums; with `out`, also writes each exp(z[j] − m)
-    /// there (`out` may be `z`). The ragged tail runs through the same vector code, padded with −∞.
+    /// Σ_j exp(z[j] − m); with `out`, also writes each exp(z[j] − m) there (`out` may be `z`).
     @inline(__always)
     static func expSum(_ z: UnsafePointer<Float>, minus m: Float, into out: UnsafeMutablePointer<Float>?,
                        count v: Int) -> Float {
-        let m8 = SIMD8<Float>(repeating: m)
-        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
-        var j = 0
-        let raw = UnsafeRawPointer(z)
-        while j + 16 <= v {
-            let e0 = SIMDMath.exp(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - m8)
-            let e1 = SIMDMath.exp(raw.loadUnaligned(fromByteOffset: (j + 8) * 4, as: SIMD8<Float>.self) - m8)
-            if let out {
-                UnsafeMutableRawPointer(out + j).storeBytes(of: e0, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(out + j + 8).storeBytes(of: e1, as: SIMD8<Float>.self)
-            }
-            s0 += e0
-            s1 += e1
-            j += 16
-        }
-        while j < v {
-            var x = SIMD8<Float>(repeating: -.infinity)
-            let lanes = Swift.min(8, v - j)
-            for l in 0..<lanes { x[l] = z[j + l] }
-            let e = SIMDMath.exp(x - m8)
-            if let out { for l in 0..<lanes { out[j + l] = e[l] } }
-            s0 += e
-            j += lanes
-        }
-        return (s0 + s1).sum()
+        SIMDMath.expSum(z, minus: m, into: out, count: v)
     }
 
-    /// x[j] ← a · x[j] over `count` elements, 8 lanes at a time.
+    /// x[j] ← a · x[j] over `count` elements.
     @inline(__always)
     static func scale(_ x: UnsafeMutablePointer<Float>, by a: Float, count v: Int) {
-        let a8 = SIMD8<Float>(repeating: a)
-        var j = 0
-        let raw = UnsafeMutableRawPointer(x)
-        while j + 8 <= v {
-            raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * a8,
-                           toByteOffset: j * 4, as: SIMD8<Float>.self)
-            j += 8
-        }
-        while j < v { x[j] *= a; j += 1 }
+        SIMDMath.scale(x, by: a, count: v)
     }
 }
