@@ -6,14 +6,21 @@ BIN = .build/$(CONFIG)/saetrack
 export SAETRACK_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 # The report's browser test fails (instead of skipping) when chromium is missing.
 export SAETRACK_REQUIRE_BROWSER ?= 1
+# The saetrack-mpi tests fail (instead of skipping) when mpirun is missing.
+export SAETRACK_REQUIRE_MPI ?= 1
 
 .PHONY: setup setup-browser build test test-kernels docs demo bench fixtures clean
 
-## setup: install OpenBLAS, LAPACKE and pkg-config with apt-get when they are missing.
+## setup: install OpenBLAS, LAPACKE, pkg-config and Open MPI (for saetrack-mpi only) with apt-get
+## when they are missing.
 setup:
 	@if ! pkg-config --exists openblas 2>/dev/null || [ ! -f /usr/include/lapacke.h ]; then \
 		echo "installing libopenblas-dev liblapacke-dev pkg-config"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev liblapacke-dev pkg-config; \
+	fi
+	@if ! pkg-config --exists ompi-c 2>/dev/null || ! command -v mpirun >/dev/null 2>&1; then \
+		echo "installing libopenmpi-dev openmpi-bin"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenmpi-dev openmpi-bin; \
 	fi
 
 ## setup-browser: install chromium with apt-get when it is missing (the tests need it; the demo does not).

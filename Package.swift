@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "SAETrack", targets: ["SAETrack"]),
         .executable(name: "saetrack", targets: ["saetrack"]),
+        .executable(name: "saetrack-mpi", targets: ["saetrack-mpi"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,6 +18,13 @@ let package = Package(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
+        ),
+        // Open MPI, for the latent-sharded trainer only (Docs/Distributed.md): `saetrack` and the
+        // library never depend on it, so they build and run without MPI.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
         ),
         // The same sgemm called from C, so the Swift wrapper's overhead is visible in `saetrack bench gemm`.
         .target(name: "CGEMMBench", dependencies: ["COpenBLAS"], path: "Benchmarks/CGEMMBench"),
@@ -39,6 +47,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Latent-sharded SAE training over MPI, and `mpirun -np N saetrack-mpi train-sae ...`.
+        .target(name: "SAETrackMPI", dependencies: ["CMPI", "SAETrackCore", "SAETrackSAE"]),
+        .executableTarget(
+            name: "saetrack-mpi",
+            dependencies: [
+                "SAETrackMPI", "SAETrack", "CSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // libFuzzer target for the safetensors reader (Docs/Fuzzing.md); a file replayer in normal builds.
         .executableTarget(name: "SafetensorsFuzz", dependencies: ["SAETrackIO"], path: "Fuzz/SafetensorsFuzz"),
         .testTarget(name: "SAETrackCoreTests", dependencies: ["SAETrackCore"]),
@@ -49,6 +66,8 @@ let package = Package(
         .testTarget(name: "SAETrackTests", dependencies: ["SAETrack"]),
         // Runs the built `saetrack` executable (kill and resume); needs the CLI built beside it.
         .testTarget(name: "SAETrackCLITests", dependencies: ["SAETrack"]),
+        // Runs `mpirun … saetrack-mpi` against `saetrack`; needs both executables built beside it.
+        .testTarget(name: "SAETrackMPITests", dependencies: ["SAETrack"]),
     ],
     swiftLanguageModes: [.v5]
 )

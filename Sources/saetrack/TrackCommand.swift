@@ -19,6 +19,9 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("first-warmup"), help: "First-stage warm-up steps (paper 5000).") var firstWarmup: Int?
     @Option(name: .customLong("continual-warmup"), help: "Continual-stage warm-up steps (paper 3).") var continualWarmup: Int?
     @Option(name: .long, help: "L1 coefficient (paper 8e-5).") var l1: Float?
+    @Option(name: .customLong("continual-dead-window"),
+            help: "Ghost grads in continual stages for features silent for more than N of the stage's steps ('never' = the paper's 1e11 window; demo preset 3).")
+    var continualDeadWindow: String?
     @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk, jumprelu or matryoshka (needs --matryoshka-widths).") var architecture: String?
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
@@ -55,6 +58,11 @@ struct TrackOptions: ParsableArguments {
         if let firstWarmup { s.firstWarmup = firstWarmup }
         if let continualWarmup { s.continualWarmup = continualWarmup }
         if let l1 { s.l1Coefficient = l1 }
+        if let continualDeadWindow {
+            if continualDeadWindow == "never" { s.continualDeadFeatureWindow = nil }
+            else if let w = Int(continualDeadWindow), w >= 0 { s.continualDeadFeatureWindow = w }
+            else { throw ValidationError("--continual-dead-window must be a whole number of steps ≥ 0 or 'never' (got \(continualDeadWindow))") }
+        }
         if let architecture {
             guard let a = SAEArchitecture(rawValue: architecture) else {
                 throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka (got \(architecture))")

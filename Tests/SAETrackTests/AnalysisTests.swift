@@ -39,6 +39,12 @@ struct AnalysisTests {
         #expect(a.groundTruth.count == 4)
         for g in a.groundTruth { #expect(g.auroc.allSatisfy { ($0 ?? 0) > 0.8 }, "\(g.name): \(g.auroc)") }
         #expect(!a.featureCards.isEmpty && a.featureCards.allSatisfy { !$0.snapshots.isEmpty })
+        // Life history: the live count is what the stage evaluation measured on the same held-out
+        // tokens (its dead fraction), and births − deaths is the change of the live count.
+        let life = try #require(a.lifeHistory)
+        #expect(life.steps == a.summary.map(\.step) && life.intervals.count == life.steps.count - 1 && life.hasLabels)
+        for (k, s) in a.summary.enumerated() { #expect(life.live[k] == Int(((1 - s.deadFraction) * Double(a.meta.dSAE)).rounded()), "step \(s.step)") }
+        for (k, iv) in life.intervals.enumerated() { #expect(iv.births - iv.deaths == life.live[k + 1] - life.live[k]) }
 
         let out = dir.appendingPathComponent("analysis")
         let report = try AnalysisExport.write(a, to: out)
@@ -68,7 +74,9 @@ struct AnalysisTests {
         #expect(csv.split(separator: "\n").count == 1 + live.count * 4 && live.count > 20)
         for f in AnalysisExport.csvFiles {
             let text = try String(contentsOf: out.appendingPathComponent(f), encoding: .utf8)
-            #expect(text.split(separator: "\n").count > 1, "\(f) has no rows")
+            // A chain where no detector dissolved has a header-only dissolutions.csv.
+            let rows = a.lifeHistory!.intervals.contains { !$0.dissolutions.isEmpty } || f != "dissolutions.csv" ? 1 : 0
+            #expect(text.split(separator: "\n").count > rows, "\(f) has no rows")
         }
         let html = try String(contentsOf: report, encoding: .utf8)
         #expect(html.contains("Feature drift") && !html.contains("NaN"))

@@ -146,7 +146,7 @@ struct BrowserReportTests {
         let html = try String(contentsOf: report, encoding: .utf8)
         let r = try check(html, name: "tiny-chain")
         expectRendered(r, html: html, cards: a.featureCards.count)
-        for id in ["findings", "summary", "formation", "groundtruth", "drift", "convergence", "index", "cards", "settings"] {
+        for id in ["findings", "summary", "formation", "groundtruth", "drift", "life", "convergence", "index", "cards", "settings"] {
             #expect(r.sections.contains(id), "section \(id) missing from the rendered page")
         }
     }

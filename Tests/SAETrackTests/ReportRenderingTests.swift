@@ -79,10 +79,23 @@ func sampleAnalysis() -> TrackAnalysis {
         Card(feature: f, kind: "conceptLevel", description: "best match for planted 'sports words'", plantedLabel: f == 37 ? "sports words" : nil,
              labels: labelRow, snapshots: [0, 32, 600].map(snapshot), aliveAtFinal: f == 37, formedStep: f == 37 ? 180 : nil, dissolved: f == 52)
     }
-    return TrackAnalysis(meta: meta, summary: summary, progress: progress,
+    var a = TrackAnalysis(meta: meta, summary: summary, progress: progress,
                          randomBaseline: [.init(measure: "activation cosine", steps: steps, values: steps.map { sig($0, mid: 1.4, lo: 0.05, hi: 0.3) })],
                          drift: drift, cosineHistograms: hists, trajectories: trajs, convergence: [conv], groundTruth: gt,
                          featureCards: cards, warnings: ["step64: model.safetensors sha256 differs from the recorded one"])
+    let live = summary.map { Int(((1 - $0.deadFraction) * 1024).rounded()) }
+    let intervals = steps.indices.dropFirst().map { k in
+        TrackAnalysis.LifeInterval(fromStep: steps[k - 1], toStep: steps[k], births: k % 3, deaths: k % 3 + max(0, live[k - 1] - live[k]),
+                                   born: Array(0..<(k % 3)), died: [], detectorsBefore: 20 + k, dissolutionCount: k == 9 ? 2 : 0,
+                                   dissolutions: k == 9 ? [
+                                       .init(feature: 52, label: "the", aurocBefore: 0.97, aurocAfter: 0.71, aliveAfter: true, labelBestFeatureAfter: 37,
+                                             labelBestAurocAfter: 0.93, nowLabel: "sports words", top: (0..<3).map { context($0, band: nil) }),
+                                       .init(feature: 99, label: "quote", aurocBefore: 0.9, aurocAfter: nil, aliveAfter: false, labelBestFeatureAfter: nil,
+                                             labelBestAurocAfter: nil, nowLabel: "dead", top: []),
+                                   ] : [])
+    }
+    a.lifeHistory = .init(steps: steps, live: live, threshold: 0.85, hasLabels: true, intervals: intervals)
+    return a
 }
 
 @Suite("Report rendering")
@@ -123,6 +136,41 @@ struct ReportRenderingTests {
         #expect(major.map(\.label) == ["10⁰", "10¹", "10²", "10³"])
         #expect(s.ticks().filter(\.isMinor).count == 24)
         #expect(abs(s.pixel(10) - 100) < 1e-9 && abs(s.pixel(100) - 200) < 1e-9)
+    }
+
+    @Test("life history: a live-count strip under every drift and formation figure, and the dissolved detectors with their new top activations")
+    func lifeHistory() throws {
+        let a = sampleAnalysis()
+        let html = TrackReport.html(a)
+        #expect(html.contains("id=\"life\""))
+        // Formation: 4 progress measures + random baseline; ground truth: 4 kinds' figures; drift: quantiles,
+        // per-feature, histogram, trajectories (one strip for the group); plus none elsewhere.
+        let strips = html.components(separatedBy: "<div class=\"livestrip\">").count - 1
+        #expect(strips == a.progress.count + 1 + 3 + 3 + 1, "\(strips) live strips")
+        for section in ["formation", "groundtruth", "drift"] {
+            let start = html.range(of: "id=\"\(section)\"")!.upperBound
+            let end = html[start...].range(of: "<h2")?.lowerBound ?? html.endIndex
+            let body = html[start..<end]
+            #expect(body.contains("livestrip") && body.contains("live features (firing on at least one held-out token)"), "\(section)")
+        }
+        let convergence = html.range(of: "id=\"convergence\"")!.upperBound
+        #expect(!html[convergence...].contains("livestrip"))
+        // The dissolution table: both dissolved features, the live one with its new contexts, the dead one as dead.
+        let life = html[html.range(of: "id=\"life\"")!.upperBound...]
+        #expect(life.contains("#52") && life.contains("0.970 → 0.710") && life.contains("sports words") && life.contains("#37 (0.930)"))
+        #expect(life.contains("#99") && life.contains("0.900 → dead"))
+        #expect(life.components(separatedBy: "class=\"tok focus\"").count - 1 >= 3)
+        // Counts of every interval in the table; the live numbers are those of the analysis.
+        #expect(life.contains("\(a.lifeHistory!.live[0]) → \(a.lifeHistory!.live[1])"))
+        // Without a life history (an analysis.json written before it existed) nothing of it is drawn.
+        var old = a
+        old.lifeHistory = nil
+        let plain = TrackReport.html(old)
+        #expect(!plain.contains("livestrip") && !plain.contains("id=\"life\""))
+        let decoded = try AnalysisExport.jsonDecoder.decode(TrackAnalysis.self, from: AnalysisExport.jsonEncoder.encode(old))
+        #expect(decoded.lifeHistory == nil)
+        let roundTrip = try AnalysisExport.jsonDecoder.decode(TrackAnalysis.self, from: AnalysisExport.jsonEncoder.encode(a))
+        #expect(roundTrip.lifeHistory == a.lifeHistory)
     }
 
     @Test("report renders every section as well-formed inline SVG without NaN")

@@ -11,7 +11,8 @@ public enum AnalysisExport {
     /// The CSV files always written, relative to the output directory.
     public static let csvFiles = ["summary.csv", "progress.csv", "progress_population.csv", "random_baseline.csv", "drift_quantiles.csv",
                                   "drift_features.csv", "chain_vs_scratch.csv", "cosine_histograms.csv", "trajectories.csv",
-                                  "convergence.csv", "ground_truth.csv", "feature_cards.csv"]
+                                  "convergence.csv", "ground_truth.csv", "feature_cards.csv", "life_history.csv",
+                                  "dissolutions.csv"]
 
     /// The encoder of `analysis.json`: snake_case keys, sorted, non-finite numbers as strings.
     public static var jsonEncoder: JSONEncoder { JSONFile.encoder(keys: .snakeCase, nonFinite: .strings) }
@@ -149,6 +150,22 @@ public enum AnalysisExport {
             }
         }
         out.append(("feature_cards.csv", s))
+        s = "step,live,from_step,births,deaths,detectors_before,dissolutions\n"
+        if let h = a.lifeHistory {
+            for (k, step) in h.steps.enumerated() {
+                let iv = k > 0 && k - 1 < h.intervals.count ? h.intervals[k - 1] : nil
+                s += "\(step),\(h.live[k]),\(i(iv?.fromStep)),\(i(iv?.births)),\(i(iv?.deaths)),\(i(iv?.detectorsBefore)),\(i(iv?.dissolutionCount))\n"
+            }
+        }
+        out.append(("life_history.csv", s))
+        s = "from_step,to_step,feature,label,auroc_before,auroc_after,alive_after,label_best_feature_after,label_best_auroc_after,now_label,top_tokens\n"
+        for iv in a.lifeHistory?.intervals ?? [] {
+            for d in iv.dissolutions {
+                let top = d.top.map { $0.position < $0.tokens.count ? $0.tokens[$0.position] : "" }.joined(separator: "|")
+                s += "\(iv.fromStep),\(iv.toStep),\(d.feature),\(q(d.label)),\(v(d.aurocBefore)),\(v(d.aurocAfter)),\(d.aliveAfter),\(i(d.labelBestFeatureAfter)),\(v(d.labelBestAurocAfter)),\(q(d.nowLabel)),\(q(top))\n"
+            }
+        }
+        out.append(("dissolutions.csv", s))
         return out
     }
 }

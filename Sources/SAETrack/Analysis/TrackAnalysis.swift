@@ -29,6 +29,9 @@ public struct TrackAnalysis: Codable, Equatable {
     public var featureCards: [FeatureCard]
     /// Checkpoint-integrity and analysis warnings, shown at the top of the report.
     public var warnings: [String]
+    /// Births, deaths and dissolutions per checkpoint interval, and the live count per checkpoint
+    /// (nil in analyses written before it existed).
+    public var lifeHistory: LifeHistory? = nil
     /// Per-feature statistics of every feature at every checkpoint, when requested
     /// (`saetrack analyze --all-features`). Written as `features.csv` only: not part of `analysis.json`.
     public var allFeatures: AllFeatures? = nil
@@ -42,7 +45,7 @@ public struct TrackAnalysis: Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case meta, summary, progress, randomBaseline, drift, cosineHistograms, trajectories, convergence, groundTruth
-        case featureCards, warnings, missingStages
+        case featureCards, warnings, missingStages, lifeHistory
     }
 
     /// Statistics of every feature at every checkpoint (checkpoint-major arrays of d_sae values).

@@ -108,6 +108,8 @@ public struct TrackAnalyzer {
         var cards = FeatureCardBuilder(features: tracked, tokens: usable?.tokens, context: context, decode: decode)
         var lensMissing: [Int] = []
         var allDensity: [[Double]] = [], allMax: [[Double]] = []
+        var life = FeatureLifeHistoryBuilder(labels: labels.map(\.name), threshold: TrackFindings.formationThreshold,
+                                             tokens: usable?.tokens, context: context, decode: decode)
 
         for (c, stage) in stages.enumerated() {
             progress("analyze: checkpoint \(c + 1)/\(stages.count) (step \(stage.step))")
@@ -124,9 +126,13 @@ public struct TrackAnalyzer {
             drift.add(step: stage.step, decoder: sae.wDec, alive: firing.alive)
             formation.checkpoints.append(ProgressMeasures.measure(step: stage.step, representations: datapoints.gather(from: eval),
                                                                   sae: sae, datapoints: datapoints))
+            var aurocs: [[Double?]]? = nil
             if !labels.isEmpty {
-                groundTruth.append(GroundTruth.evaluate(step: stage.step, sae: sae, activations: eval, labels: labels))
+                groundTruth.append(GroundTruth.evaluate(step: stage.step, codes: codes, labels: labels))
+                aurocs = GroundTruth.aurocs(codes: codes, labels: labels)
             }
+            life.add(step: stage.step, codes: codes, alive: firing.alive, aurocs: aurocs,
+                     groundTruth: labels.isEmpty ? nil : groundTruth.last)
             if let usable, cardSteps.contains(stage.step) {
                 var t = TopActivations(features: sae.dSAE, k: semantic.rule.k)
                 t.add(sae: sae, activations: eval)
@@ -243,6 +249,7 @@ public struct TrackAnalyzer {
         var analysis = TrackAnalysis(meta: meta, summary: summary, progress: progressFigures, randomBaseline: randomBaselines, drift: driftSummary,
                              cosineHistograms: histograms, trajectories: trajectories, convergence: convergence, groundTruth: gtCurves,
                              featureCards: featureCards, warnings: warnings)
+        analysis.lifeHistory = life.result
         if exportAllFeatures {
             analysis.allFeatures = .init(steps: steps, density: allDensity, maxActivation: allMax,
                                          cosToFinal: driftResult.checkpoints.map { $0.cosineToFinal.map { $0.map(Double.init) } },

@@ -23,6 +23,7 @@ public enum TrackReport {
         formation(analysis, into: &doc)
         groundTruth(analysis, into: &doc)
         drift(analysis, into: &doc)
+        lifeHistory(analysis, into: &doc)
         convergence(analysis, into: &doc)
         featureIndex(analysis, into: &doc)
         cards(analysis, into: &doc)
@@ -105,7 +106,7 @@ public enum TrackReport {
                                   yDomain: -0.2...1, series: series, bands: bands, markers: markers,
                                   references: [ReferenceLine(.horizontal, at: 0, label: "baseline (random tokens)")],
                                   width: 600, height: 340)
-            figs.append((chart.svg(id: "prog\(i)"), "\(p.title): P(f, c) = S({representations at c}) − R(c)."))
+            figs.append((chart.svg(id: "prog\(i)") + liveStrip(a, id: "prog\(i)live"), "\(p.title): P(f, c) = S({representations at c}) − R(c)." + liveCaption(a)))
         }
         doc.figures(figs)
         if !a.randomBaseline.isEmpty {
@@ -115,7 +116,7 @@ public enum TrackReport {
             }
             let chart = LineChart(title: "Random-token similarity R(c)", xLabel: stepAxis, yLabel: "mean pairwise similarity",
                                   xScale: .stepLog, yDomain: -0.2...1, series: series, width: 600, height: 300)
-            doc.figures([(chart.svg(id: "random"), "Similarity among random tokens at each checkpoint (the subtracted baseline; Docs/Method.md §7.5): how anisotropic the representation space is over training.")])
+            doc.figures([(chart.svg(id: "random") + liveStrip(a, id: "randomlive"), "Similarity among random tokens at each checkpoint (the subtracted baseline; Docs/Method.md §7.5): how anisotropic the representation space is over training." + liveCaption(a))])
         }
         // Phase table: one row per feature, "onset → settled (final P)" per measure.
         if let first = a.progress.first, !first.features.isEmpty {
@@ -153,7 +154,7 @@ public enum TrackReport {
                 let chart = HeatmapChart(title: "\(kind.capitalized)-level planted features", rows: sorted.map(\.name), columns: steps,
                                          values: sorted.map(\.auroc), range: 0.5...1, outlined: outlined, outlineLegend: "formed",
                                          valueName: "AUROC", width: 760)
-                heatmaps.append((chart.svg(id: "gt\(ki)"), "\(curves.count) \(kind)-level labels: best-feature AUROC per checkpoint (columns are checkpoints in chain order, not to scale). Hover a cell for its value."))
+                heatmaps.append((chart.svg(id: "gt\(ki)") + liveStrip(a, id: "gt\(ki)live", width: 760), "\(curves.count) \(kind)-level labels: best-feature AUROC per checkpoint (columns are checkpoints in chain order, not to scale). Hover a cell for its value." + liveCaption(a)))
             } else {
                 let series = curves.enumerated().map { i, g in
                     LineSeries(name: g.name, x: x(g.steps), y: g.auroc.map { $0 ?? .nan }, color: Palette.color(i), markers: true)
@@ -162,7 +163,7 @@ public enum TrackReport {
                                       xScale: .stepLog, yDomain: 0.4...1.0, series: series,
                                       references: [ReferenceLine(.horizontal, at: TrackFindings.formationThreshold, label: "formation threshold", color: "#999")],
                                       width: 600, height: 340)
-                figs.append((chart.svg(id: "gt\(ki)"), "\(curves.count) \(kind)-level label\(curves.count == 1 ? "" : "s"): AUROC of the best single SAE feature of each checkpoint's SAE."))
+                figs.append((chart.svg(id: "gt\(ki)") + liveStrip(a, id: "gt\(ki)live"), "\(curves.count) \(kind)-level label\(curves.count == 1 ? "" : "s"): AUROC of the best single SAE feature of each checkpoint's SAE." + liveCaption(a)))
             }
         }
         doc.figures(figs)
@@ -203,15 +204,15 @@ public enum TrackReport {
             return (lo < -0.1 ? (lo * 10).rounded(.down) / 10 : -0.1)...1.0
         }
         figs.append((LineChart(title: "Decoder cosine across the chain", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
-                               yDomain: cosineDomain(series.flatMap(\.y) + q[0]), series: series, bands: bands, markers: driftMarkers, references: refs, width: 600, height: 330).svg(id: "driftq"),
-                     "Quantiles over live features of cos(W_dec[c][i], W_dec[final][i]), and the median cosine between consecutive chained SAEs. The red square is an SAE trained from scratch on the final checkpoint, matched one to one to the chain's final SAE (Hungarian on decoder cosine): its index carries no identity, so it is compared after matching."))
+                               yDomain: cosineDomain(series.flatMap(\.y) + q[0]), series: series, bands: bands, markers: driftMarkers, references: refs, width: 600, height: 330).svg(id: "driftq") + liveStrip(a, id: "driftqlive"),
+                     "Quantiles over live features of cos(W_dec[c][i], W_dec[final][i]), and the median cosine between consecutive chained SAEs. The red square is an SAE trained from scratch on the final checkpoint, matched one to one to the chain's final SAE (Hungarian on decoder cosine): its index carries no identity, so it is compared after matching." + liveCaption(a)))
         if !d.features.isEmpty {
             let fs = d.features.enumerated().map { i, fc in
                 LineSeries(name: "#\(fc.feature) \(fc.label)", x: x(d.steps), y: fc.values.map { $0 ?? .nan }, color: Palette.color(i), markers: true)
             }
             figs.append((LineChart(title: "Per-feature cosine to final", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
-                                   yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330).svg(id: "driftf"),
-                         "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is the training step here rather than the checkpoint index)."))
+                                   yDomain: cosineDomain(fs.flatMap(\.y)), series: fs, width: 600, height: 330).svg(id: "driftf") + liveStrip(a, id: "driftflive"),
+                         "Randomly chosen live features (seeded), as in the paper's feature-centric plot (x is the training step here rather than the checkpoint index)." + liveCaption(a)))
         }
         doc.figures(figs)
         if let c = d.scratch {
@@ -234,7 +235,7 @@ public enum TrackReport {
             }
             let chart = HistogramChart(title: "Decoder cosine to the final SAE", xLabel: "Cosine similarity",
                                        yLabel: "Number of latents (log scale)", logY: true, series: hs, width: 760, height: 330)
-            doc.figures([(chart.svg(id: "hist"), "Per-latent cosine between the SAE at a checkpoint and the final SAE (100 bins on [−1, 1], log count axis; Docs/Method.md §8.2). Early → late checkpoints run blue → red.")])
+            doc.figures([(chart.svg(id: "hist") + liveStrip(a, id: "histlive", width: 760), "Per-latent cosine between the SAE at a checkpoint and the final SAE (100 bins on [−1, 1], log count axis; Docs/Method.md §8.2). Early → late checkpoints run blue → red." + liveCaption(a))])
         }
         if !a.trajectories.isEmpty {
             let total = a.trajectories.first.map { Double(max(1, $0.steps.count - 1)) } ?? 1
@@ -250,6 +251,8 @@ public enum TrackReport {
             }
             doc.raw("<h3>PCA trajectories of decoder rows</h3>")
             doc.figures(figs)
+            let strip = liveStrip(a, id: "trajlive")
+            if !strip.isEmpty { doc.figures([(strip, "Live features at each checkpoint, for the trajectories above." + liveCaption(a))]) }
         }
     }
 

@@ -37,6 +37,10 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     /// Dead-feature resampling in every continual stage, steps counted from the stage's start (0: on
     /// the new checkpoint's activations before the first update); nil = none (the paper).
     public var continualResampling: DeadFeatureResampling? = nil
+    /// Ghost grads in every continual stage for features silent for more than this many of the
+    /// stage's steps (`SAETrainingConfig.deadFeatureWindow`; Docs/Method.md §5.6). nil — the paper,
+    /// and settings saved before the option existed — keeps the paper's 10¹¹-step window (never).
+    public var continualDeadFeatureWindow: Int? = nil
     /// Streamed training data per stage (``TrackStream``); nil = `--train-rows` held in memory.
     public var stream: TrackStream? = nil
 
@@ -50,17 +54,19 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     public static let paper = TrackSettings(firstSteps: 73_243, continualSteps: 3_663)
 
     /// The demo's settings (Docs/Demo.md, "settings that worked"): d_sae 1024, batch 1024,
-    /// stage 0 800 steps at lr 4e-3 (warm-up 50), continual 150 steps at lr 1e-3 (warm-up 3), l1 8e-4.
+    /// stage 0 800 steps at lr 4e-3 (warm-up 50), continual 150 steps at lr 4e-4 (warm-up 3) with
+    /// ghost grads for features silent for more than 3 steps, l1 8e-4.
     public static var demo: TrackSettings {
         var s = TrackSettings(firstSteps: 800, continualSteps: 150)
-        s.dSAE = 1024; s.batchSize = 1024; s.firstLR = 4e-3; s.continualLR = 1e-3; s.firstWarmup = 50
+        s.dSAE = 1024; s.batchSize = 1024; s.firstLR = 4e-3; s.continualLR = 4e-4; s.firstWarmup = 50
         s.l1Coefficient = 8e-4; s.bDecInitSamples = 16_384; s.logEvery = 10
+        s.continualDeadFeatureWindow = 3
         return s
     }
 
     /// `TrackSettings.demo` with dead-feature resampling (Docs/Method.md §5.5; `saetrack demo --resample-dead`):
-    /// at steps 200, 400, 600 of the first stage and 0, 50, 100 of every continual stage. It keeps the
-    /// dead fraction near 10 % but replaces features throughout the chain (Docs/Demo.md measures both).
+    /// at steps 200, 400, 600 of the first stage and 0, 50, 100 of every continual stage, on top of the
+    /// demo's continual-stage ghost grads. It replaces features throughout the chain (Docs/Demo.md).
     public static var demoResampling: TrackSettings {
         var s = demo
         s.firstResampling = DeadFeatureResampling(steps: [200, 400, 600])
@@ -91,6 +97,7 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         continual.architecture = architecture; continual.k = k      // a warm start carries k / thresholds
         continual.matryoshkaWidths = matryoshkaWidths
         continual.resampling = continualResampling
+        if let w = continualDeadFeatureWindow { continual.deadFeatureWindow = w }
         jumpReLU.apply(to: &continual, warmUp: false)
         return (first, continual)
     }

@@ -11,7 +11,7 @@ import SAETrackCore
 ///     inverse:  the same with sin → −sin (rotation by −pθ_i = the transpose of the forward)
 ///
 /// The inverse is also the backward: dL/dx = Rᵀ · dL/dy, so a trainer rotates the q/k gradients
-/// with ``rotate(_:rows:context:heads:headDim:layout:direction:)`` and `.inverse`.
+/// with ``rotate(_:rows:context:heads:headDim:layout:direction:bias:)`` and `.inverse`.
 /// Angles follow transformers in float32: `θ_i` and `p·θ_i` are float32 products.
 public struct Rotary: Sendable {
     /// Rotate by +pθ (forward) or −pθ (inverse / backward).

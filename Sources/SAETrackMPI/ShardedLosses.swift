@@ -1,0 +1,138 @@
+import Foundation
+import SAETrackCore
+import SAETrackSAE
+
+/// The dead-latent loss terms over a latent shard: each needs one (B, d) all-reduce of a partial
+/// decode, then the per-token arithmetic is replicated on every rank and the gradients stay local.
+enum ShardedLosses {
+    /// Per-column mean of x (B, d) in Double, rows added in order (as the single-process objective).
+    static func columnMeans(_ x: Matrix) -> [Float] {
+        let sums = columnSums(x), n = Double(max(x.rows, 1))
+        return sums.map { Float($0 / n) }
+    }
+
+    /// Per-column sums of x (B, d) in Double, rows added in order.
+    static func columnSums(_ x: Matrix) -> [Double] {
+        let (b, d) = (x.rows, x.cols)
+        var acc = [Double](repeating: 0, count: d)
+        x.withUnsafeBufferPointer { xb in
+            acc.withUnsafeMutableBufferPointer { a in
+                let (xp, ap) = (xb.baseAddress!, a.baseAddress!)
+                Parallel.forEachChunk(d, minChunk: 64) { cols in
+                    for r in 0..<b {
+                        let row = xp + r * d
+                        for j in cols { ap[j] += Double(row[j]) }
+                    }
+                }
+            }
+        }
+        return acc
+    }
+
+    /// SAE-Track's ghost grads (the single-process `GhostGrads`) with the dead latents spread over
+    /// the ranks: g = Σ_{dead i} exp(pre_i)·W_dec[i] is all-reduced, the scale, residual and loss
+    /// are computed on every rank from the same bytes, and each rank back-propagates into its own
+    /// dead latents. Returns the ghost loss.
+    /// - Parameters:
+    ///   - dead: this shard's dead latents (local ids, increasing); may be empty
+    ///   - deadPre: (B, dead.count) their pre-activations, nil when `dead` is empty
+    static func ghostGrads(dead: [Int32], deadPre: Matrix?, error e: Matrix, denominators: [Float], saeIn: Matrix,
+                           wDec: Matrix, gradients g: inout SAEParameters, comm: MPICommunicator) throws -> Float {
+        let (b, d, nD) = (e.rows, e.cols, dead.count)
+        var expPre = deadPre ?? Matrix(rows: b, cols: 0)
+        expPre.withUnsafeMutableBufferPointer { p in for t in p.indices { p[t] = Foundation.exp(p[t]) } }
+        var wDead = Matrix(rows: nD, cols: d)
+        wDec.withUnsafeBufferPointer { w in
+            wDead.withUnsafeMutableBufferPointer { o in
+                for (t, i) in dead.enumerated() { (o.baseAddress! + t * d).update(from: w.baseAddress! + Int(i) * d, count: d) }
+            }
+        }
+        var ghostOut = nD > 0 ? BLAS.matmul(expPre, wDead) : Matrix(rows: b, cols: d)
+        try comm.allreduceSum(&ghostOut.storage, kind: .ghost)
+        let residualMean = columnMeans(e).map { -$0 }
+        var dGhost = Matrix(rows: b, cols: d)
+        var total: Double = 0
+        let inv = 1 / Float(b * d)
+        e.withUnsafeBufferPointer { eb in
+            ghostOut.withUnsafeBufferPointer { gb in
+                dGhost.withUnsafeMutableBufferPointer { db in
+                    for r in 0..<b {
+                        var r2: Float = 0, rc2: Float = 0, g2: Float = 0
+                        for j in 0..<d {
+                            let res = -eb[r * d + j]
+                            r2 += res * res
+                            let rc = res - residualMean[j]
+                            rc2 += rc * rc
+                            g2 += gb[r * d + j] * gb[r * d + j]
+                        }
+                        let scale = r2.squareRoot() / (1e-6 + 2 * g2.squareRoot())
+                        let rn = rc2.squareRoot()
+                        for j in 0..<d {
+                            let res = -eb[r * d + j]
+                            let diff = scale * gb[r * d + j] - res
+                            let ghostElem = diff * diff / rn
+                            let mseElem = eb[r * d + j] * eb[r * d + j] / denominators[r]
+                            let rho = mseElem / (ghostElem + 1e-6)
+                            total += Double(rho * ghostElem)
+                            db[r * d + j] = inv * rho * 2 * diff / rn * scale
+                        }
+                    }
+                }
+            }
+        }
+        if nD > 0 {
+            var dExp = Matrix(rows: b, cols: nD)
+            BLAS.gemm(dGhost, wDead, transposeB: true, into: &dExp)
+            var gradWDead = Matrix(rows: nD, cols: d)
+            BLAS.gemm(expPre, transposeA: true, dGhost, into: &gradWDead)
+            dExp.withUnsafeMutableBufferPointer { de in
+                expPre.withUnsafeBufferPointer { ex in for t in de.indices { de[t] *= ex[t] } }
+            }
+            var gradWEncDead = Matrix(rows: nD, cols: d)
+            BLAS.gemm(dExp, transposeA: true, saeIn, into: &gradWEncDead)
+            dExp.withUnsafeBufferPointer { dp in
+                for (t, i) in dead.enumerated() {
+                    var s: Float = 0
+                    for r in 0..<b { s += dp[r * nD + t] }
+                    g.bEnc[Int(i)] += s
+                }
+            }
+            for (t, i) in dead.enumerated() {
+                for j in 0..<d {
+                    g.wDec[Int(i), j] += gradWDead[t, j]
+                    g.wEncT[Int(i), j] += gradWEncDead[t, j]
+                }
+            }
+        }
+        return Float(total) * inv
+    }
+
+    /// SAELens's TopK auxiliary loss over dead latents (the single-process `AuxKLoss`), with the
+    /// selection `auxCodes` already global (``ShardedTopK``): the partial a·W_dec is all-reduced,
+    /// the loss and upstream are replicated, the gradients stay in the shard. Returns the loss.
+    static func auxK(auxCodes: SparseActivations, deadCount: Int, coefficient: Float, error e: Matrix, saeIn: Matrix,
+                     wDec: Matrix, gradients g: inout SAEParameters, comm: MPICommunicator) throws -> Float {
+        let (b, d) = (e.rows, e.cols)
+        let scale = min(Float(deadCount) / Float(d / 2), 1)
+        let columns = auxCodes.columns()
+        var diff = SparseDecoder.decode(auxCodes, columns: columns, wDec: wDec, bias: nil)
+        try comm.allreduceSum(&diff.storage, kind: .ghost)
+        var total: Double = 0
+        diff.withUnsafeMutableBufferPointer { df in
+            e.withUnsafeBufferPointer { eb in
+                for t in df.indices {
+                    df[t] += eb[t]
+                    total += Double(df[t] * df[t])
+                }
+            }
+        }
+        let loss = coefficient * scale * Float(total / Double(b))
+        var upstream = diff
+        let factor = 2 * coefficient * scale / Float(b)
+        upstream.withUnsafeMutableBufferPointer { u in for t in u.indices { u[t] *= factor } }
+        SparseBackward.accumulate(codes: auxCodes, columns: columns, upstream: upstream, saeIn: saeIn, wDec: wDec,
+                                  featureConstant: nil, gradWDec: &g.wDec, gradWEncT: &g.wEncT, gradBEnc: &g.bEnc,
+                                  overwrite: false)
+        return loss
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import SAETrack
+
+/// (A copy of `saetrack`'s, so `saetrack-mpi train-sae` parses the same command lines; a test compares them.)
+/// JumpReLU's training options, shared by `train-sae` and `track` (SAELens `JumpReLUTrainingSAEConfig`).
+struct JumpReLUOptions: ParsableArguments {
+    @Option(name: .long, help: "JumpReLU: width of the straight-through rectangle kernel (SAELens jumprelu_bandwidth).") var jumpreluBandwidth: Float = 0.05
+    @Option(name: .long, help: "JumpReLU: initial threshold of a from-scratch SAE (SAELens jumprelu_init_threshold).") var jumpreluInitThreshold: Float = 0.01
+    @Option(name: .long, help: "JumpReLU: coefficient of the sparsity loss (SAELens l0_coefficient).") var l0Coefficient: Float = 1
+    @Option(name: .customLong("l0-warmup"), help: "JumpReLU: linear warm-up of --l0-coefficient from 0 over this many steps (SAELens l0_warm_up_steps; 0: off; track: first stage only).") var l0Warmup = 0
+    @Option(name: .customLong("jumprelu-sparsity"), help: "JumpReLU: sparsity loss, step (c·mean L0), quadratic (c·mean 2/t·(L0 − t)², needs --target-l0) or tanh (c·mean Σ tanh(s·f·‖W_dec‖)); SAELens jumprelu_sparsity_loss_mode.") var jumpreluSparsity = "step"
+    @Option(name: .customLong("target-l0"), help: "JumpReLU quadratic: the target L0 t (SAELens target_l0).") var targetL0: Float?
+    @Option(name: .customLong("jumprelu-tanh-scale"), help: "JumpReLU tanh: the scale s (SAELens jumprelu_tanh_scale).") var jumpreluTanhScale: Float = 4
+    @Option(name: .customLong("pre-act-loss-coefficient"), help: "JumpReLU: coefficient of the pre-activation loss on dead latents, c·mean Σ_dead ReLU(θ − pre)·‖W_dec‖ (SAELens pre_act_loss_coefficient; Anthropic 3e-6; default off).") var preActLossCoefficient: Float?
+    @Flag(name: .customLong("jumprelu-ste-to-input"), help: "JumpReLU: the straight-through estimator also reaches the pre-activations and the encoder (SAELens jumprelu_ste_to_input; Anthropic's setup).") var jumpreluSTEToInput = false
+
+    func validate() throws { _ = try training() }
+
+    /// The options as a value, or an error naming the bad flag.
+    func training() throws -> SAEJumpReLUTraining {
+        guard let sparsity = SAEJumpReLUSparsity(rawValue: jumpreluSparsity) else {
+            throw ValidationError("--jumprelu-sparsity must be step, quadratic or tanh (got \(jumpreluSparsity))")
+        }
+        if sparsity == .quadratic && targetL0 == nil { throw ValidationError("--jumprelu-sparsity quadratic needs --target-l0") }
+        if sparsity != .quadratic && targetL0 != nil { throw ValidationError("--target-l0 is for --jumprelu-sparsity quadratic") }
+        if !(jumpreluBandwidth > 0) { throw ValidationError("--jumprelu-bandwidth must be positive") }
+        if !(jumpreluInitThreshold >= 0) { throw ValidationError("--jumprelu-init-threshold must be ≥ 0") }
+        if !(jumpreluTanhScale > 0) { throw ValidationError("--jumprelu-tanh-scale must be positive") }
+        if let c = preActLossCoefficient, !(c >= 0) { throw ValidationError("--pre-act-loss-coefficient must be ≥ 0") }
+        if l0Warmup < 0 { throw ValidationError("--l0-warmup must be ≥ 0") }
+        var t = SAEJumpReLUTraining()
+        t.bandwidth = jumpreluBandwidth; t.initThreshold = jumpreluInitThreshold; t.l0Coefficient = l0Coefficient
+        t.l0WarmupSteps = l0Warmup; t.sparsity = sparsity; t.targetL0 = targetL0 ?? 0; t.tanhScale = jumpreluTanhScale
+        t.preActLossCoefficient = preActLossCoefficient; t.steToInput = jumpreluSTEToInput
+        return t
+    }
+
+    /// Refuses the JumpReLU-only flags on another architecture, by name.
+    func check(architecture: SAEArchitecture) throws {
+        guard architecture != .jumprelu else { return }
+        if preActLossCoefficient != nil { throw ValidationError("--pre-act-loss-coefficient is a jumprelu option (--architecture \(architecture.rawValue))") }
+        if jumpreluSTEToInput { throw ValidationError("--jumprelu-ste-to-input is a jumprelu option (--architecture \(architecture.rawValue))") }
+        if jumpreluSparsity != "step" { throw ValidationError("--jumprelu-sparsity is a jumprelu option (--architecture \(architecture.rawValue))") }
+    }
+
+    /// The settings that change a run's result, for its fingerprint.
+    var fingerprint: String {
+        "jumprelu \(jumpreluBandwidth) \(jumpreluInitThreshold) \(l0Coefficient) \(l0Warmup) \(jumpreluSparsity) \(targetL0 ?? 0) "
+            + "\(jumpreluTanhScale) \(preActLossCoefficient.map { "\($0)" } ?? "off") \(jumpreluSTEToInput)"
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import SAETrack
+
+/// (The same options as `saetrack`'s, so both commands parse the same command lines.)
+/// How a rerun treats an output directory whose recorded inputs differ from the current ones
+/// (`track`, `train-sae`, `train-lm`): refuse (the default), continue anyway, or start over.
+struct ResumeOptions: ParsableArguments {
+    @Flag(name: .customLong("resume-changed"),
+          help: "Continue a run although its inputs (token file, tokenizer, checkpoints, SAETrack version) changed since it started, or (track) with settings that do not change results (--checkpoint-every); the change is recorded. Settings that change results need --restart.")
+    var resumeChanged = false
+    @Flag(name: .long, help: "Discard this command's earlier outputs in --out and start over.")
+    var restart = false
+
+    func validate() throws {
+        if resumeChanged && restart { throw ValidationError("give --resume-changed or --restart, not both") }
+    }
+
+    /// Compares `current` with the fingerprint recorded in `directory` and decides:
+    /// returns the changes accepted (non-empty only with `--resume-changed`), or throws
+    /// ``RunInputsChangedError`` listing them. Records `current` unless the run is refused.
+    /// With no recorded fingerprint nothing is compared (a new run, or one from before fingerprints).
+    @discardableResult
+    func check(_ current: RunFingerprint, in directory: URL, command: String, growable: [String] = []) throws -> [String] {
+        guard let recorded = try RunFingerprint.read(from: directory) else { return [] }
+        let changes = current.changes(since: recorded, growable: growable)
+        guard !changes.isEmpty else { return [] }
+        guard resumeChanged else { throw RunInputsChangedError(directory: directory.path, command: command, changes: changes) }
+        return changes
+    }
+}
+
+/// A rerun found that the inputs of the run recorded in its output directory changed.
+struct RunInputsChangedError: Error, CustomStringConvertible {
+    var directory: String
+    var command: String
+    var changes: [String]
+
+    var description: String {
+        "\(directory) holds a \(command) run made from different inputs; nothing was changed:\n  "
+            + changes.joined(separator: "\n  ")
+            + "\nRerun with the original inputs, pass --resume-changed to continue with the new ones (mixing them), "
+            + "--restart to start over, or choose a new --out directory."
+    }
+}
+
+/// Writes a line to stderr (progress and warnings).
+func stderrLine(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
