@@ -34,7 +34,8 @@ d, name, steps, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv
 t = json.load(open(d + "/mpi_traffic.json"))
 wall = max(r["seconds"] for r in t["per_rank"]); cpu = sum(r["cpu_seconds"] for r in t["per_rank"])
 sent = [sum(r["bytes"].values()) / steps for r in t["per_rank"]]
-print(f"{name:>16}: {steps * batch / wall:8.0f} tok/s, {steps * batch / cpu:8.0f} tok/CPU-s, bytes/step/rank {max(sent):.0f} "
+mpi = max(r["mpi_seconds"] for r in t["per_rank"])
+print(f"{name:>16}: {steps * batch / wall:8.0f} tok/s, {steps * batch / cpu:8.0f} tok/CPU-s, {mpi:.2f} of {wall:.2f} s in MPI, bytes/step/rank {max(sent):.0f} "
       f"(predicted reconstruction {t['predicted_reconstruction_bytes_per_step']:.0f}, data-parallel {t['data_parallel_bytes_per_step']:.0f})")
 PY
 }

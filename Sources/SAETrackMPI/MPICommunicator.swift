@@ -72,6 +72,8 @@ public final class MPICommunicator {
                              _ receive: UnsafeMutableRawPointer?, _ receiveBytes: Int, from source: Int,
                              kind: MPITrafficKind) throws {
         precondition(sendBytes < Int(Int32.max) && receiveBytes < Int(Int32.max), "MPICommunicator: message over 2 GB")
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { traffic.seconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         try MPIError.check(MPI_Sendrecv(send, Int32(sendBytes), saetrack_mpi_byte(), Int32(destination), Self.tag,
                                         receive, Int32(receiveBytes), saetrack_mpi_byte(), Int32(source), Self.tag,
                                         comm, saetrack_mpi_status_ignore()), "MPI_Sendrecv")

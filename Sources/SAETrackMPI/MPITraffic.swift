@@ -20,6 +20,8 @@ public struct MPITraffic: Codable, Sendable, Equatable {
     public var bytes: [MPITrafficKind: Int] = [:]
     /// Point-to-point messages sent.
     public var messages = 0
+    /// Wall-clock seconds spent inside MPI calls (transfer and waiting for the other ranks).
+    public var seconds: Double = 0
 
     public init() {}
 

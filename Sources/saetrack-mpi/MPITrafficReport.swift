@@ -12,9 +12,11 @@ struct MPITrafficReport: Codable {
         /// Wall-clock and CPU seconds of the training loop on this rank.
         var seconds: Double
         var cpuSeconds: Double
+        /// Of `seconds`, the time inside MPI calls (transfers and waiting for the other ranks).
+        var mpiSeconds: Double
 
         enum CodingKeys: String, CodingKey {
-            case rank, bytes, messages, seconds, cpuSeconds = "cpu_seconds"
+            case rank, bytes, messages, seconds, cpuSeconds = "cpu_seconds", mpiSeconds = "mpi_seconds"
         }
     }
 
@@ -69,7 +71,8 @@ struct MPITrafficReport: Codable {
         for r in perRank {
             let total = Double(r.bytes.values.reduce(0, +)) / steps
             let parts = r.bytes.keys.sorted().map { String(format: "%@ %.0f", $0, Double(r.bytes[$0]!) / steps) }.joined(separator: ", ")
-            lines.append(String(format: "  rank %d: %.0f B/step (%@); %.2f s, %.2f CPU-s", r.rank, total, parts, r.seconds, r.cpuSeconds))
+            lines.append(String(format: "  rank %d: %.0f B/step (%@); %.2f s (%.2f s in MPI calls), %.2f CPU-s", r.rank, total,
+                                parts, r.seconds, r.mpiSeconds, r.cpuSeconds))
         }
         return lines.joined(separator: "\n")
     }

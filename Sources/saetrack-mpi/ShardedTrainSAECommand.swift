@@ -34,6 +34,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring).") var center = false
     @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
     @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
+    @Option(name: .customLong("cache-dtype"), help: "Storage of a new --cache: f32, f16 or bf16 (half the size; values rounded to nearest even).") var cacheDType = "f32"
     @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE), jumprelu, or matryoshka (Matryoshka BatchTopK, saved as a JumpReLU SAE; needs --matryoshka-widths).") var architecture = "standard"
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated, e.g. 128,512,2048 (d_sae is appended as the last level when missing; SAELens matryoshka_widths).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
@@ -73,6 +74,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
             throw ValidationError("give --model, --hook and --tokens, or --activations")
         }
         if noShuffle && activations == nil { throw ValidationError("--no-shuffle needs --activations (batches in file order)") }
+        if ActivationDType(name: cacheDType) == nil { throw ValidationError("--cache-dtype must be f32, f16 or bf16 (got \(cacheDType))") }
+        if cacheDType.lowercased() != "f32" && cache == nil { throw ValidationError("--cache-dtype needs --cache") }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
         guard SAEArchitecture(rawValue: architecture) != nil else {
@@ -98,6 +101,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
                                   decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
+                                  + (cacheDType.lowercased() == "f32" ? [] : ["cache dtype \(cacheDType.lowercased())"])
                                   // (`saetrack` adds the JumpReLU options for --architecture jumprelu, refused here.)
         try f.addSettings("settings", settings)
         return f
@@ -194,7 +198,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
         var sourceInfo: [String: String] = [:]
         var dataTokens = 0
         if let activations {
-            let all = try SafetensorsFile(contentsOf: URL(fileURLWithPath: activations)).matrix("activations")
+            let all = try ActivationShard.read(URL(fileURLWithPath: activations))
             try NonFiniteDataError.check(all, source: activations, tensor: "activations", rowMeaning: "row")
             let held = min(evalTokens, all.rows / 5)
             evalSet = all.rows((all.rows - held)..<all.rows)
@@ -232,7 +236,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
                 let cacheURL = URL(fileURLWithPath: cache)
                 if comm.isRoot && !fm.fileExists(atPath: cacheURL.appendingPathComponent("cache.json").path) {
                     stderrLine("caching activations of \(trainRows) token rows to \(cache)")
-                    _ = try ActivationCache.write(producer, to: cacheURL)
+                    _ = try ActivationCache.write(producer, to: cacheURL, dtype: ActivationDType(name: cacheDType)!)
                 }
                 try comm.barrier()
                 source = try MixingActivationStore(producer: try ActivationCacheReader(cacheURL), halfBufferTokens: bufferTokens, seed: seed)
@@ -385,7 +389,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
     /// Every rank's byte counts and timings on rank 0 (nil elsewhere).
     static func gatherTraffic(_ t: MPITraffic, seconds: Double, cpu: Double, comm: MPICommunicator) throws -> [MPITrafficReport.Rank]? {
         let kinds = MPITrafficKind.allCases
-        let mine = kinds.map { Double(t.bytes[$0] ?? 0) } + [Double(t.messages), seconds, cpu]
+        let mine = kinds.map { Double(t.bytes[$0] ?? 0) } + [Double(t.messages), seconds, cpu, t.seconds]
         let width = mine.count
         guard let all = try comm.gatherToRoot(mine, counts: [Int](repeating: width, count: comm.size), kind: .scalars) else { return nil }
         return (0..<comm.size).map { r in
@@ -393,7 +397,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
             var bytes: [String: Int] = [:]
             for (i, k) in kinds.enumerated() where k != .gather { bytes[k.rawValue] = Int(row[i]) }
             return MPITrafficReport.Rank(rank: r, bytes: bytes, messages: Int(row[kinds.count]),
-                                         seconds: row[kinds.count + 1], cpuSeconds: row[kinds.count + 2])
+                                         seconds: row[kinds.count + 1], cpuSeconds: row[kinds.count + 2],
+                                         mpiSeconds: row[kinds.count + 3])
         }
     }
 

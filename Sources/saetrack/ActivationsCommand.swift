@@ -6,11 +6,13 @@ import SAETrack
 struct ActivationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "activations",
-        abstract: "Write a hook's activations for a token file as safetensors `activations` F32 [N, d_model].",
+        abstract: "Write a hook's activations for a token file as safetensors `activations` [N, d_model] (F32, F16 or BF16).",
         discussion: """
             Runs the model over the token file (safetensors `tokens` I32 [rows, context]) in batches of \
             --batch-rows rows, stopping each forward pass after the hook's block. N = rows × context, \
-            token-major (row 0's tokens first). Progress (rows/s, tokens/s, ETA) goes to stderr. \
+            token-major (row 0's tokens first). The file is an activation shard (Docs/Formats.md), the format of \
+            every activation cache: --dtype f16 or bf16 halves it, each value rounded to nearest even. \
+            Progress (rows/s, tokens/s, ETA) goes to stderr. \
             Threads: SAETRACK_THREADS (default: all cores).
             """
     )
@@ -33,13 +35,18 @@ struct ActivationsCommand: ParsableCommand {
     @Option(name: .long, help: "Token rows per forward pass (default: 16).")
     var batchRows: Int = 16
 
+    @Option(name: .long, help: "Storage: f32, f16 (IEEE half) or bf16 (bfloat16); f16/bf16 round to nearest even.")
+    var dtype = "f32"
+
     func validate() throws {
         if batchRows < 1 { throw ValidationError("--batch-rows must be at least 1") }
+        if ActivationDType(name: dtype) == nil { throw ValidationError("--dtype must be f32, f16 or bf16 (got \(dtype))") }
     }
 
     func run() throws {
         // Preflight: config, hook, tokens and output before the weights are read.
         let hookPoint = try HookPoint(name: hook)
+        let storage = ActivationDType(name: dtype)!
         let directory = try ModelDirectory(URL(fileURLWithPath: model))
         try directory.verifyHeaders()
         try Preflight.check(hook: hookPoint, in: directory.config, model: model)
@@ -50,7 +57,7 @@ struct ActivationsCommand: ParsableCommand {
         try lm.validate(hookPoint)
         try lm.validate(tokens: ids, rows: rows, context: context)
         stderrLine("cost: \(rows) rows × \(context) tokens = \(CostEstimate.compact(Double(rows * context))) tokens through blocks 0–\(hookPoint.layer), "
-                   + "output \(CostEstimate.compact(Double(rows * context * lm.dModel * 4)))B")
+                   + "output \(CostEstimate.compact(Double(rows * context * lm.dModel * (storage == .f32 ? 4 : 2))))B \(storage.rawValue)")
 
         let d = lm.dModel
         var output = [Float](repeating: 0, count: rows * context * d)            // (rows*context, d)
@@ -75,14 +82,13 @@ struct ActivationsCommand: ParsableCommand {
         }
 
         let metadata = [
-            "model": model, "hook": hookPoint.name, "centered": String(center),
+            "model": model, "hook": hookPoint.name, "centered": String(center), "include_bos": "true",
             "tokens": tokens, "rows": String(rows), "context": String(context),
             "architecture": lm.config.summary,
         ]
         let url = URL(fileURLWithPath: out)
-        try SafetensorsWriter.write(["activations": TensorData(shape: [rows * context, d], floats: output)],
-                                    metadata: metadata, to: url)
-        print("wrote \(out): activations [\(rows * context), \(d)] at \(hookPoint.name)\(center ? " (centered)" : "")")
+        try ActivationShard.write(Matrix(rows: rows * context, cols: d, storage: output), dtype: storage, metadata: metadata, to: url)
+        print("wrote \(out): activations \(storage.rawValue) [\(rows * context), \(d)] at \(hookPoint.name)\(center ? " (centered)" : "")")
     }
 
     /// Reads `tokens` I32 [rows, context] from a safetensors token file.

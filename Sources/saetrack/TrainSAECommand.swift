@@ -34,6 +34,7 @@ struct TrainSAECommand: ParsableCommand {
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring).") var center = false
     @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
     @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
+    @Option(name: .customLong("cache-dtype"), help: "Storage of a new --cache: f32, f16 or bf16 (half the size; values rounded to nearest even).") var cacheDType = "f32"
     @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE), jumprelu, or matryoshka (Matryoshka BatchTopK, saved as a JumpReLU SAE; needs --matryoshka-widths).") var architecture = "standard"
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated, e.g. 128,512,2048 (d_sae is appended as the last level when missing; SAELens matryoshka_widths).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
@@ -84,6 +85,8 @@ struct TrainSAECommand: ParsableCommand {
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
         if !["unit", "free"].contains(decoderNorm) { throw ValidationError("--decoder-norm must be unit or free") }
+        if ActivationDType(name: cacheDType) == nil { throw ValidationError("--cache-dtype must be f32, f16 or bf16 (got \(cacheDType))") }
+        if cacheDType.lowercased() != "f32" && cache == nil { throw ValidationError("--cache-dtype needs --cache") }
     }
 
     private func say(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
@@ -104,6 +107,7 @@ struct TrainSAECommand: ParsableCommand {
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
                                   + (architecture == "jumprelu" ? [jumpReLU.fingerprint] : [])
+                                  + (cacheDType.lowercased() == "f32" ? [] : ["cache dtype \(cacheDType.lowercased())"])
         try f.addSettings("settings", settings)
         return f
     }
@@ -157,7 +161,7 @@ struct TrainSAECommand: ParsableCommand {
         var sourceInfo: [String: String] = [:]
         var dataTokens = 0                     // training activations available (for the epochs in the cost line)
         if let activations {
-            let all = try SafetensorsFile(contentsOf: URL(fileURLWithPath: activations)).matrix("activations")
+            let all = try ActivationShard.read(URL(fileURLWithPath: activations))
             try NonFiniteDataError.check(all, source: activations, tensor: "activations", rowMeaning: "row")
             let held = min(evalTokens, all.rows / 5)
             evalSet = all.rows((all.rows - held)..<all.rows)
@@ -192,8 +196,8 @@ struct TrainSAECommand: ParsableCommand {
             if let cache {
                 let cacheURL = URL(fileURLWithPath: cache)
                 if !FileManager.default.fileExists(atPath: cacheURL.appendingPathComponent("cache.json").path) {
-                    say("caching activations of \(trainRows) token rows to \(cache)")
-                    _ = try ActivationCache.write(producer, to: cacheURL)
+                    say("caching activations of \(trainRows) token rows to \(cache) (\(ActivationDType(name: cacheDType)!.rawValue))")
+                    _ = try ActivationCache.write(producer, to: cacheURL, dtype: ActivationDType(name: cacheDType)!)
                 }
                 source = try MixingActivationStore(producer: try ActivationCacheReader(cacheURL), halfBufferTokens: bufferTokens, seed: seed)
             } else {

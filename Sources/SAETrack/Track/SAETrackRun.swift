@@ -276,8 +276,9 @@ public final class SAETrackRun {
         for e in result.log { csv += e.csvRow + "\n" }
         try AtomicFile.write(csv, to: url("logs/\(baseline ? "baseline-" : "")step\(step).csv"))
         if writeEvaluationCache && !baseline {
-            try SafetensorsWriter.write(["activations": TensorData(acts.eval)], metadata: ["step": String(step), "hook": state.config.hook],
-                                        to: url("cache/eval-step\(step).safetensors"))
+            try ActivationShard.write(acts.eval, metadata: ["step": String(step), "hook": state.config.hook,
+                                                            "centered": String(state.config.centered), "include_bos": "true"],
+                                      to: url("cache/eval-step\(step).safetensors"))
         }
         try checkpoint(.saeWritten(step: step, baseline: baseline))
         var (metrics, _) = StageEvaluation.evaluate(result.sae, on: acts.eval, l1Coefficient: Double(config.l1Coefficient))

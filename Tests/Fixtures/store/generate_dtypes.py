@@ -5,7 +5,7 @@ Run by hand (never by the tests):  /work/venv/bin/python Tests/Fixtures/store/ge
 Writes dtype_reference.safetensors:
   values  F32  [n]   float32 inputs: normals at several scales, exact rounding ties for both
                      formats, float16 subnormals and overflow, bfloat16's top range, ±0, ±inf, NaN
-  bf16    BF16 [n]   torch: values.to(torch.bfloat16)    (round to nearest even, NaN → 0x7FC0)
+  bf16    BF16 [n]   torch: values.to(torch.bfloat16)    (round to nearest even; NaN → 0xFFFF on the CPU path)
   f16     F16  [n]   numpy: values.astype(np.float16)     (IEEE binary16, round to nearest even)
 """
 import os
