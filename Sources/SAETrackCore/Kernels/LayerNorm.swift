@@ -65,6 +65,19 @@ public enum LayerNorm {
         dx: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
         rows: Int, cols: Int, residual: UnsafePointer<Float>? = nil
     ) {
+        backwardInput(dy: dy, x: x, weight: weight, mean: mean, rstd: rstd, dx: dx, rows: rows, cols: cols,
+                      residual: residual)
+        accumulateWeightGradients(dy: dy, x: x, mean: mean, rstd: rstd, dweight: dweight, dbias: dbias,
+                                  rows: rows, cols: cols)
+    }
+
+    /// The input half of ``backward(dy:x:weight:mean:rstd:dx:dweight:dbias:rows:cols:residual:)``:
+    /// `dx` (plus `residual`) only, row by row — safe to call on disjoint row blocks from several threads.
+    public static func backwardInput(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+        rows: Int, cols: Int, residual: UnsafePointer<Float>? = nil
+    ) {
         let invC = 1 / Float(cols)
         // dx: independent per row.
         Parallel.forEachChunk(rows, minChunk: max(1, 8192 / max(cols, 1))) { range in
@@ -110,6 +123,14 @@ public enum LayerNorm {
                 }
             }
         }
+    }
+
+    /// The parameter half of ``backward(dy:x:weight:mean:rstd:dx:dweight:dbias:rows:cols:residual:)``:
+    /// `dweight[c] += Σ_r dy[r,c]·x̂[r,c]`, `dbias[c] += Σ_r dy[r,c]` over all rows.
+    public static func accumulateWeightGradients(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+        dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>, rows: Int, cols: Int
+    ) {
         // dweight, dbias: reductions over rows, split by columns so the sum order never depends
         // on the thread count.
         Parallel.forEachChunk(cols, minChunk: max(1, 65536 / max(rows, 1))) { colRange in

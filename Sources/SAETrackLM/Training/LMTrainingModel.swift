@@ -253,47 +253,72 @@ public final class LMTrainingModel {
         LayerNorm.backward(dy: acts.dLnf, x: acts.residual + L * n * C, weight: p + layout.finalNormWeight,
                            mean: acts.lnfMean, rstd: acts.lnfRstd, dx: acts.dResidual,
                            dweight: g + layout.finalNormWeight, dbias: g + layout.finalNormBias, rows: n, cols: C)
+        // Per layer, two phases. (1) The gradients of the activations are local to a sequence, so
+        // they run as one parallel region over blocks of sequences (one-thread kernels inside).
+        // (2) The parameter gradients sum over every row: each is one split GEMM (or reduction) over
+        // the whole batch. The block gradients alternate between two buffers, since phase 2 still
+        // reads the output gradient after phase 1 has written the input's.
+        let NH = arch.nHeads
+        var dy = acts.dResidual, dIn = acts.dResidualNext
         for l in stride(from: L - 1, through: 0, by: -1) {
             let w = layout.blocks[l]
             let x = acts.residual + l * n * C
             let ln1 = acts.ln1 + l * n * C, qkv = acts.qkv + l * n * 3 * C
-            let att = acts.att + l * b * arch.nHeads * t * t, attY = acts.attY + l * n * C
+            let att = acts.att + l * b * NH * t * t, attY = acts.attY + l * n * C
             let ln2 = acts.ln2 + l * n * C, fcPre = acts.fcPre + l * n * M, fcAct = acts.fcAct + l * n * M
             let mlpIn = arch.parallelResidual ? x : acts.residualMid + l * n * C
-            let dy = acts.dResidual                       // (N, C) gradient of the block output
-
-            // MLP branch: dFc (N, M), dLn (N, C), then dBranch (N, C) = dy + d mlpIn
-            Linear.backward(dOut: dy, inp: fcAct, weight: p + w.fcOutWeight, dInp: acts.dFc,
-                            dWeight: g + w.fcOutWeight, dBias: g + w.fcOutBias,
-                            rows: n, inputs: M, outputs: C, layout: weightLayout, ones: acts.ones)
-            GELU.backward(derivative: fcPre, dy: acts.dFc, dx: acts.dFc, count: n * M)
-            Linear.backward(dOut: acts.dFc, inp: ln2, weight: p + w.fcWeight, dInp: acts.dLn,
-                            dWeight: g + w.fcWeight, dBias: g + w.fcBias,
-                            rows: n, inputs: C, outputs: M, layout: weightLayout, ones: acts.ones)
-            LayerNorm.backward(dy: acts.dLn, x: mlpIn, weight: p + w.ln2Weight,
-                               mean: acts.ln2Mean + l * n, rstd: acts.ln2Rstd + l * n, dx: acts.dBranch,
-                               dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, rows: n, cols: C,
-                               residual: dy)
-            // attention branch: its output's gradient is dy (parallel) or d mid (sequential)
+            let (mean1, rstd1) = (acts.ln1Mean + l * n, acts.ln1Rstd + l * n)
+            let (mean2, rstd2) = (acts.ln2Mean + l * n, acts.ln2Rstd + l * n)
+            // the attention output's gradient is dy (parallel) or d mid (sequential)
             let dAttnOut = arch.parallelResidual ? UnsafePointer(dy) : UnsafePointer(acts.dBranch)
-            Linear.backward(dOut: dAttnOut, inp: attY, weight: p + w.attnOutWeight, dInp: acts.dAttY,
-                            dWeight: g + w.attnOutWeight, dBias: w.attnOutBias.map { g + $0 },
-                            rows: n, inputs: C, outputs: C, layout: weightLayout, ones: acts.ones)
-            Attention.causalBackward(dOut: acts.dAttY, qkv: qkv, att: att, dAtt: acts.dAtt, dqkv: acts.dqkv,
-                                     rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim,
-                                     layout: qkvLayout, scale: attentionScale(layer: l))
-            rotary?.rotate(acts.dqkv, rows: b, context: t, heads: arch.nHeads, headDim: arch.headDim,
-                           layout: qkvLayout, direction: .inverse)
-            Linear.backward(dOut: acts.dqkv, inp: ln1, weight: p + w.qkvWeight, dInp: acts.dLn,
-                            dWeight: g + w.qkvWeight, dBias: w.qkvBias.map { g + $0 },
-                            rows: n, inputs: C, outputs: 3 * C, layout: weightLayout, ones: acts.ones)
-            // dResidual (N, C) = d ln1-path + dBranch: the gradient of the block input
-            LayerNorm.backward(dy: acts.dLn, x: x, weight: p + w.ln1Weight,
-                               mean: acts.ln1Mean + l * n, rstd: acts.ln1Rstd + l * n, dx: acts.dResidual,
-                               dweight: g + w.ln1Weight, dbias: g + w.ln1Bias, rows: n, cols: C,
-                               residual: acts.dBranch)
+            let (dOut, dInp) = (dy, dIn)
+            let scale = attentionScale(layer: l)
+
+            Parallel.forEachChunk(b) { seqs in
+                let (s0, bb) = (seqs.lowerBound, seqs.count)
+                let (r0, nr) = (s0 * t, bb * t)
+                // MLP branch: dFc (N, M), dLn (N, C), then dBranch (N, C) = dy + d mlpIn
+                Linear.backwardInput(dOut: dOut + r0 * C, weight: p + w.fcOutWeight, dInp: acts.dFc + r0 * M,
+                                     rows: nr, inputs: M, outputs: C, layout: self.weightLayout)
+                GELU.backward(derivative: fcPre + r0 * M, dy: acts.dFc + r0 * M, dx: acts.dFc + r0 * M, count: nr * M)
+                Linear.backwardInput(dOut: acts.dFc + r0 * M, weight: p + w.fcWeight, dInp: acts.dLn + r0 * C,
+                                     rows: nr, inputs: C, outputs: M, layout: self.weightLayout)
+                LayerNorm.backwardInput(dy: acts.dLn + r0 * C, x: mlpIn + r0 * C, weight: p + w.ln2Weight,
+                                        mean: mean2 + r0, rstd: rstd2 + r0, dx: acts.dBranch + r0 * C,
+                                        rows: nr, cols: C, residual: dOut + r0 * C)
+                // attention branch
+                Linear.backwardInput(dOut: dAttnOut + r0 * C, weight: p + w.attnOutWeight, dInp: acts.dAttY + r0 * C,
+                                     rows: nr, inputs: C, outputs: C, layout: self.weightLayout)
+                Attention.causalBackward(dOut: acts.dAttY + r0 * C, qkv: qkv + r0 * 3 * C,
+                                         att: att + s0 * NH * t * t, dAtt: acts.dAtt + s0 * NH * t * t,
+                                         dqkv: acts.dqkv + r0 * 3 * C, rows: bb, context: t, heads: NH,
+                                         headDim: arch.headDim, layout: self.qkvLayout, scale: scale)
+                self.rotary?.rotate(acts.dqkv + r0 * 3 * C, rows: bb, context: t, heads: NH, headDim: arch.headDim,
+                                    layout: self.qkvLayout, direction: .inverse)
+                Linear.backwardInput(dOut: acts.dqkv + r0 * 3 * C, weight: p + w.qkvWeight, dInp: acts.dLn1 + r0 * C,
+                                     rows: nr, inputs: C, outputs: 3 * C, layout: self.weightLayout)
+                // the block input's gradient = d ln1-path + dBranch
+                LayerNorm.backwardInput(dy: acts.dLn1 + r0 * C, x: x + r0 * C, weight: p + w.ln1Weight,
+                                        mean: mean1 + r0, rstd: rstd1 + r0, dx: dInp + r0 * C,
+                                        rows: nr, cols: C, residual: acts.dBranch + r0 * C)
+            }
+            // parameter gradients over all N rows
+            Linear.backwardWeights(dOut: dOut, inp: fcAct, dWeight: g + w.fcOutWeight, dBias: g + w.fcOutBias,
+                                   rows: n, inputs: M, outputs: C, layout: weightLayout, ones: acts.ones)
+            Linear.backwardWeights(dOut: acts.dFc, inp: ln2, dWeight: g + w.fcWeight, dBias: g + w.fcBias,
+                                   rows: n, inputs: C, outputs: M, layout: weightLayout, ones: acts.ones)
+            LayerNorm.accumulateWeightGradients(dy: acts.dLn, x: mlpIn, mean: mean2, rstd: rstd2,
+                                                dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, rows: n, cols: C)
+            Linear.backwardWeights(dOut: dAttnOut, inp: attY, dWeight: g + w.attnOutWeight,
+                                   dBias: w.attnOutBias.map { g + $0 },
+                                   rows: n, inputs: C, outputs: C, layout: weightLayout, ones: acts.ones)
+            Linear.backwardWeights(dOut: acts.dqkv, inp: ln1, dWeight: g + w.qkvWeight, dBias: w.qkvBias.map { g + $0 },
+                                   rows: n, inputs: C, outputs: 3 * C, layout: weightLayout, ones: acts.ones)
+            LayerNorm.accumulateWeightGradients(dy: acts.dLn1, x: x, mean: mean1, rstd: rstd1,
+                                                dweight: g + w.ln1Weight, dbias: g + w.ln1Bias, rows: n, cols: C)
+            swap(&dy, &dIn)
         }
-        Embedding.backward(dOut: acts.dResidual, tokens: acts.tokens, dwte: g + layout.tokenEmbedding,
+        Embedding.backward(dOut: dy, tokens: acts.tokens, dwte: g + layout.tokenEmbedding,
                            dwpe: layout.positionEmbedding.map { g + $0 }, batch: b, context: t, channels: C)
         lastForwardComputedGradients = false
     }

@@ -51,21 +51,42 @@ extension Linear {
         rows n: Int, inputs i: Int, outputs o: Int, layout: Layout, accumulateInput: Bool = false,
         ones: UnsafePointer<Float>? = nil
     ) {
+        if let dInp {
+            backwardInput(dOut: dOut, weight: weight, dInp: dInp, rows: n, inputs: i, outputs: o, layout: layout,
+                          accumulateInput: accumulateInput)
+        }
+        backwardWeights(dOut: dOut, inp: inp, dWeight: dWeight, dBias: dBias, rows: n, inputs: i, outputs: o,
+                        layout: layout, ones: ones)
+    }
+
+    /// The input half of the backward: `dInp (N, I) [+]= dOut (N, O) · op(W)`; safe to call on
+    /// disjoint row blocks from several threads.
+    static func backwardInput(
+        dOut: UnsafePointer<Float>, weight: UnsafePointer<Float>, dInp: UnsafeMutablePointer<Float>,
+        rows n: Int, inputs i: Int, outputs o: Int, layout: Layout, accumulateInput: Bool = false
+    ) {
         switch layout {
-        case .outIn:
-            if let dInp {   // dInp (N, I) = dOut (N, O) · W (O, I)
-                BLAS.gemm(.none, .none, m: n, n: i, k: o, a: dOut, lda: o, b: weight, ldb: i,
-                          beta: accumulateInput ? 1 : 0, c: dInp, ldc: i)
-            }
-            // dW (O, I) += dOutᵀ (O, N) · inp (N, I)
+        case .outIn:    // dInp (N, I) = dOut (N, O) · W (O, I)
+            BLAS.gemm(.none, .none, m: n, n: i, k: o, a: dOut, lda: o, b: weight, ldb: i,
+                      beta: accumulateInput ? 1 : 0, c: dInp, ldc: i)
+        case .inOut:    // dInp (N, I) = dOut (N, O) · Wᵀ (O, I)
+            BLAS.gemm(.none, .transposed, m: n, n: i, k: o, a: dOut, lda: o, b: weight, ldb: o,
+                      beta: accumulateInput ? 1 : 0, c: dInp, ldc: i)
+        }
+    }
+
+    /// The parameter half of the backward over all N rows: `dW += ` (dOutᵀ·inp or inpᵀ·dOut) and
+    /// `dBias += Σ_n dOut[n]` (a GEMV against `ones`, made here when nil).
+    static func backwardWeights(
+        dOut: UnsafePointer<Float>, inp: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+        dBias: UnsafeMutablePointer<Float>?, rows n: Int, inputs i: Int, outputs o: Int, layout: Layout,
+        ones: UnsafePointer<Float>? = nil
+    ) {
+        switch layout {
+        case .outIn:    // dW (O, I) += dOutᵀ (O, N) · inp (N, I)
             BLAS.gemm(.transposed, .none, m: o, n: i, k: n, a: dOut, lda: o, b: inp, ldb: i,
                       beta: 1, c: dWeight, ldc: i)
-        case .inOut:
-            if let dInp {   // dInp (N, I) = dOut (N, O) · Wᵀ (O, I)
-                BLAS.gemm(.none, .transposed, m: n, n: i, k: o, a: dOut, lda: o, b: weight, ldb: o,
-                          beta: accumulateInput ? 1 : 0, c: dInp, ldc: i)
-            }
-            // dW (I, O) += inpᵀ (I, N) · dOut (N, O)
+        case .inOut:    // dW (I, O) += inpᵀ (I, N) · dOut (N, O)
             BLAS.gemm(.transposed, .none, m: i, n: o, k: n, a: inp, lda: i, b: dOut, ldb: o,
                       beta: 1, c: dWeight, ldc: o)
         }

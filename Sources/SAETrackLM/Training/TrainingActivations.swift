@@ -28,9 +28,11 @@ final class TrainingActivations {
 
     // Backward scratch.
     let dLnf: UnsafeMutablePointer<Float>       // (N, C) gradient of the final LayerNorm output
-    let dResidual: UnsafeMutablePointer<Float>  // (N, C) gradient of the current block's output, then input
+    let dResidual: UnsafeMutablePointer<Float>  // (N, C) gradient of a block's output (layers alternate
+    let dResidualNext: UnsafeMutablePointer<Float> // (N, C)   between these two: input of one, output of the next)
     let dBranch: UnsafeMutablePointer<Float>    // (N, C) residual + MLP-path gradient of the block input / mid
-    let dLn: UnsafeMutablePointer<Float>        // (N, C) gradient of a LayerNorm output
+    let dLn: UnsafeMutablePointer<Float>        // (N, C) gradient of the MLP LayerNorm's output
+    let dLn1: UnsafeMutablePointer<Float>       // (N, C) gradient of the attention LayerNorm's output
     let dAttY: UnsafeMutablePointer<Float>      // (N, C)
     let dqkv: UnsafeMutablePointer<Float>       // (N, 3C)
     let dAtt: UnsafeMutablePointer<Float>       // (B, NH, T, T)
@@ -67,7 +69,8 @@ final class TrainingActivations {
         ln2 = floats(L * n * C); ln2Mean = floats(L * n); ln2Rstd = floats(L * n)
         fcPre = floats(L * n * M); fcAct = floats(L * n * M)
         lnf = floats(n * C); lnfMean = floats(n); lnfRstd = floats(n)
-        dLnf = floats(n * C); dResidual = floats(n * C); dBranch = floats(n * C); dLn = floats(n * C)
+        dLnf = floats(n * C); dResidual = floats(n * C); dResidualNext = floats(n * C); dBranch = floats(n * C)
+        dLn = floats(n * C); dLn1 = floats(n * C)
         dAttY = floats(n * C); dqkv = floats(n * 3 * C); dAtt = floats(attention); dFc = floats(n * M)
         headScratch = floats(UnembeddingCrossEntropy.chunkRows(rows: n, vocab: a.vocabSize) * a.vocabSize)
         ones = floats(n)
