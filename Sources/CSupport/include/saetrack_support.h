@@ -2,9 +2,10 @@
 #define SAETRACK_SUPPORT_H
 
 // Small C helpers for what Swift cannot say directly: glibc allocator settings, non-temporal
-// (cache-bypassing) stores, and row kernels built for AVX2 + FMA and chosen at run time.
+// (cache-bypassing) stores, and row kernels built for AVX2 + FMA (or AVX) and chosen at run time.
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Allocator settings for the saetrack executable (glibc only).
 ///
@@ -36,5 +37,16 @@ void saetrack_gelu_exact(const float *x, const float *bias, float *y, float *der
 
 /// 1 when the kernels above run their AVX2 + FMA forms on this CPU.
 int saetrack_has_avx2_fma(void);
+
+/// 1 when the CPU runs AVX (the kernels below may be called), else 0.
+int saetrack_has_avx(void);
+
+/// One feature i of the sparse backward (SparseBackward.accumulate), AVX only (check
+/// saetrack_has_avx first): for its `count` entries k, in order, with r = rows[k], e = entries[k],
+///   df = Y[r]·w + c;  g_dec += values[e]·Y[r];  g_enc += df·X[r];  dpre[e] = df (if dpre);
+/// returns Σ df in entry order. The same float operations in the same order as the Swift loop.
+float saetrack_sparse_backward_feature(const float *y, const float *x, const float *w, size_t d,
+                                       const int32_t *rows, const int32_t *entries, const float *values,
+                                       size_t count, float c, float *g_dec, float *g_enc, float *dpre);
 
 #endif

@@ -9,7 +9,8 @@ import Foundation
 /// prunes itself to its own top `total` whenever it doubles (a quickselect), rejecting anything at
 /// or below its running cutoff; the global top `total` is a subset of the union of the workers'
 /// lists, so ``assemble(rows:cols:)`` selects it exactly. Memory stays O(workers · total), never
-/// (B, d_sae). Ties at the cutoff keep the entries offered first (torch.topk's order is unspecified).
+/// (B, d_sae). Ties at the cutoff keep the smallest (row, feature) (torch.topk's order is unspecified),
+/// so the selection does not depend on the order the workers offer in.
 final class BatchTopKSelection: @unchecked Sendable {
     /// One worker's candidates.
     struct Candidates {
@@ -20,25 +21,37 @@ final class BatchTopKSelection: @unchecked Sendable {
 
         init(total: Int) { self.total = total }
 
+        /// The smallest value ``offer(_:row:feature:)`` admits: the smallest positive float before
+        /// the first prune (ReLU), then the cutoff itself (an equal value may still win its tie).
+        var admissionFloor: Float { cutoff > 0 ? cutoff : .leastNonzeroMagnitude }
+
         @inline(__always)
         mutating func offer(_ v: Float, row r: Int32, feature i: Int32) {
-            guard v > cutoff else { return }
+            guard v >= admissionFloor else { return }
             value.append(v); row.append(r); feature.append(i)
             if value.count >= 2 * max(total, 1) { prune() }
         }
 
-        /// Keeps the `total` largest (ties: earliest offered) and raises the cutoff to the smallest kept.
+        /// Keeps the `total` largest (ties: smallest (row, feature), whatever order they were
+        /// offered in) and raises the cutoff to the smallest kept.
         mutating func prune() {
             guard value.count > total else { return }
             let tau = BatchTopKSelection.kthLargest(value, total)
             var above = 0
             for v in value where v > tau { above += 1 }
-            var ties = total - above
+            let ties = total - above
+            // The (row, feature) keys of the entries equal to τ; keep the `ties` smallest.
+            var tieKeys: [Int64] = []
+            for e in 0..<value.count where value[e] == tau { tieKeys.append(Int64(row[e]) << 32 | Int64(feature[e])) }
+            var keyLimit = Int64.max
+            if tieKeys.count > ties {
+                tieKeys.sort()
+                keyLimit = ties > 0 ? tieKeys[ties - 1] : Int64.min
+            }
             var w = 0
             for e in 0..<value.count {
                 let v = value[e]
-                if v > tau || (v == tau && ties > 0) {
-                    if v == tau { ties -= 1 }
+                if v > tau || (v == tau && (Int64(row[e]) << 32 | Int64(feature[e])) <= keyLimit) {
                     value[w] = v; row[w] = row[e]; feature[w] = feature[e]; w += 1
                 }
             }
@@ -67,14 +80,29 @@ final class BatchTopKSelection: @unchecked Sendable {
             all.value += p.candidates.value; all.row += p.candidates.row; all.feature += p.candidates.feature
         }
         all.prune()
-        // CSR by a counting sort on (row, feature).
-        var order = Array(0..<all.value.count)
-        order.sort { (all.row[$0], all.feature[$0]) < (all.row[$1], all.feature[$1]) }
+        // CSR: a stable counting sort by row, then an insertion sort by feature within each row
+        // (the workers offer each row's features in increasing order, so it usually moves nothing).
+        let n = all.value.count
         var rowStart = [Int](repeating: 0, count: rows + 1)
         for r in all.row { rowStart[Int(r) + 1] += 1 }
         for r in 0..<rows { rowStart[r + 1] += rowStart[r] }
-        return SparseActivations(rows: rows, cols: cols, rowStart: rowStart,
-                                 index: order.map { all.feature[$0] }, value: order.map { all.value[$0] })
+        var index = [Int32](repeating: 0, count: n), value = [Float](repeating: 0, count: n)
+        var cursor = rowStart
+        for e in 0..<n {
+            let r = Int(all.row[e])
+            index[cursor[r]] = all.feature[e]; value[cursor[r]] = all.value[e]
+            cursor[r] += 1
+        }
+        for r in 0..<rows {
+            let lo = rowStart[r]
+            for e in lo..<rowStart[r + 1] {
+                let (f, v) = (index[e], value[e])
+                var c = e
+                while c > lo && index[c - 1] > f { index[c] = index[c - 1]; value[c] = value[c - 1]; c -= 1 }
+                index[c] = f; value[c] = v
+            }
+        }
+        return SparseActivations(rows: rows, cols: cols, rowStart: rowStart, index: index, value: value)
     }
 
     /// The k-th largest of `values` (1-based k ≤ count), by an iterative quickselect on a copy.

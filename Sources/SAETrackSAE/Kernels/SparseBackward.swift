@@ -32,6 +32,21 @@ public enum SparseBackward {
         featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
         overwrite: Bool, dPre: UnsafeMutablePointer<Float>? = nil, upstreamGroupEnds: [Int]? = nil
     ) {
+        accumulate(codes: codes, columns: columns, upstream: upstream, saeIn: saeIn, wDec: wDec,
+                   featureConstant: featureConstant, gradWDec: &gradWDec, gradWEncT: &gradWEncT, gradBEnc: &gradBEnc,
+                   overwrite: overwrite, dPre: dPre, upstreamGroupEnds: upstreamGroupEnds, avx: hasAVX)
+    }
+
+    /// Whether the CPU runs the 8-lane AVX feature kernel (`saetrack_sparse_backward_feature`).
+    static let hasAVX = saetrack_has_avx() != 0
+
+    /// The same, choosing the per-feature kernel: AVX in C (`avx`) or the Swift loop; both do the
+    /// same float operations in the same order.
+    static func accumulate(
+        codes: SparseActivations, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
+        featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
+        overwrite: Bool, dPre: UnsafeMutablePointer<Float>?, upstreamGroupEnds: [Int]?, avx: Bool
+    ) {
         let (d, m) = (wDec.cols, wDec.rows)
         let ends = upstreamGroupEnds ?? [m]
         precondition(ends.last == m && upstream.rows == codes.rows * ends.count, "SparseBackward: upstream groups do not match")
@@ -64,7 +79,30 @@ public enum SparseBackward {
                         scratch.update(repeating: 0, count: 2 * d); gbe[i] = 0
                     }
                     var bias: Float = 0
-                    for k in cs[i]..<cs[i + 1] {
+                    var k = cs[i]
+                    let end = cs[i + 1]
+                    if avx && k < end {
+                        bias = saetrack_sparse_backward_feature(yGroup, x, wi, d, rowOf.baseAddress! + k, entryOf.baseAddress! + k,
+                                                                val.baseAddress!, end - k, cb[i], gDec, gEnc, dPre)
+                        k = end
+                    }
+                    // Four entries at a time: W_dec[i] read once per two dot products, and each
+                    // gradient row loaded and stored once per four rows; the same operations in the
+                    // same order as one entry at a time (below), so the same bits.
+                    while k + 4 <= end {
+                        let (ra, rb, rc, rd) = (Int(rowOf[k]), Int(rowOf[k + 1]), Int(rowOf[k + 2]), Int(rowOf[k + 3]))
+                        let (ea, eb, ec, ed) = (Int(entryOf[k]), Int(entryOf[k + 1]), Int(entryOf[k + 2]), Int(entryOf[k + 3]))
+                        let (ya, yb, yc, yd) = (yGroup + ra * d, yGroup + rb * d, yGroup + rc * d, yGroup + rd * d)
+                        let (pa, pb) = VectorOps.dot2(ya, yb, wi, d)
+                        let (pc, pd) = VectorOps.dot2(yc, yd, wi, d)
+                        let (fa, fb, fc, fd) = (pa + cb[i], pb + cb[i], pc + cb[i], pd + cb[i])
+                        VectorOps.axpy4(val[ea], ya, val[eb], yb, val[ec], yc, val[ed], yd, gDec, d)
+                        VectorOps.axpy4(fa, x + ra * d, fb, x + rb * d, fc, x + rc * d, fd, x + rd * d, gEnc, d)
+                        bias += fa; bias += fb; bias += fc; bias += fd
+                        if let dp = dPre { dp[ea] = fa; dp[eb] = fb; dp[ec] = fc; dp[ed] = fd }
+                        k += 4
+                    }
+                    for k in k..<end {
                         let r = Int(rowOf[k]), e = Int(entryOf[k])
                         let yr = yGroup + r * d
                         let df = VectorOps.dot(yr, wi, d) + cb[i]

@@ -8,9 +8,12 @@ import SAETrackCore
 /// f   = ReLU(pre), TopK_k(pre)→ReLU  or  JumpReLU_θ(pre)  (``SAEActivation``)
 ///                                                     kept as CSR (SparseActivations), never dense
 /// ```
-/// The dense pre-activations live only in a (chunkRows, d_sae) scratch buffer. Optional extras read
-/// from the same buffer: the pre-activations of dead features (ghost grads, Docs/Method.md §4.3) and the
-/// AuxK selection among dead features (as SAELens selects them).
+/// The dense pre-activations never exist whole: training steps (W_enc stored transposed) run the
+/// feature-block pass (FeatureBlockEncoder.swift), whose (rows per thread, 1024) blocks stay in the
+/// last-level cache; the row-chunk path (`encodeChunked`) keeps a (chunkRows, d_sae) scratch and serves
+/// inference in SAELens orientation and ghost grads. Optional extras read from the same buffers: the
+/// pre-activations of dead features (ghost grads, Docs/Method.md §4.3; row-chunk path only), the AuxK
+/// selection among dead features (as SAELens selects them) and JumpReLU's straight-through window.
 public enum SparseEncoder {
     /// What the encoder returns.
     public struct Output {
@@ -59,10 +62,40 @@ public enum SparseEncoder {
         deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, batchTopK: Int, bandwidth: Float,
         workspace: SAEStepWorkspace?
     ) -> Output {
-        let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
-        if activation == .relu && !gatherDeadPre && auxK == 0 && batchTopK == 0 && transposed {
-            return Output(codes: encodeReLUInCache(saeIn: saeIn, wEncT: weights, bEnc: bEnc), deadPre: nil, auxCodes: nil)
+        if transposed && !gatherDeadPre {
+            // Every training step but ghost grads': feature blocks, no (B, d_sae) buffer (FeatureBlockEncoder.swift).
+            let selection: BlockSelection
+            var theta: [Float] = []
+            if batchTopK > 0 {
+                selection = .batchTopK(batchTopK)
+            } else {
+                switch activation {
+                case .relu: selection = .gate(nil)
+                case .topK(let k): selection = .topK(k)
+                case .jumpReLU(let threshold):
+                    precondition(threshold.count == bEnc.count, "SparseEncoder: \(threshold.count) thresholds for d_sae \(bEnc.count)")
+                    // ReLU(pre)·1[pre > θ] keeps pre exactly when pre > max(θ, 0).
+                    selection = .gate(threshold.map { max($0, 0) })
+                    if bandwidth > 0 { theta = threshold }
+                }
+            }
+            return encodeInCache(saeIn: saeIn, wEncT: weights, bEnc: bEnc, selection: selection, theta: theta,
+                                 bandwidth: bandwidth, deadFeatures: deadFeatures, auxK: auxK, workspace: workspace)
         }
+        return encodeChunked(saeIn: saeIn, weights: weights, transposed: transposed, bEnc: bEnc, activation: activation,
+                             chunkRows: chunkRows, deadFeatures: deadFeatures, gatherDeadPre: gatherDeadPre, auxK: auxK,
+                             batchTopK: batchTopK, bandwidth: bandwidth, workspace: workspace)
+    }
+
+    /// The row-chunk encoder: one GEMM per `chunkRows` rows into a (chunkRows, d_sae) scratch, then
+    /// the selection over whole rows. Inference with W_enc in SAELens orientation and ghost grads
+    /// (which gather dead features' pre-activations) run it; tests compare it with the feature-block path.
+    static func encodeChunked(
+        saeIn: Matrix, weights: Matrix, transposed: Bool, bEnc: [Float], activation: SAEActivation, chunkRows: Int,
+        deadFeatures: [Int32], gatherDeadPre: Bool, auxK: Int, batchTopK: Int, bandwidth: Float,
+        workspace: SAEStepWorkspace?
+    ) -> Output {
+        let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
         let nDead = deadFeatures.count
         let chunk = max(1, min(chunkRows, b))
         // JumpReLU's gate per feature: ReLU(pre)·1[pre > θ] keeps pre exactly when pre > max(θ, 0).
@@ -182,74 +215,14 @@ public enum SparseEncoder {
                       thresholdWindow: windowRows?.assemble(cols: m))
     }
 
-    /// Features per GEMM block in ``encodeReLUInCache(saeIn:wEncT:bEnc:)``: a thread's
+    /// Features per GEMM block of the feature-block encoder: a thread's
     /// (rows/threads, 1024) block of pre-activations (8 MB at 4096 rows on 2 threads) stays in the
     /// last-level cache between the GEMM that writes it and the scan that reads it.
     static let featureBlock = 1024
 
-    /// ReLU codes without a (B, d_sae) pre-activation buffer: each thread takes a block of rows and
-    /// walks the features in blocks of ``featureBlock``, one single-threaded GEMM per block followed
-    /// at once by the 16-lane scan for positive entries while the block is still in cache. The
-    /// dense pre-activations never go to memory (400 MB written and read back per 4096-token step
-    /// at d_sae 24576 otherwise). Entries are then put in row order (a stable counting sort), so
-    /// each row lists its features in increasing order, exactly as the chunked path does.
+    /// ReLU codes without a (B, d_sae) pre-activation buffer (``encodeInCache``'s ReLU case).
     static func encodeReLUInCache(saeIn: Matrix, wEncT: Matrix, bEnc: [Float]) -> SparseActivations {
-        let (b, d, m) = (saeIn.rows, saeIn.cols, bEnc.count)
-        let blocks = RowBlocks(rows: b)
-        let parts = max(1, min(Threads.count, b))
-        let rowsPerPart = (b + parts - 1) / parts
-        saeIn.withUnsafeBufferPointer { xb in wEncT.withUnsafeBufferPointer { wb in bEnc.withUnsafeBufferPointer { be in
-            let (x, w, bias) = (xb.baseAddress!, wb.baseAddress!, UnsafeRawPointer(be.baseAddress!))
-            Parallel.forEachPart(parts) { part in
-                let r0 = part * rowsPerPart, rows = min(b, r0 + rowsPerPart) - r0
-                if rows <= 0 { return }
-                let width = min(featureBlock, m)
-                let pre = UnsafeMutablePointer<Float>.allocate(capacity: rows * width)   // (rows, featureBlock)
-                defer { pre.deallocate() }
-                var localRow: [Int32] = [], feature: [Int32] = [], value: [Float] = []
-                var n0 = 0
-                while n0 < m {
-                    let nb = min(width, m - n0)
-                    BLAS.gemm(.none, .transposed, m: rows, n: nb, k: d, a: x + r0 * d, lda: d,
-                              b: w + n0 * d, ldb: d, c: pre, ldc: nb)               // inside a part: one thread
-                    for r in 0..<rows {
-                        let row = UnsafeRawPointer(pre + r * nb)
-                        var i = 0
-                        while i + 16 <= nb {
-                            let v = row.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                                + bias.loadUnaligned(fromByteOffset: (n0 + i) * 4, as: SIMD16<Float>.self)
-                            if any(v .> 0) {
-                                for t in 0..<16 where v[t] > 0 {
-                                    localRow.append(Int32(r)); feature.append(Int32(n0 + i + t)); value.append(v[t])
-                                }
-                            }
-                            i += 16
-                        }
-                        while i < nb {
-                            let v = pre[r * nb + i] + be[n0 + i]
-                            if v > 0 { localRow.append(Int32(r)); feature.append(Int32(n0 + i)); value.append(v) }
-                            i += 1
-                        }
-                    }
-                    n0 += nb
-                }
-                // Stable counting sort by row: feature blocks were visited in order, so each row's
-                // features come out increasing.
-                var counts = [Int](repeating: 0, count: rows)
-                for r in localRow { counts[Int(r)] += 1 }
-                var next = [Int](repeating: 0, count: rows)
-                var total = 0
-                for r in 0..<rows { next[r] = total; total += counts[r] }
-                var index = [Int32](repeating: 0, count: total), values = [Float](repeating: 0, count: total)
-                for (e, r) in localRow.enumerated() {
-                    let slot = next[Int(r)]
-                    index[slot] = feature[e]; values[slot] = value[e]
-                    next[Int(r)] = slot + 1
-                }
-                blocks.store(start: r0, counts: counts, index: index, value: values)
-            }
-        } } }
-        return blocks.assemble(cols: m)
+        encodeInCache(saeIn: saeIn, wEncT: wEncT, bEnc: bEnc, selection: .gate(nil)).codes
     }
 
     private static func activationK(_ a: SAEActivation) -> Int {
@@ -259,7 +232,7 @@ public enum SparseEncoder {
 }
 
 /// Thread-safe collection of per-row-block CSR pieces, assembled in row order.
-private final class RowBlocks: @unchecked Sendable {
+final class RowBlocks: @unchecked Sendable {
     private let lock = NSLock()
     private var blocks: [(start: Int, counts: [Int], index: [Int32], value: [Float])] = []
     let rows: Int

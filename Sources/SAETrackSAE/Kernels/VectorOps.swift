@@ -59,4 +59,55 @@ enum VectorOps {
         }
         while j < n { y[j] += a1 * x1[j] + a2 * x2[j]; j += 1 }
     }
+    /// y[j] = (((y[j] + a0·x0[j]) + a1·x1[j]) + a2·x2[j]) + a3·x3[j]: four ``axpy(_:_:_:_:)`` in one
+    /// pass over y, with the same operations in the same order (bit-identical to the four calls).
+    @inline(__always)
+    static func axpy4(_ a0: Float, _ x0: UnsafePointer<Float>, _ a1: Float, _ x1: UnsafePointer<Float>,
+                      _ a2: Float, _ x2: UnsafePointer<Float>, _ a3: Float, _ x3: UnsafePointer<Float>,
+                      _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var j = 0
+        let r0 = UnsafeRawPointer(x0), r1 = UnsafeRawPointer(x1), r2 = UnsafeRawPointer(x2), r3 = UnsafeRawPointer(x3)
+        let ry = UnsafeMutableRawPointer(y)
+        let s0 = SIMD8<Float>(repeating: a0), s1 = SIMD8<Float>(repeating: a1)
+        let s2 = SIMD8<Float>(repeating: a2), s3 = SIMD8<Float>(repeating: a3)
+        while j + 8 <= n {
+            let o = j * 4
+            var v = ry.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            v = v + s0 * r0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            v = v + s1 * r1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            v = v + s2 * r2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            v = v + s3 * r3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            ry.storeBytes(of: v, toByteOffset: o, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < n {
+            var t = y[j]
+            t += a0 * x0[j]; t += a1 * x1[j]; t += a2 * x2[j]; t += a3 * x3[j]
+            y[j] = t
+            j += 1
+        }
+    }
+
+    /// (a0·b, a1·b) as two ``dot(_:_:_:)`` calls would give them (the same partial sums and
+    /// reduction per product), reading b once.
+    @inline(__always)
+    static func dot2(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int)
+        -> (Float, Float) {
+        var p0 = SIMD8<Float>(), q0 = SIMD8<Float>(), p1 = SIMD8<Float>(), q1 = SIMD8<Float>()
+        let r0 = UnsafeRawPointer(a0), r1 = UnsafeRawPointer(a1), rb = UnsafeRawPointer(b)
+        var i = 0
+        while i + 16 <= n {
+            let (lo, hi) = (i * 4, (i + 8) * 4)
+            let b0 = rb.loadUnaligned(fromByteOffset: lo, as: SIMD8<Float>.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: hi, as: SIMD8<Float>.self)
+            p0 += r0.loadUnaligned(fromByteOffset: lo, as: SIMD8<Float>.self) * b0
+            q0 += r0.loadUnaligned(fromByteOffset: hi, as: SIMD8<Float>.self) * b1
+            p1 += r1.loadUnaligned(fromByteOffset: lo, as: SIMD8<Float>.self) * b0
+            q1 += r1.loadUnaligned(fromByteOffset: hi, as: SIMD8<Float>.self) * b1
+            i += 16
+        }
+        var s0 = (p0 + q0).sum(), s1 = (p1 + q1).sum()
+        while i < n { s0 += a0[i] * b[i]; s1 += a1[i] * b[i]; i += 1 }
+        return (s0, s1)
+    }
 }

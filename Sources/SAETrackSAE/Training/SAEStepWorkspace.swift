@@ -1,7 +1,7 @@
 import SAETrackCore
 
-/// Buffers reused from one training step to the next: the encoder's dense pre-activation scratch
-/// (chunkRows, d_sae) and the four gradient tensors. Large allocations are fresh mmaps in glibc, so
+/// Buffers reused from one training step to the next: the encoder's pre-activation scratches (per
+/// thread blocks, or (chunkRows, d_sae) in the row-chunk path) and the four gradient tensors. Large allocations are fresh mmaps in glibc, so
 /// reallocating them every step would pay a page fault per 4 KiB of every buffer, every step.
 public final class SAEStepWorkspace {
     /// (chunkRows, d_sae) scratch, grown on demand.
@@ -30,4 +30,29 @@ public final class SAEStepWorkspace {
     }
 
     func returnPre(_ p: [Float]) { pre = p }
+
+    /// One float scratch per encoder thread (the feature-block encoder's pre-activation blocks).
+    final class EncoderScratch: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<Float>
+        let capacity: Int
+        init(capacity: Int) {
+            self.capacity = capacity
+            pointer = .allocate(capacity: max(capacity, 1))
+        }
+        deinit { pointer.deallocate() }
+
+        static func make(parts: Int, floats: Int) -> [EncoderScratch] {
+            (0..<parts).map { _ in EncoderScratch(capacity: floats) }
+        }
+    }
+
+    private var encoderBlocks: [EncoderScratch] = []
+
+    /// `parts` scratches of at least `floats` floats each, kept for the next step.
+    func encoderScratch(parts: Int, floats: Int) -> [EncoderScratch] {
+        if encoderBlocks.count < parts || encoderBlocks.contains(where: { $0.capacity < floats }) {
+            encoderBlocks = EncoderScratch.make(parts: max(parts, encoderBlocks.count), floats: floats)
+        }
+        return encoderBlocks
+    }
 }
