@@ -9,7 +9,7 @@ import SAETrackIO
 /// <dir>/activations-00000.safetensors `activations` F32/F16/BF16 [n, d_in]   (in producer order)
 /// ```
 /// Every shard is an ``ActivationShard`` (the format `saetrack activations` writes), stored as
-/// `dtype` (``ActivationDType``: F16 and BF16 halve the size and read back rounded to nearest even).
+/// `dtype` (`ActivationDType`: F16 and BF16 halve the size and read back rounded to nearest even).
 /// ``ActivationCacheReader`` replays it as an ``ActivationProducer`` (so a ``MixingActivationStore``
 /// over the cache gives the same stream as over the LM).
 public struct ActivationCache: Codable, Sendable {

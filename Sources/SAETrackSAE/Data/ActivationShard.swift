@@ -6,10 +6,10 @@ import SAETrackIO
 /// ``ActivationCache``, and `train-sae --activations` input.
 ///
 /// A shard is a safetensors file with one tensor `activations` [n, d_in] stored as F32, F16 or
-/// BF16 (``ActivationDType``; other float dtypes are read too), rows in token order, and string
+/// BF16 (`ActivationDType`; other float dtypes are read too), rows in token order, and string
 /// metadata: `hook`, `centered`, `include_bos`, `dtype`, and whatever the writer adds (`model`,
 /// `tokens`, `rows`, `context`, ...). Reading converts to float32: an F16/BF16 value reads back as
-/// the stored rounding of the original (``ActivationDType/rounded(_:)``).
+/// the stored rounding of the original (`ActivationDType.rounded(_:)`).
 public enum ActivationShard {
     /// The tensor name.
     public static let tensor = "activations"
