@@ -26,7 +26,7 @@ Training differences between SAETrack's defaults and SAELens's trainer (`saetrac
 BatchTopK / Matryoshka run without rescale_acts_by_decoder_norm in both (SAETrack has it for TopK only).
 
 Usage:
-  /work/venv/bin/python Benchmarks/compare_dictionary_recovery.py [--steps 1000] [--out results.json]
+  venv/bin/python Benchmarks/compare_dictionary_recovery.py [--steps 1000] [--out results.json]
 """
 import argparse
 import datetime
