@@ -1,6 +1,6 @@
 """Reference for SAETrack's MixingActivationStore: the paper's activation store, transcribed.
 
-Run by hand (never by the tests):  /work/venv/bin/python Tests/Fixtures/store/generate.py
+Run by hand (never by the tests):  venv/bin/python Tests/Fixtures/store/generate.py
 
 SAE-Track trains on the ActivationsStore of its `sae_training/activations_store.py` (the early
 SAELens store): `get_buffer` reads n_batches_in_buffer // 2 store batches from the LM and permutes

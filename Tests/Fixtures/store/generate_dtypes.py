@@ -1,6 +1,6 @@
 """Reference roundings for SAETrack's F16 / BF16 activation storage (ActivationDType).
 
-Run by hand (never by the tests):  /work/venv/bin/python Tests/Fixtures/store/generate_dtypes.py
+Run by hand (never by the tests):  venv/bin/python Tests/Fixtures/store/generate_dtypes.py
 
 Writes dtype_reference.safetensors:
   values  F32  [n]   float32 inputs: normals at several scales, exact rounding ties for both
