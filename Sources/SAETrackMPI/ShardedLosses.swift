@@ -49,37 +49,8 @@ enum ShardedLosses {
         }
         var ghostOut = nD > 0 ? BLAS.matmul(expPre, wDead) : Matrix(rows: b, cols: d)
         try comm.allreduceSum(&ghostOut.storage, kind: .ghost)
-        let residualMean = columnMeans(e).map { -$0 }
-        var dGhost = Matrix(rows: b, cols: d)
-        var total: Double = 0
         let inv = 1 / Float(b * d)
-        e.withUnsafeBufferPointer { eb in
-            ghostOut.withUnsafeBufferPointer { gb in
-                dGhost.withUnsafeMutableBufferPointer { db in
-                    for r in 0..<b {
-                        var r2: Float = 0, rc2: Float = 0, g2: Float = 0
-                        for j in 0..<d {
-                            let res = -eb[r * d + j]
-                            r2 += res * res
-                            let rc = res - residualMean[j]
-                            rc2 += rc * rc
-                            g2 += gb[r * d + j] * gb[r * d + j]
-                        }
-                        let scale = r2.squareRoot() / (1e-6 + 2 * g2.squareRoot())
-                        let rn = rc2.squareRoot()
-                        for j in 0..<d {
-                            let res = -eb[r * d + j]
-                            let diff = scale * gb[r * d + j] - res
-                            let ghostElem = diff * diff / rn
-                            let mseElem = eb[r * d + j] * eb[r * d + j] / denominators[r]
-                            let rho = mseElem / (ghostElem + 1e-6)
-                            total += Double(rho * ghostElem)
-                            db[r * d + j] = inv * rho * 2 * diff / rn * scale
-                        }
-                    }
-                }
-            }
-        }
+        let (total, dGhost) = GhostGrads.outputGradient(error: e, ghostOut: ghostOut, denominators: denominators)
         if nD > 0 {
             var dExp = Matrix(rows: b, cols: nD)
             BLAS.gemm(dGhost, wDead, transposeB: true, into: &dExp)

@@ -14,7 +14,7 @@ import SAETrackCore
 /// ```
 /// The gradient reaches pre[:, D] (hence W_enc, b_enc, b_dec) and W_dec[D]. The dense work is over
 /// the dead columns only (BLAS GEMMs).
-enum GhostGrads {
+package enum GhostGrads {
     /// Adds the ghost loss's gradients into `gradients` and returns the loss.
     /// - Parameters:
     ///   - deadPre: (B, n_dead) pre-activations of `deadFeatures`
@@ -36,6 +36,47 @@ enum GhostGrads {
             }
         }
         let ghostOut = BLAS.matmul(expPre, wDead)                               // (B, d) g
+        let inv = 1 / Float(b * d)
+        let (total, dGhost) = outputGradient(error: e, ghostOut: ghostOut, denominators: denominators)
+        var dExp = Matrix(rows: b, cols: nD)                                    // (B, nD) = dg·W_dec[D]ᵀ
+        BLAS.gemm(dGhost, wDead, transposeB: true, into: &dExp)
+        var gradWDead = Matrix(rows: nD, cols: d)                               // (nD, d) = Eᵀ·dg
+        BLAS.gemm(expPre, transposeA: true, dGhost, into: &gradWDead)
+        dExp.withUnsafeMutableBufferPointer { de in                             // dpre = dE ⊙ E
+            expPre.withUnsafeBufferPointer { ex in for t in de.indices { de[t] *= ex[t] } }
+        }
+        var gradWEncDead = Matrix(rows: nD, cols: d)                            // (nD, d) = dpreᵀ·sae_in
+        BLAS.gemm(dExp, transposeA: true, saeIn, into: &gradWEncDead)
+        dExp.withUnsafeBufferPointer { dp in
+            for (t, i) in deadFeatures.enumerated() {
+                var s: Float = 0
+                for r in 0..<b { s += dp[r * nD + t] }
+                g.bEnc[Int(i)] += s
+            }
+        }
+        g.wDec.withUnsafeMutableBufferPointer { gd in
+            g.wEncT.withUnsafeMutableBufferPointer { ge in
+                gradWDead.withUnsafeBufferPointer { a in
+                    gradWEncDead.withUnsafeBufferPointer { c in
+                        for (t, i) in deadFeatures.enumerated() {
+                            VectorOps.axpy(1, a.baseAddress! + t * d, gd.baseAddress! + Int(i) * d, d)
+                            VectorOps.axpy(1, c.baseAddress! + t * d, ge.baseAddress! + Int(i) * d, d)
+                        }
+                    }
+                }
+            }
+        }
+        return Float(total) * inv
+    }
+
+    /// The ghost loss summed over the (B, d) elements (before the 1/(B·d) mean) and its gradient
+    /// with respect to g = exp(pre[:, D])·W_dec[D]; the sharded trainer calls it on the all-reduced g.
+    /// - Parameters:
+    ///   - error: (B, d) e = x̂ − x
+    ///   - ghostOut: (B, d) g
+    ///   - denominators: (B) ‖x_b − mean(x)‖₂
+    package static func outputGradient(error e: Matrix, ghostOut: Matrix, denominators: [Float]) -> (total: Double, dGhost: Matrix) {
+        let (b, d) = (e.rows, e.cols)
         let residualMean = SAEObjective.columnMeans(e).map { -$0 }              // mean_b r
         var dGhost = Matrix(rows: b, cols: d)                                   // (B, d) ∂ghost/∂g
         var total: Double = 0
@@ -67,34 +108,6 @@ enum GhostGrads {
                 }
             }
         }
-        var dExp = Matrix(rows: b, cols: nD)                                    // (B, nD) = dg·W_dec[D]ᵀ
-        BLAS.gemm(dGhost, wDead, transposeB: true, into: &dExp)
-        var gradWDead = Matrix(rows: nD, cols: d)                               // (nD, d) = Eᵀ·dg
-        BLAS.gemm(expPre, transposeA: true, dGhost, into: &gradWDead)
-        dExp.withUnsafeMutableBufferPointer { de in                             // dpre = dE ⊙ E
-            expPre.withUnsafeBufferPointer { ex in for t in de.indices { de[t] *= ex[t] } }
-        }
-        var gradWEncDead = Matrix(rows: nD, cols: d)                            // (nD, d) = dpreᵀ·sae_in
-        BLAS.gemm(dExp, transposeA: true, saeIn, into: &gradWEncDead)
-        dExp.withUnsafeBufferPointer { dp in
-            for (t, i) in deadFeatures.enumerated() {
-                var s: Float = 0
-                for r in 0..<b { s += dp[r * nD + t] }
-                g.bEnc[Int(i)] += s
-            }
-        }
-        g.wDec.withUnsafeMutableBufferPointer { gd in
-            g.wEncT.withUnsafeMutableBufferPointer { ge in
-                gradWDead.withUnsafeBufferPointer { a in
-                    gradWEncDead.withUnsafeBufferPointer { c in
-                        for (t, i) in deadFeatures.enumerated() {
-                            VectorOps.axpy(1, a.baseAddress! + t * d, gd.baseAddress! + Int(i) * d, d)
-                            VectorOps.axpy(1, c.baseAddress! + t * d, ge.baseAddress! + Int(i) * d, d)
-                        }
-                    }
-                }
-            }
-        }
-        return Float(total) * inv
+        return (total, dGhost)
     }
 }
