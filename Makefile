@@ -75,7 +75,7 @@ clean:
 ## docs: build the DocC documentation of every library module into .build/docs/<Module>.doccarchive.
 ## A symbol link that does not resolve fails the build; other DocC warnings are counted. Reuses the
 ## release build of `make test` (run it first, or this builds it).
-DOC_MODULES = SAETrackCore SAETrackIO SAETrackLM SAETrackSAE SAETrackMetrics SAETrack
+DOC_MODULES = SAETrackCore SAETrackIO SAETrackLM SAETrackSAE SAETrackMetrics SAETrack SAETrackMPI
 docs: setup
 	$(SWIFT) package $(TESTFLAGS) dump-symbol-graph --minimum-access-level public >/dev/null
 	@graphs=$$(find .build -maxdepth 2 -type d -name symbolgraph | head -1); \

@@ -5,9 +5,12 @@
 #
 # Usage (from anywhere):
 #   make build                                   # or swift build -c release
-#   sh Docs/generate-commands.sh [path/to/saetrack]
+#   sh Docs/generate-commands.sh [path/to/saetrack [output.md]]
 #
-# The binary defaults to $SAETRACK, else .build/release/saetrack at the repository root.
+# The binary defaults to $SAETRACK, else .build/release/saetrack at the repository root; the output
+# to Docs/Commands.md. `saetrack-mpi` (the MPI executable, Docs/Distributed.md) is documented from
+# the same directory as `saetrack`; the script refuses to run without it.
+# Tests/SAETrackCLITests/CommandReferenceTests.swift checks that Docs/Commands.md is what this writes.
 #
 # Help texts go in ~~~ fences, not ``` ones: their USAGE lines are synopses with <placeholders>,
 # not runnable examples, and Tests/SAETrackCLITests/DocumentedCommandLineTests.swift runs every
@@ -17,12 +20,15 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 bin=${1:-${SAETRACK:-$root/.build/release/saetrack}}
-out=$here/Commands.md
+out=${2:-$here/Commands.md}
+mpi_bin=$(dirname "$bin")/saetrack-mpi
 
-if [ ! -x "$bin" ]; then
-    echo "generate-commands.sh: no executable at $bin (build first: make build)" >&2
-    exit 1
-fi
+for b in "$bin" "$mpi_bin"; do
+    if [ ! -x "$b" ]; then
+        echo "generate-commands.sh: no executable at $b (build first: make build)" >&2
+        exit 1
+    fi
+done
 
 # Names listed under SUBCOMMANDS: in a help text (lines indented by exactly two spaces).
 subcommands() {
@@ -36,11 +42,16 @@ subcommands() {
 help_of() {
     COLUMNS=100 "$bin" help "$@" 2>&1
 }
+mpi_help_of() {
+    COLUMNS=100 "$mpi_bin" help "$@" 2>&1
+}
 
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 top=$(COLUMNS=100 "$bin" --help 2>&1)
 subs=$(printf '%s\n' "$top" | subcommands)
+mpi_top=$(COLUMNS=100 "$mpi_bin" --help 2>&1)
+mpi_subs=$(printf '%s\n' "$mpi_top" | subcommands)
 
 {
     echo "# \`saetrack\` command reference"
@@ -62,6 +73,10 @@ subs=$(printf '%s\n' "$top" | subcommands)
                 echo "  - [\`saetrack bench $b\`](#saetrack-bench-$b)"
             done
         fi
+    done
+    echo "- [\`saetrack-mpi\`](#saetrack-mpi) (one MPI job over several processes; see [Distributed.md](Distributed.md))"
+    for s in $mpi_subs; do
+        echo "  - [\`saetrack-mpi $s\`](#saetrack-mpi-$s)"
     done
     echo
     echo "## \`saetrack\`"
@@ -87,8 +102,22 @@ subs=$(printf '%s\n' "$top" | subcommands)
             done
         fi
     done
+    echo
+    echo "## \`saetrack-mpi\`"
+    echo
+    echo '~~~'
+    printf '%s\n' "$mpi_top"
+    echo '~~~'
+    for s in $mpi_subs; do
+        echo
+        echo "### \`saetrack-mpi $s\`"
+        echo
+        echo '~~~'
+        mpi_help_of "$s"
+        echo '~~~'
+    done
 } >"$tmp"
 
 mv "$tmp" "$out"
 trap - EXIT
-echo "wrote $out ($(wc -l <"$out") lines) from $bin"
+echo "wrote $out ($(wc -l <"$out") lines) from $bin and $mpi_bin"
