@@ -7,8 +7,9 @@ probabilities (scaled to a mean L0) and folded-normal magnitudes. The same rows 
 activation file and trained on by
 
   * SAETrack: `saetrack train-sae --activations FILE --no-shuffle` (batches in file order), once with
-    its defaults and once set up as SAELens's trainer is (`saetrack_tied`: `--weight-init saelens
-    --b-dec-init zeros --clip-grad-norm 1`), and
+    its defaults (`--weight-init`, `--b-dec-init`, `--clip-grad-norm` auto: SAELens's setup below for
+    standard with --loss saelens and for jumprelu, SAE-Track's for the TopK family) and once set up as
+    SAELens's trainer is (`saetrack_tied`: `--weight-init saelens --b-dec-init zeros --clip-grad-norm 1`), and
   * SAELens: its own `SAETrainer` over the same rows in the same order (batch i = rows i*B..(i+1)*B,
     wrapping), with the same width, k / sparsity coefficient, learning rate, steps and batch size,
 
@@ -19,10 +20,11 @@ scored on held-out rows with SAELens's own metrics: MCC (`mean_correlation_coeff
 rows vs true features, Hungarian matching) and F1 (`compute_classification_metrics`: each latent as a
 classifier of its best-matching true feature's firing), with L0, dead latents and explained variance.
 
-Training differences between SAETrack's defaults and SAELens's trainer (`saetrack_tied` removes them):
-  * initialisation: SAETrack's default is Kaiming-uniform W_enc / W_dec and a geometric-median b_dec;
+Training differences between SAE-Track's setup (SAETrack's default for the TopK family) and SAELens's
+trainer (`saetrack_tied` removes them):
+  * initialisation: SAE-Track's is Kaiming-uniform W_enc / W_dec and a geometric-median b_dec;
     SAELens's is tied (W_dec rows of norm 0.1, W_enc = W_dec^T, b_dec 0);
-  * SAELens's trainer clips the total gradient norm to 1; SAETrack does not clip by default.
+  * SAELens's trainer clips the total gradient norm to 1; SAE-Track does not clip.
 BatchTopK / Matryoshka run without rescale_acts_by_decoder_norm in both (SAETrack has it for TopK only).
 
 Usage:

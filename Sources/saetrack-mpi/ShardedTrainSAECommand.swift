@@ -54,10 +54,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
     @Option(name: .long, help: "L1 coefficient (default 8e-5).") var l1: Float?
     @Option(name: .customLong("l1-warmup"), help: "L1 warm-up steps (0: off).") var l1Warmup = 0
     @Option(name: .long, help: "Loss form: sae-track (MSE/‖x−mean‖, plain L1) or saelens (Σ MSE, decoder-norm-weighted L1).") var loss = "sae-track"
-    @Option(name: .customLong("weight-init"), help: "From-scratch W_enc / W_dec: sae-track (independent Kaiming-uniform, unit decoder rows) or saelens (tied: decoder rows of norm --decoder-init-norm, W_enc = W_decᵀ).") var weightInit = "sae-track"
-    @Option(name: .customLong("decoder-init-norm"), help: "--weight-init saelens: initial decoder row norm (SAELens decoder_init_norm).") var decoderInitNorm: Float = 0.1
-    @Option(name: .customLong("b-dec-init"), help: "From-scratch b_dec: geometric-median (SAE-Track), mean or zeros (SAELens).") var bDecInit = "geometric-median"
-    @Option(name: .customLong("clip-grad-norm"), help: "Clip the total gradient norm to this before each Adam step (SAELens's trainer: 1; default: no clipping, as SAE-Track).") var clipGradNorm: Float?
+    @OptionGroup var initialisation: InitOptions
     @Option(name: .customLong("decoder-norm"), help: "unit (w_dec_norm=1) or free (w_dec_norm=0, norm-weighted L1).") var decoderNorm = "unit"
     @Flag(inversion: .prefixedNo, help: "Ghost grads for dead features (standard).") var ghostGrads = true
     @Option(name: .customLong("dead-window"), help: "Steps without firing before a feature is dead.") var deadWindow: Int?
@@ -89,10 +86,6 @@ struct ShardedTrainSAECommand: ParsableCommand {
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
         if !["unit", "free"].contains(decoderNorm) { throw ValidationError("--decoder-norm must be unit or free") }
-        if !["sae-track", "saelens"].contains(weightInit) { throw ValidationError("--weight-init must be sae-track or saelens (got \(weightInit))") }
-        if !(decoderInitNorm > 0) { throw ValidationError("--decoder-init-norm must be positive") }
-        if !["geometric-median", "mean", "zeros"].contains(bDecInit) { throw ValidationError("--b-dec-init must be geometric-median, mean or zeros (got \(bDecInit))") }
-        if let c = clipGradNorm, !(c > 0) { throw ValidationError("--clip-grad-norm must be positive") }
     }
 
     /// The files this run's result depends on, and its settings (the single-process command's fingerprint).
@@ -109,6 +102,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
                                   decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
+                                  + initialisation.fingerprint(architecture: SAEArchitecture(rawValue: architecture)!,
+                                                               mseMode: loss == "saelens" ? .saeLens : .saeTrack)
                                   + (cacheDType.lowercased() == "f32" ? [] : ["cache dtype \(cacheDType.lowercased())"])
                                   // (`saetrack` adds the JumpReLU options for --architecture jumprelu, refused here.)
         try f.addSettings("settings", settings)
@@ -274,10 +269,6 @@ struct ShardedTrainSAECommand: ParsableCommand {
         config.topkThresholdLR = topkThresholdLr
         config.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
         try jumpReLU.training().apply(to: &config)
-        config.weightInit = weightInit == "saelens" ? .tied : .saeTrack
-        config.decoderInitNorm = decoderInitNorm
-        config.clipGradNorm = clipGradNorm
-        config.bDecInit = ["geometric-median": .geometricMedian, "mean": .mean, "zeros": .zeros][bDecInit]!
         config.k = k
         if let lr { config.lr = lr }
         if let warmup { config.warmupSteps = warmup }
@@ -297,6 +288,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
         config.logEvery = logEvery
         config.saveEvery = saveEvery
         config.bDecInitSamples = min(config.bDecInitSamples, bufferTokens)
+        initialisation.choices.apply(to: &config)       // auto resolved for the architecture and loss set above
         try ShardingError.check(config)     // before any work: unsharded settings refused by name
         if previous != nil { throw ShardingError.notSharded(name: "--previous", detail: "anchor regularisation toward a previous SAE") }
 

@@ -26,6 +26,7 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
     @OptionGroup var jumpReLU: JumpReLUOptions
+    @OptionGroup var initialisation: InitOptions
     @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file), held in memory and reused at every checkpoint; ignored with --tokens-per-stage.") var trainRows = 2048
     @Option(name: .customLong("tokens-per-stage"), help: "Stream this many fresh training tokens per continual stage from each checkpoint's LM through the paper's half-refill mixing buffer (sets --continual-steps to ⌈N / batch⌉; memory is bounded by the buffer, not by N). The stream reads every token row except the --eval-rows.") var tokensPerStage: Int?
     @Option(name: .customLong("stage-tokens"), help: "With --tokens-per-stage: same (every stage restarts the stream at the first row with the same shuffle seed: the authors' behaviour) or continue (each stage reads on from where the previous one stopped).") var stageTokens = "same"
@@ -73,6 +74,7 @@ struct TrackOptions: ParsableArguments {
         if let k { s.k = k }
         try jumpReLU.check(architecture: s.architecture)
         s.jumpReLU = try jumpReLU.training()
+        s.initialisation = initialisation.choices
         s.seed = seed
         if let tokensPerStage {
             guard let mode = StageTokens(rawValue: stageTokens) else {
@@ -239,6 +241,9 @@ struct TrackCommand: ParsableCommand {
         try fingerprint.write(to: outURL)
         try inputs.write(to: outURL)
         stderrLine("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads")
+        let f = config.firstStage
+        stderrLine("track: first stage " + SAEInitChoices.Resolved(weightInit: f.weightInit, bDecInit: f.bDecInit, clipGradNorm: f.clipGradNorm).summary
+                   + "; continual stages clip grad norm " + (config.continualStage.clipGradNorm.map { "\($0)" } ?? "none"))
         try Self.printCost(run.state, provider: provider, checkpoint: used[0].url)
         // Fault injection for the tests (as train-sae's): SIGKILL this process once a trainer
         // state at SAE step ≥ N has been saved, as a crash would.

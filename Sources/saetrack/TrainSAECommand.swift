@@ -10,6 +10,9 @@ struct TrainSAECommand: ParsableCommand {
         discussion: """
             Defaults are SAE-Track's first stage (Docs/Method.md §4.2): ReLU SAE, MSE / ‖x − batch mean‖ + 8e-5·L1, \
             Adam lr 4e-4 with a 5000-step warm-up, geometric-median b_dec, ghost grads, unit-norm decoder rows. \
+            --weight-init, --b-dec-init and --clip-grad-norm default to auto: SAELens's trainer (tied init, b_dec 0, \
+            clip 1) for jumprelu and for standard with --loss saelens, SAE-Track's (Kaiming, geometric median, no clip) \
+            for the paper's recipe and the TopK family (Docs/TrainingQuality.md); training_config.json records the values used. \
             --stage continual takes the SAE-Track stage column (lr 4e-5, warm-up 3, no ghost grads in practice) \
             and needs --init. Activations come from --model/--hook/--tokens through the half-buffer shuffling \
             store (Docs/Method.md §2.4), optionally cached on disk (--cache), or from --activations FILE (safetensors \
@@ -41,10 +44,7 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
     @Flag(name: .long, help: "TopK: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); saved with the option.") var rescaleActsByDecoderNorm = false
     @OptionGroup var jumpReLU: JumpReLUOptions
-    @Option(name: .customLong("weight-init"), help: "From-scratch W_enc / W_dec: sae-track (independent Kaiming-uniform, unit decoder rows) or saelens (tied: decoder rows of norm --decoder-init-norm, W_enc = W_decᵀ).") var weightInit = "sae-track"
-    @Option(name: .customLong("decoder-init-norm"), help: "--weight-init saelens: initial decoder row norm (SAELens decoder_init_norm).") var decoderInitNorm: Float = 0.1
-    @Option(name: .customLong("b-dec-init"), help: "From-scratch b_dec: geometric-median (SAE-Track), mean or zeros (SAELens).") var bDecInit = "geometric-median"
-    @Option(name: .customLong("clip-grad-norm"), help: "Clip the total gradient norm to this before each Adam step (SAELens's trainer: 1; default: no clipping, as SAE-Track).") var clipGradNorm: Float?
+    @OptionGroup var initialisation: InitOptions
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
     @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") var trainTokens: Int?
@@ -85,10 +85,6 @@ struct TrainSAECommand: ParsableCommand {
         }
         _ = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: arch)
         try jumpReLU.check(architecture: arch)
-        if !["sae-track", "saelens"].contains(weightInit) { throw ValidationError("--weight-init must be sae-track or saelens (got \(weightInit))") }
-        if let c = clipGradNorm, !(c > 0) { throw ValidationError("--clip-grad-norm must be positive") }
-        if !(decoderInitNorm > 0) { throw ValidationError("--decoder-init-norm must be positive") }
-        if !["geometric-median", "mean", "zeros"].contains(bDecInit) { throw ValidationError("--b-dec-init must be geometric-median, mean or zeros (got \(bDecInit))") }
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
@@ -115,8 +111,8 @@ struct TrainSAECommand: ParsableCommand {
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
                                   + (architecture == "jumprelu" ? [jumpReLU.fingerprint] : [])
-                                  + (weightInit == "sae-track" && bDecInit == "geometric-median" ? [] : ["init \(weightInit) \(decoderInitNorm) \(bDecInit)"])
-                                  + (clipGradNorm.map { ["clip \($0)"] } ?? [])
+                                  + initialisation.fingerprint(architecture: SAEArchitecture(rawValue: architecture)!,
+                                                               mseMode: loss == "saelens" ? .saeLens : .saeTrack)
                                   + (cacheDType.lowercased() == "f32" ? [] : ["cache dtype \(cacheDType.lowercased())"])
         try f.addSettings("settings", settings)
         return f
@@ -236,10 +232,6 @@ struct TrainSAECommand: ParsableCommand {
         config.topkThresholdLR = topkThresholdLr
         config.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
         try jumpReLU.training().apply(to: &config)
-        config.weightInit = weightInit == "saelens" ? .tied : .saeTrack
-        config.decoderInitNorm = decoderInitNorm
-        config.clipGradNorm = clipGradNorm
-        config.bDecInit = ["geometric-median": .geometricMedian, "mean": .mean, "zeros": .zeros][bDecInit]!
         config.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: config.architecture)
         config.k = k
         if let lr { config.lr = lr }
@@ -260,6 +252,7 @@ struct TrainSAECommand: ParsableCommand {
         config.logEvery = logEvery
         config.saveEvery = saveEvery
         config.bDecInitSamples = min(config.bDecInitSamples, bufferTokens)
+        initialisation.choices.apply(to: &config)       // auto resolved for the architecture and loss set above
 
         let initialSAE = try initial.map { try SparseAutoencoder.load(from: URL(fileURLWithPath: $0)) }
         let anchor = try (previous ?? (reg > 0 ? initial : nil)).map { try SparseAutoencoder.load(from: URL(fileURLWithPath: $0)) }
@@ -274,6 +267,10 @@ struct TrainSAECommand: ParsableCommand {
         let total = trainer.config.steps, startStep = trainer.step
         let started = Date()
         say("train-sae: \(trainer.config.architecture.rawValue) SAE d_in \(dIn) d_sae \(d), \(total) steps × \(batchSize) tokens, threads \(Threads.count)")
+        if initialSAE == nil || trainer.config.clipGradNorm != nil {
+            say("init: " + SAEInitChoices.Resolved(weightInit: trainer.config.weightInit, bDecInit: trainer.config.bDecInit,
+                                                   clipGradNorm: trainer.config.clipGradNorm).summary)
+        }
         say("cost: " + CostEstimate.line(steps: total - startStep, batchSize: trainer.config.batchSize, dataTokens: dataTokens))
         // Fault injection for the tests: SIGKILL this process (no cleanup at all) once the progress
         // line of this step has been printed, as a crash or an out-of-memory kill would.

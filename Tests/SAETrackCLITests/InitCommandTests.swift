@@ -3,7 +3,8 @@ import Testing
 import SAETrack
 
 /// `train-sae --weight-init saelens --decoder-init-norm N --b-dec-init zeros --clip-grad-norm 1`: recorded in
-/// training_config.json under its keys; bad values are refused by name.
+/// training_config.json under its keys; bad values are refused by name; `auto` (the default) is resolved,
+/// recorded and fingerprinted as the values it stands for; `track` passes the options to its stages.
 @Suite("train-sae initialisation options")
 struct InitCommandTests {
     func base(_ out: String) -> [String] {
@@ -23,12 +24,68 @@ struct InitCommandTests {
         #expect(abs((config["decoder_init_norm"] as? Double ?? 0) - 0.2) < 1e-6)
         #expect(config["b_dec_init_method"] as? String == "zeros")
         #expect(config["clip_grad_norm"] as? Double == 1)
-        for (extra, message) in [(["--weight-init", "xavier"], "--weight-init must be sae-track or saelens"),
-                                 (["--b-dec-init", "median"], "--b-dec-init must be geometric-median, mean or zeros"),
+        for (extra, message) in [(["--weight-init", "xavier"], "--weight-init"),
+                                 (["--b-dec-init", "median"], "--b-dec-init"),
+                                 (["--clip-grad-norm", "one"], "--clip-grad-norm"),
                                  (["--decoder-init-norm", "0"], "--decoder-init-norm must be positive"),
                                  (["--clip-grad-norm", "0"], "--clip-grad-norm must be positive")] {
             let (status, output) = try h.run(base(h.path("o")) + extra)
-            #expect(status != 0 && output.contains(message), "\(extra): \(output.suffix(400))")
+            #expect(status != 0 && output.contains(message) && (message.hasSuffix("positive") || output.contains(extra[1])),
+                    "\(extra): \(output.suffix(400))")
         }
+    }
+
+    func recorded(_ dir: String) throws -> [String: Any] {
+        let written = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/training_config.json"))) as? [String: Any])
+        return try #require(written["config"] as? [String: Any])
+    }
+
+    @Test("auto: SAELens's trainer for standard --loss saelens and jumprelu, SAE-Track's for topk; the same resolved values rerun as the same run, changed ones are refused")
+    func autoResolvedAndFingerprinted() throws {
+        let h = try CLIHarness("init-auto")
+        defer { h.remove() }
+        let log = try h.succeed(base(h.path("std")))
+        #expect(log.contains("init: weight init tied, b_dec zeros, clip grad norm 1.0"), "\(log)")
+        var c = try recorded(h.path("std"))
+        #expect(c["weight_init"] as? String == "tied" && c["b_dec_init_method"] as? String == "zeros" && c["clip_grad_norm"] as? Double == 1)
+        // Given explicitly, the same values are the same run; a changed resolved value is refused.
+        let same = try h.succeed(base(h.path("std")) + ["--weight-init", "saelens", "--b-dec-init", "zeros", "--clip-grad-norm", "1"])
+        #expect(same.contains("nothing to do"), "\(same)")
+        for extra in [["--clip-grad-norm", "none"], ["--weight-init", "sae-track"], ["--b-dec-init", "geometric-median"]] {
+            let (status, output) = try h.run(base(h.path("std")) + extra)
+            #expect(status != 0 && output.contains("different inputs"), "\(extra): \(output.suffix(400))")
+        }
+
+        _ = try h.succeed(base(h.path("jr")) + ["--architecture", "jumprelu", "--l0-coefficient", "0.3"])
+        c = try recorded(h.path("jr"))
+        #expect(c["weight_init"] as? String == "tied" && c["b_dec_init_method"] as? String == "zeros" && c["clip_grad_norm"] as? Double == 1)
+
+        _ = try h.succeed(base(h.path("tk")) + ["--architecture", "topk", "--k", "4"])
+        c = try recorded(h.path("tk"))
+        #expect(c["weight_init"] as? String == "saeTrack" && c["b_dec_init_method"] as? String == "geometricMedian" && c["clip_grad_norm"] == nil)
+    }
+
+    @Test("track: auto gives a jumprelu chain SAELens's init in the first stage and clip 1 in every stage; explicit values reach the stage configs; a change is refused by name")
+    func trackPassesThem() throws {
+        let h = try CLIHarness("init-track")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let jr = ["--architecture", "jumprelu", "--l0-coefficient", "0.3"]
+        let (status, log) = try h.track(extra: jr)
+        #expect(status == 0, "\(log.suffix(600))")
+        #expect(log.contains("first stage weight init tied, b_dec zeros, clip grad norm 1.0; continual stages clip grad norm 1.0"), "\(log)")
+        var state = try TrackState.read(from: URL(fileURLWithPath: h.path("track")))
+        #expect(state.config.firstStage.weightInit == .tied && state.config.firstStage.bDecInit == .zeros)
+        #expect(state.config.firstStage.clipGradNorm == 1 && state.config.continualStage.clipGradNorm == 1)
+        let (refused, refusal) = try h.track(extra: jr + ["--clip-grad-norm", "none"])
+        #expect(refused != 0 && refusal.contains("clip_grad_norm"), "\(refusal.suffix(600))")
+
+        let (explicit, elog) = try h.track(out: "track2", extra: ["--weight-init", "saelens", "--decoder-init-norm", "0.2", "--b-dec-init", "mean",
+                                                                  "--clip-grad-norm", "2"])
+        #expect(explicit == 0, "\(elog.suffix(600))")
+        state = try TrackState.read(from: URL(fileURLWithPath: h.path("track2")))
+        let f = state.config.firstStage
+        #expect(f.architecture == .standard && f.weightInit == .tied && abs(f.decoderInitNorm - 0.2) < 1e-7 && f.bDecInit == .mean)
+        #expect(f.clipGradNorm == 2 && state.config.continualStage.clipGradNorm == 2)
     }
 }

@@ -107,7 +107,10 @@ struct TrackArchitecturesCommandTests {
     func jumprelu() throws {
         let h = try harness("jumprelu")
         defer { h.remove() }
+        // SAE-Track's initialisation (auto would take SAELens's tied one for jumprelu, whose 0.1-norm rows put
+        // every pre-activation of this tiny LM below the θ₀ 0.05 chosen here).
         let (state, saes, dirs) = try runTrack(h, "jumprelu", ["--architecture", "jumprelu", "--jumprelu-init-threshold", "0.05",
+                                                               "--weight-init", "sae-track", "--b-dec-init", "geometric-median",
                                                                "--jumprelu-bandwidth", "1",
                                                                "--l0-coefficient", "0.001", "--jumprelu-sparsity", "tanh",
                                                                "--first-lr", "0.01", "--continual-lr", "1e-4"])

@@ -172,6 +172,11 @@ struct ShardedTrainSAETests {
         let j = try MPIRunner.mpi(2, common(["--architecture", "jumprelu", "--out", dir.appendingPathComponent("j").path]), timeout: 60)
         #expect(!j.timedOut && j.status != 0)
         #expect(j.stderr.contains("--architecture jumprelu is not supported by the latent-sharded trainer"), "\(j.stderr)")
+
+        // auto clips standard --loss saelens to 1, which the sharded trainer does not do: refused by name.
+        let c = try MPIRunner.mpi(2, common(["--loss", "saelens", "--out", dir.appendingPathComponent("c").path]), timeout: 60)
+        #expect(!c.timedOut && c.status != 0)
+        #expect(c.stderr.contains("--clip-grad-norm 1.0 is not supported by the latent-sharded trainer"), "\(c.stderr)")
     }
 
     @Test("saetrack-mpi train-sae takes exactly the options of saetrack train-sae")

@@ -31,6 +31,10 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     /// applies to the first stage only, the continual stages start from its thresholds). Settings
     /// saved before the options existed decode with SAELens's defaults.
     @DecodedDefault<TrainingDefaults.JumpReLU> public var jumpReLU: SAEJumpReLUTraining
+    /// The first stage's from-scratch initialisation and every stage's gradient clipping
+    /// (`SAEInitChoices`: `auto` — the default, and what settings saved before the option existed
+    /// decode as — resolves per architecture; the paper's ReLU recipe resolves to SAE-Track's).
+    @DecodedDefault<TrainingDefaults.AutoInit> public var initialisation: SAEInitChoices
     /// Dead-feature resampling in the first stage (`DeadFeatureResampling`, Docs/Method.md §5.5);
     /// nil — the paper and demo presets, and settings saved before the option existed — means none.
     public var firstResampling: DeadFeatureResampling? = nil
@@ -91,6 +95,7 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         first.architecture = architecture; first.k = k; first.matryoshkaWidths = matryoshkaWidths
         first.resampling = firstResampling
         jumpReLU.apply(to: &first)
+        initialisation.apply(to: &first)
         var continual = SAETrainingConfig.continualStage(dIn: dIn, dSAE: m, tokens: continualSteps * batchSize, batchSize: batchSize, seed: seed)
         continual.lr = continualLR; continual.warmupSteps = continualWarmup; continual.l1Coefficient = l1Coefficient
         continual.logEvery = logEvery
@@ -99,6 +104,7 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         continual.resampling = continualResampling
         if let w = continualDeadFeatureWindow { continual.deadFeatureWindow = w }
         jumpReLU.apply(to: &continual, warmUp: false)
+        initialisation.apply(to: &continual)        // a warm start: only the clipping matters
         return (first, continual)
     }
 

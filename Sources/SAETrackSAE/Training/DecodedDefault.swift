@@ -52,4 +52,5 @@ public enum TrainingDefaults {
     public enum StepSparsity: DecodingDefault { public static let value = SAEJumpReLUSparsity.step }
     public enum NoWidths: DecodingDefault { public static let value: [Int] = [] }
     public enum JumpReLU: DecodingDefault { public static var value: SAEJumpReLUTraining { SAEJumpReLUTraining() } }
+    public enum AutoInit: DecodingDefault { public static var value: SAEInitChoices { SAEInitChoices() } }
 }
