@@ -4,7 +4,7 @@ import Foundation
 /// The processes of one `mpirun` job (MPI_COMM_WORLD), with the few collectives SAETrack needs.
 ///
 /// Every collective here is built from point-to-point `MPI_Sendrecv` / `MPI_Send` / `MPI_Recv` in a
-/// fixed pattern, so what each rank computes — and the order in which ``allreduceSum(_:kind:)``
+/// fixed pattern, so what each rank computes — and the order in which `allreduceSum(_:kind:)`
 /// adds the ranks' contributions — depends only on the rank count, never on MPI's choice of
 /// algorithm, message timing or network: a rerun with the same rank count (and the same threads
 /// per rank) is bit-identical, and every rank ends with the same bytes. The bytes each rank sends
@@ -114,7 +114,7 @@ public final class MPICommunicator {
         }
     }
 
-    /// ``allreduceSum(_:kind:)`` of an array.
+    /// `allreduceSum(_:kind:)` over an array.
     public func allreduceSum<T: BinaryFloatingPoint>(_ values: inout [T], kind: MPITrafficKind) throws {
         try values.withUnsafeMutableBufferPointer { try allreduceSum($0, kind: kind) }
     }

@@ -3,14 +3,14 @@ import SAETrackCore
 import SAETrackSAE
 
 /// Trains one SAE with its latents split over the ranks of an MPI job, step for step the
-/// single-process ``SAETrackSAE/SAETrainer`` (the same batches, initialisation, loss and Adam).
+/// single-process `SAETrainer` (SAETrackSAE) (the same batches, initialisation, loss and Adam).
 ///
 /// Rank r owns the latents of its ``LatentShard``: those W_enc columns, b_enc entries, W_dec rows,
 /// their Adam moments and dead-latent counters. b_dec (and its Adam moments) is replicated. Each
 /// rank draws the same batch from its own copy of the activation source. Per step:
 ///
 /// 1. every rank encodes the batch with its shard (one GEMM, B × d × m/n);
-///    TopK: the shards' per-token top-k candidates are exchanged and ranked (``ShardedTopK``);
+///    TopK: the shards' per-token top-k candidates are exchanged and ranked (`ShardedTopK`);
 /// 2. the partial reconstructions Σ_{i ∈ shard} f_i·W_dec[i] (B, d) are all-reduced — the one
 ///    large message, 2·(n−1)/n·B·d floats per rank;
 /// 3. error, per-token MSE denominators, the upstream gradient and the loss are computed on every
@@ -25,7 +25,7 @@ import SAETrackSAE
 /// the partial reconstructions come in another order, so the results agree to rounding (about
 /// 1e-6 relative per step), not bit for bit.
 ///
-/// The initial SAE is built whole on every rank exactly as ``SAETrackSAE/SAETrainer`` builds it
+/// The initial SAE is built whole on every rank exactly as `SAETrainer` (SAETrackSAE) builds it
 /// (seeded init or warm start, b_dec from the same sample), then cut to the shard.
 public final class ShardedSAETrainer {
     public let config: SAETrainingConfig
@@ -253,7 +253,7 @@ public final class ShardedSAETrainer {
     }
 
     /// Trains until `config.steps` (or `untilStep`), logging every `logEvery` steps and at the last,
-    /// as ``SAETrackSAE/SAETrainer/train(untilStep:progress:)``. Every rank calls it together.
+    /// as `SAETrainer.train(untilStep:progress:)`. Every rank calls it together.
     public func train(untilStep: Int? = nil, progress: ((SAETrainingLogEntry) -> Void)? = nil) throws {
         let end = min(untilStep ?? config.steps, config.steps)
         let start = Date()
@@ -276,7 +276,7 @@ public final class ShardedSAETrainer {
         }
     }
 
-    /// The whole trained SAE and the firing frequencies (as ``SAETrackSAE/SAETrainingResult``) on rank 0,
+    /// The whole trained SAE and the firing frequencies (as `SAETrainingResult`) on rank 0,
     /// gathered from every shard; nil on the other ranks. Every rank calls it together.
     public func gatherResult() throws -> SAETrainingResult? {
         let comm = communicator, d = config.dIn
