@@ -109,20 +109,35 @@ AVX2 static void gelu_avx2(const float *x, const float *bias, float *y, float *d
     }
 }
 
+// Per-thread switch to the portable loops (saetrack_set_portable_vector_math): tests cover the
+// fallback on any CPU. Thread-local, so a test that sets it cannot change other threads' results.
+static _Thread_local int portable_forced = 0;
+
 static int has_avx2_fma(void) {
     static int cached = -1;
     if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return cached;
+    return cached && !portable_forced;
 }
 #else
+static _Thread_local int portable_forced = 0;
 static int has_avx2_fma(void) { return 0; }
 #endif
+
+int saetrack_set_portable_vector_math(int on) {
+    const int previous = portable_forced;
+    portable_forced = on != 0;
+    return previous;
+}
+
+int saetrack_portable_vector_math(void) { return portable_forced; }
 
 // Portable forms (every CPU without AVX2 + FMA): libm exp and erf, the same formulas.
 static float exp_sum_portable(const float *x, float scale, float m, float *out, size_t n) {
     float s = 0;
     for (size_t j = 0; j < n; j++) {
-        const float e = expf(scale * x[j] - m);
+        // the argument rounded once, as the AVX2 form's fused multiply-subtract does (a float
+        // product and difference lose up to 1e-6 relative in e at |scale·x| ~ 14)
+        const float e = expf((float)((double)scale * (double)x[j] - (double)m));
         if (out) out[j] = e;
         s += e;
     }

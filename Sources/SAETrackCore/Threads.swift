@@ -1,4 +1,5 @@
 import COpenBLAS
+import CSupport
 import Foundation
 
 /// The one place that controls threads.
@@ -91,10 +92,13 @@ public enum Parallel {
     public static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 0 { return }
         if parts == 1 || isInsideLoop { for p in 0..<parts { body(p) }; return }
+        let portable = saetrack_portable_vector_math()     // SIMDMath.withKernelForm holds in the workers too
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             let outer = pthread_getspecific(insideKey)
             pthread_setspecific(insideKey, insideMarker)
+            let outerForm = saetrack_set_portable_vector_math(portable)
             body(p)
+            _ = saetrack_set_portable_vector_math(outerForm)
             pthread_setspecific(insideKey, outer)
         }
     }

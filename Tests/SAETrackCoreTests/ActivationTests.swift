@@ -31,8 +31,12 @@ struct ActivationTests {
     }
 
     @Test("fused bias + GELU + derivative matches the Double formulas, and one multiply is the backward",
-          arguments: [GELU.Approximation.exact, .tanh])
-    func geluFusedWithBiasAndDerivative(_ approximation: GELU.Approximation) {
+          arguments: [GELU.Approximation.exact, .tanh], SIMDMath.KernelForm.allCases)
+    func geluFusedWithBiasAndDerivative(_ approximation: GELU.Approximation, _ form: SIMDMath.KernelForm) {
+        SIMDMath.withKernelForm(form) { geluFused(approximation) }
+    }
+
+    private func geluFused(_ approximation: GELU.Approximation) {
         var rng = SeededRandom(seed: 34)
         let (rows, cols) = (5, 37)                                 // 37: a ragged 8-lane tail per row
         let x = rng.floats(rows * cols).map { $0 * 6 }

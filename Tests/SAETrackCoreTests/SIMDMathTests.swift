@@ -25,8 +25,13 @@ struct SIMDMathTests {
         #expect(edge[5].isFinite && edge[6].isFinite && edge[7].isFinite && edge[7] > 1e38)
     }
 
-    @Test("expSum and scale match Double exp sums for every length 0…40 and a long row, with and without out")
-    func expSumMatchesDouble() {
+    @Test("expSum and scale match Double exp sums for every length 0…40 and a long row, with and without out",
+          arguments: SIMDMath.KernelForm.allCases)
+    func expSumMatchesDouble(_ form: SIMDMath.KernelForm) {
+        SIMDMath.withKernelForm(form) { expSumMatchesDoubleBody() }
+    }
+
+    private func expSumMatchesDoubleBody() {
         var rng = SeededRandom(seed: 10)
         for n in Array(0...40) + [2048 + 5] {
             let x = rng.floats(n).map { $0 * 20 }
@@ -48,6 +53,36 @@ struct SIMDMathTests {
         // far below the exponent range: 0, never NaN
         let tiny: [Float] = [-1000, -200, -.infinity]
         #expect(tiny.withUnsafeBufferPointer { SIMDMath.expSum($0.baseAddress!, minus: 0, into: nil, count: 3) } == 0)
+    }
+
+    @Test("the portable form holds on this thread and its Parallel workers only, and is restored after")
+    func kernelFormSwitch() {
+        let native = SIMDMath.usesAVX2
+        #expect(SIMDMath.kernelForm == .native)
+        var rng = SeededRandom(seed: 11)
+        let x = rng.floats(4096).map { $0 * 30 }
+        func expRow() -> [Float] {
+            var out = [Float](repeating: 0, count: x.count)
+            x.withUnsafeBufferPointer { px in
+                out.withUnsafeMutableBufferPointer { _ = SIMDMath.expSum(px.baseAddress!, minus: 0, into: $0.baseAddress!, count: x.count) }
+            }
+            return out
+        }
+        let nativeRow = expRow()
+        let (portableRow, inside, workers) = SIMDMath.withKernelForm(.portable) { () -> ([Float], Bool, [Bool]) in
+            var seen = [Bool](repeating: true, count: 2)
+            seen.withUnsafeMutableBufferPointer { s in
+                Threads.withCount(2) { Parallel.forEachPart(2) { s[$0] = SIMDMath.usesAVX2 || SIMDMath.kernelForm != .portable } }
+            }
+            return (expRow(), SIMDMath.usesAVX2, seen)
+        }
+        #expect(!inside && workers == [false, false], "AVX2 still in use inside withKernelForm(.portable)")
+        #expect(SIMDMath.kernelForm == .native && SIMDMath.usesAVX2 == native, "form not restored")
+        // the portable loops are libm expf: within a few ulp of Double exp, so the same values
+        for (p, v) in zip(portableRow, x) { #expect(abs(Double(p) - exp(Double(v))) <= 2e-7 * exp(Double(v)) + 1e-38) }
+        // where the CPU has AVX2 the two forms are different code (Cephes polynomial vs libm): some bits differ
+        if native { #expect(portableRow != nativeRow, "the portable form computed the AVX2 form's bits") }
+        #expect(expRow() == nativeRow)
     }
 
     @Test("sum, sum of squared deviations, dot and max match Double loops for every length 0…40")

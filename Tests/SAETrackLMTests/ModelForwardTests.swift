@@ -28,8 +28,13 @@ struct ModelForwardTests {
         }
     }
 
-    @Test("logits and loss match transformers", arguments: ModelFixtures.names)
-    func logitsAndLossMatch(_ name: String) throws {
+    @Test("logits and loss match transformers", arguments: ModelFixtures.names, SIMDMath.KernelForm.allCases)
+    func logitsAndLossMatch(_ name: String, _ form: SIMDMath.KernelForm) throws {
+        // .portable: the libm softmax / GELU loops, whatever the CPU has
+        try SIMDMath.withKernelForm(form) { try logitsAndLossMatch(name) }
+    }
+
+    private func logitsAndLossMatch(_ name: String) throws {
         let f = try ModelFixtures.load(name)
         let lm = try TransformerLM(directory: f.directory)
         let logits = lm.logits(tokens: f.tokens, rows: f.rows, context: f.context)

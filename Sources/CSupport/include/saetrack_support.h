@@ -35,8 +35,16 @@ void saetrack_scale(float *x, float a, size_t n);
 /// `deriv` is not NULL, deriv[j] = Φ(v) + v·φ(v). `y` or `deriv` may be `x` (not both).
 void saetrack_gelu_exact(const float *x, const float *bias, float *y, float *deriv, size_t n);
 
-/// 1 when the kernels above run their AVX2 + FMA forms on this CPU.
+/// 1 when the kernels above run their AVX2 + FMA forms on this CPU and thread.
 int saetrack_has_avx2_fma(void);
+
+/// With `on` != 0, the kernels above run their portable (libm) forms on the calling thread only,
+/// whatever the CPU has; 0 restores the CPU's choice. Returns the previous setting, to restore it.
+/// For tests of the fallback path; `SIMDMath.withKernelForm` wraps it (and carries it into `Parallel`).
+int saetrack_set_portable_vector_math(int on);
+
+/// The calling thread's setting of `saetrack_set_portable_vector_math` (1: portable forced).
+int saetrack_portable_vector_math(void);
 
 /// 1 when the CPU runs AVX (the kernels below may be called), else 0.
 int saetrack_has_avx(void);

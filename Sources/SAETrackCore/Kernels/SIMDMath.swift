@@ -122,6 +122,32 @@ public enum SIMDMath {
         saetrack_scale(x, a, count)
     }
 
-    /// Whether ``expSum(_:scale:minus:into:count:)`` and the fused GELU run their AVX2 + FMA code here.
+    /// Whether ``expSum(_:scale:minus:into:count:)`` and the fused GELU run their AVX2 + FMA code here
+    /// (on this CPU, and on this thread: see ``withKernelForm(_:_:)``).
     public static var usesAVX2: Bool { saetrack_has_avx2_fma() != 0 }
+
+    /// Which form the C row kernels (``expSum(_:scale:minus:into:count:)``, ``scale(_:by:count:)``,
+    /// the fused exact GELU) run.
+    public enum KernelForm: String, Sendable, CaseIterable {
+        /// The CPU's: AVX2 + FMA where it has both, the portable loops otherwise.
+        case native
+        /// The portable loops (libm `expf` / `erff`) on every CPU.
+        case portable
+    }
+
+    /// The kernel form in effect on the calling thread.
+    public static var kernelForm: KernelForm { saetrack_portable_vector_math() != 0 ? .portable : .native }
+
+    /// Runs `body` with the row kernels in `form` on the calling thread and on the ``Parallel`` workers
+    /// it starts; the previous form holds again when `body` returns. Other threads are not affected,
+    /// so tests running concurrently keep their own form. Meant for tests of the portable fallback:
+    ///
+    /// ```swift
+    /// let y = SIMDMath.withKernelForm(.portable) { GELU.forward(x, approximation: .exact) }
+    /// ```
+    public static func withKernelForm<R>(_ form: KernelForm, _ body: () throws -> R) rethrows -> R {
+        let previous = saetrack_set_portable_vector_math(form == .portable ? 1 : 0)
+        defer { _ = saetrack_set_portable_vector_math(previous) }
+        return try body()
+    }
 }
