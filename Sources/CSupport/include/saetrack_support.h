@@ -57,4 +57,33 @@ float saetrack_sparse_backward_feature(const float *y, const float *x, const flo
                                        const int32_t *rows, const int32_t *entries, const float *values,
                                        size_t count, float c, float *g_dec, float *g_enc, float *dpre);
 
+/// Per-row top-k state for the SAE encoders' TopK and AuxK selections (`TopKRows`): `rows` rows of
+/// `capacity` (≥ k + 16) candidate slots each, in flat arrays the caller owns.
+///
+/// The selection is exact and defined without reference to the algorithm: each row keeps its `k`
+/// first offers in the order "larger value first; equal values: smaller id first", NaN and −∞
+/// never kept. Offers to a row must come in increasing id order.
+typedef struct {
+    float *values;          ///< rows · capacity
+    int32_t *ids;           ///< rows · capacity
+    int32_t *count;         ///< rows
+    float *threshold;       ///< rows
+    float *scratch_values;  ///< capacity (one per thread: a prune's workspace)
+    int32_t *scratch_ids;   ///< capacity
+    int32_t k;
+    int32_t capacity;
+} saetrack_topk_rows;
+
+/// Empties rows 0..<rows.
+void saetrack_topk_reset(const saetrack_topk_rows *s, size_t rows);
+/// Offers (value, id) to row r.
+void saetrack_topk_offer(const saetrack_topk_rows *s, size_t r, float value, int32_t id);
+/// Offers pre[j] + bias[j] as id first + j for j < n to row r (16 lanes at a time with AVX-512).
+void saetrack_topk_scan(const saetrack_topk_rows *s, size_t r, const float *pre, const float *bias,
+                        int32_t first, size_t n);
+/// Row r's kept entries (only values > 0 when positive_only) by increasing id into out_ids /
+/// out_values (room for k each); returns how many.
+size_t saetrack_topk_finish(const saetrack_topk_rows *s, size_t r, int positive_only, int32_t *out_ids,
+                            float *out_values);
+
 #endif

@@ -7,9 +7,8 @@ import SAETrackCore
 /// per-thread scratch that stays in the last-level cache, then, while it is there, 16 lanes at a
 /// time, the selection:
 /// - ReLU / JumpReLU: the entries above the gate (0, or max(θ_i, 0));
-/// - TopK: a k-min-heap per row carried across the feature blocks; a lane group is only looked at
-///   when one of its values beats the row's current k-th largest, so after the first block almost
-///   nothing is offered (about k·ln(d_sae/k) insertions per row in all);
+/// - TopK: a ``TopKRows`` selection per row carried across the feature blocks: only values above
+///   the row's running threshold are buffered, so after the first block almost nothing is;
 /// - BatchTopK: the worker's ``BatchTopKSelection/Candidates`` above its running cutoff;
 /// and the extras read from the same block: JumpReLU's straight-through window and, per row, the
 /// AuxK heap over the dead features of the block.
@@ -64,8 +63,8 @@ extension SparseEncoder {
                 var localRow: [Int32] = [], feature: [Int32] = [], value: [Float] = []
                 var wRow: [Int32] = [], wFeature: [Int32] = [], wValue: [Float] = []
                 var candidates = BatchTopKSelection.Candidates(total: batchSelection?.total ?? 0)
-                var heaps = RowHeaps(rows: k > 0 ? rows : 0, capacity: k)
-                var auxHeaps = RowHeaps(rows: kAux > 0 ? rows : 0, capacity: kAux)
+                let heaps = TopKRows(rows: k > 0 ? rows : 0, k: k)
+                let auxHeaps = TopKRows(rows: kAux > 0 ? rows : 0, k: kAux)
                 var deadLo = 0                                                     // first dead feature ≥ n0
                 var n0 = 0
                 while n0 < m {
@@ -105,24 +104,8 @@ extension SparseEncoder {
                                 i += 1
                             }
                         case .topK:
-                            // Offers in increasing feature order; a group is skipped only when the heap
-                            // is full and no lane beats its root, i.e. when the heap would reject all 16.
-                            var i = 0
-                            while i < full {
-                                let v = load(i)
-                                if heaps.count(r) < k {
-                                    for t in 0..<16 { heaps.offer(r, scalar(i + t), Int32(n0 + i + t)) }
-                                } else {
-                                    var hits = laneBits(v .> SIMD16(repeating: heaps.root(r)))
-                                    while hits != 0 {                           // the lanes the heap may take
-                                        let t = hits.trailingZeroBitCount
-                                        hits &= hits - 1
-                                        heaps.offer(r, scalar(i + t), Int32(n0 + i + t))
-                                    }
-                                }
-                                i += 16
-                            }
-                            while i < nb { heaps.offer(r, scalar(i), Int32(n0 + i)); i += 1 }
+                            // Offers in increasing feature order (TopKRows: the threshold test 16 lanes at a time).
+                            heaps.scan(r, pre: rowPtr, bias: be.baseAddress! + n0, first: n0, count: nb)
                         case .batchTopK:
                             let rowId = Int32(r0 + r)
                             var i = 0
@@ -224,84 +207,5 @@ extension SparseEncoder {
             }
         } }
         return (counts, index, values)
-    }
-}
-
-/// One k-min-heap per row in flat storage (``TopKHeap``'s algorithm and tie rule: a later equal
-/// value does not displace an earlier one).
-struct RowHeaps {
-    private var values: [Float]
-    private var ids: [Int32]
-    private var counts: [Int]
-    let capacity: Int
-
-    init(rows: Int, capacity: Int) {
-        self.capacity = capacity
-        values = [Float](repeating: 0, count: rows * capacity)
-        ids = [Int32](repeating: 0, count: rows * capacity)
-        counts = [Int](repeating: 0, count: rows)
-    }
-
-    @inline(__always) func count(_ r: Int) -> Int { counts[r] }
-    /// The smallest kept value of row r (its heap must be non-empty).
-    @inline(__always) func root(_ r: Int) -> Float { values[r * capacity] }
-
-    @inline(__always)
-    mutating func offer(_ r: Int, _ v: Float, _ i: Int32) {
-        let cap = capacity
-        if cap == 0 { return }
-        let n = counts[r]
-        if n >= cap && !(v > values[r * cap]) { return }
-        values.withUnsafeMutableBufferPointer { vb in ids.withUnsafeMutableBufferPointer { ib in
-            let (vals, id) = (vb.baseAddress! + r * cap, ib.baseAddress! + r * cap)
-            if n < cap {
-                var c = n
-                while c > 0 {                                   // sift up
-                    let parent = (c - 1) / 2
-                    if vals[parent] <= v { break }
-                    vals[c] = vals[parent]; id[c] = id[parent]
-                    c = parent
-                }
-                vals[c] = v; id[c] = i
-            } else {
-                var c = 0                                       // replace root, sift down
-                while true {
-                    let l = 2 * c + 1
-                    if l >= n { break }
-                    let rr = l + 1
-                    let s = (rr < n && vals[rr] < vals[l]) ? rr : l
-                    if vals[s] >= v { break }
-                    vals[c] = vals[s]; id[c] = id[s]
-                    c = s
-                }
-                vals[c] = v; id[c] = i
-            }
-        } }
-        if n < cap { counts[r] = n + 1 }
-    }
-
-    /// Every row's kept pairs in increasing index order (optionally only values > 0), as CSR pieces.
-    func sortedByIndex(positiveOnly: Bool) -> (counts: [Int], index: [Int32], value: [Float]) {
-        let rows = counts.count
-        var rowCounts = [Int](repeating: 0, count: rows)
-        var index: [Int32] = [], value: [Float] = []
-        index.reserveCapacity(rows * capacity); value.reserveCapacity(rows * capacity)
-        var pairId = [Int32](repeating: 0, count: max(capacity, 1)), pairValue = [Float](repeating: 0, count: max(capacity, 1))
-        for r in 0..<rows {
-            var n = 0
-            for t in 0..<counts[r] {
-                let v = values[r * capacity + t]
-                if positiveOnly && !(v > 0) { continue }
-                // Insertion sort by id (k is small).
-                let id = ids[r * capacity + t]
-                var c = n
-                while c > 0 && pairId[c - 1] > id { pairId[c] = pairId[c - 1]; pairValue[c] = pairValue[c - 1]; c -= 1 }
-                pairId[c] = id; pairValue[c] = v
-                n += 1
-            }
-            for t in 0..<n { index.append(pairId[t]); value.append(pairValue[t]) }
-            rowCounts[r] = n
-        }
-        return (rowCounts, index, value)
     }
 }

@@ -137,7 +137,8 @@ public enum SparseEncoder {
                         Parallel.forEachChunk(rows, minChunk: 16) { range in
                             var idx: [Int32] = [], val: [Float] = [], counts: [Int] = []
                             var aIdx: [Int32] = [], aVal: [Float] = [], aCounts: [Int] = []
-                            var heap = TopKHeap(capacity: max(1, activationK(activation), auxK))
+                            let topRows = TopKRows(rows: 1, k: activationK(activation))
+                            let auxRows1 = TopKRows(rows: 1, k: min(auxK, nDead))
                             var candidates = BatchTopKSelection.Candidates(total: batchTopK)
                             var wIdx: [Int32] = [], wVal: [Float] = [], wCounts: [Int] = []
                             for r in range {
@@ -169,9 +170,10 @@ public enum SparseEncoder {
                                         i += 1
                                     }
                                 case .topK(let k):
-                                    heap.reset(capacity: k)
-                                    for i in 0..<m { heap.offer(row[i] + be[i], Int32(i)) }
-                                    heap.appendSortedByIndex(positiveOnly: true, to: &idx, &val)
+                                    precondition(k == topRows.k)
+                                    topRows.reset()
+                                    topRows.scan(0, pre: row, bias: be.baseAddress!, first: 0, count: m)
+                                    topRows.appendSorted(0, positiveOnly: true, to: &idx, &val)
                                 }
                                 }
                                 counts.append(idx.count - before)
@@ -191,9 +193,9 @@ public enum SparseEncoder {
                                 }
                                 if auxK > 0 {
                                     let aBefore = aIdx.count
-                                    heap.reset(capacity: min(auxK, nDead))
-                                    for i in dead { heap.offer(row[Int(i)] + be[Int(i)], i) }
-                                    heap.appendSortedByIndex(positiveOnly: false, to: &aIdx, &aVal)
+                                    auxRows1.reset()
+                                    for i in dead { auxRows1.offer(0, row[Int(i)] + be[Int(i)], i) }
+                                    auxRows1.appendSorted(0, positiveOnly: false, to: &aIdx, &aVal)
                                     aCounts.append(aIdx.count - aBefore)
                                 }
                             }

@@ -11,7 +11,8 @@ import SAETrackCore
 /// ```
 /// Both estimators depend on pre only through pre − θ, so with `ste_to_input` (SAELens
 /// `jumprelu_ste_to_input`) they add −t[b,i] to ∂L/∂pre[b,i] at each window entry.
-/// Each feature's terms are summed in increasing batch order in Double, independent of the threads.
+/// Each feature's terms are summed in increasing batch order in Double (feature-parallel), independent
+/// of the threads.
 enum JumpReLUThresholdGradient {
     /// - Parameters:
     ///   - window: (B, d_sae) the entries with −1/2 < (pre − θ)/ε < 1/2
@@ -28,21 +29,35 @@ enum JumpReLUThresholdGradient {
         let (b, d, m) = (window.rows, wDec.cols, wDec.rows)
         var acc = [Double](repeating: 0, count: m)
         var perEntry = [Float](repeating: 0, count: toInput ? window.nnz : 0)
-        upstream.withUnsafeBufferPointer { y in
-            wDec.withUnsafeBufferPointer { w in
-                for r in 0..<b {
-                    let stepTerm = rowL0Coefficient.isEmpty ? 0 : -Double(rowL0Coefficient[r]) / Double(b) / Double(bandwidth)
-                    for e in window.rowStart[r]..<window.rowStart[r + 1] {
-                        let i = Int(window.index[e])
-                        var g = VectorOps.dot(y.baseAddress! + r * d, w.baseAddress! + i * d, d)
-                        if !windowCodeGradient.isEmpty { g += windowCodeGradient[e] }
-                        let t = -Double(threshold[i] / bandwidth) * Double(g) + stepTerm
-                        acc[i] += t
-                        if toInput { perEntry[e] = Float(-t) }
+        // Feature-parallel over the window's CSC view: each feature's terms are still added in
+        // increasing batch order, so the result is the row-major loop's, on any thread count.
+        let columns = window.columns()
+        let stepTerms = (0..<b).map { r in
+            rowL0Coefficient.isEmpty ? 0 : -Double(rowL0Coefficient[r]) / Double(b) / Double(bandwidth)
+        }
+        upstream.withUnsafeBufferPointer { y in wDec.withUnsafeBufferPointer { w in
+        acc.withUnsafeMutableBufferPointer { ab in perEntry.withUnsafeMutableBufferPointer { pb in
+        columns.colStart.withUnsafeBufferPointer { cs in columns.row.withUnsafeBufferPointer { rowOf in
+        columns.entry.withUnsafeBufferPointer { entryOf in threshold.withUnsafeBufferPointer { th in
+        windowCodeGradient.withUnsafeBufferPointer { h in stepTerms.withUnsafeBufferPointer { st in
+            let (yp, wp, ap, pp) = (y.baseAddress!, w.baseAddress!, ab.baseAddress!, pb.baseAddress)
+            let hasH = !h.isEmpty
+            Parallel.forEachChunk(m, minChunk: 256) { features in
+                for i in features {
+                    var sum: Double = 0
+                    let scale = -Double(th[i] / bandwidth)
+                    for k in cs[i]..<cs[i + 1] {
+                        let r = Int(rowOf[k]), e = Int(entryOf[k])
+                        var g = VectorOps.dot(yp + r * d, wp + i * d, d)
+                        if hasH { g += h[e] }
+                        let t = scale * Double(g) + st[r]
+                        sum += t
+                        if toInput { pp![e] = Float(-t) }
                     }
+                    ap[i] = sum
                 }
             }
-        }
+        } } } } } } } } } }
         let pre = toInput ? SparseActivations(rows: window.rows, cols: window.cols, rowStart: window.rowStart,
                                               index: window.index, value: perEntry) : nil
         return (acc.map { Float($0) }, pre)
