@@ -85,7 +85,7 @@ static int use_avx512(void) {
 #if defined(__x86_64__)
     static int cached = -1;
     if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return cached;
+    return cached && !saetrack_portable_vector_math();   // the per-thread portable switch covers selection too
 #else
     return 0;
 #endif

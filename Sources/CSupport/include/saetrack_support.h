@@ -38,8 +38,8 @@ void saetrack_gelu_exact(const float *x, const float *bias, float *y, float *der
 /// 1 when the kernels above run their AVX2 + FMA forms on this CPU and thread.
 int saetrack_has_avx2_fma(void);
 
-/// With `on` != 0, the kernels above run their portable (libm) forms on the calling thread only,
-/// whatever the CPU has; 0 restores the CPU's choice. Returns the previous setting, to restore it.
+/// With `on` != 0, the kernels above (and the top-k selection of topk_select.c) run their portable
+/// forms on the calling thread only, whatever the CPU has; 0 restores the CPU's choice. Returns the previous setting, to restore it.
 /// For tests of the fallback path; `SIMDMath.withKernelForm` wraps it (and carries it into `Parallel`).
 int saetrack_set_portable_vector_math(int on);
 
