@@ -114,6 +114,11 @@ struct TrainSAECommand: ParsableCommand {
                                   + initialisation.fingerprint(architecture: SAEArchitecture(rawValue: architecture)!,
                                                                mseMode: loss == "saelens" ? .saeLens : .saeTrack)
                                   + (cacheDType.lowercased() == "f32" ? [] : ["cache dtype \(cacheDType.lowercased())"])
+                                  // Added only away from their defaults, so runs fingerprinted before still match.
+                                  + (noShuffle ? ["no shuffle"] : [])
+                                  + (rescaleActsByDecoderNorm ? ["rescale acts by decoder norm"] : [])
+                                  + (["batchtopk", "matryoshka"].contains(architecture) && topkThresholdLr != 0.01
+                                     ? ["topk threshold lr \(topkThresholdLr)"] : [])
         try f.addSettings("settings", settings)
         return f
     }

@@ -65,6 +65,24 @@ struct InitCommandTests {
         #expect(c["weight_init"] as? String == "saeTrack" && c["b_dec_init_method"] as? String == "geometricMedian" && c["clip_grad_norm"] == nil)
     }
 
+    @Test("--no-shuffle, --rescale-acts-by-decoder-norm and BatchTopK's --topk-threshold-lr are part of the run: changing one is refused")
+    func orderRescaleAndThresholdRateFingerprinted() throws {
+        let h = try CLIHarness("fingerprint-flags")
+        defer { h.remove() }
+        let topk = base(h.path("tk")) + ["--architecture", "topk", "--k", "4"]
+        _ = try h.succeed(topk)
+        for extra in [["--no-shuffle"], ["--rescale-acts-by-decoder-norm"]] {
+            let (status, output) = try h.run(topk + extra)
+            #expect(status != 0 && output.contains("different inputs"), "\(extra): \(output.suffix(400))")
+        }
+        #expect(try h.succeed(topk + ["--topk-threshold-lr", "0.02"]).contains("nothing to do"))   // TopK has no threshold
+        let batch = base(h.path("btk")) + ["--architecture", "batchtopk", "--k", "4"]
+        _ = try h.succeed(batch)
+        #expect(try h.succeed(batch + ["--topk-threshold-lr", "0.01"]).contains("nothing to do"))
+        let (status, output) = try h.run(batch + ["--topk-threshold-lr", "0.02"])
+        #expect(status != 0 && output.contains("different inputs"), "\(output.suffix(400))")
+    }
+
     @Test("track: auto gives a jumprelu chain SAELens's init in the first stage and clip 1 in every stage; explicit values reach the stage configs; a change is refused by name")
     func trackPassesThem() throws {
         let h = try CLIHarness("init-track")
