@@ -139,12 +139,17 @@ __attribute__((target("avx512f"))) static void scan_avx512(const saetrack_topk_r
         // An empty row's first scan: the lane-wise maxima of `sets` disjoint runs of vectors are
         // 16·sets ≥ k values, each the largest of its own entries, so at least k entries reach
         // their minimum and the row's k first all do. Admitting v ≥ that bound loses nothing.
+        // NaN counts as −∞ (max_ps returns its second operand when either is NaN): a NaN that
+        // reached a run's maximum would drop that run from the minimum and raise the bound.
         const size_t per = groups / sets;
+        const __m512 ninf = _mm512_set1_ps(-INFINITY);
         __m512 low = _mm512_set1_ps(INFINITY);
         for (size_t g = 0; g < sets; g++) {
-            __m512 mx = _mm512_set1_ps(-INFINITY);
-            for (size_t t = g * per; t < (g + 1) * per; t++)
-                mx = _mm512_max_ps(mx, _mm512_add_ps(_mm512_loadu_ps(pre + 16 * t), _mm512_loadu_ps(bias + 16 * t)));
+            __m512 mx = ninf;
+            for (size_t t = g * per; t < (g + 1) * per; t++) {
+                const __m512 v = _mm512_add_ps(_mm512_loadu_ps(pre + 16 * t), _mm512_loadu_ps(bias + 16 * t));
+                mx = _mm512_max_ps(mx, _mm512_max_ps(v, ninf));
+            }
             low = _mm512_min_ps(low, mx);
         }
         const float bound = _mm512_reduce_min_ps(low);

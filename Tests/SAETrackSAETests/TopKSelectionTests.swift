@@ -91,6 +91,25 @@ struct TopKSelectionTests {
         }
     }
 
+    @Test("A NaN at the end of a lane's run does not raise the first scan's lower bound (k 64 = 16 lanes × 4 runs)",
+          arguments: SIMDMath.KernelForm.allCases)
+    func nanDoesNotRaiseTheBound(form: SIMDMath.KernelForm) {
+        // 128 features, k 64: the bound is the minimum over 64 lane-wise run maxima. Every run holds
+        // (2, 0.1) except lane 0's first, which holds (0.5, NaN): the true 64th value is that 0.5.
+        var row = Row()
+        row.pre = (0..<128).map { j in j == 0 ? 0.5 : j == 16 ? .nan : (j / 16) % 2 == 0 ? 2 : 0.1 }
+        row.bias = [Float](repeating: 0, count: 128)
+        let selector = TopKRows(rows: 1, k: 64)
+        let got = SIMDMath.withKernelForm(form) { () -> (counts: [Int], index: [Int32], value: [Float]) in
+            row.pre.withUnsafeBufferPointer { p in row.bias.withUnsafeBufferPointer { b in
+                selector.scan(0, pre: p.baseAddress!, bias: b.baseAddress!, first: 0, count: 128)
+            } }
+            return selector.sortedByIndex(positiveOnly: false)
+        }
+        let want = reference(row, k: 64, positiveOnly: false)
+        #expect(got.index == want.index && got.value == want.value, "kept \(got.index.count): \(got.index.prefix(3))")
+    }
+
     @Test("A reset selector forgets its rows")
     func resetForgets() {
         let row = makeRow(features: 500, seed: 9)
