@@ -78,6 +78,35 @@ struct SparseKernelTests {
         }
     }
 
+    @Test("prefix decode: block h is the decode of features < ends[h] (dense product; row-major bit for bit)",
+          arguments: [1, 2, 3])
+    func prefixDecoderMatchesMaskedDecode(threads: Int) {
+        Threads.withCount(threads) {
+            let (b, m, d) = (200, 37, 19)
+            let f = randomCodes(rows: b, cols: m, seed: 14)
+            let w = random(m, d, seed: 15)
+            let bias = (0..<d).map { Float($0) * 0.1 - 0.5 }
+            let codes = SparseActivations(dense: f)
+            let ends = [0, 5, 6, 17, 37]                                   // empty, one feature, all
+            var prefixes = Matrix(rows: (ends.count + 1) * b, cols: d)     // one spare block, left alone
+            for t in (ends.count * b * d)..<prefixes.count { prefixes.storage[t] = 7 }
+            let full = SparseDecoder.decode(codes, columns: codes.columns(), wDec: w, bias: bias,
+                                            prefixEnds: ends, prefixes: &prefixes)
+            #expect(full == SparseDecoder.decode(codes, wDec: w, bias: bias))
+            for (h, end) in ends.enumerated() {
+                var masked = f
+                for r in 0..<b { for i in end..<m { masked[r, i] = 0 } }
+                let block = prefixes.rows((h * b)..<((h + 1) * b))
+                #expect(block == SparseDecoder.decode(SparseActivations(dense: masked), wDec: w, bias: bias), "end \(end)")
+                var dense = Matrix(rows: b, cols: d)
+                for r in 0..<b { for j in 0..<d { dense[r, j] = bias[j] } }
+                BLAS.gemm(masked, w, beta: 1, into: &dense)
+                #expect(maxRelativeError(block.storage, dense.storage) <= 1e-5, "end \(end)")
+            }
+            #expect(prefixes.storage[(ends.count * b * d)...].allSatisfy { $0 == 7 })
+        }
+    }
+
     @Test("sparse backward equals the dense fᵀY, sae_inᵀ·dpre, Σ dpre with dpre = (Y·W_decᵀ + c) ⊙ 1[f≠0]",
           arguments: [1, 2])
     func backwardMatchesDense(threads: Int) {

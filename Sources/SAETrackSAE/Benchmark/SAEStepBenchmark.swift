@@ -214,15 +214,18 @@ public struct SAEStepBenchmark {
         var cols = codes.columns()
         out["CSR → CSC"] = Stopwatch.time { cols = codes.columns() }
         var xHat = Matrix(rows: 0, cols: 0)
-        out["decode (sparse, feature-major)"] = Stopwatch.time {
-            xHat = SparseDecoder.decode(codes, columns: cols, wDec: p.wDec, bias: p.bDec)
-        }
+        let levels = arch == .matryoshka ? config.matryoshkaLevels : []
+        var reconstructions = Matrix(rows: levels.count * b, cols: d)
+        out[arch == .matryoshka ? "decode (sparse, feature-major, inner levels too)" : "decode (sparse, feature-major)"] =
+            Stopwatch.time {
+                xHat = SparseDecoder.decode(codes, columns: cols, wDec: p.wDec, bias: p.bDec,
+                                            prefixEnds: Array(levels.dropLast()), prefixes: &reconstructions)
+            }
         var upstream = xHat                                                    // stands in for ∂L/∂x̂
         var groupEnds: [Int]? = nil
         if arch == .matryoshka {
-            let levels = config.matryoshkaLevels
-            out["Matryoshka inner levels (decode + upstream)"] = Stopwatch.time {
-                upstream = MatryoshkaLoss.apply(codes: codes, batch: x, wDec: p.wDec, bDec: p.bDec, levels: levels,
+            out["Matryoshka inner levels (losses + upstream)"] = Stopwatch.time {
+                upstream = MatryoshkaLoss.apply(reconstructions: reconstructions, batch: x, levels: levels,
                                                 mseMode: config.mseMode, denominators: [Float](repeating: 1, count: b),
                                                 outerUpstream: xHat).upstream
             }

@@ -16,7 +16,7 @@ import SAETrackCore
 /// ```
 /// which ``SparseBackward`` reads per feature group; U_0, the sum over all levels, is b_dec's.
 public enum MatryoshkaLoss {
-    /// What ``apply(codes:batch:wDec:bDec:levels:mseMode:denominators:outerUpstream:)`` returns.
+    /// What ``apply(reconstructions:batch:levels:mseMode:denominators:outerUpstream:)`` returns.
     public struct Output {
         /// (G − 1) the inner levels' losses L_h.
         public var innerLosses: [Float]
@@ -27,43 +27,36 @@ public enum MatryoshkaLoss {
     }
 
     /// - Parameters:
-    ///   - codes: (B, d_sae) CSR, feature ids increasing within each row
+    ///   - reconstructions: (G·B, d_in) with block h (rows h·B ..< (h+1)·B) holding x̂_h for every
+    ///     inner level h < G−1, as ``SparseDecoder``'s prefix decode writes them
+    ///     (`prefixEnds` = the levels but the last); block G−1 is scratch. It becomes `upstream`.
     ///   - x: (B, d_in) the batch the reconstructions are compared with
     ///   - levels: G increasing widths ending at d_sae
     ///   - denominators: (B) ‖x_b − mean(x)‖₂ (read in the saeTrack MSE mode only)
     ///   - outerUpstream: (B, d_in) Y_{G−1} = ∂MSE/∂x̂
     /// Rows are independent and each row's inner losses are summed over the batch in row order in
     /// Double, so the result does not depend on the thread count.
-    public static func apply(codes: SparseActivations, batch x: Matrix, wDec: Matrix, bDec: [Float], levels: [Int],
-                             mseMode: SAEMSEMode, denominators: [Float], outerUpstream: Matrix) -> Output {
+    public static func apply(reconstructions: consuming Matrix, batch x: Matrix, levels: [Int], mseMode: SAEMSEMode,
+                             denominators: [Float], outerUpstream: Matrix) -> Output {
         let (b, d, g) = (x.rows, x.cols, levels.count)
-        precondition(g >= 1 && levels.last == wDec.rows && codes.rows == b && outerUpstream.rows == b,
-                     "MatryoshkaLoss: levels must end at d_sae and the batch shapes agree")
-        var stacked = Matrix(uninitializedRows: g * b, cols: d)
+        var stacked = reconstructions
+        precondition(g >= 1 && outerUpstream.rows == b && outerUpstream.cols == d
+                     && stacked.rows == g * b && stacked.cols == d,
+                     "MatryoshkaLoss: the reconstructions must be (levels · B, d_in) and the batch shapes agree")
         var rowLoss = [Float](repeating: 0, count: max(g - 1, 0) * b)           // (G−1, B) Σ_j (x̂_h − x)²
         let saeTrack = mseMode == .saeTrack
         stacked.withUnsafeMutableBufferPointer { sb in
         rowLoss.withUnsafeMutableBufferPointer { lb in
-        x.withUnsafeBufferPointer { xb in wDec.withUnsafeBufferPointer { wb in
+        x.withUnsafeBufferPointer { xb in
         outerUpstream.withUnsafeBufferPointer { ob in denominators.withUnsafeBufferPointer { den in
-        codes.rowStart.withUnsafeBufferPointer { rs in codes.index.withUnsafeBufferPointer { ix in
-        codes.value.withUnsafeBufferPointer { val in
-            let (sp, lp, xp, wp, op) = (sb.baseAddress!, lb.baseAddress!, xb.baseAddress!, wb.baseAddress!, ob.baseAddress!)
+            let (sp, lp, xp, op) = (sb.baseAddress!, lb.baseAddress!, xb.baseAddress!, ob.baseAddress!)
             Parallel.forEachChunk(b, minChunk: 16) { rows in
-                let partial = UnsafeMutablePointer<Float>.allocate(capacity: d)        // x̂_h of one row
-                defer { partial.deallocate() }
                 for r in rows {
                     let xr = xp + r * d
                     let scale: Float = saeTrack ? 2 / (Float(b * d) * den[r]) : 2 / Float(b)
-                    bDec.withUnsafeBufferPointer { partial.update(from: $0.baseAddress!, count: d) }
-                    var e = rs[r]
                     for h in 0..<(g - 1) {
-                        while e < rs[r + 1], Int(ix[e]) < levels[h] {
-                            VectorOps.axpy(val[e], wp + Int(ix[e]) * d, partial, d)
-                            e += 1
-                        }
-                        let yr = sp + (h * b + r) * d                                   // Y_h row, for now
-                        for j in 0..<d { yr[j] = partial[j] - xr[j] }
+                        let yr = sp + (h * b + r) * d                                   // x̂_h row → Y_h row
+                        for j in 0..<d { yr[j] -= xr[j] }
                         lp[h * b + r] = VectorOps.dot(yr, yr, d)
                         for j in 0..<d { yr[j] *= scale }
                     }
@@ -75,7 +68,7 @@ public enum MatryoshkaLoss {
                     }
                 }
             }
-        } } } } } } } } }
+        } } } } }
         var inner = [Float](repeating: 0, count: max(g - 1, 0))
         for h in 0..<(g - 1) {
             var s: Double = 0

@@ -140,7 +140,10 @@ public struct SAEObjective: Sendable {
         }
         let codes = enc.codes
         let columns = codes.columns()                                           // CSC view (decode, backward)
-        let xHat = SparseDecoder.decode(codes, columns: columns, wDec: p.wDec, bias: p.bDec)   // (B, d)
+        // (B, d) x̂; Matryoshka: each inner level's x̂_h too, taken on the way ((G·B, d), last block scratch).
+        var levelReconstructions = Matrix(uninitializedRows: matryoshkaLevels.count * b, cols: d)
+        let xHat = SparseDecoder.decode(codes, columns: columns, wDec: p.wDec, bias: p.bDec,
+                                        prefixEnds: Array(matryoshkaLevels.dropLast()), prefixes: &levelReconstructions)
 
         // Reconstruction error and the per-token MSE denominators, row-parallel; the per-row sums
         // are added in row order (Double), so the totals never depend on the thread count.
@@ -224,7 +227,7 @@ public struct SAEObjective: Sendable {
         var innerMSE: [Float] = []
         var groupUpstream: MatryoshkaLoss.Output? = nil
         if architecture == .matryoshka {
-            let out = MatryoshkaLoss.apply(codes: codes, batch: x, wDec: p.wDec, bDec: p.bDec, levels: matryoshkaLevels,
+            let out = MatryoshkaLoss.apply(reconstructions: consume levelReconstructions, batch: x, levels: matryoshkaLevels,
                                            mseMode: mseMode, denominators: denominators, outerUpstream: upstream)
             innerMSE = out.innerLosses
             terms.innerMSE = innerMSE.reduce(0, +)
