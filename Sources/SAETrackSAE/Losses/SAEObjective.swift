@@ -9,7 +9,8 @@ import SAETrackCore
 /// MSE (saeLens)  = 1/B Σ_b Σ_j e[b,j]²
 /// L1  = l1 · 1/B Σ_b Σ_i f[b,i] · (1 | ‖W_dec[i]‖₂)                       (`SAEL1Mode`)
 /// ```
-/// plus ghost grads (`GhostGrads`) or, for TopK, AuxK (`AuxKLoss`), JumpReLU's sparsity loss
+/// plus ghost grads (`GhostGrads`) or, for the TopK family, AuxK (`AuxKLoss`; Matryoshka's per-level
+/// form `MatryoshkaAuxKLoss`), JumpReLU's sparsity loss
 /// (`JumpReLUSparsityLoss`, through the straight-through estimators of `JumpReLUThresholdGradient`)
 /// and pre-activation loss (`PreActivationLoss`), Matryoshka's nested prefix
 /// reconstructions (`MatryoshkaLoss`: each feature group's Y is the sum over the levels it enters),
@@ -31,8 +32,10 @@ public struct SAEObjective: Sendable {
     public var auxKCoefficient: Float
     public var ghostGrads: Bool
     public var regCoefficient: Float
-    /// TopK: select on pre ⊙ ‖W_dec[i]‖ (SAELens `rescale_acts_by_decoder_norm`).
+    /// TopK, BatchTopK, Matryoshka: select on pre ⊙ ‖W_dec[i]‖ (SAELens `rescale_acts_by_decoder_norm`).
     public var rescaleActsByDecoderNorm: Bool
+    /// Matryoshka: AuxK per level (``MatryoshkaAuxKLoss``, SAELens `use_matryoshka_aux_loss`).
+    public var matryoshkaAuxLoss: Bool
     /// JumpReLU: rectangle width of the straight-through estimator and the L0 loss coefficient.
     public var bandwidth: Float
     public var l0Coefficient: Float
@@ -60,7 +63,8 @@ public struct SAEObjective: Sendable {
         auxKCoefficient = config.auxKCoefficient
         ghostGrads = config.ghostGrads
         regCoefficient = config.regCoefficient
-        rescaleActsByDecoderNorm = config.rescaleActsByDecoderNorm && config.architecture == .topk
+        rescaleActsByDecoderNorm = config.rescaleActsByDecoderNorm && config.architecture.usesK
+        matryoshkaAuxLoss = config.useMatryoshkaAuxLoss && config.architecture == .matryoshka
         bandwidth = config.jumpReLUBandwidth
         l0Coefficient = config.l0Coefficient
         jumpReLUSparsity = config.jumpReLUSparsity
@@ -86,6 +90,10 @@ public struct SAEObjective: Sendable {
         public var thresholdGradient: [Float]? = nil
         /// Matryoshka: the inner levels' reconstruction losses, one per width but the last.
         public var innerMSE: [Float] = []
+        /// BatchTopK and Matryoshka: the smallest selected code as selected — pre ⊙ ‖W_dec[i]‖ with
+        /// the decoder-norm rescale, so not the smallest of `codes`, which are divided by the norms —
+        /// which SAELens's running threshold follows (`update_topk_threshold`); nil without codes.
+        public var smallestSelected: Float? = nil
     }
 
     /// Loss terms and (optionally) gradients for batch `x` (B, d_in).
@@ -108,12 +116,14 @@ public struct SAEObjective: Sendable {
         case .jumprelu: activation = .jumpReLU(threshold: threshold!)
         case .standard, .batchtopk, .matryoshka: activation = .relu
         }
-        let kAux = useAuxK ? min(d / 2, deadFeatures.count) : 0
+        // Matryoshka's per-level AuxK selects from the gathered dead pre-activations instead.
+        let useLevelAuxK = useAuxK && matryoshkaAuxLoss
+        let kAux = useAuxK && !useLevelAuxK ? min(d / 2, deadFeatures.count) : 0
         let usePreAct = architecture == .jumprelu && preActLossCoefficient != 0 && !deadFeatures.isEmpty
         let jumpReLUNorms = architecture == .jumprelu && (usePreAct || jumpReLUSparsity == .tanh) ? p.decoderRowNorms() : []
 
         let saeIn = DecoderBiasInput.subtract(p.bDec, from: x)                 // (B, d) sae_in = x − b_dec
-        // TopK with the decoder-norm rescale: SAELens selects on h = pre ⊙ n (n_i = ‖W_dec[i]‖) and
+        // The decoder-norm rescale (TopK family): SAELens selects on h = pre ⊙ n (n_i = ‖W_dec[i]‖) and
         // decodes h ⊘ n, which is pre again at the selected entries: so the encoder runs with
         // W_encᵀ[i]·n_i and b_enc ⊙ n, and the codes (and AuxK's) are divided by n before decoding;
         // the gradients are then those of plain TopK at this selection (∂(h ⊘ n)/∂n = 0).
@@ -128,9 +138,10 @@ public struct SAEObjective: Sendable {
         var enc = SparseEncoder.encode(
             saeIn: saeIn, wEncT: encoderT, bEnc: encoderBias,
             activation: activation, chunkRows: encoderChunkRows,
-            deadFeatures: deadFeatures, gatherDeadPre: useGhost || usePreAct, auxK: kAux,
+            deadFeatures: deadFeatures, gatherDeadPre: useGhost || usePreAct || useLevelAuxK, auxK: kAux,
             batchTopK: architecture.selectsBatchTopK ? min(k * b, b * m) : 0,
             bandwidth: architecture == .jumprelu && wantGradients ? bandwidth : 0, workspace: workspace)
+        let smallestSelected = architecture.selectsBatchTopK ? enc.codes.value.min() : nil
         if rescaleActsByDecoderNorm {
             for e in 0..<enc.codes.nnz { enc.codes.value[e] /= norms[Int(enc.codes.index[e])] }
             if var aux = enc.auxCodes {
@@ -271,7 +282,12 @@ public struct SAEObjective: Sendable {
                                                denominators: denominators, saeIn: saeIn, wDec: p.wDec,
                                                gradients: &g)
             }
-            if useAuxK, let aux = enc.auxCodes {
+            if useLevelAuxK, let deadPre = enc.deadPre {
+                terms.auxK = MatryoshkaAuxKLoss.apply(codes: codes, deadFeatures: deadFeatures, deadPre: deadPre,
+                                                      levels: matryoshkaLevels, norms: norms, coefficient: auxKCoefficient,
+                                                      batch: x, error: e, saeIn: saeIn, wDec: p.wDec, bDec: p.bDec,
+                                                      gradients: &g)
+            } else if useAuxK, let aux = enc.auxCodes {
                 terms.auxK = AuxKLoss.apply(auxCodes: aux, kAux: kAux, deadCount: deadFeatures.count,
                                             coefficient: auxKCoefficient, error: e, saeIn: saeIn,
                                             wDec: p.wDec, gradients: &g)
@@ -311,7 +327,7 @@ public struct SAEObjective: Sendable {
         }
         terms.loss = terms.mse + terms.innerMSE + terms.l1 + terms.ghost + terms.auxK + terms.preAct + terms.reg
         return Result(terms: terms, codes: codes, reconstruction: xHat, gradients: grads, thresholdGradient: thresholdGradient,
-                      innerMSE: innerMSE)
+                      innerMSE: innerMSE, smallestSelected: smallestSelected)
     }
 
     /// g_i ← g_i − (g_i·w_i) w_i for every decoder row (assumes unit rows, as SAE-Track does).

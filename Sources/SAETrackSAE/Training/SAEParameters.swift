@@ -89,6 +89,30 @@ public struct SAEParameters: Sendable, Equatable {
         for j in 0..<n { row[j] *= inv }
     }
 
+    /// The same SAE with the decoder row norms folded into the weights, as SAELens saves a
+    /// `rescale_acts_by_decoder_norm` SAE (`_fold_norm_topk` with `get_W_dec_norm`, 6.54.12): with
+    /// n_i = max(‖W_dec[i]‖₂, 1e-8),
+    /// ```
+    /// W_enc[:, i] ← W_enc[:, i]·n_i    b_enc[i] ← b_enc[i]·n_i    W_dec[i] ← W_dec[i] / n_i
+    /// ```
+    /// so the folded pre-activations are the rescaled pre ⊙ n (what BatchTopK's threshold is in)
+    /// and the folded decoder turns them back into the same reconstruction.
+    public func foldingDecoderNorms() -> SAEParameters {
+        let (d, m) = (dIn, dSAE)
+        let norms = decoderRowNorms().map { max($0, 1e-8) }
+        var out = self
+        out.wEncT.withUnsafeMutableBufferPointer { we in
+            out.wDec.withUnsafeMutableBufferPointer { wd in
+                for i in 0..<m {
+                    let n = norms[i]
+                    for j in 0..<d { we[i * d + j] *= n; wd[i * d + j] /= n }
+                }
+            }
+        }
+        for i in 0..<m { out.bEnc[i] *= norms[i] }
+        return out
+    }
+
     /// ‖W_dec[i]‖₂ for every row, (d_sae).
     public func decoderRowNorms() -> [Float] {
         let d = dIn

@@ -22,13 +22,15 @@ public final class SAETrainer {
     /// Optimizer steps taken.
     public private(set) var step = 0
     /// Steps since each feature last fired (SAE-Track `n_forward_passes_since_fired`).
-    public private(set) var passesSinceFired: [Int32]
+    public internal(set) var passesSinceFired: [Int32]
     /// Tokens each feature fired on in the current sampling window (`act_freq_scores`).
     public private(set) var firingCounts: [Float]
     /// Tokens seen in the current sampling window (`n_frac_active_tokens`).
     public private(set) var windowTokens = 0
     /// BatchTopK's running threshold (SAELens `topk_threshold`, kept in Double as SAELens does): the
-    /// JumpReLU threshold of the trained SAE. 0 for the other architectures.
+    /// EMA of each step's smallest selected code (`SAEObjective.Result.smallestSelected`, in the
+    /// units of pre ⊙ ‖W_dec[i]‖ with the decoder-norm rescale), the JumpReLU threshold of the trained
+    /// SAE. 0 for the other architectures.
     public private(set) var topkThreshold: Double = 0
     /// JumpReLU's trained thresholds θ (d_sae; empty for the other architectures), with their Adam
     /// moments (same step count and hyperparameters as ``optimizer``).
@@ -110,6 +112,9 @@ public final class SAETrainer {
             sae.rescalesActsByDecoderNorm = config.rescaleActsByDecoderNorm
             return sae
         case .batchtopk, .matryoshka:
+            // SAELens's inference SAE: a JumpReLU SAE at the running threshold; with the decoder-norm
+            // rescale the norms are folded into the weights (the threshold is in rescaled units already).
+            if config.rescaleActsByDecoderNorm { p = p.foldingDecoderNorms() }
             return p.autoencoder(activation: .jumpReLU(threshold: [Float](repeating: Float(topkThreshold), count: config.dSAE)))
         case .jumprelu:
             return p.autoencoder(activation: .jumpReLU(threshold: threshold.map { max($0, 0) }))
@@ -148,7 +153,7 @@ public final class SAETrainer {
                                   threshold: config.architecture == .jumprelu ? threshold : nil,
                                   workspace: workspace)                                     // 4, 6, 7
         updateCounters(result.codes)                                                        // 5
-        if config.architecture.selectsBatchTopK, let smallest = result.codes.value.min() {    // SAELens update_topk_threshold
+        if let smallest = result.smallestSelected {                                        // SAELens update_topk_threshold
             topkThreshold = (1 - config.topkThresholdLR) * topkThreshold + config.topkThresholdLR * Double(smallest)
         }
         var gradients = result.gradients!

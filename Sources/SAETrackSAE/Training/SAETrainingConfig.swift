@@ -17,7 +17,8 @@ public enum SAEArchitecture: String, Codable, Sendable {
     /// Matryoshka BatchTopK (SAELens `matryoshka_batchtopk`): BatchTopK codes, and besides the full
     /// reconstruction one per nested prefix of the dictionary — level w decodes only features
     /// 0..<w (`matryoshka_widths`) — each level's `mean_b Σ_j (x̂_w − x)²` added to the loss. AuxK on
-    /// the full reconstruction; saved, like BatchTopK, as a JumpReLU SAE with the running threshold.
+    /// the full reconstruction, or per level (`use_matryoshka_aux_loss`); saved, like BatchTopK, as a
+    /// JumpReLU SAE with the running threshold.
     case matryoshka
 
     /// BatchTopK selection with the running threshold (batchtopk and matryoshka).
@@ -109,9 +110,18 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     /// `topk_threshold_lr`).
     /// (Default 0.01; configs written before BatchTopK existed decode without it.)
     @DecodedDefault<TrainingDefaults.TopkThresholdLR> public var topkThresholdLR: Double
-    /// TopK: select the k largest of pre ⊙ ‖W_dec[i]‖ and decode the codes divided by ‖W_dec[i]‖
-    /// again (SAELens `rescale_acts_by_decoder_norm`; default false); the trained SAE keeps the option.
+    /// TopK, BatchTopK and Matryoshka: select on pre ⊙ ‖W_dec[i]‖ (TopK: the k largest per token;
+    /// BatchTopK: the k·B largest of the batch after ReLU) and decode the codes divided by ‖W_dec[i]‖
+    /// again, AuxK and Matryoshka's inner levels included (SAELens `rescale_acts_by_decoder_norm`;
+    /// default false). A trained TopK SAE keeps the option; BatchTopK and Matryoshka SAEs are saved as
+    /// JumpReLU SAEs with the norms folded into the weights, as SAELens saves them
+    /// (``SAEParameters/foldingDecoderNorms()``), and the running threshold is kept in the rescaled units.
     @DecodedDefault<TrainingDefaults.False> public var rescaleActsByDecoderNorm: Bool
+    /// Matryoshka: AuxK per level instead of on the full reconstruction (SAELens
+    /// `use_matryoshka_aux_loss`; default false): each level [w_{h−1}, w_h) with dead latents has its
+    /// dead latents reconstruct that level's residual x − x̂_{w_h} (``MatryoshkaAuxKLoss``).
+    /// Configs written before the option existed decode as false.
+    @DecodedDefault<TrainingDefaults.False> public var useMatryoshkaAuxLoss: Bool
     /// JumpReLU: width ε of the rectangle kernel of the straight-through estimator (SAELens
     /// `jumprelu_bandwidth`, default 0.05).
     @DecodedDefault<TrainingDefaults.JumpReLUBandwidth> public var jumpReLUBandwidth: Float
@@ -204,6 +214,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         case jumpReLUTanhScale = "jumprelu_tanh_scale", preActLossCoefficient = "pre_act_loss_coefficient"
         case jumpReLUSTEToInput = "jumprelu_ste_to_input", l0WarmupSteps = "l0_warm_up_steps"
         case l0Coefficient = "l0_coefficient", matryoshkaWidths = "matryoshka_widths"
+        case useMatryoshkaAuxLoss = "use_matryoshka_aux_loss"
         case mseMode = "mse_mode", l1Mode = "l1_mode", decoderNormMode = "decoder_norm_mode"
         case removeParallelGradient = "remove_parallel_gradient"
         case l1Coefficient = "l1_coefficient", l1WarmupSteps = "l1_warm_up_steps"
@@ -293,7 +304,10 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
         if dSAE <= 0 { problems.append("d_sae must be positive (got \(dSAE))") }
         if steps < 0 { problems.append("steps must be ≥ 0 (got \(steps))") }
         if batchSize <= 0 { problems.append("batch size must be positive (got \(batchSize))") }
-        if rescaleActsByDecoderNorm && architecture != .topk { problems.append("rescale_acts_by_decoder_norm is a topk option") }
+        if rescaleActsByDecoderNorm && !architecture.usesK {
+            problems.append("rescale_acts_by_decoder_norm is a topk, batchtopk and matryoshka option")
+        }
+        if useMatryoshkaAuxLoss && architecture != .matryoshka { problems.append("use_matryoshka_aux_loss is a matryoshka option") }
         if architecture == .jumprelu && !(jumpReLUBandwidth > 0) { problems.append("jumprelu_bandwidth must be positive (got \(jumpReLUBandwidth))") }
         if architecture == .jumprelu && !(jumpReLUInitThreshold >= 0) { problems.append("jumprelu_init_threshold must be ≥ 0") }
         if architecture.usesK && (k <= 0 || k > dSAE) { problems.append("k must be in 1...d_sae (got \(k))") }

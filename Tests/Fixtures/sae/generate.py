@@ -49,6 +49,14 @@ Writes, next to this script:
       swift_written_matryoshka.safetensors: sae_lens's encode of that batch with the SAE SAETrack
       trained one step from it (swift_written_training/matryoshka_plain, written by
       `SAETRACK_WRITE_FIXTURES=1 swift test --filter MatryoshkaTests`).
+  saelens_<case>.safetensors + saelens/<case>/ for RESCALE_AUX_CASES (`python generate.py rescale_aux`):
+      BatchTopK and Matryoshka with rescale_acts_by_decoder_norm (non-unit decoder rows; the saved
+      jumprelu directory has the norms folded in), Matryoshka with use_matryoshka_aux_loss (AuxK per
+      level), with and without the rescale; dead latents in several levels; as the cases above, plus
+      sae_lens's encode of `encode_x` with the directory it saved. swift_written_<case>.safetensors:
+      sae_lens's encode of that batch with the SAE SAETrack trained one step from it and saved
+      (swift_written_training/<case>, written by `SAETRACK_WRITE_FIXTURES=1 swift test --filter
+      TopKFamilyOptionsTests`, then rerun).
   saelens_topk_rescale_auxk.safetensors: TopKTrainingSAE with rescale_acts_by_decoder_norm (non-unit
                                 decoder rows) and AuxK, as saelens_<case> above.
   swift_written/<case>/ + swift_written_architectures.safetensors: the same SAEs re-saved by
@@ -385,16 +393,18 @@ def backward_step_and_save(sae, out, name, lr):
     return losses, grads, after, path
 
 
-def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2):
-    """SAELens BatchTopKTrainingSAE (rescale_acts_by_decoder_norm False): training forward pass on
-    a fixed batch, loss terms, raw gradients, the running threshold after its update, the parameters
-    after one torch Adam step, and the inference SAE SAELens saves from it (a jumprelu directory)."""
+def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2, rescale=False):
+    """SAELens BatchTopKTrainingSAE (rescale_acts_by_decoder_norm as given; with it the decoder rows
+    are not unit): training forward pass on a fixed batch, loss terms, raw gradients, the running
+    threshold after its update, the parameters after one torch Adam step, and the inference SAE SAELens
+    saves from it (a jumprelu directory; with the rescale, the decoder norms folded into it, and
+    sae_lens's encode of another batch with it, `encode_x` / `saved_encode`)."""
     from sae_lens.saes.sae import TrainStepInput
     from sae_lens.saes.batchtopk_sae import BatchTopKTrainingSAE, BatchTopKTrainingSAEConfig
     torch.manual_seed(seed)
-    sae = BatchTopKTrainingSAE(BatchTopKTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, k=k, rescale_acts_by_decoder_norm=False,
+    sae = BatchTopKTrainingSAE(BatchTopKTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, k=k, rescale_acts_by_decoder_norm=rescale,
                                                           aux_loss_coefficient=1.0, topk_threshold_lr=0.01))
-    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=True)
+    W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=not rescale)
     with torch.no_grad():
         sae.W_enc.copy_(W_enc); sae.b_enc.copy_(b_enc); sae.W_dec.copy_(W_dec); sae.b_dec.copy_(b_dec)
     sae.topk_threshold = torch.tensor(threshold, dtype=torch.double)
@@ -402,31 +412,39 @@ def saelens_batchtopk_case(name, dead, seed, k=4, lr=1e-3, threshold=0.2):
     dead_mask = torch.zeros(D_SAE, dtype=torch.bool)
     dead_mask[dead] = True
     inputs = {"x": x, "W_enc": W_enc, "b_enc": b_enc, "W_dec": W_dec, "b_dec": b_dec}
+    inputs = {k_: v.detach().clone() for k_, v in inputs.items()}
     out = sae.training_forward_pass(TrainStepInput(sae_in=x, coefficients={},
                                                    dead_neuron_mask=dead_mask if len(dead) else None,
                                                    n_training_steps=0, is_logging_step=False))
     losses, grads, after, path = backward_step_and_save(sae, out, name, lr)
+    extra, extra_meta = {}, {}
+    if rescale:
+        extra, extra_meta = saved_encode(path)
     write(f"saelens_{name}.safetensors",
-          {**inputs, **grads, **after, "feature_acts": out.feature_acts.detach(),
+          {**inputs, **grads, **after, **extra, "feature_acts": out.feature_acts.detach(),
            "dead": torch.tensor(dead, dtype=torch.float32) if len(dead) else torch.zeros(0)},
           {"loss": float(out.loss.detach()), "mse": losses["mse_loss"], "aux_k": losses["auxiliary_reconstruction_loss"],
            "k": float(k), "lr": lr, "threshold_before": threshold,
            "threshold_after": float(sae.topk_threshold), "topk_threshold_lr": 0.01,
+           "rescale_acts_by_decoder_norm": str(rescale).lower(), **extra_meta,
            "l0": float((out.feature_acts > 0).float().sum(-1).mean())})
 
 
-def saelens_matryoshka_case(name, dead, seed, widths=(8, 20, 40), k=4, lr=1e-3, threshold=0.2):
-    """SAELens MatryoshkaBatchTopKTrainingSAE (use_matryoshka_aux_loss False, rescale False): as the
-    BatchTopK case, plus every inner prefix level's reconstruction loss `inner_mse_loss_<width>`
-    (each `sum_j (x_hat_w - x)^2` averaged over the batch, x_hat_w = b_dec + the first `width`
-    features' codes decoded), which the training loss adds to the outer MSE and AuxK."""
+def saelens_matryoshka_case(name, dead, seed, widths=(8, 20, 40), k=4, lr=1e-3, threshold=0.2, rescale=False,
+                            aux_loss=False):
+    """SAELens MatryoshkaBatchTopKTrainingSAE (use_matryoshka_aux_loss and rescale_acts_by_decoder_norm
+    as given, default False): as the BatchTopK case, plus every inner prefix level's reconstruction
+    loss `inner_mse_loss_<width>` (each `sum_j (x_hat_w - x)^2` averaged over the batch, x_hat_w =
+    b_dec + the first `width` features' codes decoded), which the training loss adds to the outer MSE
+    and AuxK. With use_matryoshka_aux_loss, `aux_k` is SAELens's per-level AuxK sum
+    (`calculate_matryoshka_aux_loss`)."""
     from sae_lens.saes.sae import TrainStepInput
     from sae_lens.saes.matryoshka_batchtopk_sae import (MatryoshkaBatchTopKTrainingSAE,
                                                         MatryoshkaBatchTopKTrainingSAEConfig)
     torch.manual_seed(seed)
     sae = MatryoshkaBatchTopKTrainingSAE(MatryoshkaBatchTopKTrainingSAEConfig(
-        d_in=D_IN, d_sae=D_SAE, k=k, matryoshka_widths=list(widths), rescale_acts_by_decoder_norm=False,
-        aux_loss_coefficient=1.0, topk_threshold_lr=0.01))
+        d_in=D_IN, d_sae=D_SAE, k=k, matryoshka_widths=list(widths), rescale_acts_by_decoder_norm=rescale,
+        aux_loss_coefficient=1.0, topk_threshold_lr=0.01, use_matryoshka_aux_loss=aux_loss))
     W_enc, b_enc, W_dec, b_dec = random_params(unit_rows=False)
     with torch.no_grad():
         sae.W_enc.copy_(W_enc); sae.b_enc.copy_(b_enc); sae.W_dec.copy_(W_dec); sae.b_dec.copy_(b_dec)
@@ -454,7 +472,56 @@ def saelens_matryoshka_case(name, dead, seed, widths=(8, 20, 40), k=4, lr=1e-3, 
            **inner, "widths": ",".join(map(str, widths)), "saved_architecture": loaded.cfg.architecture(),
            "k": float(k), "lr": lr, "threshold_before": threshold,
            "threshold_after": float(sae.topk_threshold), "topk_threshold_lr": 0.01,
+           **({"rescale_acts_by_decoder_norm": "true"} if rescale else {}),
+           **({"use_matryoshka_aux_loss": "true"} if aux_loss else {}),
            "l0": float((out.feature_acts > 0).float().sum(-1).mean())})
+
+
+def saved_encode(path):
+    """sae_lens's encode of a fresh batch with the inference SAE it saved at `path`:
+    ({"encode_x", "saved_encode"}, {"saved_architecture"})."""
+    from sae_lens import SAE
+    loaded = SAE.load_from_disk(path)
+    enc_x = torch.randn(B, D_IN) * 1.5 + torch.linspace(-1, 1, D_IN)
+    with torch.no_grad():
+        codes = loaded.encode(enc_x)
+    return {"encode_x": enc_x, "saved_encode": codes}, {"saved_architecture": loaded.cfg.architecture()}
+
+
+# SAELens training cases of issue #14's options: the decoder-norm rescale for BatchTopK and
+# Matryoshka, and Matryoshka's per-level AuxK (use_matryoshka_aux_loss). The dead latents spread
+# over the levels (8, 20, 40): some with fewer than d_in/2 = 6 (scale < 1), some with more
+# (k_aux = 6 < n_dead), and, for matryoshka_aux_loss, a level with none (skipped).
+RESCALE_AUX_CASES = ["batchtopk_rescale_auxk", "matryoshka_rescale_auxk", "matryoshka_aux_loss",
+                     "matryoshka_aux_loss_rescale"]
+
+
+def rescale_aux_cases():
+    saelens_batchtopk_case("batchtopk_rescale_auxk", dead=list(range(2, 40, 3)), seed=41, rescale=True)
+    saelens_matryoshka_case("matryoshka_rescale_auxk", dead=list(range(1, 40, 3)), seed=42, rescale=True)
+    saelens_matryoshka_case("matryoshka_aux_loss", dead=[1, 5, 9, 10, 12, 13, 15, 17, 18, 19], seed=43,
+                            aux_loss=True)
+    saelens_matryoshka_case("matryoshka_aux_loss_rescale", dead=[2, 11, 21, 22, 25, 30, 33, 38, 39], seed=44,
+                            rescale=True, aux_loss=True)
+    for name in RESCALE_AUX_CASES:
+        swift_written_training_check(name, f"swift_written_{name}.safetensors")
+
+
+def swift_written_training_check(name, out):
+    """The SAE SAETrack trained one step from saelens_<name> and saved (swift_written_training/<name>,
+    written by `SAETRACK_WRITE_FIXTURES=1 swift test --filter TopKFamilyOptionsTests`):
+    sae_lens opens it and encodes that fixture's `encode_x`, written to `out`."""
+    from sae_lens import SAE
+    from safetensors.torch import load_file
+    path = os.path.join(HERE, "swift_written_training", name)
+    if not os.path.isdir(path):
+        print(f"swift_written_training/{name} missing: run the Swift test with SAETRACK_WRITE_FIXTURES=1, then rerun")
+        return
+    sae = SAE.load_from_disk(path)
+    x = load_file(os.path.join(HERE, f"saelens_{name}.safetensors"))["encode_x"]
+    with torch.no_grad():
+        f = sae.encode(x)
+    write(out, {"feature_acts": f}, {"architecture": sae.cfg.architecture()})
 
 
 def swift_written_matryoshka():
@@ -561,6 +628,9 @@ if __name__ == "__main__" and sys.argv[1:] != ["clip"]:
     if sys.argv[1:] == ["jumprelu_quadratic"]:
         saelens_jumprelu_case("jumprelu_quadratic", seed=37, mode="quadratic", target_l0=6.0)
         sys.exit(0)
+    if sys.argv[1:] == ["rescale_aux"]:  # only the rescale / Matryoshka-AuxK cases (RESCALE_AUX_CASES)
+        rescale_aux_cases()
+        sys.exit(0)
     if sys.argv[1:] == ["matryoshka"]:  # only the Matryoshka fixtures
         saelens_matryoshka_case("matryoshka_auxk", dead=list(range(0, 40, 3)), seed=35)
         saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
@@ -597,6 +667,7 @@ if __name__ == "__main__" and sys.argv[1:] != ["clip"]:
     saelens_matryoshka_case("matryoshka_plain", dead=[], seed=36)
     swift_written_matryoshka()
     jumprelu_options_cases()
+    rescale_aux_cases()
 
 
 def clip_grad_norm_case():
