@@ -33,6 +33,9 @@ public enum ShardingError: Error, CustomStringConvertible, Equatable {
         if config.rescaleActsByDecoderNorm {
             throw ShardingError.notSharded(name: "--rescale-acts-by-decoder-norm", detail: "TopK selection on decoder-norm-scaled pre-activations")
         }
+        if config.useMatryoshkaAuxLoss {
+            throw ShardingError.notSharded(name: "--use-matryoshka-aux-loss", detail: "Matryoshka's per-level AuxK")
+        }
         if let c = config.clipGradNorm {
             throw ShardingError.notSharded(name: "--clip-grad-norm \(c)",
                                            detail: "gradient-norm clipping (auto clips standard --loss saelens to 1; pass --clip-grad-norm none)")

@@ -39,7 +39,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated, e.g. 128,512,2048 (d_sae is appended as the last level when missing; SAELens matryoshka_widths).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
-    @Flag(name: .long, help: "TopK: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); saved with the option.") var rescaleActsByDecoderNorm = false
+    @Flag(name: .long, help: "TopK, BatchTopK, Matryoshka: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); TopK is saved with the option, BatchTopK / Matryoshka as JumpReLU with the norms folded in.") var rescaleActsByDecoderNorm = false
+    @Flag(name: .customLong("use-matryoshka-aux-loss"), help: "Matryoshka: AuxK per level, each level's dead latents reconstructing the residual of the prefix ending with that level (SAELens use_matryoshka_aux_loss; default: AuxK on the full reconstruction).") var useMatryoshkaAuxLoss = false
     @OptionGroup var jumpReLU: JumpReLUOptions
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
@@ -79,8 +80,14 @@ struct ShardedTrainSAECommand: ParsableCommand {
         if cacheDType.lowercased() != "f32" && cache == nil { throw ValidationError("--cache-dtype needs --cache") }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
-        guard SAEArchitecture(rawValue: architecture) != nil else {
+        guard let arch = SAEArchitecture(rawValue: architecture) else {
             throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka")
+        }
+        if rescaleActsByDecoderNorm && !arch.usesK {
+            throw ValidationError("--rescale-acts-by-decoder-norm is a topk, batchtopk and matryoshka option (got --architecture \(architecture))")
+        }
+        if useMatryoshkaAuxLoss && arch != .matryoshka {
+            throw ValidationError("--use-matryoshka-aux-loss is a matryoshka option (got --architecture \(architecture))")
         }
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
@@ -156,6 +163,9 @@ struct ShardedTrainSAECommand: ParsableCommand {
         }
         if rescaleActsByDecoderNorm {
             throw ShardingError.notSharded(name: "--rescale-acts-by-decoder-norm", detail: "TopK selection on decoder-norm-scaled pre-activations")
+        }
+        if useMatryoshkaAuxLoss {       // a matryoshka option (validate()), so refused above already; named for clarity
+            throw ShardingError.notSharded(name: "--use-matryoshka-aux-loss", detail: "Matryoshka's per-level AuxK")
         }
         if reg != 0 || previous != nil {
             throw ShardingError.notSharded(name: reg != 0 ? "--reg" : "--previous", detail: "anchor regularisation toward a previous SAE")

@@ -25,6 +25,7 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk, jumprelu or matryoshka (needs --matryoshka-widths).") var architecture: String?
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
+    @Flag(name: .customLong("use-matryoshka-aux-loss"), help: "Matryoshka: AuxK per level in every stage (SAELens use_matryoshka_aux_loss; default: AuxK on the full reconstruction).") var useMatryoshkaAuxLoss = false
     @OptionGroup var jumpReLU: JumpReLUOptions
     @OptionGroup var initialisation: InitOptions
     @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file), held in memory and reused at every checkpoint; ignored with --tokens-per-stage.") var trainRows = 2048
@@ -72,6 +73,12 @@ struct TrackOptions: ParsableArguments {
         }
         s.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: s.architecture)
         if let k { s.k = k }
+        if useMatryoshkaAuxLoss {
+            guard s.architecture == .matryoshka else {
+                throw ValidationError("--use-matryoshka-aux-loss is a matryoshka option (got --architecture \(s.architecture.rawValue))")
+            }
+            s.useMatryoshkaAuxLoss = true
+        }
         try jumpReLU.check(architecture: s.architecture)
         s.jumpReLU = try jumpReLU.training()
         s.initialisation = initialisation.choices

@@ -42,7 +42,8 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated, e.g. 128,512,2048 (d_sae is appended as the last level when missing; SAELens matryoshka_widths).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
-    @Flag(name: .long, help: "TopK: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); saved with the option.") var rescaleActsByDecoderNorm = false
+    @Flag(name: .long, help: "TopK, BatchTopK, Matryoshka: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); TopK is saved with the option, BatchTopK / Matryoshka as JumpReLU with the norms folded in.") var rescaleActsByDecoderNorm = false
+    @Flag(name: .customLong("use-matryoshka-aux-loss"), help: "Matryoshka: AuxK per level, each level's dead latents reconstructing the residual of the prefix ending with that level (SAELens use_matryoshka_aux_loss; default: AuxK on the full reconstruction).") var useMatryoshkaAuxLoss = false
     @OptionGroup var jumpReLU: JumpReLUOptions
     @OptionGroup var initialisation: InitOptions
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
@@ -84,6 +85,12 @@ struct TrainSAECommand: ParsableCommand {
             throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka")
         }
         _ = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: arch)
+        if rescaleActsByDecoderNorm && !arch.usesK {
+            throw ValidationError("--rescale-acts-by-decoder-norm is a topk, batchtopk and matryoshka option (got --architecture \(architecture))")
+        }
+        if useMatryoshkaAuxLoss && arch != .matryoshka {
+            throw ValidationError("--use-matryoshka-aux-loss is a matryoshka option (got --architecture \(architecture))")
+        }
         try jumpReLU.check(architecture: arch)
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
@@ -117,6 +124,7 @@ struct TrainSAECommand: ParsableCommand {
                                   // Added only away from their defaults, so runs fingerprinted before still match.
                                   + (noShuffle ? ["no shuffle"] : [])
                                   + (rescaleActsByDecoderNorm ? ["rescale acts by decoder norm"] : [])
+                                  + (useMatryoshkaAuxLoss ? ["matryoshka aux loss"] : [])
                                   + (["batchtopk", "matryoshka"].contains(architecture) && topkThresholdLr != 0.01
                                      ? ["topk threshold lr \(topkThresholdLr)"] : [])
         try f.addSettings("settings", settings)
@@ -236,6 +244,7 @@ struct TrainSAECommand: ParsableCommand {
         config.architecture = SAEArchitecture(rawValue: architecture)!
         config.topkThresholdLR = topkThresholdLr
         config.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
+        config.useMatryoshkaAuxLoss = useMatryoshkaAuxLoss
         try jumpReLU.training().apply(to: &config)
         config.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: config.architecture)
         config.k = k

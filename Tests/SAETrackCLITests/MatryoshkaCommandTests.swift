@@ -39,6 +39,30 @@ struct MatryoshkaCommandTests {
         #expect(!inner.isEmpty && inner.allSatisfy { $0 > 0 }, "inner_mse in the log: \(inner)")
     }
 
+    @Test("--use-matryoshka-aux-loss and --rescale-acts-by-decoder-norm train a matryoshka SAE, are recorded and fingerprinted, and are refused by name for other architectures")
+    func auxLossAndRescale() throws {
+        let h = try CLIHarness("matryoshka-aux")
+        defer { h.remove() }
+        let out = h.path("sae")
+        let run = base(out) + ["--architecture", "matryoshka", "--matryoshka-widths", "8,20", "--dead-window", "2"]
+        _ = try h.succeed(run + ["--use-matryoshka-aux-loss", "--rescale-acts-by-decoder-norm"])
+        let written = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/training_config.json"))) as? [String: Any])
+        let config = try #require(written["config"] as? [String: Any])
+        #expect(config["use_matryoshka_aux_loss"] as? Bool == true && config["rescale_acts_by_decoder_norm"] as? Bool == true)
+        let cfg = try SAEDirectory.readConfig(URL(fileURLWithPath: out))
+        #expect(cfg.architecture == "jumprelu" && cfg.rescaleActsByDecoderNorm == nil)
+        for dropped in ["--use-matryoshka-aux-loss", "--rescale-acts-by-decoder-norm"] {
+            let (status, output) = try h.run(run + ["--use-matryoshka-aux-loss", "--rescale-acts-by-decoder-norm"].filter { $0 != dropped })
+            #expect(status != 0 && output.contains("different inputs"), "without \(dropped): \(output.suffix(400))")
+        }
+        for (extra, message) in [(["--architecture", "batchtopk", "--use-matryoshka-aux-loss"], "--use-matryoshka-aux-loss is a matryoshka option"),
+                                 (["--architecture", "standard", "--rescale-acts-by-decoder-norm"],
+                                  "--rescale-acts-by-decoder-norm is a topk, batchtopk and matryoshka option")] {
+            let (status, output) = try h.run(base(h.path("o")) + extra)
+            #expect(status != 0 && output.contains(message), "\(extra): \(output)")
+        }
+    }
+
     @Test("matryoshka without widths, widths without matryoshka, and a malformed or decreasing list are refused by name")
     func refusals() throws {
         let h = try CLIHarness("matryoshka-refusals")

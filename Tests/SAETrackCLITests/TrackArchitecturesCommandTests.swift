@@ -84,13 +84,15 @@ struct TrackArchitecturesCommandTests {
         try expectEncodeMatches(h, "batchtopk", saes.last!, dirs.last!)
     }
 
-    @Test("matryoshka: widths persist in every stage's config, every stage logs its nested levels, thresholds carry over")
+    @Test("matryoshka: widths and --use-matryoshka-aux-loss persist in every stage's config, every stage logs its nested levels, thresholds carry over")
     func matryoshka() throws {
         let h = try harness("matryoshka")
         defer { h.remove() }
-        let (state, saes, dirs) = try runTrack(h, "matryoshka", ["--architecture", "matryoshka", "--k", "4", "--matryoshka-widths", "8,16"])
+        let (state, saes, dirs) = try runTrack(h, "matryoshka", ["--architecture", "matryoshka", "--k", "4", "--matryoshka-widths", "8,16",
+                                                                  "--use-matryoshka-aux-loss"])
         for dir in dirs { #expect(try SAEDirectory.readConfig(dir).architecture == "jumprelu") }
         #expect(state.config.firstStage.matryoshkaWidths == [8, 16] && state.config.continualStage.matryoshkaWidths == [8, 16])
+        #expect(state.config.firstStage.useMatryoshkaAuxLoss && state.config.continualStage.useMatryoshkaAuxLoss)
         #expect(state.config.continualStage.architecture == .matryoshka)
         for step in Self.steps {
             let csv = try String(contentsOfFile: h.path("matryoshka/logs/step\(step).csv"), encoding: .utf8)

@@ -27,6 +27,9 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     @DecodedDefault<TrainingDefaults.K> public var k: Int
     /// Matryoshka: the nested levels' prefix widths (`SAETrainingConfig.matryoshkaWidths`; default none).
     @DecodedDefault<TrainingDefaults.NoWidths> public var matryoshkaWidths: [Int]
+    /// Matryoshka: AuxK per level in every stage (`SAETrainingConfig.useMatryoshkaAuxLoss`, SAELens
+    /// `use_matryoshka_aux_loss`; default false, what settings saved before the option existed decode as).
+    @DecodedDefault<TrainingDefaults.False> public var useMatryoshkaAuxLoss: Bool
     /// JumpReLU: the training options of every stage (SAELens keys and defaults; the L0 warm-up
     /// applies to the first stage only, the continual stages start from its thresholds). Settings
     /// saved before the options existed decode with SAELens's defaults.
@@ -93,6 +96,7 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         first.lr = firstLR; first.warmupSteps = firstWarmup; first.l1Coefficient = l1Coefficient
         first.bDecInitSamples = bDecInitSamples; first.logEvery = logEvery
         first.architecture = architecture; first.k = k; first.matryoshkaWidths = matryoshkaWidths
+        first.useMatryoshkaAuxLoss = useMatryoshkaAuxLoss
         first.resampling = firstResampling
         jumpReLU.apply(to: &first)
         initialisation.apply(to: &first)
@@ -101,6 +105,7 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         continual.logEvery = logEvery
         continual.architecture = architecture; continual.k = k      // a warm start carries k / thresholds
         continual.matryoshkaWidths = matryoshkaWidths
+        continual.useMatryoshkaAuxLoss = useMatryoshkaAuxLoss
         continual.resampling = continualResampling
         if let w = continualDeadFeatureWindow { continual.deadFeatureWindow = w }
         jumpReLU.apply(to: &continual, warmUp: false)
