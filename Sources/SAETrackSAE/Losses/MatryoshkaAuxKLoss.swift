@@ -17,8 +17,8 @@ import SAETrackCore
 enum MatryoshkaAuxKLoss {
     /// Adds the gradients of every level's term into `gradients` and returns the summed loss.
     /// - Parameters:
-    ///   - codes: (B, d_sae) the codes f as decoded (divided by the norms with the rescale), feature
-    ///     ids increasing within each row
+    ///   - innerReconstructions: ((G−1)·B, d_in), block h (rows h·B ..< (h+1)·B) x̂_{w_h} for every
+    ///     inner level h < G−1 (``SparseDecoder``'s prefix decode, as `MatryoshkaLoss` reads them)
     ///   - deadFeatures: increasing ids of the dead latents
     ///   - deadPre: (B, n_dead) their pre-activations (rescaled with the rescale), column t = `deadFeatures[t]`
     ///   - levels: G increasing widths ending at d_sae
@@ -26,15 +26,16 @@ enum MatryoshkaAuxKLoss {
     ///   - x: (B, d_in) the batch
     ///   - error: (B, d_in) e = x̂ − x of the full reconstruction (the last level's residual, negated)
     ///   - saeIn: (B, d_in) x − b_dec
-    static func apply(codes: SparseActivations, deadFeatures: [Int32], deadPre: Matrix, levels: [Int], norms: [Float],
-                      coefficient: Float, batch x: Matrix, error e: Matrix, saeIn: Matrix, wDec: Matrix, bDec: [Float],
+    static func apply(innerReconstructions: Matrix, deadFeatures: [Int32], deadPre: Matrix, levels: [Int], norms: [Float],
+                      coefficient: Float, batch x: Matrix, error e: Matrix, saeIn: Matrix, wDec: Matrix,
                       gradients g: inout SAEParameters) -> Float {
-        let (d, m) = (x.cols, wDec.rows)
-        precondition(levels.last == m && deadPre.rows == x.rows && deadPre.cols == deadFeatures.count,
-                     "MatryoshkaAuxKLoss: levels must end at d_sae and the dead pre-activations match the dead latents")
+        let (b, d, m) = (x.rows, x.cols, wDec.rows)
+        precondition(levels.last == m && deadPre.rows == b && deadPre.cols == deadFeatures.count
+                     && innerReconstructions.rows == (levels.count - 1) * b && innerReconstructions.cols == d,
+                     "MatryoshkaAuxKLoss: levels must end at d_sae and the inner reconstructions and dead pre-activations match")
         var total: Float = 0
         var t0 = 0                                   // the level's first column in deadPre
-        for w in levels {
+        for (h, w) in levels.enumerated() {
             var t1 = t0                              // dead ids increase: level h's are columns t0..<t1
             while t1 < deadFeatures.count, Int(deadFeatures[t1]) < w { t1 += 1 }
             defer { t0 = t1 }
@@ -50,7 +51,7 @@ enum MatryoshkaAuxKLoss {
             if w == m {
                 levelError = e
             } else {
-                var partial = SparseDecoder.decode(prefix(codes, below: w), wDec: wDec, bias: bDec)
+                var partial = innerReconstructions.rows((h * b)..<((h + 1) * b))
                 partial.withUnsafeMutableBufferPointer { pb in
                     x.withUnsafeBufferPointer { xb in for t in pb.indices { pb[t] -= xb[t] } }
                 }
@@ -82,19 +83,5 @@ enum MatryoshkaAuxKLoss {
             }
         }
         return blocks.assemble(cols: cols)
-    }
-
-    /// The entries of `codes` with feature id < w (each row's first ones: ids increase within a row).
-    static func prefix(_ codes: SparseActivations, below w: Int) -> SparseActivations {
-        var rowStart = [0], index: [Int32] = [], value: [Float] = []
-        rowStart.reserveCapacity(codes.rows + 1)
-        for r in 0..<codes.rows {
-            var e = codes.rowStart[r]
-            while e < codes.rowStart[r + 1], Int(codes.index[e]) < w {
-                index.append(codes.index[e]); value.append(codes.value[e]); e += 1
-            }
-            rowStart.append(index.count)
-        }
-        return SparseActivations(rows: codes.rows, cols: codes.cols, rowStart: rowStart, index: index, value: value)
     }
 }

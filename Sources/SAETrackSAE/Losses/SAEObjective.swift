@@ -237,7 +237,10 @@ public struct SAEObjective: Sendable {
         // Matryoshka: the inner levels' losses, and per feature group the upstream of every level it enters.
         var innerMSE: [Float] = []
         var groupUpstream: MatryoshkaLoss.Output? = nil
+        var innerReconstructions: Matrix? = nil
         if architecture == .matryoshka {
+            // Per-level AuxK reads the inner x̂_h, which MatryoshkaLoss turns into upstreams in place.
+            if useLevelAuxK { innerReconstructions = levelReconstructions.rows(0..<((matryoshkaLevels.count - 1) * b)) }
             let out = MatryoshkaLoss.apply(reconstructions: consume levelReconstructions, batch: x, levels: matryoshkaLevels,
                                            mseMode: mseMode, denominators: denominators, outerUpstream: upstream)
             innerMSE = out.innerLosses
@@ -282,11 +285,10 @@ public struct SAEObjective: Sendable {
                                                denominators: denominators, saeIn: saeIn, wDec: p.wDec,
                                                gradients: &g)
             }
-            if useLevelAuxK, let deadPre = enc.deadPre {
-                terms.auxK = MatryoshkaAuxKLoss.apply(codes: codes, deadFeatures: deadFeatures, deadPre: deadPre,
+            if useLevelAuxK, let deadPre = enc.deadPre, let inner = innerReconstructions {
+                terms.auxK = MatryoshkaAuxKLoss.apply(innerReconstructions: inner, deadFeatures: deadFeatures, deadPre: deadPre,
                                                       levels: matryoshkaLevels, norms: norms, coefficient: auxKCoefficient,
-                                                      batch: x, error: e, saeIn: saeIn, wDec: p.wDec, bDec: p.bDec,
-                                                      gradients: &g)
+                                                      batch: x, error: e, saeIn: saeIn, wDec: p.wDec, gradients: &g)
             } else if useAuxK, let aux = enc.auxCodes {
                 terms.auxK = AuxKLoss.apply(auxCodes: aux, kAux: kAux, deadCount: deadFeatures.count,
                                             coefficient: auxKCoefficient, error: e, saeIn: saeIn,
