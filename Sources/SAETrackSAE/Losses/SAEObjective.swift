@@ -34,7 +34,7 @@ public struct SAEObjective: Sendable {
     public var regCoefficient: Float
     /// TopK, BatchTopK, Matryoshka: select on pre ⊙ ‖W_dec[i]‖ (SAELens `rescale_acts_by_decoder_norm`).
     public var rescaleActsByDecoderNorm: Bool
-    /// Matryoshka: AuxK per level (``MatryoshkaAuxKLoss``, SAELens `use_matryoshka_aux_loss`).
+    /// Matryoshka: AuxK per level (`MatryoshkaAuxKLoss`, SAELens `use_matryoshka_aux_loss`).
     public var matryoshkaAuxLoss: Bool
     /// JumpReLU: rectangle width of the straight-through estimator and the L0 loss coefficient.
     public var bandwidth: Float

@@ -119,7 +119,7 @@ public struct SAETrainingConfig: Codable, Sendable, Equatable {
     @DecodedDefault<TrainingDefaults.False> public var rescaleActsByDecoderNorm: Bool
     /// Matryoshka: AuxK per level instead of on the full reconstruction (SAELens
     /// `use_matryoshka_aux_loss`; default false): each level [w_{h−1}, w_h) with dead latents has its
-    /// dead latents reconstruct that level's residual x − x̂_{w_h} (``MatryoshkaAuxKLoss``).
+    /// dead latents reconstruct that level's residual x − x̂_{w_h} (`MatryoshkaAuxKLoss`).
     /// Configs written before the option existed decode as false.
     @DecodedDefault<TrainingDefaults.False> public var useMatryoshkaAuxLoss: Bool
     /// JumpReLU: width ε of the rectangle kernel of the straight-through estimator (SAELens
