@@ -207,4 +207,35 @@ struct GradientClippingTests {
         c.clipGradNorm = 0
         #expect(throws: SAETrainingError.self) { try c.validate() }
     }
+
+    @Test("Adam with the clipping factor as its gradient scale is Adam on the clipped gradients, bit for bit; the norm does not depend on the thread count")
+    func fusedIntoAdam() {
+        // d_sae · d_in = 70,000 > one norm block, so the norm has several partial sums.
+        let (dIn, dSAE) = (70, 1000)
+        var rng = SeededRandom(seed: 5)
+        var g = SAEParameters(zerosWithDIn: dIn, dSAE: dSAE)
+        for buffer in [\SAEParameters.wEncT, \SAEParameters.wDec] as [WritableKeyPath<SAEParameters, Matrix>] {
+            g[keyPath: buffer].withUnsafeMutableBufferPointer { rng.fillNormal($0) }
+        }
+        g.bEnc = (0..<dSAE).map { _ in rng.uniform(-1, 1) }
+        g.bDec = (0..<dIn).map { _ in rng.uniform(-1, 1) }
+        let norms = [1, 2, 3].map { n in Threads.withCount(n) { GradientClipping.factor(g, threshold: nil, maxNorm: 1) } }
+        #expect(norms.allSatisfy { $0 == norms[0] })
+        let (norm, factor) = norms[0]
+        #expect(norm > 100 && factor < 0.01)                              // ~√(2·70,000): clipping acts
+        let start = SAEParameters.kaimingUniform(dIn: dIn, dSAE: dSAE, seed: 6)
+        for normalise in [false, true] {
+            var (fused, reference) = (start, start)
+            var (adamFused, adamReference) = (Adam(dIn: dIn, dSAE: dSAE), Adam(dIn: dIn, dSAE: dSAE))
+            var clipped = g
+            var none: [Float]? = nil
+            GradientClipping.clip(&clipped, threshold: &none, maxNorm: 1)
+            for _ in 0..<2 {
+                adamFused.update(&fused, gradients: g, lr: 1e-3, normaliseDecoderRows: normalise, gradientScale: factor)
+                adamReference.update(&reference, gradients: clipped, lr: 1e-3, normaliseDecoderRows: normalise)
+            }
+            #expect(fused == reference && adamFused == adamReference, "normaliseDecoderRows \(normalise)")
+            #expect(fused != start)
+        }
+    }
 }

@@ -7,7 +7,7 @@ import SAETrackIO
 /// Docs/Performance.md); `topk` / `batchtopk` / `matryoshka` (k = the target L0; Matryoshka widths
 /// ``matryoshkaWidths(dSAE:)``) and `jumprelu` (θ starting at 10⁻³) use SAELens's
 /// form of the step (Σ_j MSE, free decoder rows, no parallel-gradient removal), as compare_sae.py's
-/// SAELens contender does.
+/// SAELens contender does, with gradient-norm clipping where `--clip-grad-norm auto` gives it (JumpReLU).
 ///
 /// The activations and the initial SAE can be exported so `Benchmarks/compare_sae.py` trains SAELens
 /// (and a plain torch transcription of SAE-Track's step) from exactly the same start.
@@ -145,6 +145,8 @@ public struct SAEStepBenchmark {
         if c.architecture != .standard {
             config.mseMode = .saeLens; config.decoderNormMode = .free; config.removeParallelGradient = false
         }
+        // Gradient clipping where `--clip-grad-norm auto` gives it (JumpReLU: 1, as SAELens's trainer).
+        config.clipGradNorm = SAEInitChoices.automatic(architecture: c.architecture, mseMode: config.mseMode).clipGradNorm
         let trainer = try SAETrainer(config: config, initial: inputs.sae,
                                      source: SequentialActivations(inputs.activations))
         let warm = try trainer.trainStep()
@@ -241,6 +243,11 @@ public struct SAEStepBenchmark {
             out["JumpReLU θ gradient (straight-through window)"] = Stopwatch.time {
                 _ = JumpReLUThresholdGradient.compute(window: window, threshold: threshold, upstream: xHat, wDec: p.wDec,
                                                       bandwidth: bandwidth, rowL0Coefficient: [Float](repeating: 1, count: b))
+            }
+        }
+        if let maxNorm = config.clipGradNorm {
+            out["gradient-norm clipping (norm; Adam applies the factor)"] = Stopwatch.time {
+                _ = GradientClipping.factor(g, threshold: threshold, maxNorm: maxNorm)
             }
         }
         if config.removeParallelGradient {

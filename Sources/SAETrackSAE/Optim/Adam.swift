@@ -45,15 +45,18 @@ public struct Adam: Sendable, Equatable {
     }
 
     /// One update of `p` with gradients `g` at learning rate `lr`.
-    /// - Parameter normaliseDecoderRows: also rescale each updated W_dec row to unit norm.
+    /// - Parameters:
+    ///   - normaliseDecoderRows: also rescale each updated W_dec row to unit norm.
+    ///   - gradientScale: each gradient is multiplied by it as it is read (gradient-norm clipping's
+    ///     factor): the same float product as scaling `g` first, so the same bits, one pass fewer.
     public mutating func update(_ p: inout SAEParameters, gradients g: SAEParameters, lr: Float,
-                                normaliseDecoderRows: Bool = false) {
+                                normaliseDecoderRows: Bool = false, gradientScale: Float = 1) {
         step += 1
         let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
         let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
         let stepSize = Float(Double(lr) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
-        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        let (b1, b2, eps, scale) = (beta1, beta2, epsilon, gradientScale)
         /// Adam on `n` contiguous parameters, 8 lanes at a time, the same arithmetic per element
         /// as torch's (unfused) `_single_tensor_adam`, tail included.
         @inline(__always) func span(_ pp: UnsafeMutablePointer<Float>, _ gp: UnsafePointer<Float>,
@@ -61,9 +64,10 @@ public struct Adam: Sendable, Equatable {
             let (b1v, b2v) = (SIMD8<Float>(repeating: b1), SIMD8<Float>(repeating: b2))
             let (c1v, c2v) = (SIMD8<Float>(repeating: 1 - b1), SIMD8<Float>(repeating: 1 - b2))
             let (sv, bcv, ev) = (SIMD8<Float>(repeating: stepSize), SIMD8<Float>(repeating: bc2Sqrt), SIMD8<Float>(repeating: eps))
+            let gs = SIMD8<Float>(repeating: scale)
             var t = 0
             while t + 8 <= n {
-                let gt = UnsafeRawPointer(gp + t).loadUnaligned(as: SIMD8<Float>.self)
+                let gt = UnsafeRawPointer(gp + t).loadUnaligned(as: SIMD8<Float>.self) * gs
                 let mt = b1v * UnsafeRawPointer(mp + t).loadUnaligned(as: SIMD8<Float>.self) + c1v * gt
                 let vt = b2v * UnsafeRawPointer(vp + t).loadUnaligned(as: SIMD8<Float>.self) + c2v * gt * gt
                 UnsafeMutableRawPointer(mp + t).storeBytes(of: mt, as: SIMD8<Float>.self)
@@ -73,7 +77,7 @@ public struct Adam: Sendable, Equatable {
                 t += 8
             }
             while t < n {
-                let gt = gp[t]
+                let gt = gp[t] * scale
                 let mt = b1 * mp[t] + (1 - b1) * gt
                 let vt = b2 * vp[t] + (1 - b2) * gt * gt
                 mp[t] = mt; vp[t] = vt

@@ -156,13 +156,19 @@ public final class SAETrainer {
         if let smallest = result.smallestSelected {                                        // SAELens update_topk_threshold
             topkThreshold = (1 - config.topkThresholdLR) * topkThreshold + config.topkThresholdLR * Double(smallest)
         }
-        var gradients = result.gradients!
+        let gradients = result.gradients!
         result.gradients = nil
-        if let maxNorm = config.clipGradNorm {                                              // SAELens's trainer
-            GradientClipping.clip(&gradients, threshold: &result.thresholdGradient, maxNorm: maxNorm)
+        var clipFactor: Float = 1                                                           // SAELens's trainer
+        if let maxNorm = config.clipGradNorm {
+            clipFactor = GradientClipping.factor(gradients, threshold: result.thresholdGradient, maxNorm: maxNorm).factor
+            if clipFactor < 1, var g = result.thresholdGradient {
+                for t in g.indices { g[t] *= clipFactor }
+                result.thresholdGradient = g
+            }
         }
         optimizer.update(&parameters, gradients: gradients, lr: config.learningRate(atStep: s),
-                         normaliseDecoderRows: config.decoderNormMode == .unitNorm)          // 8 (+ next step's 1)
+                         normaliseDecoderRows: config.decoderNormMode == .unitNorm,
+                         gradientScale: clipFactor)                                          // 8 (+ next step's 1)
         if let g = result.thresholdGradient {
             optimizer.update(vector: &threshold, gradient: g, m: &thresholdM, v: &thresholdV, lr: config.learningRate(atStep: s))
         }
