@@ -212,6 +212,12 @@ public struct SAEStepBenchmark {
         }
         var enc = encode()
         out["encode (GEMM + selection)"] = Stopwatch.time { enc = encode() }
+        // The same feature-block GEMMs with a gate nothing passes: what the blocking itself costs
+        // against the one dense GEMM, apart from any selection (a 16-lane compare per entry remains).
+        let closed = [Float](repeating: .infinity, count: m)
+        out["encode's block GEMMs (+ a gate nothing passes)"] = Stopwatch.time {
+            _ = SparseEncoder.encodeInCache(saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc, selection: .gate(closed), workspace: ws)
+        }
         let codes = enc.codes
         var cols = codes.columns()
         out["CSR → CSC"] = Stopwatch.time { cols = codes.columns() }
