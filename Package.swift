@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CSupport"),
         .target(name: "SAETrackCore", dependencies: ["COpenBLAS", "CSupport"]),
         .target(name: "SAETrackIO", dependencies: ["SAETrackCore"]),
-        .target(name: "SAETrackLM", dependencies: ["SAETrackCore", "SAETrackIO"]),
+        .target(name: "SAETrackLM", dependencies: ["SAETrackCore", "SAETrackIO", "CSupport"]),
         .target(name: "SAETrackSAE", dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackLM", "CSupport"]),
         .target(name: "SAETrackMetrics", dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackSAE"]),
         .target(

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "saetrack_attention.h"   // causal attention per (sequence, head) pair
 
 /// Allocator settings for the saetrack executable (glibc only).
 ///

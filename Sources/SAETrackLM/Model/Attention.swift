@@ -1,3 +1,4 @@
+import CSupport
 import SAETrackCore
 
 /// Causal multi-head self-attention with a fused QKV projection (GPT-2 and GPT-NeoX).
@@ -82,8 +83,11 @@ public struct Attention: Sendable {
 
     /// The attention core, from fused q/k/v (already rotated) to the concatenated head outputs.
     ///
-    /// Row-parallel over (sequence, head) pairs in one parallel region, with one-thread GEMMs
-    /// inside; each pair's causal softmax (Core's `Softmax` kernel) runs between its two GEMM phases.
+    /// Row-parallel over (sequence, head) pairs in one parallel region. Where the CPU runs AVX2 +
+    /// FMA, each pair is one call of CSupport's `saetrack_attention_forward` (register-blocked
+    /// products that skip the masked triangle, the softmax between them); elsewhere (and under
+    /// `SIMDMath.withKernelForm(.portable)`) one-thread GEMMs in ``queryBlock``-row blocks with
+    /// Core's `Softmax` kernel between the two phases.
     /// - Parameters:
     ///   - qkv: (B*T, 3C) fused projections, row stride 3C.
     ///   - att: (B*H*T, T) written: the attention probabilities (exact zeros above the diagonal),
@@ -103,6 +107,11 @@ public struct Attention: Sendable {
                 let o = layout.offsets(head: h, headDim: hd, dModel: C)
                 let seq = qkv + b * T * ld                                   // (T, 3C)
                 let tile = att + bh * T * T                                  // (T, T)
+                let y = out + b * T * C + h * hd                              // (T, hd), stride C
+                // the AVX2 + FMA pair kernel where this CPU and thread run it; BLAS otherwise
+                if saetrack_attention_forward(seq + o.q, seq + o.k, seq + o.v, ld, T, hd, scale, tile, y, C) != 0 {
+                    continue
+                }
                 // scores, scale · q kᵀ, lower triangle (block-wise)
                 for i0 in stride(from: 0, to: T, by: queryBlock) {
                     let i1 = min(T, i0 + queryBlock)
@@ -117,7 +126,7 @@ public struct Attention: Sendable {
                     let i1 = min(T, i0 + queryBlock)
                     BLAS.gemm(.none, .none, m: i1 - i0, n: hd, k: i1,
                               a: tile + i0 * T, lda: T, b: seq + o.v, ldb: ld,
-                              c: out + (b * T + i0) * C + h * hd, ldc: C)
+                              c: y + i0 * C, ldc: C)
                 }
             }
         }

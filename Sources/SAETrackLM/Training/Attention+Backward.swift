@@ -1,3 +1,4 @@
+import CSupport
 import SAETrackCore
 
 extension Attention {
@@ -8,10 +9,11 @@ extension Attention {
     ///     dS  = scale · P ⊙ (dP − rowsum(dP ⊙ P))                    Core's Softmax.backward
     ///     dq  = dS · k             dk = dSᵀ · q
     ///
-    /// Row-parallel over (sequence, head) pairs in one parallel region, with one-thread GEMMs and
-    /// the softmax backward inside (a GEMM in a ``Parallel`` loop is never split).
-    /// Like the forward, every product runs in blocks of ``queryBlock`` rows that skip the masked
-    /// triangle (P = 0 above the diagonal), about halving the work.
+    /// Row-parallel over (sequence, head) pairs in one parallel region. Where the CPU runs AVX2 +
+    /// FMA, each pair is one call of CSupport's `saetrack_attention_backward`; elsewhere one-thread
+    /// GEMMs and the softmax backward (a GEMM in a ``Parallel`` loop is never split). Either way
+    /// every product skips the masked triangle (P = 0 above the diagonal), about halving the work:
+    /// the GEMMs in blocks of ``queryBlock`` rows, the C kernel in 4-row blocks.
     /// The q and k gradients are those of the *rotated* q and k; rotate them back with
     /// ``Rotary/rotate(_:rows:context:heads:headDim:layout:direction:)`` and `.inverse`.
     /// - Parameters:
@@ -35,6 +37,10 @@ extension Attention {
                 let seq = qkv + b * T * ld, dSeq = dqkv + b * T * ld        // (T, 3C)
                 let dY = dOut + b * T * C + h * hd                          // (T, hd), stride C
                 let p = att + bh * T * T, dP = dAtt + bh * T * T             // (T, T)
+                if saetrack_attention_backward(seq + o.q, seq + o.k, seq + o.v, ld, p, dY, C, T, hd, scale, dP,
+                                               dSeq + o.q, dSeq + o.k, dSeq + o.v) != 0 {
+                    continue
+                }
                 for i0 in stride(from: 0, to: T, by: queryBlock) {
                     let i1 = min(T, i0 + queryBlock)
                     // dP[i0..<i1, 0..<i1] = dY[i0..<i1] · v[0..<i1]ᵀ   (later keys are masked: P = 0)
