@@ -61,8 +61,8 @@ struct BenchTrainLMCommand: ParsableCommand {
                 let t1 = Date()
                 model.backward()
                 let t2 = Date()
-                GradientClipping.clip(model.gradients, maxNorm: 1)
-                optimizer.step(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), learningRate: 1e-3)
+                optimizer.clipAndStep(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients),
+                                      learningRate: 1e-3, maxNorm: 1)
                 let t3 = Date()
                 fwd += t1.timeIntervalSince(t0); bwd += t2.timeIntervalSince(t1); opt += t3.timeIntervalSince(t2)
             }

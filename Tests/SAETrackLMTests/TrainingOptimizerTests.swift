@@ -8,9 +8,13 @@ import SAETrackIO
 /// (fixtures: Tests/Fixtures/train/generate.py).
 @Suite("LM training: AdamW, schedule and clipping against torch")
 struct TrainingOptimizerTests {
+    /// How the step clips: `GradientClipping.clip` then `AdamW.step`, or `AdamW.clipAndStep` (the
+    /// coefficient folded into the update; the trainer's path).
+    enum ClipForm: CaseIterable { case separate, fused }
+
     @Test("five AdamW steps reproduce torch's losses to 1e-4",
-          arguments: ["neox_parallel", "neox_sequential_tied", "neox_long_context", "gpt2"])
-    func adamWMatchesTorch(_ name: String) throws {
+          arguments: ["neox_parallel", "neox_sequential_tied", "neox_long_context", "gpt2"], ClipForm.allCases)
+    func adamWMatchesTorch(_ name: String, _ form: ClipForm) throws {
         let fixture = try TrainingFixture(name)
         let model = try fixture.model()
         let h = fixture.training
@@ -30,9 +34,15 @@ struct TrainingOptimizerTests {
             let batch = Array(tokens[(s * b * t)..<((s + 1) * b * t)])
             let loss = model.forward(tokens: batch, batch: b, context: t, computeGradients: true)
             model.backward()
-            norms.append(GradientClipping.clip(model.gradients, maxNorm: number("clip")))
-            adam.step(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients),
-                      learningRate: schedule.learningRate(at: s))
+            switch form {
+            case .separate:
+                norms.append(GradientClipping.clip(model.gradients, maxNorm: number("clip")))
+                adam.step(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients),
+                          learningRate: schedule.learningRate(at: s))
+            case .fused:
+                norms.append(adam.clipAndStep(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients),
+                                              learningRate: schedule.learningRate(at: s), maxNorm: number("clip")))
+            }
             #expect(abs(loss - expected[s]) <= 1e-4, "\(name) step \(s): loss \(loss) vs torch \(expected[s])")
         }
         // The clip threshold is low enough that clipping is exercised (the long-context model's

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "saetrack_attention.h"   // causal attention per (sequence, head) pair
+#include "saetrack_adamw.h"       // the LM optimizer's update
 
 /// Allocator settings for the saetrack executable (glibc only).
 ///

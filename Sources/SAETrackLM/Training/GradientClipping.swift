@@ -7,10 +7,15 @@ public enum GradientClipping {
     @discardableResult
     public static func clip(_ gradients: UnsafeMutableBufferPointer<Float>, maxNorm: Float) -> Float {
         let norm = BLAS.nrm2(n: gradients.count, x: gradients.baseAddress!)
-        let coefficient = maxNorm / (norm + 1e-6)
-        if maxNorm > 0, coefficient < 1 {
-            BLAS.scal(n: gradients.count, alpha: coefficient, x: gradients.baseAddress!)
-        }
+        let c = coefficient(norm: norm, maxNorm: maxNorm)
+        if c != 1 { BLAS.scal(n: gradients.count, alpha: c, x: gradients.baseAddress!) }
         return norm
+    }
+
+    /// The factor `clip(_:maxNorm:)` scales by: `maxNorm / (norm + 1e-6)` when `maxNorm` > 0 and that
+    /// is below 1, else exactly 1.
+    public static func coefficient(norm: Float, maxNorm: Float) -> Float {
+        let c = maxNorm / (norm + 1e-6)
+        return maxNorm > 0 && c < 1 ? c : 1
     }
 }

@@ -119,11 +119,9 @@ public final class LMTrainer {
             model.zeroGradients()
             let loss = model.forward(tokens: batch, batch: training.batchRows, context: training.context, computeGradients: true)
             model.backward()
-            let norm = training.gradClip > 0
-                ? GradientClipping.clip(model.gradients, maxNorm: training.gradClip)
-                : BLAS.nrm2(n: model.gradients.count, x: model.gradients.baseAddress!)
             let lr = training.schedule.learningRate(at: step)
-            optimizer.step(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients), learningRate: lr)
+            let norm = optimizer.clipAndStep(parameters: model.parameters, gradients: UnsafeBufferPointer(model.gradients),
+                                             learningRate: lr, maxNorm: training.gradClip)
             computeSeconds += (clock.now - stepBegan).seconds
             let done = step + 1 - start
             let rate = Double(done) * tokensPerStep / max(computeSeconds, 1e-9)
