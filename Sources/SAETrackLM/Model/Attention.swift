@@ -86,7 +86,7 @@ public struct Attention: Sendable {
     /// Row-parallel over (sequence, head) pairs in one parallel region. Where the CPU runs AVX2 +
     /// FMA, each pair is one call of CSupport's `saetrack_attention_forward` (register-blocked
     /// products that skip the masked triangle, the softmax between them); elsewhere (and under
-    /// `SIMDMath.withKernelForm(.portable)`) one-thread GEMMs in ``queryBlock``-row blocks with
+    /// `SIMDMath.withKernelForm(.portable)`) one-thread GEMMs in `queryBlock`-row blocks with
     /// Core's `Softmax` kernel between the two phases.
     /// - Parameters:
     ///   - qkv: (B*T, 3C) fused projections, row stride 3C.
