@@ -27,7 +27,7 @@ public struct Adam: Sendable, Equatable {
     }
 
     /// Adam on one more parameter vector (JumpReLU's θ) with its own moments, at the step count of
-    /// the last ``update(_:gradients:lr:normaliseDecoderRows:)`` (call it right after): the same
+    /// the last ``update(_:gradients:lr:normaliseDecoderRows:gradientScale:)`` (call it right after): the same
     /// per-element arithmetic as torch's `_single_tensor_adam`.
     public func update(vector p: inout [Float], gradient g: [Float], m: inout [Float], v: inout [Float], lr: Float) {
         precondition(p.count == g.count && m.count == g.count && v.count == g.count, "Adam: vector shapes differ")
