@@ -26,6 +26,7 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
     @Flag(name: .customLong("use-matryoshka-aux-loss"), help: "Matryoshka: AuxK per level in every stage (SAELens use_matryoshka_aux_loss; default: AuxK on the full reconstruction).") var useMatryoshkaAuxLoss = false
+    @Flag(name: .long, help: "TopK, BatchTopK, Matryoshka: every stage selects on pre-activations × decoder row norms and decodes divided by them (SAELens rescale_acts_by_decoder_norm); TopK stages are saved with the option, BatchTopK / Matryoshka stages as JumpReLU with the norms folded in.") var rescaleActsByDecoderNorm = false
     @OptionGroup var jumpReLU: JumpReLUOptions
     @OptionGroup var initialisation: InitOptions
     @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file), held in memory and reused at every checkpoint; ignored with --tokens-per-stage.") var trainRows = 2048
@@ -78,6 +79,12 @@ struct TrackOptions: ParsableArguments {
                 throw ValidationError("--use-matryoshka-aux-loss is a matryoshka option (got --architecture \(s.architecture.rawValue))")
             }
             s.useMatryoshkaAuxLoss = true
+        }
+        if rescaleActsByDecoderNorm {
+            guard s.architecture.usesK else {
+                throw ValidationError("--rescale-acts-by-decoder-norm is a topk, batchtopk and matryoshka option (got --architecture \(s.architecture.rawValue))")
+            }
+            s.rescaleActsByDecoderNorm = true
         }
         try jumpReLU.check(architecture: s.architecture)
         s.jumpReLU = try jumpReLU.training()

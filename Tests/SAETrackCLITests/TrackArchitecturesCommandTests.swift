@@ -105,6 +105,42 @@ struct TrackArchitecturesCommandTests {
         try expectEncodeMatches(h, "matryoshka", saes.last!, dirs.last!)
     }
 
+    @Test("--rescale-acts-by-decoder-norm: every stage's config carries it (topk directories keep it, batchtopk ones are saved as jumprelu); a rerun without it and a standard track with it are refused by name")
+    func rescaleActsByDecoderNorm() throws {
+        let h = try harness("rescale")
+        defer { h.remove() }
+        let topkRun = ["--architecture", "topk", "--k", "4"]
+        let (topk, topkSAEs, topkDirs) = try runTrack(h, "topk", topkRun + ["--rescale-acts-by-decoder-norm"])
+        #expect(topk.config.firstStage.rescaleActsByDecoderNorm && topk.config.continualStage.rescaleActsByDecoderNorm)
+        for (sae, dir) in zip(topkSAEs, topkDirs) {
+            let cfg = try SAEDirectory.readConfig(dir)
+            #expect(cfg.architecture == "topk" && cfg.rescaleActsByDecoderNorm == true, "\(dir.lastPathComponent)")
+            #expect(sae.rescalesActsByDecoderNorm)
+        }
+        try expectEncodeMatches(h, "topk", topkSAEs.last!, topkDirs.last!)
+
+        let (batch, batchSAEs, batchDirs) = try runTrack(h, "batchtopk", ["--architecture", "batchtopk", "--k", "4",
+                                                                          "--rescale-acts-by-decoder-norm"])
+        #expect(batch.config.firstStage.rescaleActsByDecoderNorm && batch.config.continualStage.rescaleActsByDecoderNorm)
+        for (sae, dir) in zip(batchSAEs, batchDirs) {
+            let cfg = try SAEDirectory.readConfig(dir)
+            #expect(cfg.architecture == "jumprelu" && cfg.rescaleActsByDecoderNorm == nil, "\(dir.lastPathComponent)")
+            #expect(!sae.rescalesActsByDecoderNorm)
+        }
+        expectThresholdCarried(batchSAEs, continualSteps: batch.config.continualStage.steps)
+
+        // The same track without the flag computes something else: refused, naming the setting, nothing changed.
+        let before = try h.snapshot("topk")
+        let (status, output) = try h.track(out: "topk", extra: topkRun)
+        #expect(status != 0 && output.contains("different configuration")
+                && output.contains("first_stage.rescale_acts_by_decoder_norm: true → false"), "\(output.suffix(800))")
+        #expect(try h.snapshot("topk") == before)
+
+        let (wrong, message) = try h.track(out: "standard", extra: ["--rescale-acts-by-decoder-norm"])
+        #expect(wrong != 0 && message.contains("--rescale-acts-by-decoder-norm is a topk, batchtopk and matryoshka option (got --architecture standard)"),
+                "\(message.suffix(400))")
+    }
+
     @Test("jumprelu: per-feature thresholds move in the first stage and are carried by the continual ones; the options persist")
     func jumprelu() throws {
         let h = try harness("jumprelu")

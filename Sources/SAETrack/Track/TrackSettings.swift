@@ -30,6 +30,11 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     /// Matryoshka: AuxK per level in every stage (`SAETrainingConfig.useMatryoshkaAuxLoss`, SAELens
     /// `use_matryoshka_aux_loss`; default false, what settings saved before the option existed decode as).
     @DecodedDefault<TrainingDefaults.False> public var useMatryoshkaAuxLoss: Bool
+    /// TopK, BatchTopK, Matryoshka: select on pre-activations × decoder row norms in every stage
+    /// (`SAETrainingConfig.rescaleActsByDecoderNorm`, SAELens `rescale_acts_by_decoder_norm`; default
+    /// false, what settings saved before the option existed decode as). TopK stages are saved with the
+    /// option, BatchTopK / Matryoshka stages as JumpReLU SAEs with the norms folded in.
+    @DecodedDefault<TrainingDefaults.False> public var rescaleActsByDecoderNorm: Bool
     /// JumpReLU: the training options of every stage (SAELens keys and defaults; the L0 warm-up
     /// applies to the first stage only, the continual stages start from its thresholds). Settings
     /// saved before the options existed decode with SAELens's defaults.
@@ -97,6 +102,7 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         first.bDecInitSamples = bDecInitSamples; first.logEvery = logEvery
         first.architecture = architecture; first.k = k; first.matryoshkaWidths = matryoshkaWidths
         first.useMatryoshkaAuxLoss = useMatryoshkaAuxLoss
+        first.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
         first.resampling = firstResampling
         jumpReLU.apply(to: &first)
         initialisation.apply(to: &first)
@@ -106,6 +112,7 @@ public struct TrackSettings: Codable, Equatable, Sendable {
         continual.architecture = architecture; continual.k = k      // a warm start carries k / thresholds
         continual.matryoshkaWidths = matryoshkaWidths
         continual.useMatryoshkaAuxLoss = useMatryoshkaAuxLoss
+        continual.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
         continual.resampling = continualResampling
         if let w = continualDeadFeatureWindow { continual.deadFeatureWindow = w }
         jumpReLU.apply(to: &continual, warmUp: false)
