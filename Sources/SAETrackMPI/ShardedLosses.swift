@@ -38,43 +38,13 @@ enum ShardedLosses {
     ///   - deadPre: (B, dead.count) their pre-activations, nil when `dead` is empty
     static func ghostGrads(dead: [Int32], deadPre: Matrix?, error e: Matrix, denominators: [Float], saeIn: Matrix,
                            wDec: Matrix, gradients g: inout SAEParameters, comm: MPICommunicator) throws -> Float {
-        let (b, d, nD) = (e.rows, e.cols, dead.count)
-        var expPre = deadPre ?? Matrix(rows: b, cols: 0)
-        expPre.withUnsafeMutableBufferPointer { p in for t in p.indices { p[t] = Foundation.exp(p[t]) } }
-        var wDead = Matrix(rows: nD, cols: d)
-        wDec.withUnsafeBufferPointer { w in
-            wDead.withUnsafeMutableBufferPointer { o in
-                for (t, i) in dead.enumerated() { (o.baseAddress! + t * d).update(from: w.baseAddress! + Int(i) * d, count: d) }
-            }
-        }
-        var ghostOut = nD > 0 ? BLAS.matmul(expPre, wDead) : Matrix(rows: b, cols: d)
+        let (b, d) = (e.rows, e.cols)
+        let (expPre, wDead) = GhostGrads.deadOperands(deadFeatures: dead, deadPre: deadPre ?? Matrix(rows: b, cols: 0), wDec: wDec)
+        var ghostOut = dead.isEmpty ? Matrix(rows: b, cols: d) : BLAS.matmul(expPre, wDead)
         try comm.allreduceSum(&ghostOut.storage, kind: .ghost)
         let inv = 1 / Float(b * d)
         let (total, dGhost) = GhostGrads.outputGradient(error: e, ghostOut: ghostOut, denominators: denominators)
-        if nD > 0 {
-            var dExp = Matrix(rows: b, cols: nD)
-            BLAS.gemm(dGhost, wDead, transposeB: true, into: &dExp)
-            var gradWDead = Matrix(rows: nD, cols: d)
-            BLAS.gemm(expPre, transposeA: true, dGhost, into: &gradWDead)
-            dExp.withUnsafeMutableBufferPointer { de in
-                expPre.withUnsafeBufferPointer { ex in for t in de.indices { de[t] *= ex[t] } }
-            }
-            var gradWEncDead = Matrix(rows: nD, cols: d)
-            BLAS.gemm(dExp, transposeA: true, saeIn, into: &gradWEncDead)
-            dExp.withUnsafeBufferPointer { dp in
-                for (t, i) in dead.enumerated() {
-                    var s: Float = 0
-                    for r in 0..<b { s += dp[r * nD + t] }
-                    g.bEnc[Int(i)] += s
-                }
-            }
-            for (t, i) in dead.enumerated() {
-                for j in 0..<d {
-                    g.wDec[Int(i), j] += gradWDead[t, j]
-                    g.wEncT[Int(i), j] += gradWEncDead[t, j]
-                }
-            }
-        }
+        GhostGrads.backward(dGhost: dGhost, expPre: expPre, wDead: wDead, deadFeatures: dead, saeIn: saeIn, gradients: &g)
         return Float(total) * inv
     }
 

@@ -24,10 +24,25 @@ package enum GhostGrads {
     ///   - wDec: (d_sae, d)
     static func apply(deadFeatures: [Int32], deadPre: Matrix, error e: Matrix, denominators: [Float],
                       saeIn: Matrix, wDec: Matrix, gradients g: inout SAEParameters) -> Float {
-        let (b, d, nD) = (e.rows, e.cols, deadFeatures.count)
-        var expPre = deadPre                                                    // (B, nD) E
+        let (b, d) = (e.rows, e.cols)
+        let (expPre, wDead) = deadOperands(deadFeatures: deadFeatures, deadPre: deadPre, wDec: wDec)
+        let ghostOut = BLAS.matmul(expPre, wDead)                               // (B, d) g
+        let inv = 1 / Float(b * d)
+        let (total, dGhost) = outputGradient(error: e, ghostOut: ghostOut, denominators: denominators)
+        backward(dGhost: dGhost, expPre: expPre, wDead: wDead, deadFeatures: deadFeatures, saeIn: saeIn, gradients: &g)
+        return Float(total) * inv
+    }
+
+    /// The ghost decode's operands: E = exp(pre[:, D]), (B, n_dead), and the dead decoder rows
+    /// W_dec[D], (n_dead, d), so that g = E·W_dec[D] (the sharded trainer's over its own dead latents).
+    /// - Parameters:
+    ///   - deadPre: (B, n_dead) pre-activations of `deadFeatures` (n_dead may be 0)
+    ///   - wDec: (d_sae, d)
+    package static func deadOperands(deadFeatures: [Int32], deadPre: Matrix, wDec: Matrix) -> (expPre: Matrix, wDead: Matrix) {
+        let d = wDec.cols
+        var expPre = deadPre
         expPre.withUnsafeMutableBufferPointer { p in for t in p.indices { p[t] = Foundation.exp(p[t]) } }
-        var wDead = Matrix(rows: nD, cols: d)                                   // (nD, d) W_dec[D]
+        var wDead = Matrix(rows: deadFeatures.count, cols: d)
         wDec.withUnsafeBufferPointer { w in
             wDead.withUnsafeMutableBufferPointer { o in
                 for (t, i) in deadFeatures.enumerated() {
@@ -35,9 +50,20 @@ package enum GhostGrads {
                 }
             }
         }
-        let ghostOut = BLAS.matmul(expPre, wDead)                               // (B, d) g
-        let inv = 1 / Float(b * d)
-        let (total, dGhost) = outputGradient(error: e, ghostOut: ghostOut, denominators: denominators)
+        return (expPre, wDead)
+    }
+
+    /// Back-propagates ∂ghost/∂g through g = E·W_dec[D] into the dead latents' gradients (added):
+    /// W_dec[D] += Eᵀ·dg; with dpre = (dg·W_dec[D]ᵀ) ⊙ E, W_enc[:, D] += dpreᵀ·sae_in and
+    /// b_enc[D] += Σ_b dpre. Nothing to do when `deadFeatures` is empty.
+    /// - Parameters:
+    ///   - dGhost: (B, d) ∂ghost/∂g (``outputGradient(error:ghostOut:denominators:)``)
+    ///   - expPre, wDead: (B, n_dead) and (n_dead, d) from ``deadOperands(deadFeatures:deadPre:wDec:)``
+    ///   - saeIn: (B, d)
+    package static func backward(dGhost: Matrix, expPre: Matrix, wDead: Matrix, deadFeatures: [Int32], saeIn: Matrix,
+                                 gradients g: inout SAEParameters) {
+        let (b, d, nD) = (dGhost.rows, dGhost.cols, deadFeatures.count)
+        guard nD > 0 else { return }
         var dExp = Matrix(rows: b, cols: nD)                                    // (B, nD) = dg·W_dec[D]ᵀ
         BLAS.gemm(dGhost, wDead, transposeB: true, into: &dExp)
         var gradWDead = Matrix(rows: nD, cols: d)                               // (nD, d) = Eᵀ·dg
@@ -66,7 +92,6 @@ package enum GhostGrads {
                 }
             }
         }
-        return Float(total) * inv
     }
 
     /// The ghost loss summed over the (B, d) elements (before the 1/(B·d) mean) and its gradient
