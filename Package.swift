@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: Core <- IO <- LM <- SAE <- Metrics <- SAETrack <- CLI.
+// Dependencies point one way: Core <- IO <- LM <- SAE <- Metrics <- SAETrack <- CLIOptions <- CLI.
 let package = Package(
     name: "SAETrack",
     platforms: [.macOS(.v13)],
@@ -40,10 +40,16 @@ let package = Package(
             name: "SAETrack",
             dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackLM", "SAETrackSAE", "SAETrackMetrics"]
         ),
+        // The command-line option groups both executables take (`--weight-init`, the JumpReLU options,
+        // `--resume-changed` / `--restart`), one copy so `saetrack-mpi train-sae` parses what `saetrack` does.
+        .target(
+            name: "SAETrackCLIOptions",
+            dependencies: ["SAETrack", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "saetrack",
             dependencies: [
-                "SAETrack", "CGEMMBench", "CSupport",
+                "SAETrack", "SAETrackCLIOptions", "CGEMMBench", "CSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "saetrack-mpi",
             dependencies: [
-                "SAETrackMPI", "SAETrack", "CSupport",
+                "SAETrackMPI", "SAETrack", "SAETrackCLIOptions", "CSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SAETrack
 import SAETrackMPI
+import SAETrackCLIOptions
 
 /// `saetrack-mpi train-sae`: `saetrack train-sae` with the SAE's latents split over the ranks of an
 /// MPI job (``ShardedSAETrainer``). The same options (parsed identically; a test compares the two

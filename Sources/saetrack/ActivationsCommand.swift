@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAETrack
+import SAETrackCLIOptions
 
 /// `saetrack activations`: one hook's activations for every token of a token file.
 struct ActivationsCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAETrack
+import SAETrackCLIOptions
 
 /// `saetrack analyze`: drift, formation, semantics, ground truth, convergence → JSON/CSV + report.html.
 struct AnalyzeCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAETrack
+import SAETrackCLIOptions
 
 /// SAE settings of a track, shared by `saetrack track` and `saetrack train-lm --track`.
 /// Defaults are the paper's (Docs/Method.md §4.2); `--preset demo` takes the embedded demo's.

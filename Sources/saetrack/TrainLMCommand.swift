@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAETrack
+import SAETrackCLIOptions
 
 /// `saetrack train-lm`: train a small GPT-NeoX or GPT-2 from scratch, saving a checkpoint series.
 struct TrainLMCommand: ParsableCommand {

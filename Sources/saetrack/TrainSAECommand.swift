@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAETrack
+import SAETrackCLIOptions
 
 /// `saetrack train-sae`: one SAE on one model's activations, from scratch or warm-started.
 struct TrainSAECommand: ParsableCommand {

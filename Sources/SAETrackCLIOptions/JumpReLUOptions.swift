@@ -1,23 +1,26 @@
 import ArgumentParser
 import SAETrack
 
-/// (A copy of `saetrack`'s, so `saetrack-mpi train-sae` parses the same command lines; a test compares them.)
-/// JumpReLU's training options, shared by `train-sae` and `track` (SAELens `JumpReLUTrainingSAEConfig`).
-struct JumpReLUOptions: ParsableArguments {
-    @Option(name: .long, help: "JumpReLU: width of the straight-through rectangle kernel (SAELens jumprelu_bandwidth).") var jumpreluBandwidth: Float = 0.05
-    @Option(name: .long, help: "JumpReLU: initial threshold of a from-scratch SAE (SAELens jumprelu_init_threshold).") var jumpreluInitThreshold: Float = 0.01
-    @Option(name: .long, help: "JumpReLU: coefficient of the sparsity loss (SAELens l0_coefficient).") var l0Coefficient: Float = 1
-    @Option(name: .customLong("l0-warmup"), help: "JumpReLU: linear warm-up of --l0-coefficient from 0 over this many steps (SAELens l0_warm_up_steps; 0: off; track: first stage only).") var l0Warmup = 0
-    @Option(name: .customLong("jumprelu-sparsity"), help: "JumpReLU: sparsity loss, step (c·mean L0), quadratic (c·mean 2/t·(L0 − t)², needs --target-l0) or tanh (c·mean Σ tanh(s·f·‖W_dec‖)); SAELens jumprelu_sparsity_loss_mode.") var jumpreluSparsity = "step"
-    @Option(name: .customLong("target-l0"), help: "JumpReLU quadratic: the target L0 t (SAELens target_l0).") var targetL0: Float?
-    @Option(name: .customLong("jumprelu-tanh-scale"), help: "JumpReLU tanh: the scale s (SAELens jumprelu_tanh_scale).") var jumpreluTanhScale: Float = 4
-    @Option(name: .customLong("pre-act-loss-coefficient"), help: "JumpReLU: coefficient of the pre-activation loss on dead latents, c·mean Σ_dead ReLU(θ − pre)·‖W_dec‖ (SAELens pre_act_loss_coefficient; Anthropic 3e-6; default off).") var preActLossCoefficient: Float?
-    @Flag(name: .customLong("jumprelu-ste-to-input"), help: "JumpReLU: the straight-through estimator also reaches the pre-activations and the encoder (SAELens jumprelu_ste_to_input; Anthropic's setup).") var jumpreluSTEToInput = false
+/// JumpReLU's training options, shared by `train-sae` and `track` of `saetrack` and by
+/// `saetrack-mpi train-sae` (SAELens `JumpReLUTrainingSAEConfig`).
+public struct JumpReLUOptions: ParsableArguments {
+    public init() {}
 
-    func validate() throws { _ = try training() }
+    @Option(name: .long, help: "JumpReLU: width of the straight-through rectangle kernel (SAELens jumprelu_bandwidth).") public var jumpreluBandwidth: Float = 0.05
+    @Option(name: .long, help: "JumpReLU: initial threshold of a from-scratch SAE (SAELens jumprelu_init_threshold).") public var jumpreluInitThreshold: Float = 0.01
+    @Option(name: .long, help: "JumpReLU: coefficient of the sparsity loss (SAELens l0_coefficient).") public var l0Coefficient: Float = 1
+    @Option(name: .customLong("l0-warmup"), help: "JumpReLU: linear warm-up of --l0-coefficient from 0 over this many steps (SAELens l0_warm_up_steps; 0: off; track: first stage only).") public var l0Warmup = 0
+    @Option(name: .customLong("jumprelu-sparsity"), help: "JumpReLU: sparsity loss, step (c·mean L0), quadratic (c·mean 2/t·(L0 − t)², needs --target-l0) or tanh (c·mean Σ tanh(s·f·‖W_dec‖)); SAELens jumprelu_sparsity_loss_mode.") public var jumpreluSparsity = "step"
+    @Option(name: .customLong("target-l0"), help: "JumpReLU quadratic: the target L0 t (SAELens target_l0).") public var targetL0: Float?
+    @Option(name: .customLong("jumprelu-tanh-scale"), help: "JumpReLU tanh: the scale s (SAELens jumprelu_tanh_scale).") public var jumpreluTanhScale: Float = 4
+    @Option(name: .customLong("pre-act-loss-coefficient"), help: "JumpReLU: coefficient of the pre-activation loss on dead latents, c·mean Σ_dead ReLU(θ − pre)·‖W_dec‖ (SAELens pre_act_loss_coefficient; Anthropic 3e-6; default off).") public var preActLossCoefficient: Float?
+    @Flag(name: .customLong("jumprelu-ste-to-input"), help: "JumpReLU: the straight-through estimator also reaches the pre-activations and the encoder (SAELens jumprelu_ste_to_input; Anthropic's setup).") public var jumpreluSTEToInput = false
+
+    /// Refuses bad values by flag name (``training()``).
+    public func validate() throws { _ = try training() }
 
     /// The options as a value, or an error naming the bad flag.
-    func training() throws -> SAEJumpReLUTraining {
+    public func training() throws -> SAEJumpReLUTraining {
         guard let sparsity = SAEJumpReLUSparsity(rawValue: jumpreluSparsity) else {
             throw ValidationError("--jumprelu-sparsity must be step, quadratic or tanh (got \(jumpreluSparsity))")
         }
@@ -36,7 +39,7 @@ struct JumpReLUOptions: ParsableArguments {
     }
 
     /// Refuses the JumpReLU-only flags on another architecture, by name.
-    func check(architecture: SAEArchitecture) throws {
+    public func check(architecture: SAEArchitecture) throws {
         guard architecture != .jumprelu else { return }
         if preActLossCoefficient != nil { throw ValidationError("--pre-act-loss-coefficient is a jumprelu option (--architecture \(architecture.rawValue))") }
         if jumpreluSTEToInput { throw ValidationError("--jumprelu-ste-to-input is a jumprelu option (--architecture \(architecture.rawValue))") }
@@ -44,7 +47,7 @@ struct JumpReLUOptions: ParsableArguments {
     }
 
     /// The settings that change a run's result, for its fingerprint.
-    var fingerprint: String {
+    public var fingerprint: String {
         "jumprelu \(jumpreluBandwidth) \(jumpreluInitThreshold) \(l0Coefficient) \(l0Warmup) \(jumpreluSparsity) \(targetL0 ?? 0) "
             + "\(jumpreluTanhScale) \(preActLossCoefficient.map { "\($0)" } ?? "off") \(jumpreluSTEToInput)"
     }
