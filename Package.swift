@@ -40,7 +40,7 @@ let package = Package(
             name: "SAETrack",
             dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackLM", "SAETrackSAE", "SAETrackMetrics"]
         ),
-        // The command-line option groups both executables take (`--weight-init`, the JumpReLU options,
+        // The command-line option groups both executables take (`--architecture` and the TopK family, `--weight-init`, the JumpReLU options,
         // `--resume-changed` / `--restart`), one copy so `saetrack-mpi train-sae` parses what `saetrack` does.
         .target(
             name: "SAETrackCLIOptions",

@@ -36,12 +36,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
     @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
     @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
     @Option(name: .customLong("cache-dtype"), help: "Storage of a new --cache: f32, f16 or bf16 (half the size; values rounded to nearest even).") var cacheDType = "f32"
-    @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE), jumprelu, or matryoshka (Matryoshka BatchTopK, saved as a JumpReLU SAE; needs --matryoshka-widths).") var architecture = "standard"
-    @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated, e.g. 128,512,2048 (d_sae is appended as the last level when missing; SAELens matryoshka_widths).") var matryoshkaWidths: String?
-    @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") var k = 32
-    @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") var topkThresholdLr = 0.01
-    @Flag(name: .long, help: "TopK, BatchTopK, Matryoshka: select on pre-activations × decoder row norms, decode divided by them (SAELens rescale_acts_by_decoder_norm); TopK is saved with the option, BatchTopK / Matryoshka as JumpReLU with the norms folded in.") var rescaleActsByDecoderNorm = false
-    @Flag(name: .customLong("use-matryoshka-aux-loss"), help: "Matryoshka: AuxK per level, each level's dead latents reconstructing the residual of the prefix ending with that level (SAELens use_matryoshka_aux_loss; default: AuxK on the full reconstruction).") var useMatryoshkaAuxLoss = false
+    @OptionGroup var architectureOptions: ArchitectureOptions
     @OptionGroup var jumpReLU: JumpReLUOptions
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") var expansion = 64
@@ -81,16 +76,6 @@ struct ShardedTrainSAECommand: ParsableCommand {
         if cacheDType.lowercased() != "f32" && cache == nil { throw ValidationError("--cache-dtype needs --cache") }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
-        guard let arch = SAEArchitecture(rawValue: architecture) else {
-            throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka")
-        }
-        if rescaleActsByDecoderNorm && !arch.usesK {
-            throw ValidationError("--rescale-acts-by-decoder-norm is a topk, batchtopk and matryoshka option (got --architecture \(architecture))")
-        }
-        if useMatryoshkaAuxLoss && arch != .matryoshka {
-            throw ValidationError("--use-matryoshka-aux-loss is a matryoshka option (got --architecture \(architecture))")
-        }
-        if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
         if !["unit", "free"].contains(decoderNorm) { throw ValidationError("--decoder-norm must be unit or free") }
@@ -104,13 +89,13 @@ struct ShardedTrainSAECommand: ParsableCommand {
         if let tokens { try f.addFile("tokens", URL(fileURLWithPath: tokens)) }
         if let initial { try f.addFile("initial SAE", Self.weightsFile(of: initial)) }
         if let previous { try f.addFile("anchor SAE", Self.weightsFile(of: previous)) }
-        let settings: [String] = [hook ?? "", stage, "\(center)", "\(excludeBOS)", architecture, "\(k)", "\(dSAE ?? -1)",
+        let settings: [String] = [hook ?? "", stage, "\(center)", "\(excludeBOS)", architectureOptions.architecture, "\(architectureOptions.k)", "\(dSAE ?? -1)",
                                   "\(expansion)", "\(trainTokens ?? -1)", "\(steps ?? -1)", "\(batchSize)", "\(lr ?? -1)",
                                   "\(warmup ?? -1)", schedule, "\(decaySteps)", "\(lrEnd)", "\(l1 ?? -1)", "\(l1Warmup)", loss,
                                   decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
-                                  + (matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
-                                  + initialisation.fingerprint(architecture: SAEArchitecture(rawValue: architecture)!,
+                                  + (architectureOptions.matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
+                                  + initialisation.fingerprint(architecture: SAEArchitecture(rawValue: architectureOptions.architecture)!,
                                                                mseMode: loss == "saelens" ? .saeLens : .saeTrack)
                                   + (cacheDType.lowercased() == "f32" ? [] : ["cache dtype \(cacheDType.lowercased())"])
                                   // (`saetrack` adds the JumpReLU options for --architecture jumprelu, refused here.)
@@ -159,13 +144,13 @@ struct ShardedTrainSAECommand: ParsableCommand {
 
     private func train(_ comm: MPICommunicator) throws {
         // Unsharded settings are refused before anything is read or written.
-        if !["standard", "topk"].contains(architecture) {
-            throw ShardingError.notSharded(name: "--architecture \(architecture)", detail: "sharded architectures: standard, topk")
+        if !["standard", "topk"].contains(architectureOptions.architecture) {
+            throw ShardingError.notSharded(name: "--architecture \(architectureOptions.architecture)", detail: "sharded architectures: standard, topk")
         }
-        if rescaleActsByDecoderNorm {
+        if architectureOptions.rescaleActsByDecoderNorm {
             throw ShardingError.notSharded(name: "--rescale-acts-by-decoder-norm", detail: "TopK selection on decoder-norm-scaled pre-activations")
         }
-        if useMatryoshkaAuxLoss {       // a matryoshka option (validate()), so refused above already; named for clarity
+        if architectureOptions.useMatryoshkaAuxLoss {       // a matryoshka option (validate()), so refused above already; named for clarity
             throw ShardingError.notSharded(name: "--use-matryoshka-aux-loss", detail: "Matryoshka's per-level AuxK")
         }
         if reg != 0 || previous != nil {
@@ -276,11 +261,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
             ? SAETrainingConfig.firstStage(dIn: dIn, dSAE: d, tokens: budget, batchSize: batchSize, seed: seed)
             : SAETrainingConfig.continualStage(dIn: dIn, dSAE: d, tokens: budget, batchSize: batchSize, seed: seed)
         if let steps { config.steps = steps }
-        config.architecture = SAEArchitecture(rawValue: architecture)!
-        config.topkThresholdLR = topkThresholdLr
-        config.rescaleActsByDecoderNorm = rescaleActsByDecoderNorm
+        try architectureOptions.apply(to: &config)
         try jumpReLU.training().apply(to: &config)
-        config.k = k
         if let lr { config.lr = lr }
         if let warmup { config.warmupSteps = warmup }
         config.schedule = schedule == "constant" ? .constantWithWarmup : .warmupLinearDecay

@@ -2,11 +2,11 @@ import ArgumentParser
 import SAETrack
 
 /// `--matryoshka-widths 128,512,2048`: the nested levels of a Matryoshka SAE.
-enum MatryoshkaWidthsOption {
+public enum MatryoshkaWidthsOption {
     /// The widths given (empty when the flag is absent); refuses a malformed list, widths without
     /// `--architecture matryoshka`, and matryoshka without widths. Ordering and range are checked
     /// with the rest of the training configuration (`SAETrainingConfig.validate`).
-    static func parse(_ text: String?, architecture: SAEArchitecture) throws -> [Int] {
+    public static func parse(_ text: String?, architecture: SAEArchitecture) throws -> [Int] {
         guard let text else {
             if architecture == .matryoshka { throw ValidationError("--architecture matryoshka needs --matryoshka-widths (e.g. 128,512,2048)") }
             return []
