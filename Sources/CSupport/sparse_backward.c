@@ -1,6 +1,6 @@
 #include "saetrack_support.h"
 
-// The per-feature loop of SparseBackward.accumulate in 8-lane AVX (and 16-lane AVX-512, below): exactly the operations of the
+// The per-feature loop of SparseBackward.accumulate in 8-lane AVX: exactly the operations of the
 // Swift loop (VectorOps.dot / axpy, SIMDMath.dot's two 8-lane partial sums reduced lane by lane in
 // order, every multiply and add rounded separately), so the result is the same bit for bit.
 #pragma STDC FP_CONTRACT OFF
@@ -81,107 +81,15 @@ __attribute__((target("avx"))) static float feature_avx(const float *y, const fl
     return bias;
 }
 
-// The same kernel with 16-lane AVX-512 registers, bit for bit: the dot's one 16-lane accumulator
-// holds the AVX form's two 8-lane partial sums side by side (lanes 0–7 = elements 16t + 0…7, lanes
-// 8–15 = 16t + 8…15) and is folded to p + q before the same in-order lane sum; the axpys are
-// elementwise, so their lane width does not change a bit.
-__attribute__((target("avx512f"))) static inline float dot_avx512(const float *a, const float *b, size_t n) {
-    __m512 pq = _mm512_setzero_ps();
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) pq = _mm512_add_ps(pq, _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
-    const __m256 p = _mm512_castps512_ps256(pq);
-    const __m256 q = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(pq), 1));
-    float l[8];
-    _mm256_storeu_ps(l, _mm256_add_ps(p, q));
-    float s = -0.0f;
-    for (int t = 0; t < 8; t++) s += l[t];
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-
-/// axpy_rows with 16 lanes, then 8, then scalar: y[j] += a[0]·x[0][j], then a[1]·x[1][j], …
-__attribute__((target("avx512f"))) static inline void axpy_rows_avx512(const float *a, const float *const *x, int m,
-                                                                       float *y, size_t n) {
-    size_t j = 0;
-    if (m == 4) {
-        const __m512 s0 = _mm512_set1_ps(a[0]), s1 = _mm512_set1_ps(a[1]), s2 = _mm512_set1_ps(a[2]), s3 = _mm512_set1_ps(a[3]);
-        for (; j + 16 <= n; j += 16) {
-            __m512 v = _mm512_loadu_ps(y + j);
-            v = _mm512_add_ps(v, _mm512_mul_ps(s0, _mm512_loadu_ps(x[0] + j)));
-            v = _mm512_add_ps(v, _mm512_mul_ps(s1, _mm512_loadu_ps(x[1] + j)));
-            v = _mm512_add_ps(v, _mm512_mul_ps(s2, _mm512_loadu_ps(x[2] + j)));
-            v = _mm512_add_ps(v, _mm512_mul_ps(s3, _mm512_loadu_ps(x[3] + j)));
-            _mm512_storeu_ps(y + j, v);
-        }
-    } else {
-        for (; j + 16 <= n; j += 16) {
-            __m512 v = _mm512_loadu_ps(y + j);
-            for (int t = 0; t < m; t++) v = _mm512_add_ps(v, _mm512_mul_ps(_mm512_set1_ps(a[t]), _mm512_loadu_ps(x[t] + j)));
-            _mm512_storeu_ps(y + j, v);
-        }
-    }
-    for (; j + 8 <= n; j += 8) {
-        __m256 v = _mm256_loadu_ps(y + j);
-        for (int t = 0; t < m; t++) v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_set1_ps(a[t]), _mm256_loadu_ps(x[t] + j)));
-        _mm256_storeu_ps(y + j, v);
-    }
-    for (; j < n; j++) {
-        float v = y[j];
-        for (int t = 0; t < m; t++) v += a[t] * x[t][j];
-        y[j] = v;
-    }
-}
-
-__attribute__((target("avx512f"))) static float feature_avx512(const float *y, const float *x, const float *w, size_t d,
-                                                              const int32_t *rows, const int32_t *entries,
-                                                              const float *values, size_t count, float c,
-                                                              float *g_dec, float *g_enc, float *dpre) {
-    float bias = 0;
-    for (size_t k = 0; k < count; k += 4) {
-        int m = count - k < 4 ? (int)(count - k) : 4;
-        const float *yr[4], *xr[4];
-        float a[4], df[4];
-        for (int t = 0; t < m; t++) {
-            yr[t] = y + (size_t)rows[k + t] * d;
-            xr[t] = x + (size_t)rows[k + t] * d;
-            a[t] = values[entries[k + t]];
-            df[t] = dot_avx512(yr[t], w, d) + c;
-        }
-        axpy_rows_avx512(a, yr, m, g_dec, d);
-        axpy_rows_avx512(df, xr, m, g_enc, d);
-        for (int t = 0; t < m; t++) {
-            bias += df[t];
-            if (dpre) dpre[entries[k + t]] = df[t];
-        }
-    }
-    return bias;
-}
-
 int saetrack_has_avx(void) { return __builtin_cpu_supports("avx") ? 1 : 0; }
-int saetrack_has_avx512f(void) { return __builtin_cpu_supports("avx512f") ? 1 : 0; }
 
 float saetrack_sparse_backward_feature(const float *y, const float *x, const float *w, size_t d,
                                        const int32_t *rows, const int32_t *entries, const float *values,
                                        size_t count, float c, float *g_dec, float *g_enc, float *dpre) {
     return feature_avx(y, x, w, d, rows, entries, values, count, c, g_dec, g_enc, dpre);
 }
-
-float saetrack_sparse_backward_feature_avx512(const float *y, const float *x, const float *w, size_t d,
-                                              const int32_t *rows, const int32_t *entries, const float *values,
-                                              size_t count, float c, float *g_dec, float *g_enc, float *dpre) {
-    return feature_avx512(y, x, w, d, rows, entries, values, count, c, g_dec, g_enc, dpre);
-}
 #else
 int saetrack_has_avx(void) { return 0; }
-int saetrack_has_avx512f(void) { return 0; }
-
-float saetrack_sparse_backward_feature_avx512(const float *y, const float *x, const float *w, size_t d,
-                                              const int32_t *rows, const int32_t *entries, const float *values,
-                                              size_t count, float c, float *g_dec, float *g_enc, float *dpre) {
-    (void)y; (void)x; (void)w; (void)d; (void)rows; (void)entries; (void)values; (void)count; (void)c;
-    (void)g_dec; (void)g_enc; (void)dpre;
-    return 0;                                          // never called: saetrack_has_avx512f() is 0
-}
 
 float saetrack_sparse_backward_feature(const float *y, const float *x, const float *w, size_t d,
                                        const int32_t *rows, const int32_t *entries, const float *values,

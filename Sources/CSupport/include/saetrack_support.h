@@ -59,15 +59,6 @@ float saetrack_sparse_backward_feature(const float *y, const float *x, const flo
                                        const int32_t *rows, const int32_t *entries, const float *values,
                                        size_t count, float c, float *g_dec, float *g_enc, float *dpre);
 
-/// 1 when the CPU runs AVX-512F (saetrack_sparse_backward_feature_avx512 may be called), else 0.
-int saetrack_has_avx512f(void);
-
-/// saetrack_sparse_backward_feature in 16-lane AVX-512 (check saetrack_has_avx512f first): the same
-/// float operations in the same order, so the same bits.
-float saetrack_sparse_backward_feature_avx512(const float *y, const float *x, const float *w, size_t d,
-                                              const int32_t *rows, const int32_t *entries, const float *values,
-                                              size_t count, float c, float *g_dec, float *g_enc, float *dpre);
-
 /// Per-row top-k state for the SAE encoders' TopK and AuxK selections (`TopKRows`): `rows` rows of
 /// `capacity` (≥ k + 16) candidate slots each, in flat arrays the caller owns.
 ///

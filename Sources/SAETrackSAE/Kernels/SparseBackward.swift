@@ -34,37 +34,18 @@ public enum SparseBackward {
     ) {
         accumulate(codes: codes, columns: columns, upstream: upstream, saeIn: saeIn, wDec: wDec,
                    featureConstant: featureConstant, gradWDec: &gradWDec, gradWEncT: &gradWEncT, gradBEnc: &gradBEnc,
-                   overwrite: overwrite, dPre: dPre, upstreamGroupEnds: upstreamGroupEnds, kernel: .best)
+                   overwrite: overwrite, dPre: dPre, upstreamGroupEnds: upstreamGroupEnds, avx: hasAVX)
     }
 
-    /// The per-feature loop's forms. All do the same float operations in the same order, so they
-    /// give the same bits; they differ in register width.
-    enum FeatureKernel: CaseIterable {
-        /// The Swift loop (8 lanes through `VectorOps`).
-        case swift
-        /// 8-lane AVX in C (`saetrack_sparse_backward_feature`).
-        case avx
-        /// 16-lane AVX-512 in C (`saetrack_sparse_backward_feature_avx512`).
-        case avx512
+    /// Whether the CPU runs the 8-lane AVX feature kernel (`saetrack_sparse_backward_feature`).
+    static let hasAVX = saetrack_has_avx() != 0
 
-        /// Whether this CPU runs it.
-        var isAvailable: Bool {
-            switch self {
-            case .swift: true
-            case .avx: saetrack_has_avx() != 0
-            case .avx512: saetrack_has_avx512f() != 0
-            }
-        }
-
-        /// The widest form this CPU runs.
-        static let best: FeatureKernel = avx512.isAvailable ? .avx512 : avx.isAvailable ? .avx : .swift
-    }
-
-    /// The same, with the per-feature kernel chosen by the caller (tests compare them).
+    /// The same, choosing the per-feature kernel: AVX in C (`avx`) or the Swift loop; both do the
+    /// same float operations in the same order.
     static func accumulate(
         codes: SparseActivations, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
         featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
-        overwrite: Bool, dPre: UnsafeMutablePointer<Float>?, upstreamGroupEnds: [Int]?, kernel: FeatureKernel
+        overwrite: Bool, dPre: UnsafeMutablePointer<Float>?, upstreamGroupEnds: [Int]?, avx: Bool
     ) {
         let (d, m) = (wDec.cols, wDec.rows)
         let ends = upstreamGroupEnds ?? [m]
@@ -100,13 +81,9 @@ public enum SparseBackward {
                     var bias: Float = 0
                     var k = cs[i]
                     let end = cs[i + 1]
-                    if kernel != .swift && k < end {
-                        let (rows, entries) = (rowOf.baseAddress! + k, entryOf.baseAddress! + k)
-                        bias = kernel == .avx512
-                            ? saetrack_sparse_backward_feature_avx512(yGroup, x, wi, d, rows, entries, val.baseAddress!, end - k,
-                                                                      cb[i], gDec, gEnc, dPre)
-                            : saetrack_sparse_backward_feature(yGroup, x, wi, d, rows, entries, val.baseAddress!, end - k,
-                                                               cb[i], gDec, gEnc, dPre)
+                    if avx && k < end {
+                        bias = saetrack_sparse_backward_feature(yGroup, x, wi, d, rowOf.baseAddress! + k, entryOf.baseAddress! + k,
+                                                                val.baseAddress!, end - k, cb[i], gDec, gEnc, dPre)
                         k = end
                     }
                     // Four entries at a time: W_dec[i] read once per two dot products, and each
