@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import SAETrackCore
 
@@ -35,13 +36,14 @@ public struct Adam: Sendable, Equatable {
         let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
         let stepSize = Float(Double(lr) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
-        for t in 0..<p.count {
-            let gt = g[t]
-            let mt = beta1 * m[t] + (1 - beta1) * gt
-            let vt = beta2 * v[t] + (1 - beta2) * gt * gt
-            m[t] = mt; v[t] = vt
-            p[t] -= stepSize * mt / (vt.squareRoot() / bc2Sqrt + epsilon)
-        }
+        let n = p.count
+        guard n > 0 else { return }
+        p.withUnsafeMutableBufferPointer { pb in g.withUnsafeBufferPointer { gb in
+            m.withUnsafeMutableBufferPointer { mb in v.withUnsafeMutableBufferPointer { vb in
+                saetrack_adamw_update(pb.baseAddress!, gb.baseAddress!, mb.baseAddress!, vb.baseAddress!, n, 1, 1,
+                                      beta1, 1 - beta1, beta2, 1 - beta2, stepSize, bc2Sqrt, epsilon)
+            } }
+        } }
     }
 
     /// One update of `p` with gradients `g` at learning rate `lr`.
@@ -57,33 +59,11 @@ public struct Adam: Sendable, Equatable {
         let stepSize = Float(Double(lr) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
         let (b1, b2, eps, scale) = (beta1, beta2, epsilon, gradientScale)
-        /// Adam on `n` contiguous parameters, 8 lanes at a time, the same arithmetic per element
-        /// as torch's (unfused) `_single_tensor_adam`, tail included.
+        /// Adam on `n` contiguous parameters: CSupport's AdamW pass with no weight decay (the same
+        /// per-element arithmetic as torch's unfused `_single_tensor_adam`, 8 lanes where the CPU has AVX).
         @inline(__always) func span(_ pp: UnsafeMutablePointer<Float>, _ gp: UnsafePointer<Float>,
                                     _ mp: UnsafeMutablePointer<Float>, _ vp: UnsafeMutablePointer<Float>, _ n: Int) {
-            let (b1v, b2v) = (SIMD8<Float>(repeating: b1), SIMD8<Float>(repeating: b2))
-            let (c1v, c2v) = (SIMD8<Float>(repeating: 1 - b1), SIMD8<Float>(repeating: 1 - b2))
-            let (sv, bcv, ev) = (SIMD8<Float>(repeating: stepSize), SIMD8<Float>(repeating: bc2Sqrt), SIMD8<Float>(repeating: eps))
-            let gs = SIMD8<Float>(repeating: scale)
-            var t = 0
-            while t + 8 <= n {
-                let gt = UnsafeRawPointer(gp + t).loadUnaligned(as: SIMD8<Float>.self) * gs
-                let mt = b1v * UnsafeRawPointer(mp + t).loadUnaligned(as: SIMD8<Float>.self) + c1v * gt
-                let vt = b2v * UnsafeRawPointer(vp + t).loadUnaligned(as: SIMD8<Float>.self) + c2v * gt * gt
-                UnsafeMutableRawPointer(mp + t).storeBytes(of: mt, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(vp + t).storeBytes(of: vt, as: SIMD8<Float>.self)
-                let pt = UnsafeRawPointer(pp + t).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(pp + t).storeBytes(of: pt - sv * mt / (vt.squareRoot() / bcv + ev), as: SIMD8<Float>.self)
-                t += 8
-            }
-            while t < n {
-                let gt = gp[t] * scale
-                let mt = b1 * mp[t] + (1 - b1) * gt
-                let vt = b2 * vp[t] + (1 - b2) * gt * gt
-                mp[t] = mt; vp[t] = vt
-                pp[t] -= stepSize * mt / (vt.squareRoot() / bc2Sqrt + eps)
-                t += 1
-            }
+            saetrack_adamw_update(pp, gp, mp, vp, n, scale, 1, b1, 1 - b1, b2, 1 - b2, stepSize, bc2Sqrt, eps)
         }
         func run(_ param: UnsafeMutableBufferPointer<Float>, _ grad: UnsafeBufferPointer<Float>,
                  _ mm: UnsafeMutableBufferPointer<Float>, _ vv: UnsafeMutableBufferPointer<Float>) {
