@@ -25,14 +25,22 @@ public struct ArchitectureOptions: ParsableArguments {
             throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka")
         }
         let widths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: arch)
-        if rescaleActsByDecoderNorm && !arch.usesK {
-            throw ValidationError("--rescale-acts-by-decoder-norm is a topk, batchtopk and matryoshka option (got --architecture \(architecture))")
-        }
-        if useMatryoshkaAuxLoss && arch != .matryoshka {
-            throw ValidationError("--use-matryoshka-aux-loss is a matryoshka option (got --architecture \(architecture))")
-        }
+        try Self.check(rescaleActsByDecoderNorm: rescaleActsByDecoderNorm, useMatryoshkaAuxLoss: useMatryoshkaAuxLoss,
+                       architecture: arch)
         if !(topkThresholdLr > 0 && topkThresholdLr <= 1) { throw ValidationError("--topk-threshold-lr must be in (0, 1]") }
         return (arch, widths)
+    }
+
+    /// Refuses `--rescale-acts-by-decoder-norm` outside the TopK family and `--use-matryoshka-aux-loss`
+    /// outside matryoshka, by flag name (also `track`'s check of its own flags).
+    public static func check(rescaleActsByDecoderNorm: Bool, useMatryoshkaAuxLoss: Bool,
+                             architecture arch: SAEArchitecture) throws {
+        if rescaleActsByDecoderNorm && !arch.usesK {
+            throw ValidationError("--rescale-acts-by-decoder-norm is a topk, batchtopk and matryoshka option (got --architecture \(arch.rawValue))")
+        }
+        if useMatryoshkaAuxLoss && arch != .matryoshka {
+            throw ValidationError("--use-matryoshka-aux-loss is a matryoshka option (got --architecture \(arch.rawValue))")
+        }
     }
 
     /// Sets the architecture, k, the BatchTopK rate, the rescale, Matryoshka's widths and aux loss in `config`.

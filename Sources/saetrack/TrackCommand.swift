@@ -75,18 +75,10 @@ struct TrackOptions: ParsableArguments {
         }
         s.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: s.architecture)
         if let k { s.k = k }
-        if useMatryoshkaAuxLoss {
-            guard s.architecture == .matryoshka else {
-                throw ValidationError("--use-matryoshka-aux-loss is a matryoshka option (got --architecture \(s.architecture.rawValue))")
-            }
-            s.useMatryoshkaAuxLoss = true
-        }
-        if rescaleActsByDecoderNorm {
-            guard s.architecture.usesK else {
-                throw ValidationError("--rescale-acts-by-decoder-norm is a topk, batchtopk and matryoshka option (got --architecture \(s.architecture.rawValue))")
-            }
-            s.rescaleActsByDecoderNorm = true
-        }
+        try ArchitectureOptions.check(rescaleActsByDecoderNorm: rescaleActsByDecoderNorm,
+                                      useMatryoshkaAuxLoss: useMatryoshkaAuxLoss, architecture: s.architecture)
+        if useMatryoshkaAuxLoss { s.useMatryoshkaAuxLoss = true }
+        if rescaleActsByDecoderNorm { s.rescaleActsByDecoderNorm = true }
         try jumpReLU.check(architecture: s.architecture)
         s.jumpReLU = try jumpReLU.training()
         s.initialisation = initialisation.choices
