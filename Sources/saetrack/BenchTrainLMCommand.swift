@@ -46,7 +46,7 @@ struct BenchTrainLMCommand: ParsableCommand {
         var results: [Result] = []
         for name in models {
             let config = try Self.shape(name, vocab: demoVocab, context: context)
-            let model = try LMTrainingModel(config: config, seed: 0)
+            let model = try TransformerModel(config: config, seed: 0)
             var optimizer = AdamW(layout: model.layout, weightDecay: 0.01)
             var rng = SeededRandom(seed: 1)
             let tokens = (0..<(batchRows * context)).map { _ in Int32(rng.int(below: config.vocabSize)) }

@@ -28,14 +28,16 @@ struct ModelComponentTests {
         var weights = try dir.loadWeights()
         weights["h.1.mlp.c_fc.bias"] = nil
         weights["ln_f.weight"] = Matrix(rows: 1, cols: 7)
+        weights["h.7.attn.c_attn.weight"] = Matrix(rows: 32, cols: 96)
         do {
             _ = try TransformerLM(config: dir.config, weights: weights)
             Issue.record("loading should fail")
         } catch let error as TransformerLMError {
             guard case .weightsDoNotMatchConfig(_, let problems) = error else { Issue.record("\(error)"); return }
-            #expect(problems.count == 2)
-            #expect(error.description.contains("h.1.mlp.c_fc.bias"))
-            #expect(error.description.contains("ln_f.weight is [1, 7]"))
+            #expect(problems.count == 3)
+            #expect(error.description.contains("h.1.mlp.c_fc.bias is missing"))
+            #expect(error.description.contains("ln_f.weight is [1, 7], expected [32]"))
+            #expect(error.description.contains("h.7.attn.c_attn.weight is not a tensor of this model"))
         }
     }
 

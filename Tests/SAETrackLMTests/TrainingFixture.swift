@@ -36,8 +36,8 @@ struct TrainingFixture {
         return out
     }
 
-    func model() throws -> LMTrainingModel {
-        try LMTrainingModel(config: config, weights: tensors("param."))
+    func model() throws -> TransformerModel {
+        try TransformerModel(config: config, weights: tensors("param."))
     }
 }
 

@@ -3,44 +3,9 @@ import SAETrackCore
 /// Token embedding plus, for GPT-2, learned absolute positions:
 ///
 ///     x[b, t] = W_E[token[b, t]] (+ W_pos[t])          (B*T, C)
-public struct Embedding: Sendable {
-    /// (V, C) token embedding (GPT-2 `wte`, GPT-NeoX `embed_in`).
-    public let tokens: Matrix
-    /// (P, C) position embedding (GPT-2 `wpe`), nil for rotary models.
-    public let positions: Matrix?
-
-    public init(tokens: Matrix, positions: Matrix?) {
-        precondition(positions == nil || positions!.cols == tokens.cols,
-                     "Embedding: token width \(tokens.cols) ≠ position width \(positions!.cols)")
-        self.tokens = tokens
-        self.positions = positions
-    }
-
-    /// Embeds `rows` sequences of `context` ids (row-major): (rows·context, C).
-    /// Ids must lie in `0..<V` and `context` within the position table (checked by the caller).
-    public func callAsFunction(_ ids: [Int32], rows: Int, context: Int) -> Matrix {
-        let C = tokens.cols
-        var x = Matrix(rows: rows * context, cols: C)                                // (B*T, C)
-        tokens.withUnsafeBufferPointer { wte in
-            x.withUnsafeMutableBufferPointer { px in
-                ids.withUnsafeBufferPointer { idp in
-                    if let positions {
-                        positions.withUnsafeBufferPointer { wpe in
-                            Self.forward(tokens: idp.baseAddress!, wte: wte.baseAddress!, wpe: wpe.baseAddress!,
-                                         out: px.baseAddress!, batch: rows, context: context, channels: C)
-                        }
-                    } else {
-                        Self.forward(tokens: idp.baseAddress!, wte: wte.baseAddress!, wpe: nil,
-                                     out: px.baseAddress!, batch: rows, context: context, channels: C)
-                    }
-                }
-            }
-        }
-        return x
-    }
-
+public enum Embedding {
     /// The embedding kernel (llm.c's `encoder_forward`): `out[b, t] = wte[tokens[b, t]] (+ wpe[t])`.
-    /// Row-parallel. Shared by inference and training.
+    /// Row-parallel.
     /// - Parameters:
     ///   - tokens: (B, T) token ids, all in `0..<V`.
     ///   - wte: (V, C) token embedding.

@@ -2,7 +2,7 @@
 /// named as in TransformerLens: `blocks.{L}.hook_resid_pre`, `…hook_resid_mid`, `…hook_resid_post`,
 /// `…hook_attn_out`, `…hook_mlp_out`.
 ///
-/// Within block `L` the hooks occur in this order (the order ``TransformerBlock`` visits them):
+/// Within block `L` the hooks occur in this order (the order ``TransformerModel`` offers them):
 ///
 ///     resid_pre ─ attn_out ─ resid_mid ─ mlp_out ─ resid_post
 ///

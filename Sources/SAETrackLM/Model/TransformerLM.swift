@@ -5,43 +5,40 @@ import SAETrackIO
 /// A GPT-2 or GPT-NeoX (Pythia) language model for float32 CPU inference, matching Hugging Face
 /// `transformers` (see Tests/SAETrackLMTests/Model*Tests.swift for the tolerances).
 ///
-/// Inputs are `rows` sequences of `context` token ids, row-major: `tokens[b·context + t]`.
-/// Every matmul is a BLAS GEMM over all rows·context tokens at once; attention is row-parallel.
+/// A thin façade over ``TransformerModel``, the one forward SAETrack has: inputs are `rows`
+/// sequences of `context` token ids, row-major (`tokens[b·context + t]`); every pass runs on an
+/// inference workspace (one layer of buffers), so calls may come from several threads at once.
 ///
 ///     let lm = try TransformerLM(directory: url)
 ///     let acts = lm.activations(tokens: ids, rows: 8, context: 128, at: .residPre(3), centered: true)
 public final class TransformerLM: @unchecked Sendable {
     /// The model's config.
-    public let config: ModelConfig
-    let parts: LMComponents
+    public var config: ModelConfig { model.config }
+    /// The model the passes run on.
+    public let model: TransformerModel
 
     /// Number of blocks.
-    public var layers: Int { parts.blocks.count }
+    public var layers: Int { config.nLayers }
     /// Residual width.
     public var dModel: Int { config.dModel }
 
-    /// Loads `config.json` and the safetensors weights of a Hugging Face model directory.
+    /// Loads `config.json` and the safetensors weights of a Hugging Face model directory (verified
+    /// there: names, shapes, dtypes, finite values).
     public convenience init(directory: URL) throws {
         let dir = try ModelDirectory(directory)
         try self.init(config: dir.config, weights: try dir.loadWeights())
     }
 
     /// Builds the model from weights named as in `ModelDirectory.loadWeights()` (GPT-2 without
-    /// the `transformer.` prefix; 1-D tensors as one-row matrices). Extra tensors are ignored;
-    /// missing or misshapen ones are all listed in one ``TransformerLMError/weightsDoNotMatchConfig(model:problems:)``.
-    public init(config: ModelConfig, weights: [String: Matrix]) throws {
-        guard config.dModel % config.nHeads == 0 else {
-            throw TransformerLMError.unsupportedConfig(model: config.summary, reason: "d_model is not a multiple of n_heads")
-        }
-        var reader = WeightReader(weights)
-        switch config {
-        case .gpt2(let c): parts = try GPT2.components(config, c, from: &reader)
-        case .gptNeoX(let c): parts = try GPTNeoX.components(config, c, from: &reader)
-        }
-        guard reader.problems.isEmpty else {
-            throw TransformerLMError.weightsDoNotMatchConfig(model: config.summary, problems: reader.problems)
-        }
-        self.config = config
+    /// the `transformer.` prefix; 1-D tensors as one-row matrices). Missing, unexpected or
+    /// misshapen tensors are all listed in one ``TransformerLMError/weightsDoNotMatchConfig(model:problems:)``.
+    public convenience init(config: ModelConfig, weights: [String: Matrix]) throws {
+        self.init(try TransformerModel(config: config, weights: weights))
+    }
+
+    /// Runs inference on `model` (which keeps its parameters; its training workspace is not used).
+    public init(_ model: TransformerModel) {
+        self.model = model
     }
 
     // MARK: - Validation (throwing; the run methods below check the same with preconditions)
@@ -76,12 +73,16 @@ public final class TransformerLM: @unchecked Sendable {
     /// final LayerNorm), (rows·context, C), or nil if the visitor stopped the pass.
     public func forward(tokens: [Int32], rows: Int, context: Int, visit: HookVisitor) -> Matrix? {
         check(tokens, rows, context)
-        var x = parts.embedding(tokens, rows: rows, context: context)        // (B*T, C)
-        for block in parts.blocks {
-            if visit(.residPre(block.layer), &x) == .stop { return nil }
-            if block.forward(&x, rows: rows, context: context, visit: visit) == .stop { return nil }
+        var last: Matrix?
+        let finalHook = HookPoint.residPost(layers - 1)
+        let done = tokens.withUnsafeBufferPointer { tok in
+            model.forward(tokens: tok, batch: rows, context: context, offering: { _ in true }, visit: { point, value in
+                let next = visit(point, &value)
+                if point == finalHook, next == .proceed { last = value }
+                return next
+            }, head: .none)
         }
-        return x
+        return done == nil ? nil : last
     }
 
     /// The activations at `hook`, (rows·context, C). Blocks after the hook's are not run.
@@ -89,11 +90,13 @@ public final class TransformerLM: @unchecked Sendable {
     /// `center_writing_weights`, Docs/Method.md §2.3).
     public func activations(tokens: [Int32], rows: Int, context: Int, at hook: HookPoint, centered: Bool) -> Matrix {
         precondition(hook.layer < layers, "TransformerLM: \(hook) is beyond the model's \(layers) blocks")
+        check(tokens, rows, context)
         var captured: Matrix?
-        _ = forward(tokens: tokens, rows: rows, context: context) { point, value in
-            guard point == hook else { return .proceed }
-            captured = value
-            return .stop
+        _ = tokens.withUnsafeBufferPointer { tok in
+            model.forward(tokens: tok, batch: rows, context: context, offering: { $0 == hook }, visit: { _, value in
+                captured = value
+                return .stop
+            }, head: .none)
         }
         var out = captured!
         if centered { Self.subtractTokenMean(&out) }
@@ -102,15 +105,26 @@ public final class TransformerLM: @unchecked Sendable {
 
     /// Next-token logits for every position, (rows·context, V) (V includes padding rows).
     public func logits(tokens: [Int32], rows: Int, context: Int) -> Matrix {
-        let x = forward(tokens: tokens, rows: rows, context: context) { _, _ in .proceed }!
-        return parts.unembed(parts.finalNorm(x))
+        check(tokens, rows, context)
+        var out = Matrix(uninitializedRows: rows * context, cols: config.vocabSize)   // every logit written
+        tokens.withUnsafeBufferPointer { tok in
+            out.withUnsafeMutableBufferPointer { z in
+                _ = model.forward(tokens: tok, batch: rows, context: context, offering: { _ in false },
+                                  visit: { _, _ in .proceed }, head: .logits(z.baseAddress!))
+            }
+        }
+        return out
     }
 
     /// Mean next-token cross-entropy over the rows·(context − 1) predicted positions, as
     /// `transformers`' `labels=input_ids` loss.
     public func loss(tokens: [Int32], rows: Int, context: Int) -> Float {
-        let x = forward(tokens: tokens, rows: rows, context: context) { _, _ in .proceed }!
-        return nextTokenLoss(residual: x, tokens: tokens, rows: rows, context: context)
+        precondition(context >= 2, "TransformerLM: the next-token loss needs context ≥ 2")
+        check(tokens, rows, context)
+        return tokens.withUnsafeBufferPointer { tok in
+            model.forward(tokens: tok, batch: rows, context: context, offering: { _ in false },
+                          visit: { _, _ in .proceed }, head: .loss)!
+        }
     }
 
     /// The loss with `hook`'s activations replaced by `transform(activations)` (same shape), the
@@ -121,58 +135,18 @@ public final class TransformerLM: @unchecked Sendable {
     public func loss(tokens: [Int32], rows: Int, context: Int, replacing hook: HookPoint, centered: Bool = false,
                      with transform: (Matrix) -> Matrix) -> Float {
         precondition(hook.layer < layers, "TransformerLM: \(hook) is beyond the model's \(layers) blocks")
-        let x = forward(tokens: tokens, rows: rows, context: context) { point, value in
-            guard point == hook else { return .proceed }
-            if centered { Self.subtractTokenMean(&value) }
-            let replaced = transform(value)
-            precondition(replaced.rows == value.rows && replaced.cols == value.cols,
-                         "TransformerLM: replacement for \(hook) is (\(replaced.rows), \(replaced.cols)), expected (\(value.rows), \(value.cols))")
-            value = replaced
-            return .proceed
-        }!
-        return nextTokenLoss(residual: x, tokens: tokens, rows: rows, context: context)
-    }
-
-    // MARK: - Loss head
-
-    /// Positions per unembedding GEMM when computing the loss, bounding the (n, V) logits buffer.
-    static let lossChunk = 512
-
-    /// Final LayerNorm, unembedding and cross-entropy against the next token, in chunks so the
-    /// full (rows·context, V) logits are never held at once.
-    /// - Parameter residual: (rows·context, C) the stream after the last block.
-    func nextTokenLoss(residual: Matrix, tokens: [Int32], rows: Int, context: Int) -> Float {
         precondition(context >= 2, "TransformerLM: the next-token loss needs context ≥ 2")
-        let (C, V, T) = (dModel, config.vocabSize, context)
-        let predicted = rows * (T - 1)
-        var inputs = Matrix(rows: predicted, cols: C)                           // (B*(T-1), C)
-        var targets = [Int32](repeating: 0, count: predicted)                    // (B*(T-1))
-        residual.withUnsafeBufferPointer { src in
-            inputs.withUnsafeMutableBufferPointer { dst in
-                for b in 0..<rows {
-                    (dst.baseAddress! + b * (T - 1) * C).update(from: src.baseAddress! + b * T * C, count: (T - 1) * C)
-                    for t in 0..<(T - 1) { targets[b * (T - 1) + t] = tokens[b * T + t + 1] }
-                }
-            }
+        check(tokens, rows, context)
+        return tokens.withUnsafeBufferPointer { tok in
+            model.forward(tokens: tok, batch: rows, context: context, offering: { $0 == hook }, visit: { _, value in
+                if centered { Self.subtractTokenMean(&value) }
+                let replaced = transform(value)
+                precondition(replaced.rows == value.rows && replaced.cols == value.cols,
+                             "TransformerLM: replacement for \(hook) is (\(replaced.rows), \(replaced.cols)), expected (\(value.rows), \(value.cols))")
+                value = replaced
+                return .proceed
+            }, head: .loss)!
         }
-        let normed = parts.finalNorm(inputs)                                      // (B*(T-1), C)
-        var losses = [Float](repeating: 0, count: predicted)
-        var logits = [Float](repeating: 0, count: min(predicted, Self.lossChunk) * V)   // (chunk, V)
-        normed.withUnsafeBufferPointer { x in
-            logits.withUnsafeMutableBufferPointer { z in
-                targets.withUnsafeBufferPointer { y in
-                    losses.withUnsafeMutableBufferPointer { l in
-                        for start in stride(from: 0, to: predicted, by: Self.lossChunk) {
-                            let n = min(Self.lossChunk, predicted - start)
-                            parts.unembed.forward(x.baseAddress! + start * C, z.baseAddress!, rows: n)
-                            CrossEntropy.forward(logits: z.baseAddress!, targets: y.baseAddress! + start,
-                                                 losses: l.baseAddress! + start, rows: n, vocab: V)
-                        }
-                    }
-                }
-            }
-        }
-        return Float(losses.reduce(0.0) { $0 + Double($1) } / Double(predicted))
     }
 
     // MARK: - Centering

@@ -15,7 +15,7 @@ public final class LMTrainer {
     public let config: ModelConfig
     public let training: LMTrainingConfig
     /// The model being trained.
-    public let model: LMTrainingModel
+    public let model: TransformerModel
     private let tokens: [Int32]       // (rows, fileContext)
     private let rows: Int
     private let fileContext: Int
@@ -48,7 +48,7 @@ public final class LMTrainer {
         self.tokens = tokens
         self.rows = rows
         self.fileContext = context
-        model = try LMTrainingModel(config: config, seed: training.seed, initializerRange: training.initializerRange)
+        model = try TransformerModel(config: config, seed: training.seed, initializerRange: training.initializerRange)
         optimizer = AdamW(layout: model.layout, beta1: training.beta1, beta2: training.beta2,
                           epsilon: training.epsilon, weightDecay: training.weightDecay)
         sampler = BatchSampler(rows: rows, batchRows: training.batchRows, seed: training.seed)

@@ -4,8 +4,6 @@ public enum LMTrainingError: Error, CustomStringConvertible, Equatable {
     case invalidArchitecture(String)
     /// A training hyperparameter is out of range.
     case invalidTrainingConfig(String)
-    /// Weights given to the model do not match its layout: every problem listed.
-    case weightMismatch(missing: [String], unexpected: [String], wrongShape: [String])
     /// The token file cannot feed this model.
     case invalidTokens(file: String, reason: String)
     /// A checkpoint schedule string such as `log:60` or `list:0,1,2` could not be parsed.
@@ -17,12 +15,6 @@ public enum LMTrainingError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .invalidArchitecture(let r): return "invalid model architecture: \(r)"
         case .invalidTrainingConfig(let r): return "invalid training config: \(r)"
-        case .weightMismatch(let missing, let unexpected, let wrongShape):
-            var lines = ["weights do not match the model's parameters:"]
-            lines += missing.map { "  missing:     \($0)" }
-            lines += unexpected.map { "  unexpected:  \($0)" }
-            lines += wrongShape.map { "  wrong shape: \($0)" }
-            return lines.joined(separator: "\n")
         case .invalidTokens(let file, let r): return "\(file): \(r)"
         case .invalidSchedule(let r): return "invalid checkpoint schedule: \(r)"
         case .seriesDirectory(let path, let r): return "\(path): \(r)"
