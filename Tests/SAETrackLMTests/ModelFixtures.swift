@@ -8,8 +8,9 @@ import SAETrackIO
 enum ModelFixtures {
     /// Every fixture model: NeoX parallel (rotary 0.25, legacy config keys), NeoX sequential
     /// (rotary 0.5, base 500, tied, stored F16), GPT-2 tied (gelu_new), GPT-2 untied with
-    /// scale_attn_by_inverse_layer_idx, exact GELU and n_inner 100.
-    static let names = ["neox_parallel", "neox_sequential_f16", "gpt2_tied", "gpt2_scaled_untied"]
+    /// scale_attn_by_inverse_layer_idx, exact GELU and n_inner 100, GPT-2 with ReLU and
+    /// scale_attn_weights = false, NeoX with SiLU and full rotary.
+    static let names = ["neox_parallel", "neox_sequential_f16", "gpt2_tied", "gpt2_scaled_untied", "gpt2_relu_unscaled", "neox_silu"]
 
     /// Tests/Fixtures/lm/
     static let root: URL = {

@@ -72,6 +72,30 @@ struct ModelForwardTests {
         }
     }
 
+    @Test("passes on several threads at once each get their own workspace: the same bits as one at a time")
+    func concurrentPassesAgree() throws {
+        let f = try ModelFixtures.load("neox_parallel")
+        let lm = try TransformerLM(directory: f.directory)
+        let hooks = HookPoint.all(layers: lm.layers)
+        let serial = hooks.map { lm.activations(tokens: f.tokens, rows: f.rows, context: f.context, at: $0, centered: false) }
+        let serialLoss = lm.loss(tokens: f.tokens, rows: f.rows, context: f.context)
+        let results = UnsafeMutableBufferPointer<Matrix?>.allocate(capacity: hooks.count * 4)
+        results.initialize(repeating: nil)
+        let losses = UnsafeMutableBufferPointer<Float>.allocate(capacity: hooks.count * 4)
+        losses.initialize(repeating: .nan)
+        defer { results.deallocate(); losses.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: hooks.count * 4) { i in
+            // alternate hook extractions and full loss passes, so workspaces of one shape are shared out
+            results[i] = lm.activations(tokens: f.tokens, rows: f.rows, context: f.context, at: hooks[i % hooks.count],
+                                        centered: false)
+            losses[i] = lm.loss(tokens: f.tokens, rows: f.rows, context: f.context)
+        }
+        for i in 0..<(hooks.count * 4) {
+            #expect(results[i] == serial[i % hooks.count], "pass \(i) at \(hooks[i % hooks.count])")
+            #expect(losses[i] == serialLoss, "pass \(i): loss")
+        }
+    }
+
     @Test("a run asked for one hook stops after that hook")
     func hookRunStopsEarly() throws {
         let f = try ModelFixtures.load("neox_parallel")

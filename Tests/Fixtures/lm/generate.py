@@ -3,7 +3,7 @@
 
 Rerun by hand when the fixtures must change (tests never run Python):
 
-    venv/bin/python Tests/Fixtures/lm/generate.py
+    venv/bin/python Tests/Fixtures/lm/generate.py [NAME ...]     (names: regenerate only those models)
 
 For every tiny random-init model below this writes `Tests/Fixtures/lm/<name>/`:
 
@@ -30,6 +30,7 @@ vocabularies whose tail ids never occur in the tokens, and one model stored as F
 """
 import json
 import os
+import sys
 import copy
 
 import torch
@@ -66,6 +67,18 @@ MODELS = {
                  activation_function="gelu", scale_attn_by_inverse_layer_idx=True,
                  tie_word_embeddings=False, layer_norm_epsilon=1e-5,
                  bos_token_id=0, eos_token_id=0)),
+    # The non-GELU MLPs and unscaled attention: ReLU with scale_attn_weights = false, tied head.
+    "gpt2_relu_unscaled": dict(
+        kind="gpt2", dtype=torch.float32,
+        cfg=dict(vocab_size=71, n_embd=24, n_layer=2, n_head=2, n_positions=32,
+                 activation_function="relu", scale_attn_weights=False, tie_word_embeddings=True,
+                 bos_token_id=0, eos_token_id=0)),
+    # SiLU MLP, sequential residual, full rotary (rotary_pct 1.0 of head_dim 8).
+    "neox_silu": dict(
+        kind="neox", legacy_keys=False, dtype=torch.float32,
+        cfg=dict(vocab_size=67, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                 intermediate_size=64, rotary_pct=1.0, rotary_emb_base=10000, hidden_act="silu", initializer_range=0.08,
+                 max_position_embeddings=64, use_parallel_residual=False, tie_word_embeddings=False)),
 }
 
 
@@ -188,7 +201,10 @@ def legacy_neox_config(path):
 
 
 def main():
+    only = set(sys.argv[1:])   # model names to (re)generate; none: all
     for seed, (name, spec) in enumerate(MODELS.items()):
+        if only and name not in only:
+            continue
         out_dir = os.path.join(HERE, name)
         os.makedirs(out_dir, exist_ok=True)
         model = build(spec, seed)
