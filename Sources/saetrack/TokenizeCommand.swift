@@ -25,7 +25,7 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "Stop after this many rows.")
     var maxRows: Int?
     @Option(help: "Input format: jsonl, lines (one document per line) or paragraphs (blank-line separated). Default: from the extension.")
-    var format: String?
+    var format: DocumentReader.Format?
     @Option(help: "JSONL field holding the document text.")
     var textField: String = "text"
     @Option(help: "BOS token id (default: the tokenizer's <|endoftext|> or other BOS token).")
@@ -47,15 +47,8 @@ struct TokenizeCommand: ParsableCommand {
         } else {
             throw ValidationError("\(tokenizer): no BOS token found; pass --bos-id N or --no-bos")
         }
-        var fmt: DocumentReader.Format? = nil
-        if let format {
-            guard let f = DocumentReader.Format(rawValue: format) else {
-                throw ValidationError("--format must be one of \(DocumentReader.Format.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            fmt = f
-        }
         let inputURL = URL(fileURLWithPath: input)
-        var reader = try DocumentReader(url: inputURL, format: fmt, textField: textField)
+        var reader = try DocumentReader(url: inputURL, format: format, textField: textField)
         let totalBytes = (try? FileManager.default.attributesOfItem(atPath: inputURL.path)[.size] as? Int) ?? 0
         let builder = TokenFileBuilder(tokenizer: tok, context: context, bosTokenID: bos, maxRows: maxRows,
                                        maxDocumentTokens: truncateDocuments)

@@ -38,7 +38,7 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("eval-rows"), help: "Held-out token rows for evaluation and analysis (from the end of the token file).") var evalRows = 64
     @Option(name: .customLong("baseline-steps"), help: "Checkpoint steps at which to also train a from-scratch SAE (comma-separated; 'last' = the final checkpoint).")
     var baselineSteps = ""
-    @Option(name: .customLong("baseline-budget"), help: "cumulative (as many SAE steps as the chain so far) or first-stage.") var baselineBudget = "cumulative"
+    @Option(name: .customLong("baseline-budget"), help: "cumulative (as many SAE steps as the chain so far) or first-stage.") var baselineBudget = BaselineBudgetChoice.cumulative
     @Option(name: .customLong("checkpoint-every"), help: "Save a resumable trainer state every N SAE steps.") var checkpointEvery = 100
     @Option(name: .customLong("sae-seed"), help: "Seed of SAE initialisation and batch order.") var seed: UInt64 = 42
     @Option(name: .long, help: "tokenizer.json, recorded for decoding feature cards in `analyze`.") var tokenizer: String?
@@ -99,13 +99,7 @@ struct TrackOptions: ParsableArguments {
         return s
     }
 
-    func budget() throws -> BaselineBudget {
-        switch baselineBudget {
-        case "cumulative": return .cumulative
-        case "first-stage": return .firstStage
-        default: throw ValidationError("--baseline-budget must be cumulative or first-stage (got \(baselineBudget))")
-        }
-    }
+    func budget() -> BaselineBudget { baselineBudget.budget }
 
     /// Baseline steps; "last" resolves to `lastStep`.
     func baselines(lastStep: Int?) throws -> [Int] {
@@ -142,7 +136,7 @@ struct TrackOptions: ParsableArguments {
         let (p, inputs) = try provider(tokensFile: tokensFile)
         let live = LiveTrack(directory: URL(fileURLWithPath: directory), series: URL(fileURLWithPath: series).standardizedFileURL,
                              settings: try settings(), hook: hook, centered: center, provider: p,
-                             baselineSteps: try baselines(lastStep: lastStep), baselineBudget: try budget(),
+                             baselineSteps: try baselines(lastStep: lastStep), baselineBudget: budget(),
                              checkpointEvery: checkpointEvery)
         live.evaluationInputs = inputs
         return live

@@ -32,7 +32,7 @@ struct TrainLMCommand: ParsableCommand {
     var config: String?
 
     @Option(name: .long, help: "Architecture: neox (GPT-NeoX / Pythia) or gpt2.")
-    var arch: String = "neox"
+    var arch = LMArchitectureChoice.neox
 
     @Option(name: .long, help: "Transformer blocks.") var layers = 4
     @Option(name: .customLong("d-model"), help: "Residual width.") var dModel = 128
@@ -120,7 +120,7 @@ struct TrainLMCommand: ParsableCommand {
     private func makeModelConfig(_ data: TokenDataset) throws -> ModelConfig {
         if let config { return try ModelConfig.load(from: URL(fileURLWithPath: config)) }
         let c = try flagModelConfig(data)
-        try c.validate(source: "train-lm --arch \(arch) --d-model \(dModel) --heads \(heads) --layers \(layers)")
+        try c.validate(source: "train-lm --arch \(arch.rawValue) --d-model \(dModel) --heads \(heads) --layers \(layers)")
         return c
     }
 
@@ -129,15 +129,13 @@ struct TrainLMCommand: ParsableCommand {
             ?? Int(data.tokens.max() ?? 0) + 1
         let mlp = dMLP ?? 4 * dModel
         switch arch {
-        case "neox":
+        case .neox:
             return .gptNeoX(GPTNeoXConfig(hiddenSize: dModel, numHiddenLayers: layers, numAttentionHeads: heads,
                                           intermediateSize: mlp, vocabSize: vocab, maxPositionEmbeddings: context,
                                           rotaryPct: rotaryPct))
-        case "gpt2":
+        case .gpt2:
             return .gpt2(GPT2Config(nEmbd: dModel, nLayer: layers, nHead: heads, nPositions: context, vocabSize: vocab,
                                     nInner: mlp, bosTokenID: 0, eosTokenID: 0))
-        default:
-            throw ValidationError("--arch must be neox or gpt2, got '\(arch)'")
         }
     }
 }
