@@ -19,6 +19,7 @@ struct SAETrackCommand: ParsableCommand {
             TrainLMCommand.self,
             TrackCommand.self,
             TrainSAECommand.self,
+            CrosscoderCommand.self,
             AnalyzeCommand.self,
             InspectCommand.self,
             DemoCommand.self,
