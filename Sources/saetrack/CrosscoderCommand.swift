@@ -12,7 +12,7 @@ struct CrosscoderCommand: ParsableCommand {
         commandName: "crosscoder",
         abstract: "Train a cross-snapshot crosscoder over checkpoints of a series; write each latent's decoder-norm curve over the checkpoints.",
         discussion: """
-            The alternative to the SAE-Track chain (Docs/Method.md, "Cross-snapshot crosscoder"; arXiv 2509.17196, \
+            The alternative to the SAE-Track chain (Docs/Method.md §5.7; arXiv 2509.17196, \
             2509.05291): one shared sparse code f = act(b_enc + Σ_s x_s W_enc[s]) over the activations x_s of the same \
             tokens at every chosen checkpoint s, a decoder per checkpoint x̂_s = f W_dec[s] + b_dec[s], loss \
             Σ_s mean ‖x_s − x̂_s‖² plus, for --sparsity l1, λ · mean Σ_i f_i Σ_s ‖W_dec[s,i]‖; --sparsity batchtopk \

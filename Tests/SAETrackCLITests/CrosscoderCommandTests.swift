@@ -40,6 +40,8 @@ struct CrosscoderCommandTests {
                     #expect(abs(norm - curves.norms[i][s]) <= 1e-5 * max(norm, 1))
                 }
             }
+            let config = try String(contentsOf: dir.appendingPathComponent(CrosscoderFiles.configFile), encoding: .utf8)
+            #expect(config.contains(out == "cc-l1" ? "\"kind\" : \"l1\"" : "\"kind\" : \"batchtopk\""), "\(config)")
             let csv = try String(contentsOf: dir.appendingPathComponent("trajectories.csv"), encoding: .utf8)
             #expect(csv.split(separator: "\n").count == 1 + 48 * 3)
             let evaluation = try JSONFile.read(CrosscoderEvaluation.self, from: dir.appendingPathComponent("evaluation.json"))

@@ -2,7 +2,7 @@ import Foundation
 import SAETrackCore
 
 /// The forward pass, loss and gradients of an acausal cross-snapshot crosscoder
-/// (Docs/Method.md, "Cross-snapshot crosscoder"), on one batch of the same B tokens seen by every
+/// (Docs/Method.md §5.7), on one batch of the same B tokens seen by every
 /// snapshot:
 /// ```
 /// pre  = b_enc + Σ_s x_s W_enc[s]                       (B, d_sae); x_s is (B, d_in)

@@ -13,7 +13,7 @@ public struct CrosscoderLogEntry: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey { case step, lr, terms, elapsedSeconds = "elapsed_seconds" }
 
-    /// CSV header matching ``csvRow(snapshots:)`` for S snapshots.
+    /// CSV header matching ``csvRow`` for S snapshots.
     public static func csvHeader(snapshots: Int) -> String {
         (["step", "lr", "loss", "mse", "sparsity", "l0"] + (0..<snapshots).map { "mse_s\($0)" }
          + (0..<snapshots).map { "explained_variance_s\($0)" } + ["elapsed_seconds"]).joined(separator: ",")
@@ -33,7 +33,7 @@ public struct CrosscoderLogEntry: Sendable, Equatable, Codable {
 ///
 /// Batches are drawn without replacement from a seeded permutation of the token rows (a new one
 /// each epoch); the same rows are taken from every snapshot. All S activation matrices are held
-/// in memory together: S · N · d_in · 4 bytes, the crosscoder's memory cost (Docs/Method.md).
+/// in memory together: S · N · d_in · 4 bytes, the crosscoder's memory cost (Docs/Method.md §5.7).
 ///
 /// ```swift
 /// var trainer = try CrosscoderTrainer(snapshots: [x0, x1, x2], config: config)
