@@ -130,9 +130,9 @@ public struct CrosscoderTrainer {
 
     /// Trains until ``step`` reaches `untilStep` (default: the configured steps), calling `onLog`
     /// with every logged entry.
-    /// - Throws: ``CrosscoderError/diverged(step:reason:)`` when a loss is not finite or exceeds
-    ///   `explosionFactor` × the first step's loss, or a parameter becomes non-finite; the
-    ///   parameters are then those of the step before.
+    /// - Throws: ``CrosscoderError/diverged(step:reason:)`` when a loss or a gradient is not
+    ///   finite, or the loss exceeds `explosionFactor` × the first step's loss; the parameters are
+    ///   then those of the step before (the failing step is not applied).
     public mutating func train(untilStep: Int? = nil, explosionFactor: Float = 1000,
                                onLog: (CrosscoderLogEntry) -> Void = { _ in }) throws {
         let end = min(untilStep ?? config.steps, config.steps)
@@ -150,14 +150,14 @@ public struct CrosscoderTrainer {
                 throw CrosscoderError.diverged(step: t, reason: String(format: "loss %.4g exploded (%.0f× the first step's %.4g)",
                                                                        terms.loss, terms.loss / ref, ref))
             }
-            let before = parameters.values
+            // A finite gradient moves each parameter by at most about lr (Adam), so checking the
+            // gradient before the update keeps the parameters finite without a copy of them.
+            if let bad = NonFiniteValues.find(in: gradients) {
+                throw CrosscoderError.diverged(step: t, reason: "\(bad.count) gradient entries are not finite (first \(bad.value))")
+            }
             let lr = config.learningRate(step: t)
             adam.step += 1
             adam.update(vector: &parameters.values, gradient: gradients, m: &m, v: &v, lr: lr)
-            if let bad = NonFiniteValues.find(in: parameters.values) {
-                parameters.values = before
-                throw CrosscoderError.diverged(step: t, reason: "a parameter became \(bad.value) after the update")
-            }
             step = t
             elapsed += Date().timeIntervalSince(start)
             if t == 1 || t % config.logEvery == 0 || t == config.steps {
