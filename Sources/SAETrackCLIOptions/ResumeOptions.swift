@@ -49,4 +49,4 @@ public struct RunInputsChangedError: Error, CustomStringConvertible {
 }
 
 /// Writes a line to stderr (progress and warnings).
-public func stderrLine(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+public func stderrLine(_ s: String) { StandardError.writeLine(s) }

@@ -308,7 +308,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
                 let eta = done > 0 ? Date().timeIntervalSince(started) / done * left : 0
                 say(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV %.3f  dead %d  %.0f tok/s  ETA %@",
                            e.step, total, e.terms.loss, e.terms.mse, e.terms.l0, e.terms.explainedVariance,
-                           e.deadFeatures, e.tokensPerSecond, Self.clock(eta)), comm)
+                           e.deadFeatures, e.tokensPerSecond, ProgressClock.format(eta)), comm)
                 // Fault injection for the tests: SIGKILL one rank once this step is logged.
                 if let killAtStep, e.step >= killAtStep, comm.rank == killRank { kill(getpid(), SIGKILL) }
             }
@@ -406,8 +406,4 @@ struct ShardedTrainSAECommand: ParsableCommand {
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
-    static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
 }

@@ -112,8 +112,8 @@ fileprivate struct ProgressLine {
     let total: Int
     let unit: String
     let tokensPerUnit: Int
-    private let start = Date()
-    private var lastPrint = Date.distantPast
+    private let clock: ProgressClock
+    private let printer = ProgressPrinter()
     private var done = 0
 
     init(label: String, total: Int, unit: String, tokensPerUnit: Int) {
@@ -121,33 +121,25 @@ fileprivate struct ProgressLine {
         self.total = total
         self.unit = unit
         self.tokensPerUnit = tokensPerUnit
+        clock = ProgressClock(total: Double(total))
     }
 
     mutating func advance(to done: Int) {
         self.done = done
-        let now = Date()
-        if now.timeIntervalSince(lastPrint) >= 0.25 || done == total {
-            lastPrint = now
-            FileHandle.standardError.write(Data(("\r" + line(now: now) + "\u{1B}[K").utf8))
-        }
+        printer.show(line(), force: done == total)
     }
 
-    func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
+    func finish() { printer.finish() }
 
-    private func line(now: Date) -> String {
-        let elapsed = max(now.timeIntervalSince(start), 1e-9)
-        let rate = Double(done) / elapsed
-        let eta = rate > 0 ? Double(total - done) / rate : 0
+    private func line() -> String {
+        let rate = clock.rate(at: Double(done))
+        let eta = clock.secondsLeft(at: Double(done))
         return "\(label)  \(unit) \(done)/\(total)  \(Self.compact(rate)) \(unit)/s  "
-            + "\(Self.compact(rate * Double(tokensPerUnit))) tok/s  ETA \(Self.clock(eta))"
+            + "\(Self.compact(rate * Double(tokensPerUnit))) tok/s  ETA \(ProgressClock.format(eta))"
     }
 
     static func compact(_ x: Double) -> String {
         x >= 10_000 ? String(format: "%.1fk", x / 1000) : String(format: x >= 100 ? "%.0f" : "%.1f", x)
     }
 
-    static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
 }

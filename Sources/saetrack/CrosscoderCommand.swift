@@ -139,12 +139,12 @@ struct CrosscoderCommand: ParsableCommand {
         }
         var trainer = try CrosscoderTrainer(snapshots: trainSets, config: config, names: used.map { "\($0.url.path) at \(hook)" })
         trainSets = []
-        let started = Date()
+        let clock = ProgressClock(total: Double(steps))
         try trainer.train { e in
-            let eta = Double(steps - e.step) * Date().timeIntervalSince(started) / Double(max(e.step, 1))
+            let eta = clock.secondsLeft(at: Double(e.step))
             let ev = e.terms.explainedVariancePerSnapshot.map { String(format: "%.3f", $0) }.joined(separator: " ")
             stderrLine(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV per checkpoint [%@]  ETA %@",
-                              e.step, steps, e.terms.loss, e.terms.mse, e.terms.l0, ev, CostEstimate.duration(eta)))
+                              e.step, steps, e.terms.loss, e.terms.mse, e.terms.l0, ev, ProgressClock.format(eta)))
         }
         let terms = try trainer.evaluate(evalSets)
         let evaluation = CrosscoderEvaluation(terms: terms, steps: chosen, inputScales: trainer.inputScales, tokens: evalSets[0].rows)

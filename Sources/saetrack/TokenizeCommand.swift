@@ -52,18 +52,19 @@ struct TokenizeCommand: ParsableCommand {
         let totalBytes = (try? FileManager.default.attributesOfItem(atPath: inputURL.path)[.size] as? Int) ?? 0
         let builder = TokenFileBuilder(tokenizer: tok, context: context, bosTokenID: bos, maxRows: maxRows,
                                        maxDocumentTokens: truncateDocuments)
+        let printer = ProgressPrinter()
         let result = try builder.build(from: &reader, to: URL(fileURLWithPath: out),
                                        metadata: ["tokenizer": tokenizer, "source": input]) { p in
             let s = max(p.seconds, 1e-9)
-            var line = String(format: "\rtokenize: %d docs (%.0f docs/s), %d tokens (%.0f tokens/s), %d rows",
+            var line = String(format: "tokenize: %d docs (%.0f docs/s), %d tokens (%.0f tokens/s), %d rows",
                               p.documents, Double(p.documents) / s, p.tokens, Double(p.tokens) / s, p.rows)
             if totalBytes > 0, p.bytesRead > 0 {
                 let eta = s * Double(totalBytes - p.bytesRead) / Double(p.bytesRead)
-                line += String(format: ", %.0f%%, ETA %.0fs", 100 * Double(p.bytesRead) / Double(totalBytes), eta)
+                line += String(format: ", %.0f%%, ETA ", 100 * Double(p.bytesRead) / Double(totalBytes)) + ProgressClock.format(eta)
             }
-            FileHandle.standardError.write(Data(line.utf8))
+            printer.show(line)
         }
-        FileHandle.standardError.write(Data("\n".utf8))
+        printer.finish()
         print("wrote \(out): \(result.rows) rows × \(context) tokens from \(result.documents) documents "
               + "(\(result.tokens) text tokens; \(result.droppedTokens) in the dropped partial last row) "
               + String(format: "in %.1fs", result.seconds))

@@ -85,7 +85,7 @@ struct TrainSAECommand: ParsableCommand {
         if cacheDType.lowercased() != "f32" && cache == nil { throw ValidationError("--cache-dtype needs --cache") }
     }
 
-    private func say(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+    private func say(_ s: String) { StandardError.writeLine(s) }
 
     /// The files this run's result depends on, and its settings, as a fingerprint.
     private func fingerprint() throws -> RunFingerprint {
@@ -281,11 +281,11 @@ struct TrainSAECommand: ParsableCommand {
             let next = min(total, (trainer.step / every + 1) * every)
             let probeEnd = estimated ? next : min(next, trainer.step + 3)
             result = try trainer.train(untilStep: probeEnd) { [self] e in
-                let done = Double(e.step - startStep), left = Double(total - e.step)
-                let eta = done > 0 ? Date().timeIntervalSince(started) / done * left : 0
+                let eta = ProgressClock(total: Double(total), startingAt: Double(startStep), started: started)
+                    .secondsLeft(at: Double(e.step))
                 say(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV %.3f  dead %d  %.0f tok/s  ETA %@",
                            e.step, total, e.terms.loss, e.terms.mse, e.terms.l0, e.terms.explainedVariance,
-                           e.deadFeatures, e.tokensPerSecond, Self.clock(eta)))
+                           e.deadFeatures, e.tokensPerSecond, ProgressClock.format(eta)))
                 if let killAtStep, e.step >= killAtStep { kill(getpid(), SIGKILL) }
             }
             if !estimated {
@@ -344,8 +344,4 @@ struct TrainSAECommand: ParsableCommand {
                      evaluation.explainedVariance, 100 * evaluation.deadFraction))
     }
 
-    static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
 }

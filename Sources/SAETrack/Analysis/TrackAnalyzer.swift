@@ -43,7 +43,7 @@ public struct TrackAnalyzer {
     public var title = "SAE-Track report"
     /// Model description for the report header.
     public var modelDescription = ""
-    public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    public var progress: (String) -> Void = StandardError.writeLine
 
     public init(directory: URL) { self.directory = directory }
 

@@ -19,7 +19,7 @@ public struct SAETrackDemo {
     public var settings: DemoSettings
     public var out: URL
     /// Progress lines (stderr); also appended to `<out>/demo.log`.
-    public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    public var progress: (String) -> Void = StandardError.writeLine
 
     public init(settings: DemoSettings, out: URL) {
         self.settings = settings

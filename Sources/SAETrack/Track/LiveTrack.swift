@@ -25,7 +25,7 @@ public final class LiveTrack {
     public var checkpointEvery: Int
     /// Recorded into the track for `analyze` when the run starts.
     public var evaluationInputs: EvaluationInputs?
-    public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    public var progress: (String) -> Void = StandardError.writeLine
     /// The chain, created at the first checkpoint (its d_in comes from the checkpoint's config).
     public private(set) var run: SAETrackRun?
 

@@ -28,7 +28,7 @@ public final class SAETrackRun {
     /// Name recorded as the model in SAE provenance.
     public var modelName: String
     /// Progress lines (stderr by default).
-    public var progress: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    public var progress: (String) -> Void = StandardError.writeLine
     /// Called at every consistent point; returning true stops the run there with
     /// `TrackError.interrupted` (a simulated kill).
     public var stopAt: ((TrackEvent) -> Bool)?
@@ -249,11 +249,11 @@ public final class SAETrackRun {
                 let now = Date()
                 guard now.timeIntervalSince(lastPrint) > 1 || e.step == config.steps else { return }
                 lastPrint = now
-                let done = Double(e.step - startStep), left = Double(config.steps - e.step)
-                let eta = done > 0 ? now.timeIntervalSince(started) / done * left : 0
+                let eta = ProgressClock(total: Double(config.steps), startingAt: Double(startStep), started: started)
+                    .secondsLeft(at: Double(e.step), now: now)
                 progress(String(format: "  %@  step %d/%d  loss %.4f  L0 %.1f  EV %.3f  %.0f tok/s  ETA %@",
                                 label, e.step, config.steps, e.terms.loss, e.terms.l0, e.terms.explainedVariance,
-                                e.tokensPerSecond, Self.clock(eta)) + Self.streamProgress(trainer.source))
+                                e.tokensPerSecond, ProgressClock.format(eta)) + Self.streamProgress(trainer.source))
             }
             // Saved only when the chunk is healthy, so a diverged stage keeps its last good state.
             if let problem = TrainingDivergence.problem(in: trainer.log[logged...], reference: reference ?? trainer.log.first?.terms.loss)
@@ -303,11 +303,6 @@ public final class SAETrackRun {
     static func streamProgress(_ source: any ActivationSource) -> String {
         guard let s = streamStore(source) else { return "" }
         return "  LM stream at row \(s.producer.position.offset) (pass \(s.producer.position.epoch + 1)), buffer \(s.heldRows) activations"
-    }
-
-    static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return String(format: "%d:%02d", s / 60, s % 60)
     }
 
     // MARK: - Reading a finished track

@@ -88,7 +88,7 @@ public final class LMTrainer {
         do { try fm.createDirectory(at: seriesDirectory, withIntermediateDirectories: true) } catch {
             throw LMTrainingError.seriesDirectory(path: seriesDirectory.path, reason: "cannot create: \(SystemErrorText.describe(error))")
         }
-        let report = progress ?? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let report = progress ?? StandardError.writeLine
         let checkpoints = schedule.steps(upTo: training.steps)
         var log = TrainingLog(model: config.summary, training: training, checkpoints: checkpoints)
         var start = 0
@@ -136,7 +136,7 @@ public final class LMTrainer {
                 let eta = computeSeconds / Double(done) * Double(training.steps - step - 1)
                     + (checkpointsDone > 0 ? checkpointSeconds / Double(checkpointsDone) * Double(checkpointsLeft) : 0)
                 report(String(format: "step %d/%d  loss %.4f  lr %.2e  |g| %.3f  %.1fk tok/s  ",
-                              step + 1, training.steps, loss, lr, norm, rate / 1000) + "ETA " + Self.clockString(eta))
+                              step + 1, training.steps, loss, lr, norm, rate / 1000) + "ETA " + ProgressClock.format(eta))
             }
         }
         try log.write(to: seriesDirectory)
@@ -185,10 +185,6 @@ public final class LMTrainer {
         return (step, entries)
     }
 
-    static func clockString(_ seconds: Double) -> String {
-        let s = max(0, Int(seconds.rounded()))
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
 }
 
 extension Duration {
