@@ -133,6 +133,30 @@ struct TrainSAECommand: ParsableCommand {
     func run() throws {
         if let threads { Threads.setDefault(threads) }
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        guard let current = try claimOutput(outURL) else { return }
+        let data = try trainingData()
+        let config = try trainingConfig(dIn: data.source.dIn)
+        let (trainer, result) = try train(config, on: data, into: outURL)
+        try writeOutputs(result, of: trainer, data: data, fingerprint: current, to: outURL)
+    }
+
+    /// Where the activations come from, what is held out to evaluate on, and what is recorded of it.
+    private struct TrainingData {
+        var source: any ActivationSource
+        var evalSet: Matrix
+        /// The LM and hook, and the held-out token rows, when the activations come from a model (CE recovered).
+        var lm: TransformerLM? = nil
+        var hookPoint: HookPoint? = nil
+        var evalTokenRows: (tokens: [Int32], rows: Int, context: Int)? = nil
+        var provenance = SAEProvenance(prependBOS: true)
+        var sourceInfo: [String: String] = [:]
+        /// Training activations available (for the epochs in the cost line).
+        var dataTokens = 0
+    }
+
+    /// Readies `outURL` for this run: removes interrupted writes, checks (and records) the
+    /// fingerprint, applies --restart. Nil when the directory already holds this run, finished.
+    private func claimOutput(_ outURL: URL) throws -> RunFingerprint? {
         let fm = FileManager.default
         try OutputDirectory.removeInterruptedWrites(in: outURL)
         // Fingerprint first: a changed rerun is refused before anything is read or written.
@@ -149,13 +173,17 @@ struct TrainSAECommand: ParsableCommand {
             && fm.fileExists(atPath: outURL.appendingPathComponent("sae_weights.safetensors").path)
         if try finished && accepted.isEmpty && RunFingerprint.read(from: outURL) != nil {
             print("train-sae: \(outURL.path) already holds this run, finished (same inputs and settings); nothing to do. Pass --restart to train again.")
-            return
+            return nil
         }
         for c in accepted { say("warning: continuing with a changed input: \(c)") }
         try OutputDirectory.requireWritable(outURL)
         try current.write(to: outURL)
+        return current
+    }
 
-        // Activations: an in-memory file or the LM behind the shuffling store.
+
+    /// Activations: an in-memory file or the LM behind the shuffling store.
+    private func trainingData() throws -> TrainingData {
         var source: any ActivationSource
         var evalSet: Matrix
         var lm: TransformerLM? = nil
@@ -163,7 +191,7 @@ struct TrainSAECommand: ParsableCommand {
         var evalTokenRows: (tokens: [Int32], rows: Int, context: Int)? = nil
         var provenance = SAEProvenance(prependBOS: true)
         var sourceInfo: [String: String] = [:]
-        var dataTokens = 0                     // training activations available (for the epochs in the cost line)
+        var dataTokens = 0
         if let activations {
             let all = try ActivationShard.read(URL(fileURLWithPath: activations))
             try NonFiniteDataError.check(all, source: activations, tensor: "activations", rowMeaning: "row")
@@ -218,8 +246,12 @@ struct TrainSAECommand: ParsableCommand {
             sourceInfo["include_bos"] = String(!excludeBOS)
         }
 
-        // Config: the stage column, then the flags.
-        let dIn = source.dIn
+        return TrainingData(source: source, evalSet: evalSet, lm: lm, hookPoint: hookPoint, evalTokenRows: evalTokenRows,
+                            provenance: provenance, sourceInfo: sourceInfo, dataTokens: dataTokens)
+    }
+
+    /// The training config: the stage column, then the flags.
+    private func trainingConfig(dIn: Int) throws -> SAETrainingConfig {
         let d = dSAE ?? expansion * dIn
         let budget = trainTokens ?? (stage == "first" ? 300_000_000 : 15_000_000)
         var config = stage == "first"
@@ -248,6 +280,15 @@ struct TrainSAECommand: ParsableCommand {
         config.bDecInitSamples = min(config.bDecInitSamples, bufferTokens)
         initialisation.choices.apply(to: &config)       // auto resolved for the architecture and loss set above
 
+        return config
+    }
+
+    /// Trains (or resumes) in chunks of --save-every steps, saving the state after each chunk that
+    /// passed the divergence check, so a diverged run keeps its last good state.
+    private func train(_ config: SAETrainingConfig, on data: TrainingData, into outURL: URL) throws
+        -> (SAETrainer, SAETrainingResult) {
+        let fm = FileManager.default
+        let (source, dataTokens, dIn, d) = (data.source, data.dataTokens, config.dIn, config.dSAE)
         let initialSAE = try initial.map { try SparseAutoencoder.load(from: URL(fileURLWithPath: $0)) }
         let anchor = try (previous ?? (reg > 0 ? initial : nil)).map { try SparseAutoencoder.load(from: URL(fileURLWithPath: $0)) }
         let stateDir = outURL.appendingPathComponent("trainer_state")
@@ -269,8 +310,6 @@ struct TrainSAECommand: ParsableCommand {
         // Fault injection for the tests: SIGKILL this process (no cleanup at all) once the progress
         // line of this step has been printed, as a crash or an out-of-memory kill would.
         let killAtStep = ProcessInfo.processInfo.environment["SAETRACK_FAULT_KILL_AT_STEP"].flatMap { Int($0) }
-        // Trains in chunks of --save-every steps; the state is saved only after a chunk passed the
-        // divergence check, so a diverged run keeps its last good state.
         let every = max(1, trainer.config.saveEvery > 0 ? trainer.config.saveEvery : total)
         let reference = trainer.log.first?.terms.loss
         var keptStep: Int? = fm.fileExists(atPath: stateDir.appendingPathComponent("trainer_state.json").path) ? trainer.step : nil
@@ -306,8 +345,16 @@ struct TrainSAECommand: ParsableCommand {
             }
         } while trainer.step < total
 
+        return (trainer, result)
+    }
+
+    /// The SAE directory, its evaluation (with CE recovered when an LM is at hand), logs and config.
+    private func writeOutputs(_ result: SAETrainingResult, of trainer: SAETrainer, data: TrainingData,
+                              fingerprint current: RunFingerprint, to outURL: URL) throws {
+        let (evalSet, d) = (data.evalSet, trainer.config.dSAE)
+        var sourceInfo = data.sourceInfo
         // SAE directory first (it replaces the directory atomically), then evaluation and logs beside it.
-        try result.sae.save(to: outURL, provenance: provenance)
+        try result.sae.save(to: outURL, provenance: data.provenance)
         try current.write(to: outURL)           // the save replaced the directory: record the inputs again
 
         let evaluation = SAEEvaluation.evaluate(result.sae, on: evalSet)
@@ -320,7 +367,7 @@ struct TrainSAECommand: ParsableCommand {
             "explained_variance": evaluation.explainedVariance, "legacy_explained_variance": evaluation.legacyExplainedVariance,
             "l2_ratio": evaluation.l2Ratio, "dead_fraction": evaluation.deadFraction, "dense_fraction": evaluation.denseFraction,
         ]
-        if let lm, let hookPoint, let t = evalTokenRows {
+        if let lm = data.lm, let hookPoint = data.hookPoint, let t = data.evalTokenRows {
             let ce = CELossRecovered.measure(result.sae, model: lm, tokens: t.tokens, rows: t.rows, context: t.context,
                                              hook: hookPoint, centered: center)
             report["ce_loss_clean"] = ce.cleanLoss; report["ce_loss_with_sae"] = ce.reconstructionLoss
