@@ -34,7 +34,7 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .long, help: "Output SAE directory.") var out: String
     @Option(name: [.customLong("init"), .customLong("initial")], help: "Warm-start from this SAE directory (all four tensors, fresh Adam).") var initial: String?
     @Option(name: .long, help: "Anchor SAE directory for --reg (default: --init).") var previous: String?
-    @Option(name: .long, help: "Defaults column: first (from scratch) or continual (SAE-Track stage).") var stage = "first"
+    @Option(name: .long, help: "Defaults column: first (from scratch) or continual (SAE-Track stage).") var stage = StageColumn.first
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring).") var center = false
     @Flag(name: .customLong("exclude-bos"), help: "Drop BOS positions from the training activations.") var excludeBOS = false
     @Option(name: .long, help: "Activation cache directory (written on first use, reused after).") var cache: String?
@@ -49,13 +49,13 @@ struct TrainSAECommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Tokens per step (default 4096).") var batchSize = 4096
     @Option(name: .long, help: "Learning rate.") var lr: Float?
     @Option(name: .long, help: "Warm-up steps.") var warmup: Int?
-    @Option(name: .long, help: "Schedule: constant (with warm-up) or linear-decay.") var schedule = "constant"
+    @Option(name: .long, help: "Schedule: constant (with warm-up) or linear-decay.") var schedule = ScheduleChoice.constant
     @Option(name: .customLong("decay-steps"), help: "linear-decay: length of the final decay.") var decaySteps = 0
     @Option(name: .customLong("lr-end"), help: "linear-decay: final learning rate.") var lrEnd: Float = 0
     @Option(name: .long, help: "L1 coefficient (default 8e-5).") var l1: Float?
     @Option(name: .customLong("l1-warmup"), help: "L1 warm-up steps (0: off).") var l1Warmup = 0
-    @Option(name: .long, help: "Loss form: sae-track (MSE/‖x−mean‖, plain L1) or saelens (Σ MSE, decoder-norm-weighted L1).") var loss = "sae-track"
-    @Option(name: .customLong("decoder-norm"), help: "unit (w_dec_norm=1) or free (w_dec_norm=0, norm-weighted L1).") var decoderNorm = "unit"
+    @Option(name: .long, help: "Loss form: sae-track (MSE/‖x−mean‖, plain L1) or saelens (Σ MSE, decoder-norm-weighted L1).") var loss = LossForm.saeTrack
+    @Option(name: .customLong("decoder-norm"), help: "unit (w_dec_norm=1) or free (w_dec_norm=0, norm-weighted L1).") var decoderNorm = DecoderNormChoice.unit
     @Flag(inversion: .prefixedNo, help: "Ghost grads for dead features (standard).") var ghostGrads = true
     @Option(name: .customLong("dead-window"), help: "Steps without firing before a feature is dead.") var deadWindow: Int?
     @Option(name: .customLong("sampling-window"), help: "Feature-frequency sampling window (steps).") var samplingWindow: Int?
@@ -75,12 +75,8 @@ struct TrainSAECommand: ParsableCommand {
             throw ValidationError("give --model, --hook and --tokens, or --activations")
         }
         if noShuffle && activations == nil { throw ValidationError("--no-shuffle needs --activations (batches in file order)") }
-        if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
-        if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
+        if stage == .continual && initial == nil { throw ValidationError("--stage continual needs --init") }
         try jumpReLU.check(architecture: architectureOptions.parsed().architecture)
-        if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
-        if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
-        if !["unit", "free"].contains(decoderNorm) { throw ValidationError("--decoder-norm must be unit or free") }
         if ActivationDType(name: cacheDType) == nil { throw ValidationError("--cache-dtype must be f32, f16 or bf16 (got \(cacheDType))") }
         if cacheDType.lowercased() != "f32" && cache == nil { throw ValidationError("--cache-dtype needs --cache") }
     }
@@ -96,15 +92,15 @@ struct TrainSAECommand: ParsableCommand {
         if let initial { try f.addFile("initial SAE", Self.weightsFile(of: initial)) }
         if let previous { try f.addFile("anchor SAE", Self.weightsFile(of: previous)) }
         // Every flag that changes the result (not --threads, --log-every, --save-every).
-        let settings: [String] = [hook ?? "", stage, "\(center)", "\(excludeBOS)", architectureOptions.architecture, "\(architectureOptions.k)", "\(dSAE ?? -1)",
+        let settings: [String] = [hook ?? "", stage.rawValue, "\(center)", "\(excludeBOS)", architectureOptions.architecture, "\(architectureOptions.k)", "\(dSAE ?? -1)",
                                   "\(expansion)", "\(trainTokens ?? -1)", "\(steps ?? -1)", "\(batchSize)", "\(lr ?? -1)",
-                                  "\(warmup ?? -1)", schedule, "\(decaySteps)", "\(lrEnd)", "\(l1 ?? -1)", "\(l1Warmup)", loss,
-                                  decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
+                                  "\(warmup ?? -1)", schedule.rawValue, "\(decaySteps)", "\(lrEnd)", "\(l1 ?? -1)", "\(l1Warmup)", loss.rawValue,
+                                  decoderNorm.rawValue, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (architectureOptions.matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
                                   + (architectureOptions.architecture == "jumprelu" ? [jumpReLU.fingerprint] : [])
                                   + initialisation.fingerprint(architecture: SAEArchitecture(rawValue: architectureOptions.architecture)!,
-                                                               mseMode: loss == "saelens" ? .saeLens : .saeTrack)
+                                                               mseMode: loss == .saeLens ? .saeLens : .saeTrack)
                                   + (cacheDType.lowercased() == "f32" ? [] : ["cache dtype \(cacheDType.lowercased())"])
                                   // Added only away from their defaults, so runs fingerprinted before still match.
                                   + (noShuffle ? ["no shuffle"] : [])
@@ -253,8 +249,8 @@ struct TrainSAECommand: ParsableCommand {
     /// The training config: the stage column, then the flags.
     private func trainingConfig(dIn: Int) throws -> SAETrainingConfig {
         let d = dSAE ?? expansion * dIn
-        let budget = trainTokens ?? (stage == "first" ? 300_000_000 : 15_000_000)
-        var config = stage == "first"
+        let budget = trainTokens ?? (stage == .first ? 300_000_000 : 15_000_000)
+        var config = stage == .first
             ? SAETrainingConfig.firstStage(dIn: dIn, dSAE: d, tokens: budget, batchSize: batchSize, seed: seed)
             : SAETrainingConfig.continualStage(dIn: dIn, dSAE: d, tokens: budget, batchSize: batchSize, seed: seed)
         if let steps { config.steps = steps }
@@ -262,15 +258,15 @@ struct TrainSAECommand: ParsableCommand {
         try jumpReLU.training().apply(to: &config)
         if let lr { config.lr = lr }
         if let warmup { config.warmupSteps = warmup }
-        config.schedule = schedule == "constant" ? .constantWithWarmup : .warmupLinearDecay
+        config.schedule = schedule == .constant ? .constantWithWarmup : .warmupLinearDecay
         config.decaySteps = decaySteps
         config.lrEnd = lrEnd
         if let l1 { config.l1Coefficient = l1 }
         config.l1WarmupSteps = l1Warmup
-        config.mseMode = loss == "sae-track" ? .saeTrack : .saeLens
-        config.decoderNormMode = decoderNorm == "unit" ? .unitNorm : .free
-        config.l1Mode = (loss == "saelens" || decoderNorm == "free") ? .decoderNormWeighted : .plain
-        if loss == "saelens" { config.removeParallelGradient = false }
+        config.mseMode = loss == .saeTrack ? .saeTrack : .saeLens
+        config.decoderNormMode = decoderNorm == .unit ? .unitNorm : .free
+        config.l1Mode = (loss == .saeLens || decoderNorm == .free) ? .decoderNormWeighted : .plain
+        if loss == .saeLens { config.removeParallelGradient = false }
         config.ghostGrads = ghostGrads
         if let deadWindow { config.deadFeatureWindow = deadWindow }
         if let samplingWindow { config.featureSamplingWindow = samplingWindow }
