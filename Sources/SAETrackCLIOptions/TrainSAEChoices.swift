@@ -1,4 +1,5 @@
 import ArgumentParser
+import SAETrack
 
 /// `train-sae --stage`: which column of defaults a run starts from.
 public enum StageColumn: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -31,3 +32,6 @@ public enum DecoderNormChoice: String, ExpressibleByArgument, CaseIterable, Send
     /// Free; the L1 term weighs codes by the rows' norms instead.
     case free
 }
+
+/// `--architecture` of `track` (and the value `ArchitectureOptions` parses).
+extension SAEArchitecture: ExpressibleByArgument {}

@@ -22,3 +22,28 @@ enum LMArchitectureChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// `tokenize --format`: how the input file holds its documents.
 extension DocumentReader.Format: ExpressibleByArgument {}
+
+/// `track --preset`: the settings the flags start from.
+enum TrackPresetChoice: String, ExpressibleByArgument, CaseIterable {
+    /// The paper's recipe.
+    case paper
+    /// The embedded demo's.
+    case demo
+    /// A sub-minute smoke test of the demo's.
+    case quick
+
+    /// The settings of this preset.
+    var settings: TrackSettings {
+        switch self {
+        case .paper: return .paper
+        case .demo: return .demo
+        case .quick: return .quick
+        }
+    }
+}
+
+/// `track --order`: which end of the series the chain starts from.
+extension TrackOrder: ExpressibleByArgument {}
+
+/// `track --stage-tokens`: whether every streamed stage reads the same tokens.
+extension StageTokens: ExpressibleByArgument {}

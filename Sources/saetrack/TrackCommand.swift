@@ -8,8 +8,8 @@ import SAETrackCLIOptions
 struct TrackOptions: ParsableArguments {
     @Option(name: .long, help: "Hook point, TransformerLens style.") var hook = "blocks.4.hook_resid_pre"
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring; the paper's SAEs).") var center = false
-    @Option(name: .long, help: "Settings preset: paper (Docs/Method.md §4.2) or demo (Docs/Demo.md). Flags below override it.")
-    var preset = "paper"
+    @Option(name: .long, help: "Settings preset: paper (Docs/Method.md §4.2), demo (Docs/Demo.md) or quick (a sub-minute smoke test of the demo's). Flags below override it.")
+    var preset = TrackPresetChoice.paper
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_model).") var dSAE: Int?
     @Option(name: .long, help: "Expansion factor when --d-sae is not given.") var expansion: Int?
     @Option(name: .customLong("batch-size"), help: "Tokens per SAE step.") var batchSize: Int?
@@ -23,7 +23,7 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("continual-dead-window"),
             help: "Ghost grads in continual stages for features silent for more than N of the stage's steps ('never' = the paper's 1e11 window; demo preset 3).")
     var continualDeadWindow: String?
-    @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk, jumprelu or matryoshka (needs --matryoshka-widths).") var architecture: String?
+    @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk, jumprelu or matryoshka (needs --matryoshka-widths).") var architecture: SAEArchitecture?
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
     @Flag(name: .customLong("use-matryoshka-aux-loss"), help: "Matryoshka: AuxK per level in every stage (SAELens use_matryoshka_aux_loss; default: AuxK on the full reconstruction).") var useMatryoshkaAuxLoss = false
@@ -32,7 +32,7 @@ struct TrackOptions: ParsableArguments {
     @OptionGroup var initialisation: InitOptions
     @Option(name: .customLong("train-rows"), help: "Token rows whose activations train the SAEs (from the start of the token file), held in memory and reused at every checkpoint; ignored with --tokens-per-stage.") var trainRows = 2048
     @Option(name: .customLong("tokens-per-stage"), help: "Stream this many fresh training tokens per continual stage from each checkpoint's LM through the paper's half-refill mixing buffer (sets --continual-steps to ⌈N / batch⌉; memory is bounded by the buffer, not by N). The stream reads every token row except the --eval-rows.") var tokensPerStage: Int?
-    @Option(name: .customLong("stage-tokens"), help: "With --tokens-per-stage: same (every stage restarts the stream at the first row with the same shuffle seed: the authors' behaviour) or continue (each stage reads on from where the previous one stopped).") var stageTokens = "same"
+    @Option(name: .customLong("stage-tokens"), help: "With --tokens-per-stage: same (every stage restarts the stream at the first row with the same shuffle seed: the authors' behaviour) or continue (each stage reads on from where the previous one stopped).") var stageTokens = StageTokens.same
     @Option(name: .customLong("buffer-tokens"), help: "With --tokens-per-stage: half-buffer of the mixing store in activations (paper 262144 = 64 × 32 × 128).") var bufferTokens = 262_144
     @Option(name: .customLong("store-batch-rows"), help: "With --tokens-per-stage: token rows per LM forward call of the stream (paper 32).") var storeBatchRows = 32
     @Option(name: .customLong("eval-rows"), help: "Held-out token rows for evaluation and analysis (from the end of the token file).") var evalRows = 64
@@ -45,13 +45,7 @@ struct TrackOptions: ParsableArguments {
 
     /// The settings after applying the preset and the flags.
     func settings() throws -> TrackSettings {
-        var s: TrackSettings
-        switch preset {
-        case "paper": s = .paper
-        case "demo": s = .demo
-        case "quick": s = .quick
-        default: throw ValidationError("--preset must be paper, demo or quick (got \(preset))")
-        }
+        var s = preset.settings
         if let dSAE { s.dSAE = dSAE }
         if let expansion { s.expansion = expansion; if dSAE == nil { s.dSAE = nil } }
         if let batchSize { s.batchSize = batchSize }
@@ -67,12 +61,7 @@ struct TrackOptions: ParsableArguments {
             else if let w = Int(continualDeadWindow), w >= 0 { s.continualDeadFeatureWindow = w }
             else { throw ValidationError("--continual-dead-window must be a whole number of steps ≥ 0 or 'never' (got \(continualDeadWindow))") }
         }
-        if let architecture {
-            guard let a = SAEArchitecture(rawValue: architecture) else {
-                throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka (got \(architecture))")
-            }
-            s.architecture = a
-        }
+        if let architecture { s.architecture = architecture }
         s.matryoshkaWidths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: s.architecture)
         if let k { s.k = k }
         try ArchitectureOptions.check(rescaleActsByDecoderNorm: rescaleActsByDecoderNorm,
@@ -84,16 +73,13 @@ struct TrackOptions: ParsableArguments {
         s.initialisation = initialisation.choices
         s.seed = seed
         if let tokensPerStage {
-            guard let mode = StageTokens(rawValue: stageTokens) else {
-                throw ValidationError("--stage-tokens must be same or continue (got \(stageTokens))")
-            }
             if continualSteps != nil { throw ValidationError("--tokens-per-stage sets the continual stages' steps; do not also give --continual-steps") }
             let stream = TrackStream(tokensPerStage: tokensPerStage, halfBufferTokens: bufferTokens, storeBatchRows: storeBatchRows,
-                                     stageTokens: mode)
+                                     stageTokens: stageTokens)
             if let problem = stream.problems().first { throw ValidationError(problem) }
             s.stream = stream
             s.continualSteps = stream.steps(batchSize: s.batchSize)
-        } else if stageTokens != "same" || bufferTokens != 262_144 || storeBatchRows != 32 {
+        } else if stageTokens != .same || bufferTokens != 262_144 || storeBatchRows != 32 {
             throw ValidationError("--stage-tokens, --buffer-tokens and --store-batch-rows need --tokens-per-stage")
         }
         return s
@@ -167,7 +153,7 @@ struct TrackCommand: ParsableCommand {
     @Option(name: .long, help: "Token file: safetensors `tokens` I32 [rows, context].") var tokens: String
     @Option(name: .long, help: "Track directory to write (resumed if it holds a track).") var out: String
     @Option(name: .long, help: "Checkpoint steps to use (comma-separated; default: every checkpoint in the series).") var steps: String?
-    @Option(name: .long, help: "Chain order: forward (from the earliest step, as published) or backward.") var order = "forward"
+    @Option(name: .long, help: "Chain order: forward (from the earliest step, as published) or backward.") var order = TrackOrder.forward
     @OptionGroup var options: TrackOptions
     @OptionGroup var resume: ResumeOptions
 
@@ -185,7 +171,7 @@ struct TrackCommand: ParsableCommand {
             for s in wanted where !chosen.contains(s) { throw TrackError.missingCheckpoint(step: s, series: seriesURL.path) }
             chosen = wanted
         }
-        guard let trackOrder = TrackOrder(rawValue: order) else { throw ValidationError("--order must be forward or backward") }
+        let trackOrder = order
         let used = series.checkpoints.filter { chosen.contains($0.step) }
 
         // Preflight, before anything is written: every checkpoint's headers and config against the
