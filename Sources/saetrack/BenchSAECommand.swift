@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAETrack
+import SAETrackCLIOptions
 
 /// `saetrack bench sae`: one SAE training step vs the dense encoder GEMM alone (Docs/Performance.md).
 struct BenchSAECommand: ParsableCommand {
@@ -23,7 +24,7 @@ struct BenchSAECommand: ParsableCommand {
     @Option(name: .long, help: "Timed training steps (default 5).") var steps = 5
     @Option(name: .customLong("gemm-trials"), help: "Timed encoder GEMMs, best kept (default 3).") var gemmTrials = 3
     @Option(name: .customLong("chunk-rows"), help: "Rows per encoder GEMM in the trainer's row-chunk path (ghost grads only; default 4096). Every step timed here encodes in feature blocks.") var chunkRows = 4096
-    @Option(name: .long, help: "standard (ReLU + SAE-Track loss), topk, batchtopk or matryoshka (k = --l0; widths d_sae/8, /4, /2, 1), or jumprelu; all but standard in SAELens's loss form.") var architecture = "standard"
+    @Option(name: .long, help: "standard (ReLU + SAE-Track loss), topk, batchtopk or matryoshka (k = --l0; widths d_sae/8, /4, /2, 1), or jumprelu; all but standard in SAELens's loss form.") var architecture = SAEArchitecture.standard
     @Option(name: .long, help: "Threads (default: SAETRACK_THREADS or all cores).") var threads: Int?
     @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?
     @Option(name: .long, help: "Write activations.safetensors and sae_init.safetensors to this directory.") var export: String?
@@ -31,9 +32,6 @@ struct BenchSAECommand: ParsableCommand {
     func validate() throws {
         if dIn < 1 || dSAE < 1 || batch < 1 || steps < 1 { throw ValidationError("sizes and --steps must be positive") }
         if l0 < 1 || l0 > dSAE { throw ValidationError("--l0 must be in 1...d_sae") }
-        if SAEArchitecture(rawValue: architecture) == nil {
-            throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka, not '\(architecture)'")
-        }
     }
 
     func run() throws {
@@ -41,14 +39,14 @@ struct BenchSAECommand: ParsableCommand {
         var c = SAEStepBenchmark.Configuration()
         c.dIn = dIn; c.dSAE = dSAE; c.batchSize = batch; c.targetL0 = l0; c.steps = steps; c.gemmTrials = gemmTrials
         c.encoderChunkRows = chunkRows
-        c.architecture = SAEArchitecture(rawValue: architecture)!
+        c.architecture = architecture
         let bench = SAEStepBenchmark(configuration: c)
         let inputs = bench.makeInputs()
         if let export { try bench.export(inputs, to: URL(fileURLWithPath: export)) }
         let report = try bench.run(inputs: inputs) { line in
             FileHandle.standardError.write(Data(("bench sae: " + line + "\n").utf8))
         }
-        print("architecture \(architecture)")
+        print("architecture \(architecture.rawValue)")
         print(String(format: """
             SAE step  d_in %d  d_sae %d  batch %d  threads %d
               encoder GEMM alone   %8.3f s  (%.1f GFLOP/s)       %8.3f CPU s
