@@ -33,7 +33,7 @@ struct ActivationsCommand: ParsableCommand {
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring, as SAE-Track's SAEs).")
     var center = false
 
-    @Option(name: .long, help: "Token rows per forward pass (default: 16).")
+    @Option(name: .long, help: "Token rows per forward pass.")
     var batchRows: Int = 16
 
     @Option(name: .long, help: "Storage: f32, f16 (IEEE half) or bf16 (bfloat16); f16/bf16 round to nearest even.")

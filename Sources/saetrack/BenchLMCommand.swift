@@ -33,16 +33,16 @@ struct BenchLMCommand: ParsableCommand {
     @Option(name: .long, help: "Model shape: pythia70m or pythia160m (default: pythia70m).")
     var model: Shape = .pythia70m
 
-    @Option(name: .long, help: "Rows per forward pass (default: 16).")
+    @Option(name: .long, help: "Rows per forward pass.")
     var rows: Int = 16
 
-    @Option(name: .long, help: "Tokens per row (default: 128).")
+    @Option(name: .long, help: "Tokens per row.")
     var context: Int = 128
 
-    @Option(name: .long, help: "Hook to extract (default: blocks.3.hook_resid_pre).")
+    @Option(name: .long, help: "Hook to extract.")
     var hook: String = "blocks.3.hook_resid_pre"
 
-    @Option(name: .long, help: "Timed trials per measurement; the best is kept (default: 3).")
+    @Option(name: .long, help: "Timed trials per measurement; the best is kept.")
     var trials: Int = 3
 
     @Option(name: .long, help: "Threads for BLAS and the row-parallel kernels (default: SAETRACK_THREADS or all cores).")

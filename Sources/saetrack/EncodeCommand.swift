@@ -44,7 +44,7 @@ struct EncodeCommand: ParsableCommand {
     @Flag(name: .long, help: "Write one dense `codes` F32 [N, d_sae] tensor instead of CSR.")
     var dense = false
 
-    @Option(name: .long, help: "Token rows per forward pass with --model (default: 16).")
+    @Option(name: .long, help: "Token rows per forward pass with --model.")
     var batchRows: Int = 16
 
     @Option(name: .long, help: "Worker threads (default: SAETRACK_THREADS or all cores).")
