@@ -9,7 +9,7 @@ import SAETrackCore
 ///     att[b,h] = softmax_causal(scale · q_bh · k_bhᵀ)  (T, T)
 ///     y[b, :, h] = att[b,h] · v_bh                     (T, hd) into columns h·hd of (B*T, C)
 ///     out = y · W_o + b_o                             (B*T, C)
-public enum Attention {
+package enum Attention {
     /// Query rows per GEMM block: block `[i0, i1)` only needs keys `0..<i1`, which skips most of
     /// the masked upper triangle.
     static let queryBlock = 32
@@ -26,7 +26,7 @@ public enum Attention {
     ///   - att: (B*H*T, T) written: the attention probabilities (exact zeros above the diagonal),
     ///     kept for a backward pass.
     ///   - out: (B*T, C) written: head h in columns h·hd ..< (h+1)·hd.
-    public static func causalForward(
+    package static func causalForward(
         qkv: UnsafePointer<Float>, att: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
         rows: Int, context: Int, heads: Int, headDim: Int, layout: QKVLayout, scale: Float
     ) {

@@ -3,7 +3,7 @@ import SAETrackCore
 /// Token embedding plus, for GPT-2, learned absolute positions:
 ///
 ///     x[b, t] = W_E[token[b, t]] (+ W_pos[t])          (B*T, C)
-public enum Embedding {
+package enum Embedding {
     /// The embedding kernel (llm.c's `encoder_forward`): `out[b, t] = wte[tokens[b, t]] (+ wpe[t])`.
     /// Row-parallel.
     /// - Parameters:
@@ -11,7 +11,7 @@ public enum Embedding {
     ///   - wte: (V, C) token embedding.
     ///   - wpe: (P, C) position embedding (P ≥ T), or nil for rotary models.
     ///   - out: (B*T, C), written.
-    public static func forward(
+    package static func forward(
         tokens: UnsafePointer<Int32>, wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>?,
         out: UnsafeMutablePointer<Float>, batch: Int, context t: Int, channels c: Int
     ) {
@@ -33,7 +33,7 @@ public enum Embedding {
     /// - Parameters:
     ///   - dOut: (B*T, C) gradient of the embedding output.
     ///   - dwte: (V, C), added to. dwpe: (P, C), added to, or nil.
-    public static func backward(
+    package static func backward(
         dOut: UnsafePointer<Float>, tokens: UnsafePointer<Int32>,
         dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>?,
         batch: Int, context t: Int, channels c: Int

@@ -6,7 +6,7 @@ import SAETrackCore
 ///
 ///     .outIn (nn.Linear, GPT-NeoX, every unembedding):  W stored (out, in),  y = x · Wᵀ + b
 ///     .inOut (Conv1D, GPT-2 projections):                W stored (in, out),  y = x · W  + b
-public enum Linear {
+package enum Linear {
     /// How a projection's weight is stored.
-    public enum Layout: Sendable { case outIn, inOut }
+    package enum Layout: Sendable { case outIn, inOut }
 }

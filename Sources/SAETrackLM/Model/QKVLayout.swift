@@ -7,13 +7,13 @@
 ///
 /// Attention and rotary read the fused buffer through these offsets (row stride 3C), so neither
 /// layout is ever permuted and gradients come back in the checkpoint's own layout.
-public enum QKVLayout: Sendable {
+package enum QKVLayout: Sendable {
     case blocked
     case interleaved
 
     /// Column offsets of head `head`'s q, k and v (each `headDim` wide) within a 3·`dModel` row.
     @inline(__always)
-    public func offsets(head: Int, headDim: Int, dModel: Int) -> (q: Int, k: Int, v: Int) {
+    package func offsets(head: Int, headDim: Int, dModel: Int) -> (q: Int, k: Int, v: Int) {
         switch self {
         case .blocked: return (head * headDim, dModel + head * headDim, 2 * dModel + head * headDim)
         case .interleaved:

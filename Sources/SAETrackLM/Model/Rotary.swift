@@ -13,21 +13,21 @@ import SAETrackCore
 /// The inverse is also the backward: dL/dx = Rᵀ · dL/dy, so a trainer rotates the q/k gradients
 /// with ``rotate(_:rows:context:heads:headDim:layout:direction:bias:)`` and `.inverse`.
 /// Angles follow transformers in float32: `θ_i` and `p·θ_i` are float32 products.
-public struct Rotary: Sendable {
+package struct Rotary: Sendable {
     /// Rotate by +pθ (forward) or −pθ (inverse / backward).
-    public enum Direction: Sendable { case forward, inverse }
+    package enum Direction: Sendable { case forward, inverse }
 
     /// Rotated dimensions per head (even).
-    public let dims: Int
+    package let dims: Int
     /// The base θ (10000 for Pythia).
-    public let base: Double
+    package let base: Double
     /// Positions the tables cover.
-    public let maxPositions: Int
+    package let maxPositions: Int
     private let cosTable: [Float]   // (maxPositions, dims/2)
     private let sinTable: [Float]   // (maxPositions, dims/2)
 
     /// Tables for positions `0..<maxPositions`. `dims` must be even and positive.
-    public init(dims: Int, base: Double, maxPositions: Int) {
+    package init(dims: Int, base: Double, maxPositions: Int) {
         precondition(dims > 0 && dims % 2 == 0, "Rotary: rotated dimensions must be even and positive, got \(dims)")
         self.dims = dims
         self.base = base
@@ -57,7 +57,7 @@ public struct Rotary: Sendable {
     ///   - layout: where each head's q and k live.
     ///   - bias: (3C) added to every row before rotating (the projection's bias, fused into this
     ///     pass), or nil.
-    public func rotate(_ qkv: UnsafeMutablePointer<Float>, rows: Int, context: Int, heads: Int, headDim: Int,
+    package func rotate(_ qkv: UnsafeMutablePointer<Float>, rows: Int, context: Int, heads: Int, headDim: Int,
                        layout: QKVLayout, direction: Direction = .forward, bias: UnsafePointer<Float>? = nil) {
         precondition(context <= maxPositions, "Rotary: context \(context) exceeds the \(maxPositions) tabulated positions")
         precondition(dims <= headDim, "Rotary: \(dims) rotated dimensions exceed head_dim \(headDim)")
