@@ -22,7 +22,7 @@ struct TrainLMCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Token file: safetensors with `tokens` I32 [rows, context].")
+    @Option(name: .long, help: "Token file: safetensors with `tokens` I32 [rows, context]. A synthetic corpus' curriculum (`config.curriculum` in the features.json beside it) is followed.")
     var tokens: String
 
     @Option(name: .long, help: "Series directory to write (created; resumed if it holds a run).")
@@ -93,7 +93,13 @@ struct TrainLMCommand: ParsableCommand {
         try OutputDirectory.requireWritable(outURL)
         try fingerprint.write(to: outURL)
 
-        let trainer = try LMTrainer(config: modelConfig, training: training, tokens: data, source: tokenURL.path)
+        let curriculum = try Self.curriculum(besides: tokenURL, rows: data.rows)
+        let trainer = try LMTrainer(config: modelConfig, training: training, tokens: data.tokens, rows: data.rows, context: data.context,
+                                    source: tokenURL.path, curriculum: curriculum)
+        if let curriculum {
+            stderrLine("train-lm: curriculum of \(curriculum.windows.count) planted features, \(curriculum.phases.count) phases of eligible rows (from steps "
+                       + curriculum.phases.map { String($0.start) }.joined(separator: ", ") + ")")
+        }
         FileHandle.standardError.write(Data(("train-lm: \(modelConfig.summary), \(trainer.model.parameterCount) parameters, "
             + "\(data.rows) rows × \(data.context) tokens, \(Threads.count) threads\n").utf8))
         stderrLine("cost: " + CostEstimate.line(steps: steps, batchSize: batchRows * context, dataTokens: data.rows * context)
@@ -106,6 +112,20 @@ struct TrainLMCommand: ParsableCommand {
             try live?.checkpointWritten(step: step, directory: dir)
         }
         try live?.catchUp()
+    }
+
+    /// The curriculum of a synthetic corpus whose `features.json` sits beside the token file (nil: none there, or no schedule).
+    static func curriculum(besides tokens: URL, rows: Int) throws -> TrainingCurriculum? {
+        let dir = tokens.deletingLastPathComponent()
+        let manifestURL = dir.appendingPathComponent("features.json")
+        guard let data = try? Data(contentsOf: manifestURL),
+              let manifest = try? JSONDecoder().decode(SyntheticCorpusOutput.Manifest.self, from: data),
+              !(manifest.config.curriculum ?? []).isEmpty else { return nil }
+        let corpus = try SyntheticCorpusOutput(contentsOf: dir)
+        guard corpus.tokens.rows == rows else {
+            throw ValidationError("--tokens \(tokens.path): \(rows) rows, but the corpus in \(dir.path) has \(corpus.tokens.rows); its curriculum cannot be followed")
+        }
+        return try TrainingCurriculum(corpus: corpus, rows: 0..<rows)
     }
 
     /// The vocabulary size of a `tokenizer.json` beside the token file (as `saetrack corpus` writes).

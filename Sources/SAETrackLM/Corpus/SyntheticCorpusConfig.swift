@@ -38,6 +38,11 @@ public struct SyntheticCorpusConfig: Codable, Equatable, Sendable {
     public var sayCommaProbability: Double
     /// Probability of a number inside a parenthetical.
     public var parentheticalNumberProbability: Double
+    /// When planted features' data enter (and leave) the language model's training stream
+    /// (Docs/UserGuide.md, "A curriculum"); nil or empty: every feature from step 0 to the end.
+    /// Generation is unaffected: the corpus holds every feature, and `TrainingCurriculum` keeps
+    /// the rows carrying a feature out of the training batches outside its window.
+    public var curriculum: [PlantedFeatureWindow]?
 
     enum CodingKeys: String, CodingKey {
         case documents, rows, context
@@ -48,12 +53,14 @@ public struct SyntheticCorpusConfig: Codable, Equatable, Sendable {
         case copulaProbability = "copula_probability"
         case sayCommaProbability = "say_comma_probability"
         case parentheticalNumberProbability = "parenthetical_number_probability"
+        case curriculum
     }
 
     public init(documents: Int, rows: Int? = nil, context: Int = 128, minSentences: Int = 4, maxSentences: Int = 12,
                 templateWeights: TemplateWeights = .init(plain: 0.4, conjunction: 0.2, quote: 0.2, parenthetical: 0.2),
                 adjectiveProbability: Double = 0.4, pronounSubjectProbability: Double = 0.15, copulaProbability: Double = 0.2,
-                sayCommaProbability: Double = 0.5, parentheticalNumberProbability: Double = 0.5) {
+                sayCommaProbability: Double = 0.5, parentheticalNumberProbability: Double = 0.5,
+                curriculum: [PlantedFeatureWindow]? = nil) {
         self.documents = documents; self.rows = rows; self.context = context
         self.minSentences = minSentences; self.maxSentences = maxSentences
         self.templateWeights = templateWeights
@@ -62,6 +69,7 @@ public struct SyntheticCorpusConfig: Codable, Equatable, Sendable {
         self.copulaProbability = copulaProbability
         self.sayCommaProbability = sayCommaProbability
         self.parentheticalNumberProbability = parentheticalNumberProbability
+        self.curriculum = curriculum
     }
 
     /// Docs/Demo.md: ~4.3M tokens in rows of 128.
@@ -84,6 +92,9 @@ public struct SyntheticCorpusConfig: Codable, Equatable, Sendable {
                           ("copula_probability", copulaProbability), ("say_comma_probability", sayCommaProbability),
                           ("parenthetical_number_probability", parentheticalNumberProbability)] where !(0...1).contains(p) {
             throw fail("\(name) must be in [0, 1] (got \(p))")
+        }
+        if let curriculum {
+            try PlantedFeatureWindow.validate(curriculum, features: PlantedFeatureCatalog(config: self, vocabulary: SyntheticVocabulary()).features.map(\.name))
         }
     }
 }

@@ -21,6 +21,8 @@ public final class LMTrainer {
     private let fileContext: Int
     private var optimizer: AdamW
     private var sampler: BatchSampler
+    /// The schedule of planted features' data, when training follows one.
+    public let curriculum: TrainingCurriculum?
 
     /// Name of the optimizer-state file in the series directory.
     public static let optimizerStateName = "optimizer_state.safetensors"
@@ -28,8 +30,10 @@ public final class LMTrainer {
     /// - Parameters:
     ///   - tokens: (rows, context) row-major token ids of the training file, each `< vocabSize`.
     ///   - source: names the token file in errors.
+    ///   - curriculum: which rows each step may draw (a synthetic corpus' schedule over these rows;
+    ///     nil: every row from step 0); recorded in `training_log.json`.
     public init(config: ModelConfig, training: LMTrainingConfig, tokens: [Int32], rows: Int, context: Int,
-                source: String = "tokens") throws {
+                source: String = "tokens", curriculum: TrainingCurriculum? = nil) throws {
         try training.validate()
         guard rows >= 1, tokens.count == rows * context else {
             throw LMTrainingError.invalidTokens(file: source, reason: "\(tokens.count) tokens do not form \(rows) rows of \(context)")
@@ -43,15 +47,20 @@ public final class LMTrainer {
         if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
             throw LMTrainingError.invalidTokens(file: source, reason: "token id \(bad) is outside the model's vocabulary 0..<\(config.vocabSize)")
         }
+        if let curriculum, let bad = curriculum.phases.lazy.flatMap(\.rows).first(where: { $0 < 0 || $0 >= rows }) {
+            throw LMTrainingError.invalidTokens(file: source, reason: "the curriculum draws row \(bad); the file has \(rows) rows")
+        }
         self.config = config
         self.training = training
+        self.curriculum = curriculum
         self.tokens = tokens
         self.rows = rows
         self.fileContext = context
         model = try TransformerModel(config: config, seed: training.seed, initializerRange: training.initializerRange)
         optimizer = AdamW(layout: model.layout, beta1: training.beta1, beta2: training.beta2,
                           epsilon: training.epsilon, weightDecay: training.weightDecay)
-        sampler = BatchSampler(rows: rows, batchRows: training.batchRows, seed: training.seed)
+        sampler = curriculum.map { BatchSampler(phases: $0.phases, batchRows: training.batchRows, seed: training.seed) }
+            ?? BatchSampler(rows: rows, batchRows: training.batchRows, seed: training.seed)
     }
 
     /// A trainer over a token file's rows (`TokenDataset`: `tokens` I32 [rows, context]).
@@ -90,7 +99,7 @@ public final class LMTrainer {
         }
         let report = progress ?? StandardError.writeLine
         let checkpoints = schedule.steps(upTo: training.steps)
-        var log = TrainingLog(model: config.summary, training: training, checkpoints: checkpoints)
+        var log = TrainingLog(model: config.summary, training: training, checkpoints: checkpoints, curriculum: curriculum?.windows)
         var start = 0
         if resume, let resumed = try resumeState(seriesDirectory) {
             start = resumed.step
@@ -181,7 +190,11 @@ public final class LMTrainer {
         }
         optimizer = AdamW(layout: model.layout, beta1: training.beta1, beta2: training.beta2, epsilon: training.epsilon,
                           weightDecay: training.weightDecay, stepCount: adamSteps, m: m, v: v)
-        let entries = (try? TrainingLog.read(from: series).entries.filter { $0.step < step }) ?? []
+        let previous = try? TrainingLog.read(from: series)
+        if let previous, previous.curriculum != curriculum?.windows {
+            throw LMTrainingError.seriesDirectory(path: series.path, reason: "was trained with a different curriculum; use a new directory")
+        }
+        let entries = previous?.entries.filter { $0.step < step } ?? []
         return (step, entries)
     }
 

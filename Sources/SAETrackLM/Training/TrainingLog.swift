@@ -24,6 +24,8 @@ public struct TrainingLog: Codable, Sendable {
     public var training: LMTrainingConfig
     public var checkpoints: [Int] = []
     public var entries: [LMTrainingLogEntry] = []
+    /// The planted features' schedule the batches followed (`PlantedFeatureWindow`); nil: none.
+    public var curriculum: [PlantedFeatureWindow]? = nil
 
     /// File names inside the series directory.
     public static let csvName = "training_log.csv"
