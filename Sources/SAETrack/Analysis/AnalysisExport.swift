@@ -12,7 +12,7 @@ public enum AnalysisExport {
     public static let csvFiles = ["summary.csv", "progress.csv", "progress_population.csv", "random_baseline.csv", "drift_quantiles.csv",
                                   "drift_features.csv", "chain_vs_scratch.csv", "cosine_histograms.csv", "trajectories.csv",
                                   "convergence.csv", "ground_truth.csv", "feature_cards.csv", "life_history.csv",
-                                  "dissolutions.csv"]
+                                  "dissolutions.csv", "curriculum.csv"]
 
     /// The encoder of `analysis.json`: snake_case keys, sorted, non-finite numbers as strings.
     public static var jsonEncoder: JSONEncoder { JSONFile.encoder(keys: .snakeCase, nonFinite: .strings) }
@@ -166,6 +166,11 @@ public enum AnalysisExport {
             }
         }
         out.append(("dissolutions.csv", s))
+        s = "feature,event,scheduled_step,expected_step,detected_step,error_intervals,error_steps\n"
+        for e in a.curriculum?.events ?? [] {
+            s += "\(q(e.feature)),\(e.event.rawValue),\(e.scheduledStep),\(i(e.expectedStep)),\(i(e.detectedStep)),\(i(e.errorIntervals)),\(i(e.errorSteps))\n"
+        }
+        out.append(("curriculum.csv", s))
         return out
     }
 }

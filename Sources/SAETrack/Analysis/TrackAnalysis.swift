@@ -39,13 +39,16 @@ public struct TrackAnalysis: Codable, Equatable {
     /// (`saetrack analyze --allow-partial`) was made; nil for a finished track. Written as
     /// `missing_stages` in `analysis.json`, and a partial analysis's CSVs carry a `partial` column.
     public var missingStages: [Int]? = nil
+    /// Detected onsets and dissolutions of curriculum features against their schedule (nil: the
+    /// series followed no curriculum; ``CurriculumTiming``).
+    public var curriculum: CurriculumTiming? = nil
 
     /// Whether this analysis describes an unfinished track.
     public var isPartial: Bool { !(missingStages ?? []).isEmpty }
 
     enum CodingKeys: String, CodingKey {
         case meta, summary, progress, randomBaseline, drift, cosineHistograms, trajectories, convergence, groundTruth
-        case featureCards, warnings, missingStages, lifeHistory
+        case featureCards, warnings, missingStages, lifeHistory, curriculum
     }
 
     /// Statistics of every feature at every checkpoint (checkpoint-major arrays of d_sae values).

@@ -1,6 +1,7 @@
 import Foundation
 import SAETrackCore
 import SAETrackIO
+import SAETrackLM
 import SAETrackSAE
 import SAETrackMetrics
 
@@ -39,6 +40,10 @@ public struct TrackAnalyzer {
     public var exportAllFeatures = false
     /// Read each card checkpoint's model for the logit lens (when its directory is readable).
     public var logitLens = true
+    /// The planted features' schedule the series was trained with (nil: read from the series'
+    /// `training_log.json` when it records one); its onsets and dissolutions are compared with the
+    /// detected ones (``TrackAnalysis/CurriculumTiming``).
+    public var curriculum: [PlantedFeatureWindow]?
     /// Title of the report.
     public var title = "SAE-Track report"
     /// Model description for the report header.
@@ -250,6 +255,10 @@ public struct TrackAnalyzer {
                              cosineHistograms: histograms, trajectories: trajectories, convergence: convergence, groundTruth: gtCurves,
                              featureCards: featureCards, warnings: warnings)
         analysis.lifeHistory = life.result
+        let windows = curriculum ?? (try? TrainingLog.read(from: URL(fileURLWithPath: state.config.series)))?.curriculum
+        if let windows, !windows.isEmpty, !gtCurves.isEmpty {
+            analysis.curriculum = .compare(windows: windows, groundTruth: gtCurves, threshold: TrackFindings.formationThreshold)
+        }
         if exportAllFeatures {
             analysis.allFeatures = .init(steps: steps, density: allDensity, maxActivation: allMax,
                                          cosToFinal: driftResult.checkpoints.map { $0.cosineToFinal.map { $0.map(Double.init) } },

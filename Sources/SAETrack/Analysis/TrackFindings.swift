@@ -31,6 +31,7 @@ public enum TrackFindings {
                            + best.prefix(3).map { "“\($0.name)” (final AUROC \(fmt(($0.auroc.last ?? nil) ?? .nan, 2)))" }.joined(separator: ", ") + ".")
             }
         }
+        if let t = analysis.curriculum { out.append(curriculumSentence(t)) }
         let d = analysis.drift
         if d.toFinalQuantiles.count >= 2 {
             let medians = d.toFinalQuantiles.map { $0.count > 2 ? $0[2] : .nan }
@@ -72,6 +73,24 @@ public enum TrackFindings {
             out.append(s + ".")
         }
         return out
+    }
+
+    /// The curriculum comparison in one sentence: median |ε| overall, for onsets and dissolutions, and per event.
+    public static func curriculumSentence(_ t: TrackAnalysis.CurriculumTiming) -> String {
+        func med(_ i: Double?, _ s: Double?) -> String {
+            i.map { "\(fmt($0, 1)) checkpoint interval\($0 == 1 ? "" : "s") (\(fmt(s ?? .nan, 0)) steps)" } ?? "–"
+        }
+        let detected = t.events.count - t.undetected
+        var s = "Curriculum timing: median |detected − scheduled| \(med(t.medianAbsErrorIntervals, t.medianAbsErrorSteps)) over \(detected) of \(t.events.count) scheduled events"
+        s += "; onsets \(med(t.onsetMedianAbsErrorIntervals, t.onsetMedianAbsErrorSteps))"
+        if t.events.contains(where: { $0.event == .dissolution }) {
+            s += ", dissolutions \(med(t.dissolutionMedianAbsErrorIntervals, t.dissolutionMedianAbsErrorSteps))"
+        }
+        let each = t.events.map { e in
+            "“\(e.feature)” \(e.event.rawValue) scheduled \(e.scheduledStep), "
+                + (e.detectedStep.map { "detected \($0) (ε \(e.errorIntervals.map { $0 > 0 ? "+\($0)" : String($0) } ?? "–"))" } ?? "not detected")
+        }
+        return s + " (" + each.joined(separator: "; ") + ")."
     }
 
     /// Up to five quoted names with their kind, then "+N more".

@@ -22,6 +22,7 @@ public enum TrackReport {
         summaryTable(analysis, into: &doc)
         formation(analysis, into: &doc)
         groundTruth(analysis, into: &doc)
+        curriculum(analysis, into: &doc)
         drift(analysis, into: &doc)
         lifeHistory(analysis, into: &doc)
         convergence(analysis, into: &doc)
