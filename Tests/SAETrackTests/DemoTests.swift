@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SAETrack
+import SAETrackLM
 
 @Suite("Demo end to end")
 struct DemoTests {
@@ -44,5 +45,15 @@ struct DemoTests {
         let html = try String(contentsOf: result.report, encoding: .utf8)
         #expect(html.contains("<svg") && html.contains("Ground truth") && !html.contains("<script src"))
         #expect(result.summary.last?.hasPrefix("Report: ") == true)
+
+        // The quick curriculum (music enters at step 4, school leaves at 12) is recorded with the series and compared.
+        let log = try TrainingLog.read(from: out.appendingPathComponent("series"))
+        #expect(log.curriculum == DemoSettings.quick.corpus.curriculum && log.curriculum?.count == 4)
+        let timing = try #require(result.analysis.curriculum)
+        #expect(timing.events.map { "\($0.feature):\($0.event.rawValue):\($0.scheduledStep):\($0.expectedStep ?? -1)" } == [
+            "topic_music:onset:4:8", "topic_music_words:onset:4:8", "topic_school:dissolution:12:24", "topic_school_words:dissolution:12:24"])
+        let csv = try String(contentsOf: out.appendingPathComponent("analysis/curriculum.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 5 && csv.hasPrefix("feature,event,scheduled_step,expected_step,detected_step,error_intervals,error_steps\n"))
+        #expect(result.summary.contains { $0.hasPrefix("• Curriculum timing: ") } && html.contains("Curriculum: scheduled against detected timing"))
     }
 }

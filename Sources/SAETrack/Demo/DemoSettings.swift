@@ -26,15 +26,31 @@ public struct DemoSettings: Sendable {
     /// Docs/Demo.md: ~57k documents, 600 LM steps with checkpoints log:60 (19), d_sae 1024,
     /// 164k SAE training tokens and 8k evaluation tokens per checkpoint.
     public static var standard: DemoSettings {
-        DemoSettings(corpus: .demo, lm: LMTrainingConfig(), schedule: .logSpaced(every: 60), track: .demo,
-                     saeTrainRows: 1280, evalRows: 64)
+        var corpus = SyntheticCorpusConfig.demo
+        corpus.curriculum = curriculum
+        return DemoSettings(corpus: corpus, lm: LMTrainingConfig(), schedule: .logSpaced(every: 60), track: .demo,
+                            saeTrainRows: 1280, evalRows: 64)
     }
 
-    /// A smoke run: 2k documents, 60 LM steps, 5 checkpoints, a 256-feature SAE.
+    /// The demo's curriculum (Docs/Demo.md): three topics' documents enter the LM's training stream
+    /// at staggered steps and one leaves; for each, the topic and its nouns are the compared labels.
+    /// The other five topics and every token-level and structural feature are there from step 0.
+    public static let curriculum: [PlantedFeatureWindow] = topic("music", enter: 100) + topic("health", enter: 200)
+        + topic("finance", enter: 300) + topic("school", enter: 0, leave: 400)
+
+    /// Windows for `topic_<name>` and `topic_<name>_words` (the rows are the same: whole documents).
+    static func topic(_ name: String, enter: Int, leave: Int? = nil) -> [PlantedFeatureWindow] {
+        ["topic_\(name)", "topic_\(name)_words"].map { PlantedFeatureWindow(feature: $0, enterStep: enter, leaveStep: leave) }
+    }
+
+    /// A smoke run: 2k documents, 60 LM steps, 5 checkpoints, a 256-feature SAE; music documents
+    /// enter at step 4, school documents leave at step 12.
     public static var quick: DemoSettings {
         var lm = LMTrainingConfig()
         lm.steps = 60; lm.batchRows = 8; lm.warmupSteps = 10; lm.logEvery = 20
-        return DemoSettings(corpus: .quick, lm: lm, schedule: .explicit([0, 4, 16, 32, 60]), track: .quick,
+        var corpus = SyntheticCorpusConfig.quick
+        corpus.curriculum = topic("music", enter: 4) + topic("school", enter: 0, leave: 12)
+        return DemoSettings(corpus: corpus, lm: lm, schedule: .explicit([0, 4, 16, 32, 60]), track: .quick,
                             saeTrainRows: 128, evalRows: 16, checkpointEvery: 50)
     }
 }

@@ -75,8 +75,18 @@ public struct SAETrackDemo {
 
         // 2. LM trainer over the rows not held out, and the activation provider for the track.
         let modelConfig = ModelConfig.demoLM(vocabSize: corpus.vocabulary.count, context: context)
+        // The curriculum keeps each scheduled feature's rows out of the LM batches outside its window;
+        // the SAE training rows and the evaluation rows keep every feature.
+        let curriculum = try TrainingCurriculum(corpus: corpus, rows: 0..<lmRows)
+        if let curriculum {
+            say("demo: curriculum: " + curriculum.windows.map { w in
+                "\(w.feature) steps \(w.enterStep)…" + (w.leaveStep.map { "\($0 - 1)" } ?? "end")
+            }.joined(separator: ", ") + " (\(curriculum.phases.count) phases of eligible rows: "
+                + curriculum.phases.map { "from \($0.start): \($0.rows.count)" }.joined(separator: ", ") + " of \(lmRows))")
+        }
         let trainer = try LMTrainer(config: modelConfig, training: s.lm, tokens: Array(corpus.tokens.tokens[..<(lmRows * context)]),
-                                    rows: lmRows, context: context, source: corpusDir.appendingPathComponent("tokens.safetensors").path)
+                                    rows: lmRows, context: context, source: corpusDir.appendingPathComponent("tokens.safetensors").path,
+                                    curriculum: curriculum)
         let provider = LMActivationProvider(tokens: corpus.tokens.tokens, context: context, trainRows: 0..<min(s.saeTrainRows, lmRows),
                                             evalRows: lmRows..<rows, hook: try HookPoint(name: s.hook), centered: s.centered)
         let evalSlice = (lmRows * context)..<(rows * context)
@@ -108,6 +118,7 @@ public struct SAETrackDemo {
         analyzer.modelDescription = "\(modelConfig.summary) trained \(s.lm.steps) steps on \(s.corpus.documents) synthetic documents"
         analyzer.decode = try TokenDecoding.decoder(tokenizerJSON: tokenizerPath)
         analyzer.progress = say
+        analyzer.curriculum = curriculum?.windows
         let analysis = try analyzer.analyze()
         let report = try AnalysisExport.write(analysis, to: out.appendingPathComponent("analysis"))
         lap("analysis + report")
