@@ -40,7 +40,7 @@ public struct TrackAnalysis: Codable, Equatable {
     /// `missing_stages` in `analysis.json`, and a partial analysis's CSVs carry a `partial` column.
     public var missingStages: [Int]? = nil
     /// Detected onsets and dissolutions of curriculum features against their schedule (nil: the
-    /// series followed no curriculum; ``CurriculumTiming``).
+    /// series followed no curriculum; ``TrackAnalysis/CurriculumTiming``).
     public var curriculum: CurriculumTiming? = nil
 
     /// Whether this analysis describes an unfinished track.
