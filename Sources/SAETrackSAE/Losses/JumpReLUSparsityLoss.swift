@@ -13,18 +13,19 @@ import SAETrackCore
 /// estimator, so step and quadratic hand back a per-row coefficient c_b (= B·∂loss/∂L0_b). tanh is a
 /// function of the codes f: its ∂/∂f is returned per code entry (it joins the reconstruction's at the
 /// active entries) and per straight-through window entry, where f may be 0 and ∂/∂f = c/B · s·n_i.
-enum JumpReLUSparsityLoss {
-    struct Output {
+public enum JumpReLUSparsityLoss {
+    /// The loss and what its gradients need.
+    public struct Output {
         /// The un-weighted sparsity, `mean_b` of the per-row term (the loss is c times it).
-        var sparsity: Float
+        public var sparsity: Float
         /// step / quadratic: c_b per row (B); empty for tanh.
-        var rowL0Coefficient: [Float] = []
+        public var rowL0Coefficient: [Float] = []
         /// tanh: ∂loss/∂f at every code entry (CSR order of the codes); empty otherwise.
-        var codeGradient: [Float] = []
+        public var codeGradient: [Float] = []
         /// tanh: ∂loss/∂f at every window entry (CSR order of the window); empty otherwise.
-        var windowGradient: [Float] = []
+        public var windowGradient: [Float] = []
         /// tanh: per feature c/B · Σ_b s·f·(1 − tanh²), the factor of W_dec[i]/n_i in ∂loss/∂W_dec[i].
-        var decoderNormGradient: [Float] = []
+        public var decoderNormGradient: [Float] = []
     }
 
     /// - Parameters:
@@ -32,7 +33,7 @@ enum JumpReLUSparsityLoss {
     ///   - window: (B, d_sae) the straight-through window's pre-activations (tanh with gradients only)
     ///   - threshold: θ (d_sae)
     ///   - decoderNorms: n (d_sae), needed by tanh
-    static func forward(mode: SAEJumpReLUSparsity, coefficient c: Float, targetL0 t: Float, tanhScale s: Float,
+    public static func forward(mode: SAEJumpReLUSparsity, coefficient c: Float, targetL0 t: Float, tanhScale s: Float,
                         codes: SparseActivations, window: SparseActivations?, threshold: [Float],
                         decoderNorms n: [Float]) -> Output {
         let b = codes.rows
@@ -41,13 +42,7 @@ enum JumpReLUSparsityLoss {
             return Output(sparsity: Float(Double(codes.nnz) / Double(b)),
                           rowL0Coefficient: [Float](repeating: c, count: b))
         case .quadratic:
-            var sum: Double = 0
-            let rowC = (0..<b).map { r -> Float in
-                let l0 = Float(codes.rowStart[r + 1] - codes.rowStart[r])
-                sum += Double(2 / t * (l0 - t) * (l0 - t))
-                return c * 4 / t * (l0 - t)
-            }
-            return Output(sparsity: Float(sum / Double(b)), rowL0Coefficient: rowC)
+            return quadratic(rowL0: (0..<b).map { Float(codes.rowStart[$0 + 1] - codes.rowStart[$0]) }, coefficient: c, targetL0: t)
         case .tanh:
             let scale = c / Float(b)
             var rowSums = [Double](repeating: 0, count: b)
@@ -76,5 +71,16 @@ enum JumpReLUSparsityLoss {
             return Output(sparsity: Float(rowSums.reduce(0, +) / Double(b)), codeGradient: codeGradient,
                           windowGradient: windowGradient, decoderNormGradient: normGradient.map { Float($0) })
         }
+    }
+
+    /// The quadratic form from each row's L0 (B): the sparsity mean_b 2/t·(L0_b − t)² and c_b = c·4/t·(L0_b − t).
+    /// A latent-sharded trainer passes the L0s summed over its shards.
+    public static func quadratic(rowL0: [Float], coefficient c: Float, targetL0 t: Float) -> Output {
+        var sum: Double = 0
+        let rowC = rowL0.map { l0 -> Float in
+            sum += Double(2 / t * (l0 - t) * (l0 - t))
+            return c * 4 / t * (l0 - t)
+        }
+        return Output(sparsity: Float(sum / Double(rowL0.count)), rowL0Coefficient: rowC)
     }
 }
