@@ -46,6 +46,9 @@ public final class ShardedSAETrainer {
     /// Logged entries (identical on every rank except the timings).
     public private(set) var log: [SAETrainingLogEntry] = []
     public var source: any ActivationSource
+    /// JumpReLU: the shard's thresholds θ and their Adam moments (empty for the other architectures).
+    public private(set) var threshold: [Float] = []
+    private var thresholdM: [Float] = [], thresholdV: [Float] = []
 
     private let workspace = SAEStepWorkspace()
     private var gradientBuffer: SAEParameters?
@@ -72,6 +75,11 @@ public final class ShardedSAETrainer {
         passesSinceFired = [Int32](repeating: 0, count: shard.count)
         firingCounts = [Float](repeating: 0, count: shard.count)
         lastWindowFrequency = firingCounts
+        if config.architecture == .jumprelu {
+            threshold = Array(whole.threshold[lo..<hi])
+            thresholdM = [Float](repeating: 0, count: shard.count)
+            thresholdV = thresholdM
+        }
     }
 
     /// The shard's dead latents (local ids, increasing).
@@ -100,18 +108,24 @@ public final class ShardedSAETrainer {
         let p = parameters
         let l1 = config.l1Coefficient(atStep: s)
         let standard = config.architecture == .standard
+        let jump = config.architecture == .jumprelu
+        let objective = SAEObjective(config)
+        let usePreAct = jump && objective.preActLossCoefficient != 0 && globalDead > 0
+        if jump { for i in threshold.indices where threshold[i] < 0 { threshold[i] = 0 } }   // SAELens keeps θ ≥ 0
+        let jumpNorms = jump && (usePreAct || config.jumpReLUSparsity == .tanh) ? p.decoderRowNorms() : []
         let useGhost = standard && config.ghostGrads && globalDead > 0
         let useAuxK = config.architecture == .topk && config.auxKCoefficient != 0 && globalDead > 0
         let kAux = useAuxK ? min(d / 2, globalDead) : 0
 
         let saeIn = Self.subtract(p.bDec, from: x)
-        let activation: SAEActivation = standard ? .relu : .topK(min(config.k, mLocal))
+        let activation: SAEActivation = standard ? .relu : jump ? .jumpReLU(threshold: threshold) : .topK(min(config.k, mLocal))
         let enc = SparseEncoder.encode(saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc, activation: activation,
                                        chunkRows: config.encoderChunkRows, deadFeatures: dead,
-                                       gatherDeadPre: useGhost && !dead.isEmpty,
-                                       auxK: useAuxK ? min(kAux, dead.count) : 0, workspace: workspace)
+                                       gatherDeadPre: (useGhost || usePreAct) && !dead.isEmpty,
+                                       auxK: useAuxK ? min(kAux, dead.count) : 0,
+                                       bandwidth: jump ? config.jumpReLUBandwidth : 0, workspace: workspace)
         var codes = enc.codes
-        if !standard { codes = try ShardedTopK.select(codes, k: config.k, shard: shard, comm: comm, kind: .topkCandidates) }
+        if config.architecture == .topk { codes = try ShardedTopK.select(codes, k: config.k, shard: shard, comm: comm, kind: .topkCandidates) }
         let columns = codes.columns()
         var xHat = SparseDecoder.decode(codes, columns: columns, wDec: p.wDec, bias: nil)
         try comm.allreduceSum(&xHat.storage, kind: .reconstruction)
@@ -186,6 +200,23 @@ public final class ShardedSAETrainer {
             }
         }
 
+        // JumpReLU's sparsity loss over the shard: step and tanh are sums over latents (the shard's
+        // part, all-reduced below as a scalar); quadratic needs every token's global L0 (B floats).
+        var jumpSparsity: JumpReLUSparsityLoss.Output? = nil
+        if jump {
+            let c = config.l0Coefficient(atStep: s)
+            if config.jumpReLUSparsity == .quadratic {
+                var rowL0 = (0..<b).map { Float(codes.rowStart[$0 + 1] - codes.rowStart[$0]) }
+                try comm.allreduceSum(&rowL0, kind: .scalars)
+                let out = JumpReLUSparsityLoss.quadratic(rowL0: rowL0, coefficient: c, targetL0: config.targetL0)
+                jumpSparsity = out
+            } else {
+                jumpSparsity = JumpReLUSparsityLoss.forward(mode: config.jumpReLUSparsity, coefficient: c, targetL0: config.targetL0,
+                                                            tanhScale: config.jumpReLUTanhScale, codes: codes,
+                                                            window: enc.thresholdWindow, threshold: threshold, decoderNorms: jumpNorms)
+            }
+        }
+
         // Backward over the shard.
         var g = gradientBuffer ?? SAEParameters(zerosWithDIn: d, dSAE: mLocal)
         gradientBuffer = nil
@@ -203,6 +234,20 @@ public final class ShardedSAETrainer {
                 let c = base * featureSums[i] / decoderNorms[i]
                 for j in 0..<d { g.wDec[i, j] += c * p.wDec[i, j] }
             }
+        }
+        var thresholdGradient: [Float]? = nil
+        if let sparsity = jumpSparsity {
+            let out = objective.jumpReLUBackward(sparsity: sparsity, codes: codes, window: enc.thresholdWindow, threshold: threshold,
+                                                 upstream: upstream, saeIn: saeIn, wDec: p.wDec, decoderNorms: jumpNorms,
+                                                 deadFeatures: usePreAct ? dead : [], deadPre: enc.deadPre, gradients: &g)
+            thresholdGradient = out.threshold
+            // The sparsity (quadratic: already global, counted once, by rank 0) and the pre-activation loss, over the shards.
+            let localSparsity = config.jumpReLUSparsity == .quadratic ? (comm.isRoot ? sparsity.sparsity : 0) : sparsity.sparsity
+            var v = [Double(localSparsity), Double(out.preAct)]
+            try comm.allreduceSum(&v, kind: .scalars)
+            terms.sparsity = Float(v[0])
+            terms.l1 = config.l0Coefficient(atStep: s) * terms.sparsity
+            terms.preAct = Float(v[1])
         }
         if useGhost {
             terms.ghost = try ShardedLosses.ghostGrads(dead: dead, deadPre: enc.deadPre, error: e, denominators: denominators,
@@ -229,7 +274,19 @@ public final class ShardedSAETrainer {
         let upstreamSums = ShardedLosses.columnSums(upstream)
         for j in 0..<d { g.bDec[j] = Float(upstreamSums[j]) - encoderPart[j] }
         if config.removeParallelGradient { SAEObjective.removeParallelComponent(&g.wDec, decoder: p.wDec) }
-        terms.loss = terms.mse + terms.l1 + terms.ghost + terms.auxK
+        terms.loss = terms.mse + terms.l1 + terms.ghost + terms.auxK + terms.preAct
+        // Gradient-norm clipping: the shards' squared norms (θ's too) all-reduced, b_dec's (replicated) added once.
+        var clipFactor: Float = 1
+        if let maxNorm = config.clipGradNorm {
+            var local = [GradientClipping.squaredNorm([g.wEncT.storage, g.bEnc, g.wDec.storage, thresholdGradient ?? []])]
+            try comm.allreduceSum(&local, kind: .scalars)
+            let norm = Float((local[0] + GradientClipping.squaredNorm([g.bDec])).squareRoot())
+            clipFactor = GradientClipping.factor(norm: norm, maxNorm: maxNorm)
+            if clipFactor < 1, var tg = thresholdGradient {
+                for t in tg.indices { tg[t] *= clipFactor }
+                thresholdGradient = tg
+            }
+        }
 
         // Counters of the shard's latents.
         for i in 0..<mLocal { passesSinceFired[i] &+= 1 }
@@ -239,7 +296,10 @@ public final class ShardedSAETrainer {
         }
         windowTokens += b
         optimizer.update(&parameters, gradients: g, lr: config.learningRate(atStep: s),
-                         normaliseDecoderRows: config.decoderNormMode == .unitNorm)
+                         normaliseDecoderRows: config.decoderNormMode == .unitNorm, gradientScale: clipFactor)
+        if let tg = thresholdGradient {
+            optimizer.update(vector: &threshold, gradient: tg, m: &thresholdM, v: &thresholdV, lr: config.learningRate(atStep: s))
+        }
         gradientBuffer = g
         step += 1
         return terms
@@ -287,13 +347,15 @@ public final class ShardedSAETrainer {
         let bEnc = try comm.gatherToRoot(parameters.bEnc, counts: counts, kind: .gather)
         let frequency = windowTokens > 0 ? firingCounts.map { $0 / Float(windowTokens) } : lastWindowFrequency
         let freq = try comm.gatherToRoot(frequency, counts: counts, kind: .gather)
-        guard let wEncT, let wDec, let bEnc, let freq else { return nil }
+        let theta = config.architecture == .jumprelu ? try comm.gatherToRoot(threshold, counts: counts, kind: .gather) : []
+        guard let wEncT, let wDec, let bEnc, let freq, let theta else { return nil }
         var p = SAEParameters(wEncT: Matrix(rows: config.dSAE, cols: d, storage: wEncT), bEnc: bEnc,
                               wDec: Matrix(rows: config.dSAE, cols: d, storage: wDec), bDec: parameters.bDec)
         if config.decoderNormMode == .unitNorm { p.normaliseDecoderRows() }
         var sae: SparseAutoencoder
         switch config.architecture {
         case .topk: sae = p.autoencoder(activation: .topK(config.k))
+        case .jumprelu: sae = p.autoencoder(activation: .jumpReLU(threshold: theta.map { max($0, 0) }))
         default: sae = p.autoencoder(activation: .relu)
         }
         return SAETrainingResult.make(sae: sae, log: log, firingFrequency: freq, steps: step)

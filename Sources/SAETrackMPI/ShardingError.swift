@@ -25,20 +25,16 @@ public enum ShardingError: Error, CustomStringConvertible, Equatable {
     /// Throws for every setting of `config` the sharded trainer does not implement.
     public static func check(_ config: SAETrainingConfig) throws {
         switch config.architecture {
-        case .standard, .topk: break
-        case .batchtopk, .jumprelu, .matryoshka:
+        case .standard, .topk, .jumprelu: break
+        case .batchtopk, .matryoshka:
             throw ShardingError.notSharded(name: "--architecture \(config.architecture.rawValue)",
-                                           detail: "sharded architectures: standard, topk")
+                                           detail: "sharded architectures: standard, topk, jumprelu")
         }
         if config.rescaleActsByDecoderNorm {
             throw ShardingError.notSharded(name: "--rescale-acts-by-decoder-norm", detail: "TopK selection on decoder-norm-scaled pre-activations")
         }
         if config.useMatryoshkaAuxLoss {
             throw ShardingError.notSharded(name: "--use-matryoshka-aux-loss", detail: "Matryoshka's per-level AuxK")
-        }
-        if let c = config.clipGradNorm {
-            throw ShardingError.notSharded(name: "--clip-grad-norm \(c)",
-                                           detail: "gradient-norm clipping (auto clips standard --loss saelens to 1; pass --clip-grad-norm none)")
         }
         if config.regCoefficient != 0 {
             throw ShardingError.notSharded(name: "--reg", detail: "anchor regularisation toward a previous SAE")

@@ -18,7 +18,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
             reconstructions (B × d_in floats), per-token top-k candidates (topk), a few scalars and the b_dec \
             gradient. Rank 0 writes the same files as `saetrack train-sae` (Docs/Distributed.md) and \
             mpi_traffic.json (bytes each rank sent). Sharded: --architecture standard (ReLU + L1, ghost grads) \
-            and topk (with AuxK); any other architecture, --reg, --rescale-acts-by-decoder-norm and resuming \
+            topk (with AuxK) and jumprelu (with gradient clipping); any other architecture, --reg, --rescale-acts-by-decoder-norm and resuming \
             from a trainer_state are refused by name. No resumable state is saved (--save-every only sets how \
             often divergence is checked). Reruns with the same rank count and threads are bit-identical.
             """
@@ -76,6 +76,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
         if cacheDType.lowercased() != "f32" && cache == nil { throw ValidationError("--cache-dtype needs --cache") }
         if stage != "first" && stage != "continual" { throw ValidationError("--stage must be first or continual") }
         if stage == "continual" && initial == nil { throw ValidationError("--stage continual needs --init") }
+        try jumpReLU.check(architecture: architectureOptions.parsed().architecture)
         if !["constant", "linear-decay"].contains(schedule) { throw ValidationError("--schedule must be constant or linear-decay") }
         if !["sae-track", "saelens"].contains(loss) { throw ValidationError("--loss must be sae-track or saelens") }
         if !["unit", "free"].contains(decoderNorm) { throw ValidationError("--decoder-norm must be unit or free") }
@@ -95,10 +96,10 @@ struct ShardedTrainSAECommand: ParsableCommand {
                                   decoderNorm, "\(ghostGrads)", "\(deadWindow ?? -1)", "\(samplingWindow ?? -1)", "\(reg)",
                                   "\(bufferTokens)", "\(evalRows)", "\(evalTokens)", "\(seed)"]
                                   + (architectureOptions.matryoshkaWidths.map { ["matryoshka \($0)"] } ?? [])
+                                  + (architectureOptions.architecture == "jumprelu" ? [jumpReLU.fingerprint] : [])
                                   + initialisation.fingerprint(architecture: SAEArchitecture(rawValue: architectureOptions.architecture)!,
                                                                mseMode: loss == "saelens" ? .saeLens : .saeTrack)
                                   + (cacheDType.lowercased() == "f32" ? [] : ["cache dtype \(cacheDType.lowercased())"])
-                                  // (`saetrack` adds the JumpReLU options for --architecture jumprelu, refused here.)
         try f.addSettings("settings", settings)
         return f
     }
@@ -144,8 +145,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
 
     private func train(_ comm: MPICommunicator) throws {
         // Unsharded settings are refused before anything is read or written.
-        if !["standard", "topk"].contains(architectureOptions.architecture) {
-            throw ShardingError.notSharded(name: "--architecture \(architectureOptions.architecture)", detail: "sharded architectures: standard, topk")
+        if !["standard", "topk", "jumprelu"].contains(architectureOptions.architecture) {
+            throw ShardingError.notSharded(name: "--architecture \(architectureOptions.architecture)", detail: "sharded architectures: standard, topk, jumprelu")
         }
         if architectureOptions.rescaleActsByDecoderNorm {
             throw ShardingError.notSharded(name: "--rescale-acts-by-decoder-norm", detail: "TopK selection on decoder-norm-scaled pre-activations")
