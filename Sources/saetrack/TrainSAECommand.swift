@@ -177,31 +177,23 @@ struct TrainSAECommand: ParsableCommand {
         return current
     }
 
-
     /// Activations: an in-memory file or the LM behind the shuffling store.
     private func trainingData() throws -> TrainingData {
-        var source: any ActivationSource
-        var evalSet: Matrix
-        var lm: TransformerLM? = nil
-        var hookPoint: HookPoint? = nil
-        var evalTokenRows: (tokens: [Int32], rows: Int, context: Int)? = nil
-        var provenance = SAEProvenance(prependBOS: true)
-        var sourceInfo: [String: String] = [:]
-        var dataTokens = 0
         if let activations {
             let all = try ActivationShard.read(URL(fileURLWithPath: activations))
             try NonFiniteDataError.check(all, source: activations, tensor: "activations", rowMeaning: "row")
             let held = min(evalTokens, all.rows / 5)
-            evalSet = all.rows((all.rows - held)..<all.rows)
-            dataTokens = all.rows - held
+            let source: any ActivationSource
             if noShuffle {
                 source = InMemoryActivations(all.rows(0..<(all.rows - held)), seed: seed, shuffled: false)
             } else {
                 source = try MixingActivationStore(producer: MatrixActivationProducer(all.rows(0..<(all.rows - held))),
                                                    halfBufferTokens: min(bufferTokens, max(1, (all.rows - held) / 2)), seed: seed)
             }
-            sourceInfo["batch_order"] = noShuffle ? "file" : "shuffled"
-            sourceInfo["activations_file"] = URL(fileURLWithPath: activations).standardizedFileURL.path
+            var data = TrainingData(source: source, evalSet: all.rows((all.rows - held)..<all.rows), dataTokens: all.rows - held)
+            data.sourceInfo["batch_order"] = noShuffle ? "file" : "shuffled"
+            data.sourceInfo["activations_file"] = URL(fileURLWithPath: activations).standardizedFileURL.path
+            return data
         } else {
             let modelURL = URL(fileURLWithPath: model!)
             let dir = try ModelDirectory(modelURL)
@@ -212,15 +204,14 @@ struct TrainSAECommand: ParsableCommand {
             let m = try TransformerLM(config: dir.config, weights: try dir.loadWeights())
             guard rows.rows > evalRows else { throw ValidationError("\(tokens!) has \(rows.rows) rows; need more than --eval-rows \(evalRows)") }
             let trainRows = rows.rows - evalRows
-            dataTokens = trainRows * rows.context
             let producer = try LMActivationProducer(model: m, tokens: Array(rows.tokens[0..<(trainRows * rows.context)]),
                                                     rows: trainRows, context: rows.context, hook: hp, centered: center,
                                                     includeBOS: !excludeBOS)
             let evalTok = Array(rows.tokens[(trainRows * rows.context)...])
-            evalSet = m.activations(tokens: evalTok, rows: evalRows, context: rows.context, at: hp, centered: center)
+            let evalSet = m.activations(tokens: evalTok, rows: evalRows, context: rows.context, at: hp, centered: center)
             try NonFiniteDataError.check(evalSet, source: "\(modelURL.path) at \(hp.name)", tensor: "activations",
                                          rowMeaning: "held-out token")
-            evalTokenRows = (evalTok, evalRows, rows.context)
+            let source: any ActivationSource
             if let cache {
                 let cacheURL = URL(fileURLWithPath: cache)
                 if !FileManager.default.fileExists(atPath: cacheURL.appendingPathComponent("cache.json").path) {
@@ -231,19 +222,18 @@ struct TrainSAECommand: ParsableCommand {
             } else {
                 source = try MixingActivationStore(producer: producer, halfBufferTokens: bufferTokens, seed: seed)
             }
-            lm = m; hookPoint = hp
-            provenance.modelName = modelURL.lastPathComponent
-            provenance.hookName = hp.name
-            provenance.contextSize = rows.context
-            provenance.centered = center
-            provenance.lmWeightsSHA256 = try dir.weightsSHA256()
-            sourceInfo["model_directory"] = modelURL.standardizedFileURL.path
-            sourceInfo["tokens_file"] = URL(fileURLWithPath: tokens!).standardizedFileURL.path
-            sourceInfo["include_bos"] = String(!excludeBOS)
+            var data = TrainingData(source: source, evalSet: evalSet, lm: m, hookPoint: hp,
+                                    evalTokenRows: (evalTok, evalRows, rows.context), dataTokens: trainRows * rows.context)
+            data.provenance.modelName = modelURL.lastPathComponent
+            data.provenance.hookName = hp.name
+            data.provenance.contextSize = rows.context
+            data.provenance.centered = center
+            data.provenance.lmWeightsSHA256 = try dir.weightsSHA256()
+            data.sourceInfo["model_directory"] = modelURL.standardizedFileURL.path
+            data.sourceInfo["tokens_file"] = URL(fileURLWithPath: tokens!).standardizedFileURL.path
+            data.sourceInfo["include_bos"] = String(!excludeBOS)
+            return data
         }
-
-        return TrainingData(source: source, evalSet: evalSet, lm: lm, hookPoint: hookPoint, evalTokenRows: evalTokenRows,
-                            provenance: provenance, sourceInfo: sourceInfo, dataTokens: dataTokens)
     }
 
     /// The training config: the stage column, then the flags.
