@@ -13,19 +13,19 @@ import SAETrackCore
 /// estimator, so step and quadratic hand back a per-row coefficient c_b (= B·∂loss/∂L0_b). tanh is a
 /// function of the codes f: its ∂/∂f is returned per code entry (it joins the reconstruction's at the
 /// active entries) and per straight-through window entry, where f may be 0 and ∂/∂f = c/B · s·n_i.
-public enum JumpReLUSparsityLoss {
+package enum JumpReLUSparsityLoss {
     /// The loss and what its gradients need.
-    public struct Output {
+    package struct Output {
         /// The un-weighted sparsity, `mean_b` of the per-row term (the loss is c times it).
-        public var sparsity: Float
+        package var sparsity: Float
         /// step / quadratic: c_b per row (B); empty for tanh.
-        public var rowL0Coefficient: [Float] = []
+        package var rowL0Coefficient: [Float] = []
         /// tanh: ∂loss/∂f at every code entry (CSR order of the codes); empty otherwise.
-        public var codeGradient: [Float] = []
+        package var codeGradient: [Float] = []
         /// tanh: ∂loss/∂f at every window entry (CSR order of the window); empty otherwise.
-        public var windowGradient: [Float] = []
+        package var windowGradient: [Float] = []
         /// tanh: per feature c/B · Σ_b s·f·(1 − tanh²), the factor of W_dec[i]/n_i in ∂loss/∂W_dec[i].
-        public var decoderNormGradient: [Float] = []
+        package var decoderNormGradient: [Float] = []
     }
 
     /// - Parameters:
@@ -33,7 +33,7 @@ public enum JumpReLUSparsityLoss {
     ///   - window: (B, d_sae) the straight-through window's pre-activations (tanh with gradients only)
     ///   - threshold: θ (d_sae)
     ///   - decoderNorms: n (d_sae), needed by tanh
-    public static func forward(mode: SAEJumpReLUSparsity, coefficient c: Float, targetL0 t: Float, tanhScale s: Float,
+    package static func forward(mode: SAEJumpReLUSparsity, coefficient c: Float, targetL0 t: Float, tanhScale s: Float,
                         codes: SparseActivations, window: SparseActivations?, threshold: [Float],
                         decoderNorms n: [Float]) -> Output {
         let b = codes.rows
@@ -75,7 +75,7 @@ public enum JumpReLUSparsityLoss {
 
     /// The quadratic form from each row's L0 (B): the sparsity mean_b 2/t·(L0_b − t)² and c_b = c·4/t·(L0_b − t).
     /// A latent-sharded trainer passes the L0s summed over its shards.
-    public static func quadratic(rowL0: [Float], coefficient c: Float, targetL0 t: Float) -> Output {
+    package static func quadratic(rowL0: [Float], coefficient c: Float, targetL0 t: Float) -> Output {
         var sum: Double = 0
         let rowC = rowL0.map { l0 -> Float in
             sum += Double(2 / t * (l0 - t) * (l0 - t))

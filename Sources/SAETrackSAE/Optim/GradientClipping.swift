@@ -7,9 +7,9 @@ import SAETrackCore
 /// The trainer does not scale the gradients in a pass of their own: it hands the factor to
 /// ``Adam/update(_:gradients:lr:normaliseDecoderRows:gradientScale:)``, which multiplies each
 /// gradient as it reads it (the same float product, so the same bits as clipping first).
-public enum GradientClipping {
+package enum GradientClipping {
     /// Elements per partial sum of the norm: fixed, so the norm does not depend on the thread count.
-    public static let block = 1 << 16
+    package static let block = 1 << 16
 
     /// The total norm N over every gradient (and θ's, if given) and the factor min(1, maxNorm / (N + 1e-6)).
     /// Squares are summed per block of ``block`` elements in Float, the blocks in order in Double, in parallel.
@@ -22,7 +22,7 @@ public enum GradientClipping {
     /// Σ of the squares of every element of `buffers`, in Double: per block of ``block`` elements in
     /// Float, the blocks and buffers added in order, in parallel (independent of the thread count).
     /// A latent-sharded trainer adds its shards' sums to get the squared norm of the whole gradient.
-    public static func squaredNorm(_ buffers: [[Float]]) -> Double {
+    package static func squaredNorm(_ buffers: [[Float]]) -> Double {
         var total = 0.0
         for buffer in buffers where !buffer.isEmpty {
             let n = buffer.count, blocks = (n + block - 1) / block
@@ -44,7 +44,7 @@ public enum GradientClipping {
     }
 
     /// `torch.nn.utils.clip_grad_norm_`'s factor for a total norm: min(1, maxNorm / (norm + 1e-6)).
-    public static func factor(norm: Float, maxNorm: Float) -> Float { min(1, maxNorm / (norm + 1e-6)) }
+    package static func factor(norm: Float, maxNorm: Float) -> Float { min(1, maxNorm / (norm + 1e-6)) }
 
     /// Clips in place (the gradients multiplied by ``factor(_:threshold:maxNorm:)``'s factor where it is
     /// below 1); returns the total norm before clipping.
