@@ -47,6 +47,3 @@ public struct RunInputsChangedError: Error, CustomStringConvertible {
             + "--restart to start over, or choose a new --out directory."
     }
 }
-
-/// Writes a line to stderr (progress and warnings).
-public func stderrLine(_ s: String) { StandardError.writeLine(s) }

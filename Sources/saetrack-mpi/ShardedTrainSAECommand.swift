@@ -129,12 +129,12 @@ struct ShardedTrainSAECommand: ParsableCommand {
             try comm.finalize()
         } catch {
             let prefix = comm.size > 1 ? "rank \(comm.rank)/\(comm.size): " : ""
-            stderrLine("Error: \(prefix)\(error)")
+            StandardError.writeLine("Error: \(prefix)\(error)")
             comm.abort(code: 1)
         }
     }
 
-    private func say(_ s: String, _ comm: MPICommunicator) { if comm.isRoot { stderrLine(s) } }
+    private func say(_ s: String, _ comm: MPICommunicator) { if comm.isRoot { StandardError.writeLine(s) } }
 
     /// Rank 0's decision, on every rank (a collective).
     private func agree(_ flag: Bool, _ comm: MPICommunicator) throws -> Bool {
@@ -181,7 +181,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
                 print("train-sae: \(outURL.path) already holds this run, finished (same inputs and settings); nothing to do. Pass --restart to train again.")
                 nothingToDo = true
             } else {
-                for c in accepted { stderrLine("warning: continuing with a changed input: \(c)") }
+                for c in accepted { StandardError.writeLine("warning: continuing with a changed input: \(c)") }
                 try OutputDirectory.requireWritable(outURL)
                 try current.write(to: outURL)
             }
@@ -235,7 +235,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
                 // Rank 0 writes the cache; the others wait for it, then every rank reads it.
                 let cacheURL = URL(fileURLWithPath: cache)
                 if comm.isRoot && !fm.fileExists(atPath: cacheURL.appendingPathComponent("cache.json").path) {
-                    stderrLine("caching activations of \(trainRows) token rows to \(cache)")
+                    StandardError.writeLine("caching activations of \(trainRows) token rows to \(cache)")
                     _ = try ActivationCache.write(producer, to: cacheURL, dtype: ActivationDType(name: cacheDType)!)
                 }
                 try comm.barrier()
@@ -338,7 +338,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
         let report = MPITrafficReport(ranks: comm.size, steps: result.steps, batchSize: trainer.config.batchSize, dIn: dIn,
                                       dSAE: d, k: trainer.config.architecture == .topk ? trainer.config.k : 0, perRank: perRank)
         try JSONFile.write(report, to: outURL.appendingPathComponent("mpi_traffic.json"))
-        stderrLine(report.summary)
+        StandardError.writeLine(report.summary)
     }
 
     /// Rank 0's files, exactly those of `saetrack train-sae`.

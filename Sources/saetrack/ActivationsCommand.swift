@@ -57,7 +57,7 @@ struct ActivationsCommand: ParsableCommand {
         let lm = try TransformerLM(config: directory.config, weights: directory.loadWeights())
         try lm.validate(hookPoint)
         try lm.validate(tokens: ids, rows: rows, context: context)
-        stderrLine("cost: \(rows) rows × \(context) tokens = \(CostEstimate.compact(Double(rows * context))) tokens through blocks 0–\(hookPoint.layer), "
+        StandardError.writeLine("cost: \(rows) rows × \(context) tokens = \(CostEstimate.compact(Double(rows * context))) tokens through blocks 0–\(hookPoint.layer), "
                    + "output \(CostEstimate.compact(Double(rows * context * lm.dModel * (storage == .f32 ? 4 : 2))))B \(storage.rawValue)")
 
         let d = lm.dModel

@@ -55,7 +55,7 @@ struct AnalyzeCommand: ParsableCommand {
         if let partialNote {
             analysis.warnings.insert(partialNote, at: 0)
             analysis.missingStages = missing
-            stderrLine("warning: " + partialNote)
+            StandardError.writeLine("warning: " + partialNote)
         }
         let report = try AnalysisExport.write(analysis, to: URL(fileURLWithPath: out))
         for s in TrackFindings.sentences(for: analysis) { print("• " + s) }

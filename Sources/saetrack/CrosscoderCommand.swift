@@ -125,16 +125,16 @@ struct CrosscoderCommand: ParsableCommand {
                                             hook: hookPoint, centered: center)
         let trainTokens = train.count * tokenData.context, evalTokens = eval.count * tokenData.context
         let bytes = used.count * (trainTokens + evalTokens) * dIn * MemoryLayout<Float>.size
-        stderrLine("crosscoder: \(used.count) checkpoints (steps \(chosen.map(String.init).joined(separator: ","))) at \(hook), d_in \(dIn), d_sae \(d), "
+        StandardError.writeLine("crosscoder: \(used.count) checkpoints (steps \(chosen.map(String.init).joined(separator: ","))) at \(hook), d_in \(dIn), d_sae \(d), "
                    + "\(sparsity.rawValue), \(steps) steps × \(batchSize) tokens, \(Threads.count) threads")
-        stderrLine("memory: every checkpoint's activations are held together: \(used.count) × \(trainTokens + evalTokens) tokens × \(dIn) floats ≈ "
+        StandardError.writeLine("memory: every checkpoint's activations are held together: \(used.count) × \(trainTokens + evalTokens) tokens × \(dIn) floats ≈ "
                    + "\(CostEstimate.compact(Double(bytes)))B (the chain holds one checkpoint's at a time)")
         var trainSets: [Matrix] = [], evalSets: [Matrix] = [], digests: [String] = []
         for (i, c) in used.enumerated() {
             let started = Date()
             let a = try provider.activations(step: c.step, checkpoint: c.url)
             trainSets.append(a.train); evalSets.append(a.eval); digests.append(a.weightsSHA256 ?? "")
-            stderrLine(String(format: "activations %d/%d: step %d, %d + %d tokens in %.2f s", i + 1, used.count, c.step,
+            StandardError.writeLine(String(format: "activations %d/%d: step %d, %d + %d tokens in %.2f s", i + 1, used.count, c.step,
                               a.train.rows, a.eval.rows, Date().timeIntervalSince(started)))
         }
         var trainer = try CrosscoderTrainer(snapshots: trainSets, config: config, names: used.map { "\($0.url.path) at \(hook)" })
@@ -143,7 +143,7 @@ struct CrosscoderCommand: ParsableCommand {
         try trainer.train { e in
             let eta = clock.secondsLeft(at: Double(e.step))
             let ev = e.terms.explainedVariancePerSnapshot.map { String(format: "%.3f", $0) }.joined(separator: " ")
-            stderrLine(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV per checkpoint [%@]  ETA %@",
+            StandardError.writeLine(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV per checkpoint [%@]  ETA %@",
                               e.step, steps, e.terms.loss, e.terms.mse, e.terms.l0, ev, ProgressClock.format(eta)))
         }
         let terms = try trainer.evaluate(evalSets)
@@ -154,7 +154,7 @@ struct CrosscoderCommand: ParsableCommand {
                             version: SAETrackVersion.current)
         try CrosscoderFiles.write(trainer, steps: chosen, evaluation: evaluation, record: record, to: outURL)
         for s in evaluation.snapshots {
-            stderrLine(String(format: "held out, step %d: EV %.4f  MSE %.4g  L0 %.1f", s.step, s.explainedVariance, s.mse, s.l0))
+            StandardError.writeLine(String(format: "held out, step %d: EV %.4f  MSE %.4g  L0 %.1f", s.step, s.explainedVariance, s.mse, s.l0))
         }
         print("crosscoder finished: \(outURL.appendingPathComponent(CrosscoderFiles.weightsFile).path)")
     }

@@ -160,7 +160,7 @@ struct TrackCommand: ParsableCommand {
     func run() throws {
         let seriesURL = URL(fileURLWithPath: series).standardizedFileURL
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
-        for line in try OutputDirectory.removeInterruptedWrites(in: outURL) { stderrLine("track: \(line) (left by an interrupted write)") }
+        for line in try OutputDirectory.removeInterruptedWrites(in: outURL) { StandardError.writeLine("track: \(line) (left by an interrupted write)") }
         var series = try CheckpointSeries(seriesURL)
         var chosen = series.checkpoints.map(\.step)
         if let steps {
@@ -201,17 +201,17 @@ struct TrackCommand: ParsableCommand {
             hashedBytes += try RunFingerprint.checkpointBytes(c.url)
         }
         let hashSeconds = Date().timeIntervalSince(hashStart)
-        stderrLine("fingerprint: \(used.count) checkpoints, \(CostEstimate.compact(Double(hashedBytes)))B of weights hashed (SHA-256) in "
+        StandardError.writeLine("fingerprint: \(used.count) checkpoints, \(CostEstimate.compact(Double(hashedBytes)))B of weights hashed (SHA-256) in "
                    + String(format: "%.2f s", hashSeconds))
         if resume.restart { try Self.removeTrack(in: outURL) }
         // Compared only when the track holds work (a stage started); otherwise nothing is at stake.
         let hasWork = TrackState.exists(in: outURL) && !((try? TrackState.read(from: outURL))?.hasNoWork(in: outURL) ?? false)
         let changed = hasWork ? try resume.check(fingerprint, in: outURL, command: "track", growable: ["checkpoint step "]) : []
-        for c in changed { stderrLine("warning: continuing with a changed input: \(c)") }
+        for c in changed { StandardError.writeLine("warning: continuing with a changed input: \(c)") }
         try series.warnAboutIdenticalWeights(among: used.map(\.step), candidates: digests)
         var warnings = series.warnings
         warnings += changed.map { "resumed with a changed input (--resume-changed): \($0)" }
-        for w in warnings { stderrLine("warning: \(w)") }
+        for w in warnings { StandardError.writeLine("warning: \(w)") }
 
         let (provider, inputs) = try options.provider(tokens: tokenData, file: tokens)
         let dIn = firstConfig.dModel
@@ -224,12 +224,12 @@ struct TrackCommand: ParsableCommand {
         let run = try SAETrackRun(directory: outURL, config: config, checkpoints: urls, provider: provider,
                                   modelName: seriesURL.lastPathComponent, warnings: warnings,
                                   acceptingSafeChanges: resume.resumeChanged)
-        for c in run.acceptedChanges { stderrLine("warning: continuing with a changed setting: \(c.setting): \(c.old) → \(c.new)") }
+        for c in run.acceptedChanges { StandardError.writeLine("warning: continuing with a changed setting: \(c.setting): \(c.old) → \(c.new)") }
         try fingerprint.write(to: outURL)
         try inputs.write(to: outURL)
-        stderrLine("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads")
+        StandardError.writeLine("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads")
         let f = config.firstStage
-        stderrLine("track: first stage " + SAEInitChoices.Resolved(weightInit: f.weightInit, bDecInit: f.bDecInit, clipGradNorm: f.clipGradNorm).summary
+        StandardError.writeLine("track: first stage " + SAEInitChoices.Resolved(weightInit: f.weightInit, bDecInit: f.bDecInit, clipGradNorm: f.clipGradNorm).summary
                    + "; continual stages clip grad norm " + (config.continualStage.clipGradNorm.map { "\($0)" } ?? "none"))
         try Self.printCost(run.state, provider: provider, checkpoint: used[0].url)
         // Fault injection for the tests (as train-sae's): SIGKILL this process once a trainer
@@ -287,19 +287,19 @@ struct TrackCommand: ParsableCommand {
         let saeSeconds = Double(steps) * sae.secondsPerUnit
         if let streaming {
             let held = 2 * streaming.halfBufferTokens * state.dIn * 4
-            stderrLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
+            StandardError.writeLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
                        + "; the LM streams \(CostEstimate.compact(Double(streamed))) activations through the mixing buffer "
                        + "(\(streaming.tokensPerStage) tokens per continual stage, stage tokens: \(streaming.stageTokens.rawValue); "
                        + "buffer 2 × \(streaming.halfBufferTokens) activations ≈ \(CostEstimate.compact(Double(held)))B) "
                        + "and \(todo.count) evaluation pass(es) over \(CostEstimate.compact(Double(passTokens))) tokens")
         } else {
-            stderrLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
+            StandardError.writeLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
                        + ", and \(todo.count) LM pass(es) over \(CostEstimate.compact(Double(passTokens))) tokens")
         }
         if todo.contains(where: { $0.offset == 0 && $0.element.status != .done }) {
-            stderrLine("cost: the first stage alone is \(first.steps) SAE steps ≈ " + CostEstimate.duration(Double(first.steps) * sae.secondsPerUnit))
+            StandardError.writeLine("cost: the first stage alone is \(first.steps) SAE steps ≈ " + CostEstimate.duration(Double(first.steps) * sae.secondsPerUnit))
         }
-        stderrLine("estimate: ≈ " + CostEstimate.duration(saeSeconds + lmSeconds) + " on \(Threads.count) threads: "
+        StandardError.writeLine("estimate: ≈ " + CostEstimate.duration(saeSeconds + lmSeconds) + " on \(Threads.count) threads: "
                    + CostEstimate.duration(saeSeconds) + " of SAE training + " + CostEstimate.duration(lmSeconds) + " of LM passes "
                    + String(format: "(probe: %d SAE training steps ⇒ %.3g s per step of %d tokens, LM load %.2f s and %.3g ms per token over %d tokens; %.1f s in all; "
                             + "the first steps of a fresh SAE and long-context attention run slower)",

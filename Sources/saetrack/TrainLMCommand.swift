@@ -88,7 +88,7 @@ struct TrainLMCommand: ParsableCommand {
         if restart { try SeriesOwnership.removeRun(in: outURL) }
         let hasWork = !((try? CheckpointSeries(outURL))?.checkpoints.isEmpty ?? true)
         for c in try hasWork ? resume.check(fingerprint, in: outURL, command: "train-lm") : [] {
-            stderrLine("warning: continuing with a changed input: \(c)")
+            StandardError.writeLine("warning: continuing with a changed input: \(c)")
         }
         try OutputDirectory.requireWritable(outURL)
         try fingerprint.write(to: outURL)
@@ -97,12 +97,12 @@ struct TrainLMCommand: ParsableCommand {
         let trainer = try LMTrainer(config: modelConfig, training: training, tokens: data.tokens, rows: data.rows, context: data.context,
                                     source: tokenURL.path, curriculum: curriculum)
         if let curriculum {
-            stderrLine("train-lm: curriculum of \(curriculum.windows.count) planted features, \(curriculum.phases.count) phases of eligible rows (from steps "
+            StandardError.writeLine("train-lm: curriculum of \(curriculum.windows.count) planted features, \(curriculum.phases.count) phases of eligible rows (from steps "
                        + curriculum.phases.map { String($0.start) }.joined(separator: ", ") + ")")
         }
         FileHandle.standardError.write(Data(("train-lm: \(modelConfig.summary), \(trainer.model.parameterCount) parameters, "
             + "\(data.rows) rows × \(data.context) tokens, \(Threads.count) threads\n").utf8))
-        stderrLine("cost: " + CostEstimate.line(steps: steps, batchSize: batchRows * context, dataTokens: data.rows * context)
+        StandardError.writeLine("cost: " + CostEstimate.line(steps: steps, batchSize: batchRows * context, dataTokens: data.rows * context)
                    + ", \(schedule.steps(upTo: steps).count) checkpoints")
         let live = try trackDirectory.map {
             try trackOptions.liveTrack(directory: $0, series: out, tokensFile: tokens, lastStep: schedule.steps(upTo: steps).last)

@@ -287,6 +287,7 @@ struct TrainSAECommand: ParsableCommand {
         }
         let total = trainer.config.steps, startStep = trainer.step
         let started = Date()
+        let clock = ProgressClock(total: Double(total), startingAt: Double(startStep), started: started)
         say("train-sae: \(trainer.config.architecture.rawValue) SAE d_in \(dIn) d_sae \(d), \(total) steps × \(batchSize) tokens, threads \(Threads.count)")
         if initialSAE == nil || trainer.config.clipGradNorm != nil {
             say("init: " + SAEInitChoices.Resolved(weightInit: trainer.config.weightInit, bDecInit: trainer.config.bDecInit,
@@ -306,8 +307,7 @@ struct TrainSAECommand: ParsableCommand {
             let next = min(total, (trainer.step / every + 1) * every)
             let probeEnd = estimated ? next : min(next, trainer.step + 3)
             result = try trainer.train(untilStep: probeEnd) { [self] e in
-                let eta = ProgressClock(total: Double(total), startingAt: Double(startStep), started: started)
-                    .secondsLeft(at: Double(e.step))
+                let eta = clock.secondsLeft(at: Double(e.step))
                 say(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV %.3f  dead %d  %.0f tok/s  ETA %@",
                            e.step, total, e.terms.loss, e.terms.mse, e.terms.l0, e.terms.explainedVariance,
                            e.deadFeatures, e.tokensPerSecond, ProgressClock.format(eta)))

@@ -238,6 +238,7 @@ public final class SAETrackRun {
         let every = max(1, state.config.checkpointEvery)
         let started = Date()
         let startStep = trainer.step
+        let clock = ProgressClock(total: Double(config.steps), startingAt: Double(startStep), started: started)
         var lastPrint = Date.distantPast
         let reference = trainer.log.first?.terms.loss
         var kept: Int? = FileManager.default.fileExists(atPath: stateDir.appendingPathComponent("trainer_state.json").path)
@@ -249,8 +250,7 @@ public final class SAETrackRun {
                 let now = Date()
                 guard now.timeIntervalSince(lastPrint) > 1 || e.step == config.steps else { return }
                 lastPrint = now
-                let eta = ProgressClock(total: Double(config.steps), startingAt: Double(startStep), started: started)
-                    .secondsLeft(at: Double(e.step), now: now)
+                let eta = clock.secondsLeft(at: Double(e.step), now: now)
                 progress(String(format: "  %@  step %d/%d  loss %.4f  L0 %.1f  EV %.3f  %.0f tok/s  ETA %@",
                                 label, e.step, config.steps, e.terms.loss, e.terms.l0, e.terms.explainedVariance,
                                 e.tokensPerSecond, ProgressClock.format(eta)) + Self.streamProgress(trainer.source))
