@@ -36,6 +36,10 @@ struct CLIHarness {
         process.executableURL = TrainSAEResumeTests.executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        // Tests compare the CLI's numbers with the library's in this process, so both must run one
+        // BLAS kernel family: unless the test says otherwise, the CLI gets this process's, instead of
+        // re-executing itself with the family it prefers (which may round products differently).
+        if env["OPENBLAS_CORETYPE"] == nil { env["OPENBLAS_CORETYPE"] = BLASKernel.current }
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.currentDirectoryURL = directory
