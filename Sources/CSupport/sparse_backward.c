@@ -1,7 +1,7 @@
 #include "saetrack_support.h"
 
 // The per-feature loop of SparseBackward.accumulate in 8-lane AVX: exactly the operations of the
-// Swift loop (VectorOps.dot / axpy, SIMDMath.dot's two 8-lane partial sums reduced lane by lane in
+// Swift loop (SIMDMath.dot / axpy: dot's two 8-lane partial sums reduced lane by lane in
 // order, every multiply and add rounded separately), so the result is the same bit for bit.
 #pragma STDC FP_CONTRACT OFF
 

@@ -98,7 +98,7 @@ public struct SparseAutoencoder: Sendable, Equatable {
     public func decoderRowNorms() -> [Float] {
         let d = dIn
         return wDec.withUnsafeBufferPointer { w in
-            (0..<dSAE).map { i in VectorOps.dot(w.baseAddress! + i * d, w.baseAddress! + i * d, d).squareRoot() }
+            (0..<dSAE).map { i in SIMDMath.dot(w.baseAddress! + i * d, w.baseAddress! + i * d, d).squareRoot() }
         }
     }
 

@@ -92,7 +92,7 @@ public struct SAEStepBenchmark {
         p.wEncT.withUnsafeBufferPointer { w in
             for i in 0..<c.dSAE {
                 let row = w.baseAddress! + i * c.dIn
-                p.bEnc[i] = -Float(z) * VectorOps.dot(row, row, c.dIn).squareRoot()
+                p.bEnc[i] = -Float(z) * SIMDMath.dot(row, row, c.dIn).squareRoot()
             }
         }
         return (x, p.autoencoder())

@@ -93,11 +93,11 @@ public enum SparseBackward {
                         let (ra, rb, rc, rd) = (Int(rowOf[k]), Int(rowOf[k + 1]), Int(rowOf[k + 2]), Int(rowOf[k + 3]))
                         let (ea, eb, ec, ed) = (Int(entryOf[k]), Int(entryOf[k + 1]), Int(entryOf[k + 2]), Int(entryOf[k + 3]))
                         let (ya, yb, yc, yd) = (yGroup + ra * d, yGroup + rb * d, yGroup + rc * d, yGroup + rd * d)
-                        let (pa, pb) = VectorOps.dot2(ya, yb, wi, d)
-                        let (pc, pd) = VectorOps.dot2(yc, yd, wi, d)
+                        let (pa, pb) = SIMDMath.dot2(ya, yb, wi, d)
+                        let (pc, pd) = SIMDMath.dot2(yc, yd, wi, d)
                         let (fa, fb, fc, fd) = (pa + cb[i], pb + cb[i], pc + cb[i], pd + cb[i])
-                        VectorOps.axpy4(val[ea], ya, val[eb], yb, val[ec], yc, val[ed], yd, gDec, d)
-                        VectorOps.axpy4(fa, x + ra * d, fb, x + rb * d, fc, x + rc * d, fd, x + rd * d, gEnc, d)
+                        SIMDMath.axpy4(val[ea], ya, val[eb], yb, val[ec], yc, val[ed], yd, gDec, d)
+                        SIMDMath.axpy4(fa, x + ra * d, fb, x + rb * d, fc, x + rc * d, fd, x + rd * d, gEnc, d)
                         bias += fa; bias += fb; bias += fc; bias += fd
                         if let dp = dPre { dp[ea] = fa; dp[eb] = fb; dp[ec] = fc; dp[ed] = fd }
                         k += 4
@@ -105,9 +105,9 @@ public enum SparseBackward {
                     for k in k..<end {
                         let r = Int(rowOf[k]), e = Int(entryOf[k])
                         let yr = yGroup + r * d
-                        let df = VectorOps.dot(yr, wi, d) + cb[i]
-                        VectorOps.axpy(val[e], yr, gDec, d)
-                        VectorOps.axpy(df, x + r * d, gEnc, d)
+                        let df = SIMDMath.dot(yr, wi, d) + cb[i]
+                        SIMDMath.axpy(val[e], yr, gDec, d)
+                        SIMDMath.axpy(df, x + r * d, gEnc, d)
                         bias += df
                         dPre?[e] = df
                     }

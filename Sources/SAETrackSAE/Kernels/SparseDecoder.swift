@@ -28,7 +28,7 @@ public enum SparseDecoder {
                                         let y = ob + r * d
                                         y.update(from: bv.baseAddress!, count: d)
                                         for e in rs[r]..<rs[r + 1] {
-                                            VectorOps.axpy(val[e], wb + Int(ix[e]) * d, y, d)
+                                            SIMDMath.axpy(val[e], wb + Int(ix[e]) * d, y, d)
                                         }
                                     }
                                 }
@@ -110,7 +110,7 @@ public enum SparseDecoder {
                                             }
                                             let wi = wb + i * d
                                             while k < end, rowOf[k] < hi {
-                                                VectorOps.axpy(val[Int(entryOf[k])], wi, ob + Int(rowOf[k]) * d, d)
+                                                SIMDMath.axpy(val[Int(entryOf[k])], wi, ob + Int(rowOf[k]) * d, d)
                                                 k += 1
                                             }
                                         }

@@ -85,8 +85,8 @@ package enum GhostGrads {
                 gradWDead.withUnsafeBufferPointer { a in
                     gradWEncDead.withUnsafeBufferPointer { c in
                         for (t, i) in deadFeatures.enumerated() {
-                            VectorOps.axpy(1, a.baseAddress! + t * d, gd.baseAddress! + Int(i) * d, d)
-                            VectorOps.axpy(1, c.baseAddress! + t * d, ge.baseAddress! + Int(i) * d, d)
+                            SIMDMath.axpy(1, a.baseAddress! + t * d, gd.baseAddress! + Int(i) * d, d)
+                            SIMDMath.axpy(1, c.baseAddress! + t * d, ge.baseAddress! + Int(i) * d, d)
                         }
                     }
                 }

@@ -48,7 +48,7 @@ enum JumpReLUThresholdGradient {
                     let scale = -Double(th[i] / bandwidth)
                     for k in cs[i]..<cs[i + 1] {
                         let r = Int(rowOf[k]), e = Int(entryOf[k])
-                        var g = VectorOps.dot(yp + r * d, wp + i * d, d)
+                        var g = SIMDMath.dot(yp + r * d, wp + i * d, d)
                         if hasH { g += h[e] }
                         let t = scale * Double(g) + st[r]
                         sum += t

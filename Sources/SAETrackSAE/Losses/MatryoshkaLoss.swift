@@ -57,7 +57,7 @@ public enum MatryoshkaLoss {
                     for h in 0..<(g - 1) {
                         let yr = sp + (h * b + r) * d                                   // x̂_h row → Y_h row
                         for j in 0..<d { yr[j] -= xr[j] }
-                        lp[h * b + r] = VectorOps.dot(yr, yr, d)
+                        lp[h * b + r] = SIMDMath.dot(yr, yr, d)
                         for j in 0..<d { yr[j] *= scale }
                     }
                     // Suffix sums: U_{G−1} = Y_{G−1}; U_h = Y_h + U_{h+1}.

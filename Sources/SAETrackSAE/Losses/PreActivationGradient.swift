@@ -19,7 +19,7 @@ enum PreActivationGradient {
                     for e in columns.colStart[i]..<columns.colStart[i + 1] {
                         let (r, v) = (Int(columns.row[e]), dPre.value[Int(columns.entry[e])])
                         guard v != 0 else { continue }
-                        VectorOps.axpy(v, x.baseAddress! + r * d, ge.baseAddress! + i * d, d)
+                        SIMDMath.axpy(v, x.baseAddress! + r * d, ge.baseAddress! + i * d, d)
                         bias += v
                     }
                     g.bEnc[i] += bias
@@ -38,7 +38,7 @@ enum PreActivationGradient {
                 g.wEncT.withUnsafeMutableBufferPointer { ge in
                     for (t, f) in features.enumerated() {
                         let i = Int(f)
-                        VectorOps.axpy(1, a.baseAddress! + t * d, ge.baseAddress! + i * d, d)
+                        SIMDMath.axpy(1, a.baseAddress! + t * d, ge.baseAddress! + i * d, d)
                         var s: Float = 0
                         for r in 0..<b { s += dp[r * n + t] }
                         g.bEnc[i] += s

@@ -60,7 +60,7 @@ enum PreActivationLoss {
             gradients.wDec.withUnsafeMutableBufferPointer { gd in
                 for (t, f) in deadFeatures.enumerated() where out.gap[t] != 0 {
                     let i = Int(f)
-                    VectorOps.axpy(λ / Float(b) * Float(out.gap[t]) / n[i], w.baseAddress! + i * d, gd.baseAddress! + i * d, d)
+                    SIMDMath.axpy(λ / Float(b) * Float(out.gap[t]) / n[i], w.baseAddress! + i * d, gd.baseAddress! + i * d, d)
                 }
             }
         }

@@ -21,7 +21,7 @@ extension SAEObjective {
             wDec.withUnsafeBufferPointer { w in
                 g.wDec.withUnsafeMutableBufferPointer { gd in
                     for (i, v) in sparsity.decoderNormGradient.enumerated() where v != 0 {
-                        VectorOps.axpy(v / decoderNorms[i], w.baseAddress! + i * d, gd.baseAddress! + i * d, d)
+                        SIMDMath.axpy(v / decoderNorms[i], w.baseAddress! + i * d, gd.baseAddress! + i * d, d)
                     }
                 }
             }

@@ -174,8 +174,8 @@ public struct SAEObjective: Sendable {
                                     for r in rows {
                                         let (xr, hr, er) = (xp + r * d, hp + r * d, ep + r * d)
                                         for j in 0..<d { er[j] = hr[j] - xr[j] }
-                                        den[r] = VectorOps.squaredDistance(xr, mp, d)   // ‖x_b − mean‖², rooted below
-                                        re[r] = VectorOps.dot(er, er, d)
+                                        den[r] = SIMDMath.squaredDistance(xr, mp, d)   // ‖x_b − mean‖², rooted below
+                                        re[r] = SIMDMath.dot(er, er, d)
                                     }
                                 }
                             }
@@ -267,7 +267,7 @@ public struct SAEObjective: Sendable {
                 g.wDec.withUnsafeMutableBufferPointer { gd in
                     p.wDec.withUnsafeBufferPointer { w in
                         for i in 0..<m where featureSums[i] != 0 {
-                            VectorOps.axpy(base * featureSums[i] / decoderNorms[i], w.baseAddress! + i * d,
+                            SIMDMath.axpy(base * featureSums[i] / decoderNorms[i], w.baseAddress! + i * d,
                                            gd.baseAddress! + i * d, d)
                         }
                     }
@@ -341,8 +341,8 @@ public struct SAEObjective: Sendable {
                 Parallel.forEachChunk(m, minChunk: 256) { range in
                     for i in range {
                         let gi = gb + i * d, wi = wp + i * d
-                        let proj = VectorOps.dot(gi, wi, d)
-                        if proj != 0 { VectorOps.axpy(-proj, wi, gi, d) }
+                        let proj = SIMDMath.dot(gi, wi, d)
+                        if proj != 0 { SIMDMath.axpy(-proj, wi, gi, d) }
                     }
                 }
             }

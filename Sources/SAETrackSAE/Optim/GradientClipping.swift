@@ -33,7 +33,7 @@ package enum GradientClipping {
                     Parallel.forEachChunk(blocks, minChunk: 4) { range in
                         for t in range {
                             let start = t * block
-                            out[t] = Double(VectorOps.dot(p + start, p + start, min(block, n - start)))
+                            out[t] = Double(SIMDMath.dot(p + start, p + start, min(block, n - start)))
                         }
                     }
                 }

@@ -54,7 +54,7 @@ public enum DeadFeatureResampler {
         var normSum = 0.0, alive = 0
         p.wEncT.withUnsafeBufferPointer { w in
             for i in 0..<m where !isDead[i] {
-                normSum += Double(VectorOps.dot(w.baseAddress! + i * d, w.baseAddress! + i * d, d).squareRoot()); alive += 1
+                normSum += Double(SIMDMath.dot(w.baseAddress! + i * d, w.baseAddress! + i * d, d).squareRoot()); alive += 1
             }
         }
         let encoderNorm = encoderScale * (alive > 0 ? Float(normSum / Double(alive)) : 1)
@@ -63,7 +63,7 @@ public enum DeadFeatureResampler {
             let i = Int(f)
             var u = inputs.row(r)
             for j in 0..<d { u[j] -= bDec[j] }
-            let norm = VectorOps.dot(u, u, d).squareRoot()
+            let norm = SIMDMath.dot(u, u, d).squareRoot()
             guard norm > 0 else { continue }
             for j in 0..<d {
                 p.wDec[i, j] = u[j] / norm

@@ -85,7 +85,7 @@ public struct SAEParameters: Sendable, Equatable {
     /// row ← row / ‖row‖₂ over n elements.
     @inline(__always)
     static func normaliseRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
-        let inv = 1 / VectorOps.dot(row, row, n).squareRoot()
+        let inv = 1 / SIMDMath.dot(row, row, n).squareRoot()
         for j in 0..<n { row[j] *= inv }
     }
 
@@ -121,7 +121,7 @@ public struct SAEParameters: Sendable, Equatable {
             out.withUnsafeMutableBufferPointer { o in
                 let (base, ob) = (w.baseAddress!, o.baseAddress!)
                 Parallel.forEachChunk(dSAE, minChunk: 256) { range in
-                    for i in range { ob[i] = VectorOps.dot(base + i * d, base + i * d, d).squareRoot() }
+                    for i in range { ob[i] = SIMDMath.dot(base + i * d, base + i * d, d).squareRoot() }
                 }
             }
         }

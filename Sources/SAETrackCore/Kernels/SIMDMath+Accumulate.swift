@@ -1,16 +1,12 @@
-import SAETrackCore
-
-/// Single-threaded vector primitives for the sparse kernels (SIMD, safe to call inside
-/// ``SAETrackCore/Parallel`` regions where multi-threaded BLAS must not be used).
-enum VectorOps {
-    /// Σ a[j]·b[j] over n elements: Core's ``SAETrackCore/SIMDMath/dot(_:_:_:)`` (16-wide partial
-    /// sums, then a fixed-order reduction).
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float { SIMDMath.dot(a, b, n) }
-
+/// Accumulating vector primitives for the sparse SAE kernels: axpy forms that update one row
+/// from one, two or four others in a single pass, two dot products sharing an operand, and a
+/// squared distance. Single-threaded like the rest of ``SIMDMath`` (safe inside ``Parallel``
+/// regions, where multi-threaded BLAS must not be used); the fused forms do the same float
+/// operations in the same order as the separate calls, so they give the same bits.
+extension SIMDMath {
     /// Σ (a[j] − b[j])² over n elements (16-wide partial sums, then a fixed-order reduction).
-    @inline(__always)
-    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    @inlinable @inline(__always)
+    package static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var j = 0
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
@@ -29,8 +25,8 @@ enum VectorOps {
     }
 
     /// y[j] += alpha·x[j] over n elements.
-    @inline(__always)
-    static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    @inlinable @inline(__always)
+    package static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         var j = 0
         let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
         let a = SIMD8<Float>(repeating: alpha)
@@ -44,8 +40,8 @@ enum VectorOps {
     }
 
     /// y[j] += a1·x1[j] + a2·x2[j] over n elements (two axpys fused, one pass over y).
-    @inline(__always)
-    static func axpy2(_ a1: Float, _ x1: UnsafePointer<Float>, _ a2: Float, _ x2: UnsafePointer<Float>,
+    @inlinable @inline(__always)
+    package static func axpy2(_ a1: Float, _ x1: UnsafePointer<Float>, _ a2: Float, _ x2: UnsafePointer<Float>,
                       _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         var j = 0
         let r1 = UnsafeRawPointer(x1), r2 = UnsafeRawPointer(x2), ry = UnsafeMutableRawPointer(y)
@@ -61,8 +57,8 @@ enum VectorOps {
     }
     /// y[j] = (((y[j] + a0·x0[j]) + a1·x1[j]) + a2·x2[j]) + a3·x3[j]: four ``axpy(_:_:_:_:)`` in one
     /// pass over y, with the same operations in the same order (bit-identical to the four calls).
-    @inline(__always)
-    static func axpy4(_ a0: Float, _ x0: UnsafePointer<Float>, _ a1: Float, _ x1: UnsafePointer<Float>,
+    @inlinable @inline(__always)
+    package static func axpy4(_ a0: Float, _ x0: UnsafePointer<Float>, _ a1: Float, _ x1: UnsafePointer<Float>,
                       _ a2: Float, _ x2: UnsafePointer<Float>, _ a3: Float, _ x3: UnsafePointer<Float>,
                       _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         var j = 0
@@ -90,8 +86,8 @@ enum VectorOps {
 
     /// (a0·b, a1·b) as two ``dot(_:_:_:)`` calls would give them (the same partial sums and
     /// reduction per product), reading b once.
-    @inline(__always)
-    static func dot2(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int)
+    @inlinable @inline(__always)
+    package static func dot2(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int)
         -> (Float, Float) {
         var p0 = SIMD8<Float>(), q0 = SIMD8<Float>(), p1 = SIMD8<Float>(), q1 = SIMD8<Float>()
         let r0 = UnsafeRawPointer(a0), r1 = UnsafeRawPointer(a1), rb = UnsafeRawPointer(b)
