@@ -11,23 +11,23 @@ import SAETrackIO
 ///
 /// The activations and the initial SAE can be exported so `Benchmarks/compare_sae.py` trains SAELens
 /// (and a plain torch transcription of SAE-Track's step) from exactly the same start.
-public struct SAEStepBenchmark {
-    public struct Configuration: Codable, Sendable {
-        public var dIn = 768
-        public var dSAE = 24576
-        public var batchSize = 4096
-        public var targetL0 = 64
+package struct SAEStepBenchmark {
+    package struct Configuration: Codable, Sendable {
+        package var dIn = 768
+        package var dSAE = 24576
+        package var batchSize = 4096
+        package var targetL0 = 64
         /// Timed training steps (after one untimed warm-up step).
-        public var steps = 5
+        package var steps = 5
         /// Timed encoder GEMMs (best kept).
-        public var gemmTrials = 3
+        package var gemmTrials = 3
         /// Rows per encoder GEMM in the trainer's chunked path (`SAETrainingConfig.encoderChunkRows`;
         /// the ReLU step without ghost grads, timed here, uses feature blocks instead).
-        public var encoderChunkRows = 4096
-        public var seed: UInt64 = 0
+        package var encoderChunkRows = 4096
+        package var seed: UInt64 = 0
         /// Which SAE's step is timed.
-        @DecodedDefault<TrainingDefaults.Architecture> public var architecture: SAEArchitecture
-        public init() {}
+        @DecodedDefault<TrainingDefaults.Architecture> package var architecture: SAEArchitecture
+        package init() {}
 
         enum CodingKeys: String, CodingKey {
             case dIn = "d_in", dSAE = "d_sae", batchSize = "batch_size", targetL0 = "target_l0", steps
@@ -36,33 +36,33 @@ public struct SAEStepBenchmark {
     }
 
     /// What the harness measured.
-    public struct Report: Codable, Sendable {
-        public var configuration: Configuration
-        public var threads: Int
+    package struct Report: Codable, Sendable {
+        package var configuration: Configuration
+        package var threads: Int
         /// Best dense encoder GEMM (B, d_in)·(d_in, d_sae), seconds.
-        public var encoderGEMMSeconds: Double
-        public var encoderGEMMGFLOPs: Double
+        package var encoderGEMMSeconds: Double
+        package var encoderGEMMGFLOPs: Double
         /// Mean full training step, seconds.
-        public var stepSeconds: Double
-        public var tokensPerSecond: Double
+        package var stepSeconds: Double
+        package var tokensPerSecond: Double
         /// stepSeconds / encoderGEMMSeconds (targets: ≤ 1.3 for standard, ≤ 1.2 for the others).
-        public var stepOverGEMM: Double
+        package var stepOverGEMM: Double
         /// The same in process CPU seconds (all threads): meaningful when other work shares the cores.
-        public var encoderGEMMCPUSeconds: Double
-        public var stepCPUSeconds: Double
-        public var tokensPerCPUSecond: Double
-        public var stepOverGEMMCPU: Double
+        package var encoderGEMMCPUSeconds: Double
+        package var stepCPUSeconds: Double
+        package var tokensPerCPUSecond: Double
+        package var stepOverGEMMCPU: Double
         /// L0 of the first and last timed step.
-        public var l0First: Float
-        public var l0Last: Float
+        package var l0First: Float
+        package var l0Last: Float
         /// Peak resident set size of the process (VmHWM), bytes.
-        public var peakResidentBytes: Int
+        package var peakResidentBytes: Int
         /// What the harness itself holds (all steps' activations, one batch copy, the initial SAE), bytes.
-        public var harnessInputBytes: Int
+        package var harnessInputBytes: Int
         /// Parameters + gradients + Adam moments + batch buffers, bytes (the ≤ 1.2× memory target's base).
-        public var modelStateBytes: Int
+        package var modelStateBytes: Int
         /// One timing of each phase of a step (seconds).
-        public var phaseSeconds: [String: Double]
+        package var phaseSeconds: [String: Double]
 
         enum CodingKeys: String, CodingKey {
             case configuration, threads
@@ -76,12 +76,12 @@ public struct SAEStepBenchmark {
         }
     }
 
-    public var configuration: Configuration
-    public init(configuration: Configuration) { self.configuration = configuration }
+    package var configuration: Configuration
+    package init(configuration: Configuration) { self.configuration = configuration }
 
     /// Seeded activations (rows: batchSize · (steps + 1)) and an initial SAE whose b_enc makes about
     /// `targetL0` features fire per token: b_enc[i] = −z·std(pre[:, i]) with P(N(0,1) > z) = L0/d_sae.
-    public func makeInputs() -> (activations: Matrix, sae: SparseAutoencoder) {
+    package func makeInputs() -> (activations: Matrix, sae: SparseAutoencoder) {
         let c = configuration
         var rng = SeededRandom(seed: c.seed)
         var x = Matrix(rows: c.batchSize * (c.steps + 1), cols: c.dIn)
@@ -99,7 +99,7 @@ public struct SAEStepBenchmark {
     }
 
     /// Writes `activations.safetensors` (`activations` [N, d_in]) and `sae_init/` tensors for compare_sae.py.
-    public func export(_ inputs: (activations: Matrix, sae: SparseAutoencoder), to directory: URL) throws {
+    package func export(_ inputs: (activations: Matrix, sae: SparseAutoencoder), to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try SafetensorsWriter.write(["activations": TensorData(inputs.activations)],
                                     to: directory.appendingPathComponent("activations.safetensors"))
@@ -111,7 +111,7 @@ public struct SAEStepBenchmark {
     }
 
     /// Runs the harness; `log` receives progress lines.
-    public func run(inputs: (activations: Matrix, sae: SparseAutoencoder), log: (String) -> Void) throws -> Report {
+    package func run(inputs: (activations: Matrix, sae: SparseAutoencoder), log: (String) -> Void) throws -> Report {
         let c = configuration
         // Dense encoder GEMM alone: (B, d_in) · (d_in, d_sae).
         let p = SAEParameters(inputs.sae)
@@ -182,7 +182,7 @@ public struct SAEStepBenchmark {
 
     /// Matryoshka's level widths in the harness (and in compare_sae.py's SAELens contender):
     /// d_sae/8, d_sae/4, d_sae/2, d_sae.
-    public static func matryoshkaWidths(dSAE: Int) -> [Int] {
+    package static func matryoshkaWidths(dSAE: Int) -> [Int] {
         var widths: [Int] = []
         for w in [dSAE / 8, dSAE / 4, dSAE / 2, dSAE] where w > (widths.last ?? 0) { widths.append(w) }
         return widths
@@ -271,7 +271,7 @@ public struct SAEStepBenchmark {
     }
 
     /// VmHWM from /proc/self/status (0 where unavailable).
-    public static func peakResidentBytes() -> Int {
+    package static func peakResidentBytes() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
@@ -292,12 +292,12 @@ public struct SAEStepBenchmark {
 }
 
 /// Rows of a matrix in order, no shuffling (benchmarks and tests).
-public struct SequentialActivations: ActivationSource {
-    public let activations: Matrix
-    public private(set) var offset = 0
-    public var dIn: Int { activations.cols }
-    public init(_ activations: Matrix) { self.activations = activations }
-    public mutating func nextBatch(_ n: Int) throws -> Matrix {
+package struct SequentialActivations: ActivationSource {
+    package let activations: Matrix
+    package private(set) var offset = 0
+    package var dIn: Int { activations.cols }
+    package init(_ activations: Matrix) { self.activations = activations }
+    package mutating func nextBatch(_ n: Int) throws -> Matrix {
         guard offset + n <= activations.rows else {
             throw SAETrainingError.sourceExhausted("asked for rows \(offset)..<\(offset + n) of \(activations.rows)")
         }

@@ -17,7 +17,7 @@ import SAETrackCore
 /// Features are split across threads; each feature's rows are reduced in increasing batch order, so
 /// results do not depend on the thread count. Features with no entry get zero rows (`overwrite`) or
 /// are left untouched (accumulate).
-public enum SparseBackward {
+package enum SparseBackward {
     /// - Parameters:
     ///   - codes: (B, d_sae) the entries a[b,i]; only its structure and values are read
     ///   - columns: `codes.columns()`
@@ -27,7 +27,7 @@ public enum SparseBackward {
     ///   - featureConstant: (d_sae) c, or nil for zeros
     ///   - overwrite: zero every gradient row first (else accumulate)
     ///   - dPre: (nnz) written with dpre in CSR entry order, if given
-    public static func accumulate(
+    package static func accumulate(
         codes: SparseActivations, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
         featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
         overwrite: Bool, dPre: UnsafeMutablePointer<Float>? = nil, upstreamGroupEnds: [Int]? = nil

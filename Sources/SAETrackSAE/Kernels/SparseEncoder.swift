@@ -14,19 +14,19 @@ import SAETrackCore
 /// inference in SAELens orientation and ghost grads. Optional extras read from the same buffers: the
 /// pre-activations of dead features (ghost grads, Docs/Method.md §4.3; row-chunk path only), the AuxK
 /// selection among dead features (as SAELens selects them) and JumpReLU's straight-through window.
-public enum SparseEncoder {
+package enum SparseEncoder {
     /// What the encoder returns.
-    public struct Output {
+    package struct Output {
         /// (B, d_sae) nonzero activations.
-        public var codes: SparseActivations
+        package var codes: SparseActivations
         /// (B, n_dead) pre-activations of the requested dead features, if requested.
-        public var deadPre: Matrix?
+        package var deadPre: Matrix?
         /// (B, d_sae) AuxK codes: per row the `auxK` largest pre-activations among dead features
         /// (raw values, not ReLU'd), if requested.
-        public var auxCodes: SparseActivations?
+        package var auxCodes: SparseActivations?
         /// (B, d_sae) JumpReLU training: the pre-activations inside the straight-through window,
         /// −1/2 < (pre − θ_i)/bandwidth < 1/2 (values are pre), if requested.
-        public var thresholdWindow: SparseActivations? = nil
+        package var thresholdWindow: SparseActivations? = nil
     }
 
     /// Encodes `saeIn` (B, d_in) = x − b_dec with `wEncT` (d_sae, d_in) and `bEnc` (d_sae).
@@ -38,7 +38,7 @@ public enum SparseEncoder {
     ///     (= k·B) largest positive pre-activations of the whole batch (`BatchTopKSelection`).
     ///   - bandwidth: if > 0 with a JumpReLU activation, also return the entries of its
     ///     straight-through window (`Output.thresholdWindow`).
-    public static func encode(
+    package static func encode(
         saeIn: Matrix, wEncT: Matrix, bEnc: [Float], activation: SAEActivation, chunkRows: Int = 1024,
         deadFeatures: [Int32] = [], gatherDeadPre: Bool = false, auxK: Int = 0, batchTopK: Int = 0,
         bandwidth: Float = 0, workspace: SAEStepWorkspace? = nil
@@ -50,7 +50,7 @@ public enum SparseEncoder {
     }
 
     /// The same with W_enc in SAELens orientation, (d_in, d_sae) (inference; no transpose needed).
-    public static func encode(saeIn: Matrix, wEnc: Matrix, bEnc: [Float], activation: SAEActivation,
+    package static func encode(saeIn: Matrix, wEnc: Matrix, bEnc: [Float], activation: SAEActivation,
                               chunkRows: Int = 1024) -> Output {
         precondition(wEnc.rows == saeIn.cols && bEnc.count == wEnc.cols, "SparseEncoder: shapes do not match")
         return encode(saeIn: saeIn, weights: wEnc, transposed: false, bEnc: bEnc, activation: activation,

@@ -15,15 +15,15 @@ import SAETrackCore
 /// U_g = Σ_{h ≥ g} Y_h,   Y_h = ∂L_h/∂x̂_h                                (B, d_in) per group
 /// ```
 /// which ``SparseBackward`` reads per feature group; U_0, the sum over all levels, is b_dec's.
-public enum MatryoshkaLoss {
+package enum MatryoshkaLoss {
     /// What ``apply(reconstructions:batch:levels:mseMode:denominators:outerUpstream:)`` returns.
-    public struct Output {
+    package struct Output {
         /// (G − 1) the inner levels' losses L_h.
-        public var innerLosses: [Float]
+        package var innerLosses: [Float]
         /// (G·B, d_in) the stacked U_0 … U_{G−1} (U_{G−1} = the outer upstream).
-        public var upstream: Matrix
+        package var upstream: Matrix
         /// (B, d_in) U_0: the upstream of b_dec through all reconstructions.
-        public var total: Matrix
+        package var total: Matrix
     }
 
     /// - Parameters:
@@ -36,7 +36,7 @@ public enum MatryoshkaLoss {
     ///   - outerUpstream: (B, d_in) Y_{G−1} = ∂MSE/∂x̂
     /// Rows are independent and each row's inner losses are summed over the batch in row order in
     /// Double, so the result does not depend on the thread count.
-    public static func apply(reconstructions: consuming Matrix, batch x: Matrix, levels: [Int], mseMode: SAEMSEMode,
+    package static func apply(reconstructions: consuming Matrix, batch x: Matrix, levels: [Int], mseMode: SAEMSEMode,
                              denominators: [Float], outerUpstream: Matrix) -> Output {
         let (b, d, g) = (x.rows, x.cols, levels.count)
         var stacked = reconstructions

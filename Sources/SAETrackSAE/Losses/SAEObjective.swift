@@ -100,11 +100,18 @@ public struct SAEObjective: Sendable {
     /// - Parameters:
     ///   - deadFeatures: increasing ids of dead features (ghost grads / AuxK act only if non-empty)
     ///   - previous: the anchor SAE for `regCoefficient > 0`
-    ///   - workspace: reusable buffers (the trainer passes one; gradients come from and go back to it)
     ///   - threshold: JumpReLU's θ (d_sae), required for that architecture
     public func evaluate(_ p: SAEParameters, batch x: Matrix, deadFeatures: [Int32] = [],
-                         previous: SAEParameters? = nil, threshold: [Float]? = nil, gradients wantGradients: Bool = true,
-                         workspace: SAEStepWorkspace? = nil) -> Result {
+                         previous: SAEParameters? = nil, threshold: [Float]? = nil, gradients wantGradients: Bool = true) -> Result {
+        evaluate(p, batch: x, deadFeatures: deadFeatures, previous: previous, threshold: threshold,
+                 gradients: wantGradients, workspace: nil)
+    }
+
+    /// The same, with reusable buffers: the trainer passes its workspace, and gradients come from
+    /// and go back to it.
+    package func evaluate(_ p: SAEParameters, batch x: Matrix, deadFeatures: [Int32] = [],
+                          previous: SAEParameters? = nil, threshold: [Float]? = nil, gradients wantGradients: Bool = true,
+                          workspace: SAEStepWorkspace?) -> Result {
         let (b, d, m) = (x.rows, p.dIn, p.dSAE)
         precondition(x.cols == d, "SAEObjective: batch has \(x.cols) columns, d_in is \(d)")
         let useGhost = architecture == .standard && ghostGrads && !deadFeatures.isEmpty

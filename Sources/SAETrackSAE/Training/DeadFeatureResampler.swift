@@ -3,16 +3,16 @@ import SAETrackCore
 
 /// The mechanics of ``DeadFeatureResampling``: finding silent features on a sample, drawing
 /// high-loss inputs, and re-initialising the features' weights and Adam moments toward them.
-public enum DeadFeatureResampler {
+package enum DeadFeatureResampler {
     /// Features with no non-zero code in `codes` (B, d_sae), increasing.
-    public static func silentFeatures(_ codes: SparseActivations) -> [Int32] {
+    package static func silentFeatures(_ codes: SparseActivations) -> [Int32] {
         var fired = [Bool](repeating: false, count: codes.cols)
         for i in codes.index { fired[Int(i)] = true }
         return fired.indices.filter { !fired[$0] }.map { Int32($0) }
     }
 
     /// ‖x_b − x̂_b‖² for each row of x, x̂ (B, d_in) → (B).
-    public static func rowLosses(_ x: Matrix, _ xHat: Matrix) -> [Float] {
+    package static func rowLosses(_ x: Matrix, _ xHat: Matrix) -> [Float] {
         precondition(x.rows == xHat.rows && x.cols == xHat.cols, "DeadFeatureResampler.rowLosses: shapes differ")
         let d = x.cols
         var out = [Float](repeating: 0, count: x.rows)
@@ -27,7 +27,7 @@ public enum DeadFeatureResampler {
     }
 
     /// `count` row indices drawn with replacement with probability ∝ loss² (uniform if every loss is 0).
-    public static func drawRows(losses: [Float], count: Int, seed: UInt64) -> [Int] {
+    package static func drawRows(losses: [Float], count: Int, seed: UInt64) -> [Int] {
         precondition(!losses.isEmpty, "DeadFeatureResampler.drawRows: no rows")
         var cumulative = [Double](repeating: 0, count: losses.count)
         var total = 0.0
@@ -44,7 +44,7 @@ public enum DeadFeatureResampler {
 
     /// Re-initialises `features` toward rows `rows[k]` of `inputs` (N, d_in), as ``DeadFeatureResampling``
     /// states, and zeroes their Adam moments. A feature whose input equals b_dec is left as it is.
-    public static func reinitialise(_ p: inout SAEParameters, moments: inout Adam, features: [Int32], inputs: Matrix,
+    package static func reinitialise(_ p: inout SAEParameters, moments: inout Adam, features: [Int32], inputs: Matrix,
                                     rows: [Int], encoderScale: Float) {
         precondition(features.count == rows.count, "DeadFeatureResampler.reinitialise: one input row per feature")
         precondition(inputs.cols == p.dIn, "DeadFeatureResampler.reinitialise: inputs have \(inputs.cols) columns, d_in is \(p.dIn)")

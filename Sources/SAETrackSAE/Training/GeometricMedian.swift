@@ -8,9 +8,9 @@ import SAETrackCore
 ///     w_i ← 1 / max(‖p_i − m‖₂, 1e-6);  m ← Σ w_i p_i / Σ w_i
 ///     stop if |obj_prev − obj| ≤ 1e-20 · obj,   obj = Σ_i ‖p_i − m‖₂
 /// ```
-public enum GeometricMedian {
+package enum GeometricMedian {
     /// The median of the rows of `points` (N, d) → (d).
-    public static func compute(_ points: Matrix, maxIterations: Int = 100, epsilon: Float = 1e-6,
+    package static func compute(_ points: Matrix, maxIterations: Int = 100, epsilon: Float = 1e-6,
                                tolerance: Double = 1e-20) -> [Float] {
         let (n, d) = (points.rows, points.cols)
         precondition(n > 0, "GeometricMedian: no points")
@@ -37,7 +37,7 @@ public enum GeometricMedian {
     }
 
     /// Σ_i ‖p_i − m‖₂.
-    public static func objective(_ points: Matrix, _ median: [Double]) -> Double {
+    package static func objective(_ points: Matrix, _ median: [Double]) -> Double {
         var dist = [Double](repeating: 0, count: points.rows)
         distances(points, median, into: &dist)
         return dist.reduce(0, +)

@@ -3,13 +3,13 @@ import SAETrackCore
 /// Buffers reused from one training step to the next: the encoder's pre-activation scratches (per
 /// thread blocks, or (chunkRows, d_sae) in the row-chunk path) and the four gradient tensors. Large allocations are fresh mmaps in glibc, so
 /// reallocating them every step would pay a page fault per 4 KiB of every buffer, every step.
-public final class SAEStepWorkspace {
+package final class SAEStepWorkspace {
     /// (chunkRows, d_sae) scratch, grown on demand.
     var pre: [Float] = []
     /// Gradient tensors handed to `SAEObjective.evaluate` and returned after the optimizer step.
     var gradients: SAEParameters?
 
-    public init() {}
+    package init() {}
 
     /// The gradient buffers (uniquely referenced: no copy), or fresh zeros of this shape.
     func takeGradients(dIn: Int, dSAE: Int) -> SAEParameters {
