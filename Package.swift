@@ -40,8 +40,9 @@ let package = Package(
             name: "SAETrack",
             dependencies: ["SAETrackCore", "SAETrackIO", "SAETrackLM", "SAETrackSAE", "SAETrackMetrics"]
         ),
-        // The command-line option groups both executables take (`--architecture` and the TopK family, `--weight-init`, the JumpReLU options,
-        // `--resume-changed` / `--restart`), one copy so `saetrack-mpi train-sae` parses what `saetrack` does.
+        // The command-line option groups both executables take (all of `train-sae`'s, `--architecture` and the TopK family,
+        // `--weight-init`, the JumpReLU options, `--resume-changed` / `--restart`) and the enums of their choices, one copy so
+        // `saetrack-mpi train-sae` parses what `saetrack` does.
         .target(
             name: "SAETrackCLIOptions",
             dependencies: ["SAETrack", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -70,6 +71,8 @@ let package = Package(
         .testTarget(name: "SAETrackSAETests", dependencies: ["SAETrackSAE"]),
         .testTarget(name: "SAETrackMetricsTests", dependencies: ["SAETrackMetrics"]),
         .testTarget(name: "SAETrackTests", dependencies: ["SAETrack"]),
+        // Parses the option groups both executables share (choices, defaults, fingerprints), in process.
+        .testTarget(name: "SAETrackCLIOptionsTests", dependencies: ["SAETrackCLIOptions"]),
         // Runs the built `saetrack` executable (kill and resume); needs the CLI built beside it.
         .testTarget(name: "SAETrackCLITests", dependencies: ["SAETrack"]),
         // Runs `mpirun … saetrack-mpi` against `saetrack`; needs both executables built beside it.

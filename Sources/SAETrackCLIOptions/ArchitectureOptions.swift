@@ -7,7 +7,7 @@ import SAETrack
 public struct ArchitectureOptions: ParsableArguments {
     public init() {}
 
-    @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE), jumprelu, or matryoshka (Matryoshka BatchTopK, saved as a JumpReLU SAE; needs --matryoshka-widths).") public var architecture = "standard"
+    @Option(name: .long, help: "standard (ReLU + L1, the paper's), topk, batchtopk (saved as a JumpReLU SAE), jumprelu, or matryoshka (Matryoshka BatchTopK, saved as a JumpReLU SAE; needs --matryoshka-widths).") public var architecture = SAEArchitecture.standard
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated, e.g. 128,512,2048 (d_sae is appended as the last level when missing; SAELens matryoshka_widths).") public var matryoshkaWidths: String?
     @Option(name: .long, help: "TopK / BatchTopK: active latents per token (BatchTopK: on average over the batch).") public var k = 32
     @Option(name: .long, help: "BatchTopK: rate of the running threshold (SAELens topk_threshold_lr).") public var topkThresholdLr = 0.01
@@ -18,12 +18,10 @@ public struct ArchitectureOptions: ParsableArguments {
     public func validate() throws { _ = try parsed() }
 
     /// The architecture and Matryoshka's widths (empty for other architectures), or an error naming
-    /// the flag: an unknown architecture, bad or misplaced widths, `--rescale-acts-by-decoder-norm`
+    /// the flag: bad or misplaced widths, `--rescale-acts-by-decoder-norm`
     /// outside the TopK family, `--use-matryoshka-aux-loss` outside matryoshka, a rate outside (0, 1].
     public func parsed() throws -> (architecture: SAEArchitecture, widths: [Int]) {
-        guard let arch = SAEArchitecture(rawValue: architecture) else {
-            throw ValidationError("--architecture must be standard, topk, batchtopk, jumprelu or matryoshka")
-        }
+        let arch = architecture
         let widths = try MatryoshkaWidthsOption.parse(matryoshkaWidths, architecture: arch)
         try Self.check(rescaleActsByDecoderNorm: rescaleActsByDecoderNorm, useMatryoshkaAuxLoss: useMatryoshkaAuxLoss,
                        architecture: arch)

@@ -37,17 +37,16 @@ struct ActivationsCommand: ParsableCommand {
     var batchRows: Int = 16
 
     @Option(name: .long, help: "Storage: f32, f16 (IEEE half) or bf16 (bfloat16); f16/bf16 round to nearest even.")
-    var dtype = "f32"
+    var dtype = ActivationDTypeChoice.f32
 
     func validate() throws {
         if batchRows < 1 { throw ValidationError("--batch-rows must be at least 1") }
-        if ActivationDType(name: dtype) == nil { throw ValidationError("--dtype must be f32, f16 or bf16 (got \(dtype))") }
     }
 
     func run() throws {
         // Preflight: config, hook, tokens and output before the weights are read.
         let hookPoint = try HookPoint(name: hook)
-        let storage = ActivationDType(name: dtype)!
+        let storage = dtype.dtype
         let directory = try ModelDirectory(URL(fileURLWithPath: model))
         try directory.verifyHeaders()
         try Preflight.check(hook: hookPoint, in: directory.config, model: model)

@@ -43,7 +43,7 @@ struct JumpReLUCommandTests {
         for (extra, message) in [(["--architecture", "topk", "--pre-act-loss-coefficient", "1e-3"], "--pre-act-loss-coefficient is a jumprelu option"),
                                  (["--architecture", "standard", "--jumprelu-ste-to-input"], "--jumprelu-ste-to-input is a jumprelu option"),
                                  (["--architecture", "standard", "--jumprelu-sparsity", "tanh"], "--jumprelu-sparsity is a jumprelu option"),
-                                 (["--jumprelu-sparsity", "cubic"], "must be step, quadratic or tanh"),
+                                 (["--jumprelu-sparsity", "cubic"], "Please provide one of 'step', 'quadratic' or 'tanh'"),
                                  (["--jumprelu-sparsity", "tanh", "--target-l0", "5"], "--target-l0 is for --jumprelu-sparsity quadratic"),
                                  (["--jumprelu-tanh-scale", "0"], "--jumprelu-tanh-scale must be positive"),
                                  (["--pre-act-loss-coefficient=-1"], "--pre-act-loss-coefficient must be ≥ 0")] {

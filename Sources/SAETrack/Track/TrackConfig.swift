@@ -3,7 +3,7 @@ import SAETrackSAE
 
 /// Chain direction over the chosen checkpoints (Docs/Method.md §5.1: the published chains run forward
 /// from step 0; `pipeline.py`'s defaults ran backward from the last checkpoint).
-public enum TrackOrder: String, Codable, Sendable {
+public enum TrackOrder: String, Codable, CaseIterable, Sendable {
     case forward, backward
 }
 

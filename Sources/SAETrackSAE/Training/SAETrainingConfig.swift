@@ -1,7 +1,7 @@
 import Foundation
 
 /// Which sparse autoencoder is trained.
-public enum SAEArchitecture: String, Codable, Sendable {
+public enum SAEArchitecture: String, Codable, CaseIterable, Sendable {
     /// ReLU codes with an L1 penalty (SAE-Track, SAELens `standard`).
     case standard
     /// The k largest pre-activations per token, ReLU'd (SAELens `topk`), with AuxK for dead latents.
@@ -28,7 +28,7 @@ public enum SAEArchitecture: String, Codable, Sendable {
 }
 
 /// JumpReLU's sparsity loss (SAELens `jumprelu_sparsity_loss_mode`), with L0_b = Σ_i 1[pre[b,i] > θ_i].
-public enum SAEJumpReLUSparsity: String, Codable, Sendable {
+public enum SAEJumpReLUSparsity: String, Codable, CaseIterable, Sendable {
     /// `l0_coefficient · mean_b L0_b` (DeepMind's L0 loss; SAELens's default).
     case step
     /// `l0_coefficient · mean_b 2/t·(L0_b − t)²` around `target_l0` t (Gemma Scope 2).
