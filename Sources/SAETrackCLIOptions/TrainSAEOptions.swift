@@ -24,10 +24,10 @@ public struct TrainSAEOptions: ParsableArguments {
     @OptionGroup public var jumpReLU: JumpReLUOptions
     @OptionGroup public var initialisation: InitOptions
     @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_in).") public var dSAE: Int?
-    @Option(name: .long, help: "Expansion factor (default 64, SAE-Track).") public var expansion = 64
+    @Option(name: .long, help: "Expansion factor when --d-sae is not given (SAE-Track's unless set).") public var expansion = 64
     @Option(name: .customLong("train-tokens"), help: "Token budget (default: 300M first stage, 15M continual).") public var trainTokens: Int?
     @Option(name: .long, help: "Steps (overrides --train-tokens).") public var steps: Int?
-    @Option(name: .customLong("batch-size"), help: "Tokens per step (default 4096).") public var batchSize = 4096
+    @Option(name: .customLong("batch-size"), help: "Tokens per step.") public var batchSize = 4096
     @Option(name: .long, help: "Learning rate.") public var lr: Float?
     @Option(name: .long, help: "Warm-up steps.") public var warmup: Int?
     @Option(name: .long, help: "Schedule: constant (with warm-up) or linear-decay.") public var schedule = ScheduleChoice.constant
@@ -42,7 +42,7 @@ public struct TrainSAEOptions: ParsableArguments {
     @Option(name: .customLong("sampling-window"), help: "Feature-frequency sampling window (steps).") public var samplingWindow: Int?
     @Option(name: .long, help: "Anchor regularisation toward --previous (Docs/Method.md §5.4).") public var reg: Float = 0
     @Flag(name: .customLong("no-shuffle"), help: "--activations: take batches in file order (batch i = rows i·B..<(i+1)·B, wrapping; b_dec initialised from the first rows) so an outside tool can reproduce every step.") public var noShuffle = false
-    @Option(name: .customLong("buffer-tokens"), help: "Half-buffer size of the shuffling store (SAE-Track 262144).") public var bufferTokens = 262_144
+    @Option(name: .customLong("buffer-tokens"), help: "Half-buffer size of the shuffling store (SAE-Track's unless set).") public var bufferTokens = 262_144
     @Option(name: .customLong("eval-rows"), help: "Held-out token rows (from the end of the token file) for evaluation.") public var evalRows = 16
     @Option(name: .customLong("eval-tokens"), help: "--activations: held-out activations (from the end) for evaluation.") public var evalTokens = 4096
     @Option(name: .customLong("log-every"), help: "Log every N steps.") public var logEvery = 100

@@ -30,7 +30,7 @@ struct BenchLMCommand: ParsableCommand {
         }
     }
 
-    @Option(name: .long, help: "Model shape: pythia70m or pythia160m (default: pythia70m).")
+    @Option(name: .long, help: "Pythia model shape.")
     var model: Shape = .pythia70m
 
     @Option(name: .long, help: "Rows per forward pass.")

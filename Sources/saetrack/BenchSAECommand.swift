@@ -17,13 +17,13 @@ struct BenchSAECommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("d-in"), help: "Input width (default 768).") var dIn = 768
-    @Option(name: .customLong("d-sae"), help: "Dictionary size (default 24576).") var dSAE = 24576
-    @Option(name: .long, help: "Tokens per step (default 4096).") var batch = 4096
-    @Option(name: .customLong("l0"), help: "Target initial L0 (default 64).") var l0 = 64
-    @Option(name: .long, help: "Timed training steps (default 5).") var steps = 5
-    @Option(name: .customLong("gemm-trials"), help: "Timed encoder GEMMs, best kept (default 3).") var gemmTrials = 3
-    @Option(name: .customLong("chunk-rows"), help: "Rows per encoder GEMM in the trainer's row-chunk path (ghost grads only; default 4096). Every step timed here encodes in feature blocks.") var chunkRows = 4096
+    @Option(name: .customLong("d-in"), help: "Input width.") var dIn = 768
+    @Option(name: .customLong("d-sae"), help: "Dictionary size.") var dSAE = 24576
+    @Option(name: .long, help: "Tokens per step.") var batch = 4096
+    @Option(name: .customLong("l0"), help: "Target initial L0.") var l0 = 64
+    @Option(name: .long, help: "Timed training steps.") var steps = 5
+    @Option(name: .customLong("gemm-trials"), help: "Timed encoder GEMMs, best kept.") var gemmTrials = 3
+    @Option(name: .customLong("chunk-rows"), help: "Rows per encoder GEMM in the trainer's row-chunk path (ghost grads only). Every step timed here encodes in feature blocks.") var chunkRows = 4096
     @Option(name: .long, help: "standard (ReLU + SAE-Track loss), topk, batchtopk or matryoshka (k = --l0; widths d_sae/8, /4, /2, 1), or jumprelu; all but standard in SAELens's loss form.") var architecture = SAEArchitecture.standard
     @Option(name: .long, help: "Threads (default: SAETRACK_THREADS or all cores).") var threads: Int?
     @Option(name: .long, help: "Write the report as JSON to this file.") var json: String?

@@ -17,7 +17,7 @@ struct BenchTrainLMCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Shapes to run: demo, pythia14m (default both).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Shapes to run: demo, pythia14m.")
     var models: [String] = ["demo", "pythia14m"]
     @Option(name: .long, help: "Timed steps per shape.") var steps = 10
     @Option(name: .long, help: "Untimed warm-up steps.") var warmup = 2

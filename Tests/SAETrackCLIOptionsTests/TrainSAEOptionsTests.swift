@@ -42,7 +42,7 @@ struct TrainSAEOptionsTests {
         #expect(message.contains("Please provide one of \(listed)"), "\(message)")
     }
 
-    @Test("--help lists every choice")
+    @Test("--help lists every choice and states each default once")
     func helpListsChoices() {
         let help = TrainSAEOptions.helpMessage(columns: 10_000)
         for listed in ["(values: first, continual; default: first)", "(values: constant, linear-decay; default: constant)",
@@ -51,6 +51,10 @@ struct TrainSAEOptionsTests {
                        "(values: standard, topk, batchtopk, jumprelu, matryoshka; default: standard)",
                        "(values: step, quadratic, tanh; default: step)"] {
             #expect(help.contains(listed), "\(listed)")
+        }
+        // No help text spells a default that ArgumentParser appends as well.
+        for line in help.split(separator: "\n") where line.contains("(default: ") {
+            #expect(!line.contains("(default ") && !line.contains("(SAE-Track 262144)"), "\(line)")
         }
     }
 
