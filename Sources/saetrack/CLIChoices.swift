@@ -42,6 +42,16 @@ enum TrackPresetChoice: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+extension TrackPresetChoice {
+    /// Each preset's value of `setting` for a flag's help, read from the presets themselves:
+    /// "paper 4096, demo 1024, quick 512", or "every preset: 64" when they agree.
+    static func values<T>(_ setting: KeyPath<TrackSettings, T>, _ text: (T) -> String = { "\($0)" }) -> String {
+        let shown = allCases.map { text($0.settings[keyPath: setting]) }
+        if Set(shown).count == 1 { return "every preset: \(shown[0])" }
+        return zip(allCases, shown).map { "\($0.rawValue) \($1)" }.joined(separator: ", ")
+    }
+}
+
 /// `track --order`: which end of the series the chain starts from.
 extension TrackOrder: ExpressibleByArgument {}
 

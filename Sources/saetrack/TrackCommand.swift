@@ -10,22 +10,22 @@ struct TrackOptions: ParsableArguments {
     @Flag(name: .long, help: "Subtract each token's mean over d_model (TransformerLens centring; the paper's SAEs).") var center = false
     @Option(name: .long, help: "Settings preset: paper (Docs/Method.md §4.2), demo (Docs/Demo.md) or quick (a sub-minute smoke test of the demo's). Flags below override it.")
     var preset = TrackPresetChoice.paper
-    @Option(name: .customLong("d-sae"), help: "Dictionary size (default: expansion × d_model).") var dSAE: Int?
-    @Option(name: .long, help: "Expansion factor when --d-sae is not given.") var expansion: Int?
-    @Option(name: .customLong("batch-size"), help: "Tokens per SAE step.") var batchSize: Int?
-    @Option(name: .customLong("first-steps"), help: "SAE steps of the from-scratch first stage (paper: 73243 = 300M tokens).") var firstSteps: Int?
-    @Option(name: .customLong("continual-steps"), help: "SAE steps of each warm-started stage (paper: 3663 = 15M tokens).") var continualSteps: Int?
-    @Option(name: .customLong("first-lr"), help: "First-stage learning rate (paper 4e-4).") var firstLR: Float?
-    @Option(name: .customLong("continual-lr"), help: "Continual-stage learning rate (paper 4e-5).") var continualLR: Float?
-    @Option(name: .customLong("first-warmup"), help: "First-stage warm-up steps (paper 5000).") var firstWarmup: Int?
-    @Option(name: .customLong("continual-warmup"), help: "Continual-stage warm-up steps (paper 3).") var continualWarmup: Int?
-    @Option(name: .long, help: "L1 coefficient (paper 8e-5).") var l1: Float?
+    @Option(name: .customLong("d-sae"), help: "Dictionary size (\(TrackPresetChoice.values(\.dSAE) { $0.map(String.init) ?? "expansion × d_model" })).") var dSAE: Int?
+    @Option(name: .long, help: "Expansion factor when --d-sae is not given (\(TrackPresetChoice.values(\.expansion))).") var expansion: Int?
+    @Option(name: .customLong("batch-size"), help: "Tokens per SAE step (\(TrackPresetChoice.values(\.batchSize))).") var batchSize: Int?
+    @Option(name: .customLong("first-steps"), help: "SAE steps of the from-scratch first stage (\(TrackPresetChoice.values(\.firstSteps)); the paper's are 300M tokens).") var firstSteps: Int?
+    @Option(name: .customLong("continual-steps"), help: "SAE steps of each warm-started stage (\(TrackPresetChoice.values(\.continualSteps)); the paper's are 15M tokens).") var continualSteps: Int?
+    @Option(name: .customLong("first-lr"), help: "First-stage learning rate (\(TrackPresetChoice.values(\.firstLR))).") var firstLR: Float?
+    @Option(name: .customLong("continual-lr"), help: "Continual-stage learning rate (\(TrackPresetChoice.values(\.continualLR))).") var continualLR: Float?
+    @Option(name: .customLong("first-warmup"), help: "First-stage warm-up steps (\(TrackPresetChoice.values(\.firstWarmup))).") var firstWarmup: Int?
+    @Option(name: .customLong("continual-warmup"), help: "Continual-stage warm-up steps (\(TrackPresetChoice.values(\.continualWarmup))).") var continualWarmup: Int?
+    @Option(name: .long, help: "L1 coefficient (\(TrackPresetChoice.values(\.l1Coefficient))).") var l1: Float?
     @Option(name: .customLong("continual-dead-window"),
-            help: "Ghost grads in continual stages for features silent for more than N of the stage's steps ('never' = the paper's 1e11 window; demo preset 3).")
+            help: "Ghost grads in continual stages for features silent for more than N of the stage's steps, or 'never' (the 1e11-step window) (\(TrackPresetChoice.values(\.continualDeadFeatureWindow) { $0.map(String.init) ?? "never" })).")
     var continualDeadWindow: String?
     @Option(name: .long, help: "SAE architecture of every stage: standard (the paper's), topk, batchtopk, jumprelu or matryoshka (needs --matryoshka-widths).") var architecture: SAEArchitecture?
     @Option(name: .customLong("matryoshka-widths"), help: "Matryoshka: increasing prefix widths of the nested levels, comma-separated (d_sae is appended when missing).") var matryoshkaWidths: String?
-    @Option(name: .long, help: "TopK / BatchTopK: active latents per token (default 32).") var k: Int?
+    @Option(name: .long, help: "TopK / BatchTopK: active latents per token (\(TrackPresetChoice.values(\.k))).") var k: Int?
     @Flag(name: .customLong("use-matryoshka-aux-loss"), help: "Matryoshka: AuxK per level in every stage (SAELens use_matryoshka_aux_loss; default: AuxK on the full reconstruction).") var useMatryoshkaAuxLoss = false
     @Flag(name: .long, help: "TopK, BatchTopK, Matryoshka: every stage selects on pre-activations × decoder row norms and decodes divided by them (SAELens rescale_acts_by_decoder_norm); TopK stages are saved with the option, BatchTopK / Matryoshka stages as JumpReLU with the norms folded in.") var rescaleActsByDecoderNorm = false
     @OptionGroup var jumpReLU: JumpReLUOptions
