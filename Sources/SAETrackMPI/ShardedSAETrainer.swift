@@ -281,7 +281,7 @@ public final class ShardedSAETrainer {
             var local = [GradientClipping.squaredNorm([g.wEncT.storage, g.bEnc, g.wDec.storage, thresholdGradient ?? []])]
             try comm.allreduceSum(&local, kind: .scalars)
             let norm = Float((local[0] + GradientClipping.squaredNorm([g.bDec])).squareRoot())
-            clipFactor = GradientClipping.factor(norm: norm, maxNorm: maxNorm)
+            clipFactor = GradientClipping.coefficient(norm: norm, maxNorm: maxNorm)
             if clipFactor < 1, var tg = thresholdGradient {
                 for t in tg.indices { tg[t] *= clipFactor }
                 thresholdGradient = tg

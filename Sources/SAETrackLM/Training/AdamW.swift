@@ -1,5 +1,3 @@
-import CSupport
-import Foundation
 import SAETrackCore
 
 /// AdamW with decoupled weight decay over a flat parameter buffer, step for step what
@@ -45,28 +43,22 @@ public struct AdamW: Sendable {
     /// With `gradientScale` (the clip coefficient of ``clipAndStep(parameters:gradients:learningRate:maxNorm:)``)
     /// every gradient is multiplied by it first, in the same pass: bit for bit what scaling the
     /// gradients in place and then stepping gives, one read-and-write of the gradients fewer.
-    /// `gradients` are only read. One pass over parameters, gradients and moments (CSupport's
-    /// `saetrack_adamw_update`, 8 lanes where the CPU has AVX, no fused multiply-adds).
+    /// `gradients` are only read. One pass over parameters, gradients and moments: Core's
+    /// ``SAETrackCore/AdamWStep`` over each tensor's span.
     public mutating func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>,
                               learningRate lr: Float, gradientScale: Float = 1) {
         precondition(parameters.count == m.count && gradients.count == m.count, "AdamW.step: buffer sizes differ")
         stepCount += 1
-        let t = Float(stepCount)
-        let stepSize = lr / (1 - powf(beta1, t))
-        let biasCorrection2Sqrt = (1 - powf(beta2, t)).squareRoot()
-        let (b1, b2, eps) = (beta1, beta2, epsilon)
-        let decayFactor = 1 - lr * weightDecay
+        let adam = AdamWStep(step: stepCount, learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                             weightDecay: weightDecay)
         let p = parameters.baseAddress!, g = gradients.baseAddress!
         m.withUnsafeMutableBufferPointer { mb in
             v.withUnsafeMutableBufferPointer { vb in
                 let (mp, vp) = (mb.baseAddress!, vb.baseAddress!)
                 for (range, decays) in decayRanges {
-                    Parallel.forEachChunk(range.count, minChunk: 1 << 15) { chunk in
-                        let i = range.lowerBound + chunk.lowerBound
-                        saetrack_adamw_update(p + i, g + i, mp + i, vp + i, chunk.count, gradientScale,
-                                              decays ? decayFactor : 1, b1, 1 - b1, b2, 1 - b2, stepSize,
-                                              biasCorrection2Sqrt, eps)
-                    }
+                    let i = range.lowerBound
+                    adam.applyInParallel(p + i, gradients: g + i, m: mp + i, v: vp + i, count: range.count,
+                                         gradientScale: gradientScale, decays: decays)
                 }
             }
         }

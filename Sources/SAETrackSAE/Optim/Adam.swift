@@ -1,5 +1,3 @@
-import CSupport
-import Foundation
 import SAETrackCore
 
 /// Adam (β₁, β₂, ε; no weight decay, no clipping), exactly as `torch.optim.Adam` steps:
@@ -8,7 +6,8 @@ import SAETrackCore
 /// p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
 /// ```
 /// The update is dense over every parameter, so parameters whose gradient is zero in a step (the
-/// inactive features) still move with their momentum, as in PyTorch.
+/// inactive features) still move with their momentum, as in PyTorch. Each step is Core's
+/// ``SAETrackCore/AdamWStep`` with no weight decay over the four tensors.
 public struct Adam: Sendable, Equatable {
     public var beta1: Float
     public var beta2: Float
@@ -32,16 +31,11 @@ public struct Adam: Sendable, Equatable {
     /// per-element arithmetic as torch's `_single_tensor_adam`.
     public func update(vector p: inout [Float], gradient g: [Float], m: inout [Float], v: inout [Float], lr: Float) {
         precondition(p.count == g.count && m.count == g.count && v.count == g.count, "Adam: vector shapes differ")
-        let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
-        let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
-        let stepSize = Float(Double(lr) / bc1)
-        let bc2Sqrt = Float(bc2.squareRoot())
-        let n = p.count
-        guard n > 0 else { return }
+        guard !p.isEmpty else { return }
+        let adam = AdamWStep(step: step, learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon)
         p.withUnsafeMutableBufferPointer { pb in g.withUnsafeBufferPointer { gb in
             m.withUnsafeMutableBufferPointer { mb in v.withUnsafeMutableBufferPointer { vb in
-                saetrack_adamw_update(pb.baseAddress!, gb.baseAddress!, mb.baseAddress!, vb.baseAddress!, n, 1, 1,
-                                      beta1, 1 - beta1, beta2, 1 - beta2, stepSize, bc2Sqrt, epsilon)
+                adam.apply(pb.baseAddress!, gradients: gb.baseAddress!, m: mb.baseAddress!, v: vb.baseAddress!, count: pb.count)
             } }
         } }
     }
@@ -54,23 +48,11 @@ public struct Adam: Sendable, Equatable {
     public mutating func update(_ p: inout SAEParameters, gradients g: SAEParameters, lr: Float,
                                 normaliseDecoderRows: Bool = false, gradientScale: Float = 1) {
         step += 1
-        let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
-        let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
-        let stepSize = Float(Double(lr) / bc1)
-        let bc2Sqrt = Float(bc2.squareRoot())
-        let (b1, b2, eps, scale) = (beta1, beta2, epsilon, gradientScale)
-        /// Adam on `n` contiguous parameters: CSupport's AdamW pass with no weight decay (the same
-        /// per-element arithmetic as torch's unfused `_single_tensor_adam`, 8 lanes where the CPU has AVX).
-        @inline(__always) func span(_ pp: UnsafeMutablePointer<Float>, _ gp: UnsafePointer<Float>,
-                                    _ mp: UnsafeMutablePointer<Float>, _ vp: UnsafeMutablePointer<Float>, _ n: Int) {
-            saetrack_adamw_update(pp, gp, mp, vp, n, scale, 1, b1, 1 - b1, b2, 1 - b2, stepSize, bc2Sqrt, eps)
-        }
+        let adam = AdamWStep(step: step, learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon)
         func run(_ param: UnsafeMutableBufferPointer<Float>, _ grad: UnsafeBufferPointer<Float>,
                  _ mm: UnsafeMutableBufferPointer<Float>, _ vv: UnsafeMutableBufferPointer<Float>) {
-            let (pp, gp, mp, vp) = (param.baseAddress!, grad.baseAddress!, mm.baseAddress!, vv.baseAddress!)
-            Parallel.forEachChunk(param.count, minChunk: 1 << 16) { range in
-                span(pp + range.lowerBound, gp + range.lowerBound, mp + range.lowerBound, vp + range.lowerBound, range.count)
-            }
+            adam.applyInParallel(param.baseAddress!, gradients: grad.baseAddress!, m: mm.baseAddress!, v: vv.baseAddress!,
+                                 count: param.count, gradientScale: gradientScale, minChunk: 1 << 16)
         }
         p.wEncT.withUnsafeMutableBufferPointer { a in g.wEncT.withUnsafeBufferPointer { b in
             m.wEncT.withUnsafeMutableBufferPointer { c in v.wEncT.withUnsafeMutableBufferPointer { d in run(a, b, c, d) } } } }
@@ -80,14 +62,8 @@ public struct Adam: Sendable, Equatable {
             let (rows, cols) = (p.wDec.rows, p.wDec.cols)
             p.wDec.withUnsafeMutableBufferPointer { a in g.wDec.withUnsafeBufferPointer { b in
             m.wDec.withUnsafeMutableBufferPointer { c in v.wDec.withUnsafeMutableBufferPointer { d in
-                let (pp, gp, mp, vp) = (a.baseAddress!, b.baseAddress!, c.baseAddress!, d.baseAddress!)
-                Parallel.forEachChunk(rows, minChunk: 64) { range in
-                    for i in range {
-                        let o = i * cols
-                        span(pp + o, gp + o, mp + o, vp + o, cols)
-                        SAEParameters.normaliseRow(pp + o, cols)
-                    }
-                }
+                adam.applyByRows(a.baseAddress!, gradients: b.baseAddress!, m: c.baseAddress!, v: d.baseAddress!,
+                                 rows: rows, cols: cols, gradientScale: gradientScale) { row, n in SAEParameters.normaliseRow(row, n) }
             } } } }
         } else {
             p.wDec.withUnsafeMutableBufferPointer { a in g.wDec.withUnsafeBufferPointer { b in

@@ -2,12 +2,13 @@ import SAETrackCore
 
 /// Clipping of the total gradient norm, as `torch.nn.utils.clip_grad_norm_` (which SAELens's trainer
 /// applies with max norm 1 before every Adam step): with N = ‖(∇W_enc, ∇b_enc, ∇W_dec, ∇b_dec, ∇θ)‖₂
-/// over every parameter, each gradient is multiplied by min(1, maxNorm / (N + 1e-6)).
+/// over every parameter, each gradient is multiplied by Core's
+/// ``SAETrackCore/GradientClipping/coefficient(norm:maxNorm:)``, min(1, maxNorm / (N + 1e-6)).
 ///
 /// The trainer does not scale the gradients in a pass of their own: it hands the factor to
 /// ``Adam/update(_:gradients:lr:normaliseDecoderRows:gradientScale:)``, which multiplies each
 /// gradient as it reads it (the same float product, so the same bits as clipping first).
-package enum GradientClipping {
+extension GradientClipping {
     /// Elements per partial sum of the norm: fixed, so the norm does not depend on the thread count.
     package static let block = 1 << 16
 
@@ -16,7 +17,7 @@ package enum GradientClipping {
     static func factor(_ g: SAEParameters, threshold: [Float]?, maxNorm: Float) -> (norm: Float, factor: Float) {
         let total = squaredNorm([g.wEncT.storage, g.bEnc, g.wDec.storage, g.bDec, threshold ?? []])
         let norm = Float(total.squareRoot())
-        return (norm, factor(norm: norm, maxNorm: maxNorm))
+        return (norm, coefficient(norm: norm, maxNorm: maxNorm))
     }
 
     /// Σ of the squares of every element of `buffers`, in Double: per block of ``block`` elements in
@@ -43,8 +44,6 @@ package enum GradientClipping {
         return total
     }
 
-    /// `torch.nn.utils.clip_grad_norm_`'s factor for a total norm: min(1, maxNorm / (norm + 1e-6)).
-    package static func factor(norm: Float, maxNorm: Float) -> Float { min(1, maxNorm / (norm + 1e-6)) }
 
     /// Clips in place (the gradients multiplied by ``factor(_:threshold:maxNorm:)``'s factor where it is
     /// below 1); returns the total norm before clipping.
