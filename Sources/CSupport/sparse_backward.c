@@ -63,6 +63,14 @@ __attribute__((target("avx"))) static float feature_avx(const float *y, const fl
     float bias = 0;
     for (size_t k = 0; k < count; k += 4) {
         int m = count - k < 4 ? (int)(count - k) : 4;
+        // The next group's rows are random in the batch: ask for them now, while this group computes.
+        for (size_t t = k + 4; t < k + 8 && t < count; t++) {
+            const char *yn = (const char *)(y + (size_t)rows[t] * d), *xn = (const char *)(x + (size_t)rows[t] * d);
+            for (size_t o = 0; o < d * sizeof(float); o += 64) {
+                _mm_prefetch(yn + o, _MM_HINT_T0);
+                _mm_prefetch(xn + o, _MM_HINT_T0);
+            }
+        }
         const float *yr[4], *xr[4];
         float a[4], df[4];
         for (int t = 0; t < m; t++) {
