@@ -33,30 +33,15 @@ final class BatchTopKSelection: @unchecked Sendable {
         }
 
         /// Keeps the `total` largest (ties: smallest (row, feature), whatever order they were
-        /// offered in) and raises the cutoff to the smallest kept.
+        /// offered in: ``BatchTopKCut``) and raises the cutoff to the smallest kept.
         mutating func prune() {
-            guard value.count > total else { return }
-            let tau = BatchTopKSelection.kthLargest(value, total)
-            var above = 0
-            for v in value where v > tau { above += 1 }
-            let ties = total - above
-            // The (row, feature) keys of the entries equal to τ; keep the `ties` smallest.
-            var tieKeys: [Int64] = []
-            for e in 0..<value.count where value[e] == tau { tieKeys.append(Int64(row[e]) << 32 | Int64(feature[e])) }
-            var keyLimit = Int64.max
-            if tieKeys.count > ties {
-                tieKeys.sort()
-                keyLimit = ties > 0 ? tieKeys[ties - 1] : Int64.min
-            }
+            guard let cut = BatchTopKCut(value: value, row: row, feature: feature, total: total) else { return }
             var w = 0
-            for e in 0..<value.count {
-                let v = value[e]
-                if v > tau || (v == tau && (Int64(row[e]) << 32 | Int64(feature[e])) <= keyLimit) {
-                    value[w] = v; row[w] = row[e]; feature[w] = feature[e]; w += 1
-                }
+            for e in 0..<value.count where cut.keeps(value[e], row: row[e], feature: feature[e]) {
+                value[w] = value[e]; row[w] = row[e]; feature[w] = feature[e]; w += 1
             }
             value.removeLast(value.count - w); row.removeLast(row.count - w); feature.removeLast(feature.count - w)
-            if total > 0 { cutoff = max(cutoff, tau) }
+            if total > 0 { cutoff = max(cutoff, cut.value) }
         }
     }
 
