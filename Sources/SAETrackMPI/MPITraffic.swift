@@ -4,6 +4,8 @@ public enum MPITrafficKind: String, CaseIterable, Codable, Sendable {
     case reconstruction
     /// Per-token top-k candidates (value, latent id) of each shard (TopK).
     case topkCandidates = "topk_candidates"
+    /// The batch's BatchTopK candidates (value, row, latent id) of each shard, k·B per rank.
+    case batchTopKCandidates = "batchtopk_candidates"
     /// The partial ghost-grad outputs Σ_{dead i in shard} exp(pre_i)·W_dec[i], (B, d), on steps with dead latents.
     case ghost
     /// The partial W_enc·∂L/∂b_enc of the b_dec gradient, (d) per step.

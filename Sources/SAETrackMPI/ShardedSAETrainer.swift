@@ -11,6 +11,9 @@ import SAETrackSAE
 ///
 /// 1. every rank encodes the batch with its shard (one GEMM, B × d × m/n);
 ///    TopK: the shards' per-token top-k candidates are exchanged and ranked (`ShardedTopK`);
+///    BatchTopK: the shards' top k·B candidates of the batch are exchanged and cut with the
+///    single-process rule (`ShardedBatchTopK`), and the running threshold follows the global
+///    smallest selected value;
 /// 2. the partial reconstructions Σ_{i ∈ shard} f_i·W_dec[i] (B, d) are all-reduced — the one
 ///    large message, 2·(n−1)/n·B·d floats per rank;
 /// 3. error, per-token MSE denominators, the upstream gradient and the loss are computed on every
@@ -49,6 +52,9 @@ public final class ShardedSAETrainer {
     /// JumpReLU: the shard's thresholds θ and their Adam moments (empty for the other architectures).
     public private(set) var threshold: [Float] = []
     private var thresholdM: [Float] = [], thresholdV: [Float] = []
+    /// BatchTopK's running threshold (SAELens `topk_threshold`, as `SAETrainer`'s: replicated, updated
+    /// from the global smallest selected code; 0 for the other architectures).
+    public private(set) var topkThreshold: Double = 0
 
     private let workspace = SAEStepWorkspace()
     private var gradientBuffer: SAEParameters?
@@ -80,6 +86,7 @@ public final class ShardedSAETrainer {
             thresholdM = [Float](repeating: 0, count: shard.count)
             thresholdV = thresholdM
         }
+        topkThreshold = whole.topkThreshold
     }
 
     /// The shard's dead latents (local ids, increasing).
@@ -114,18 +121,27 @@ public final class ShardedSAETrainer {
         if jump { for i in threshold.indices where threshold[i] < 0 { threshold[i] = 0 } }   // SAELens keeps θ ≥ 0
         let jumpNorms = jump && (usePreAct || config.jumpReLUSparsity == .tanh) ? p.decoderRowNorms() : []
         let useGhost = standard && config.ghostGrads && globalDead > 0
-        let useAuxK = config.architecture == .topk && config.auxKCoefficient != 0 && globalDead > 0
+        let batchTopK = config.architecture == .batchtopk
+        let useAuxK = config.architecture.usesK && config.auxKCoefficient != 0 && globalDead > 0
         let kAux = useAuxK ? min(d / 2, globalDead) : 0
 
         let saeIn = Self.subtract(p.bDec, from: x)
-        let activation: SAEActivation = standard ? .relu : jump ? .jumpReLU(threshold: threshold) : .topK(min(config.k, mLocal))
+        let activation: SAEActivation = standard || batchTopK ? .relu : jump ? .jumpReLU(threshold: threshold) : .topK(min(config.k, mLocal))
+        // BatchTopK: k·B over the whole batch (at most every entry), each shard's own top that many first.
+        let batchTotal = batchTopK ? min(config.k * b, b * config.dSAE) : 0
         let enc = SparseEncoder.encode(saeIn: saeIn, wEncT: p.wEncT, bEnc: p.bEnc, activation: activation,
                                        chunkRows: config.encoderChunkRows, deadFeatures: dead,
                                        gatherDeadPre: (useGhost || usePreAct) && !dead.isEmpty,
-                                       auxK: useAuxK ? min(kAux, dead.count) : 0,
+                                       auxK: useAuxK ? min(kAux, dead.count) : 0, batchTopK: min(batchTotal, b * mLocal),
                                        bandwidth: jump ? config.jumpReLUBandwidth : 0, workspace: workspace)
         var codes = enc.codes
         if config.architecture == .topk { codes = try ShardedTopK.select(codes, k: config.k, shard: shard, comm: comm, kind: .topkCandidates) }
+        var smallestSelected: Float? = nil
+        if batchTopK {
+            let selection = try ShardedBatchTopK.select(codes, total: batchTotal, shard: shard, comm: comm, kind: .batchTopKCandidates)
+            codes = selection.codes
+            smallestSelected = selection.smallestSelected
+        }
         let columns = codes.columns()
         var xHat = SparseDecoder.decode(codes, columns: columns, wDec: p.wDec, bias: nil)
         try comm.allreduceSum(&xHat.storage, kind: .reconstruction)
@@ -295,6 +311,9 @@ public final class ShardedSAETrainer {
             passesSinceFired[Int(i)] = 0
         }
         windowTokens += b
+        if let smallest = smallestSelected {                         // SAELens update_topk_threshold, as SAETrainer
+            topkThreshold = (1 - config.topkThresholdLR) * topkThreshold + config.topkThresholdLR * Double(smallest)
+        }
         optimizer.update(&parameters, gradients: g, lr: config.learningRate(atStep: s),
                          normaliseDecoderRows: config.decoderNormMode == .unitNorm, gradientScale: clipFactor)
         if let tg = thresholdGradient {
@@ -356,6 +375,8 @@ public final class ShardedSAETrainer {
         switch config.architecture {
         case .topk: sae = p.autoencoder(activation: .topK(config.k))
         case .jumprelu: sae = p.autoencoder(activation: .jumpReLU(threshold: theta.map { max($0, 0) }))
+        // SAETrainer's inference SAE: JumpReLU at the running threshold (the decoder-norm rescale is not sharded).
+        case .batchtopk: sae = p.autoencoder(activation: .jumpReLU(threshold: [Float](repeating: Float(topkThreshold), count: config.dSAE)))
         default: sae = p.autoencoder(activation: .relu)
         }
         return SAETrainingResult.make(sae: sae, log: log, firingFrequency: freq, steps: step)

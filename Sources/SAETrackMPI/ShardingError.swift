@@ -22,14 +22,20 @@ public enum ShardingError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// The architectures the latent-sharded trainer implements.
+    public static let shardedArchitectures: [SAEArchitecture] = [.standard, .topk, .batchtopk, .jumprelu]
+
+    /// Throws for an architecture the sharded trainer does not implement (Matryoshka).
+    public static func check(_ architecture: SAEArchitecture) throws {
+        guard shardedArchitectures.contains(architecture) else {
+            throw ShardingError.notSharded(name: "--architecture \(architecture.rawValue)",
+                                           detail: "sharded architectures: " + shardedArchitectures.map(\.rawValue).joined(separator: ", "))
+        }
+    }
+
     /// Throws for every setting of `config` the sharded trainer does not implement.
     public static func check(_ config: SAETrainingConfig) throws {
-        switch config.architecture {
-        case .standard, .topk, .jumprelu: break
-        case .batchtopk, .matryoshka:
-            throw ShardingError.notSharded(name: "--architecture \(config.architecture.rawValue)",
-                                           detail: "sharded architectures: standard, topk, jumprelu")
-        }
+        try check(config.architecture)
         if config.rescaleActsByDecoderNorm {
             throw ShardingError.notSharded(name: "--rescale-acts-by-decoder-norm", detail: "TopK selection on decoder-norm-scaled pre-activations")
         }

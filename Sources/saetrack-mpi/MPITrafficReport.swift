@@ -25,7 +25,7 @@ struct MPITrafficReport: Codable {
     var batchSize: Int
     var dIn: Int
     var dSAE: Int
-    /// TopK's k (0 for the other architectures).
+    /// TopK's and BatchTopK's k (0 for the other architectures).
     var k: Int
     var perRank: [Rank]
 

@@ -15,10 +15,11 @@ struct ShardedTrainSAECommand: ParsableCommand {
             Run as `mpirun -np N saetrack-mpi train-sae <the train-sae options>`. Every rank reads the same \
             activations and draws the same batches; rank r owns latents ⌊r·d_sae/N⌋..<⌊(r+1)·d_sae/N⌋ (W_enc \
             columns, b_enc, W_dec rows and their Adam moments) and per step the ranks exchange the partial \
-            reconstructions (B × d_in floats), per-token top-k candidates (topk), a few scalars and the b_dec \
-            gradient. Rank 0 writes the same files as `saetrack train-sae` (Docs/Distributed.md) and \
-            mpi_traffic.json (bytes each rank sent). Sharded: --architecture standard (ReLU + L1, ghost grads) \
-            topk (with AuxK) and jumprelu (with gradient clipping); any other architecture, --reg, --rescale-acts-by-decoder-norm and resuming \
+            reconstructions (B × d_in floats), per-token top-k candidates (topk), the batch's top k·B candidates \
+            (batchtopk), a few scalars and the b_dec gradient. Rank 0 writes the same files as `saetrack train-sae` \
+            (Docs/Distributed.md) and mpi_traffic.json (bytes each rank sent). Sharded: --architecture standard \
+            (ReLU + L1, ghost grads), topk (with AuxK), batchtopk (with AuxK and the running threshold; saved as a \
+            JumpReLU SAE) and jumprelu (with gradient clipping); matryoshka, --reg, --rescale-acts-by-decoder-norm and resuming \
             from a trainer_state are refused by name. No resumable state is saved (--save-every only sets how \
             often divergence is checked). Reruns with the same rank count and threads are bit-identical.
             """
@@ -58,9 +59,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
     private func train(_ comm: MPICommunicator) throws {
         let a = options.architectureOptions
         // Unsharded settings are refused before anything is read or written.
-        if ![.standard, .topk, .jumprelu].contains(a.architecture) {
-            throw ShardingError.notSharded(name: "--architecture \(a.architecture.rawValue)", detail: "sharded architectures: standard, topk, jumprelu")
-        }
+        try ShardingError.check(a.architecture)
         if a.rescaleActsByDecoderNorm {
             throw ShardingError.notSharded(name: "--rescale-acts-by-decoder-norm", detail: "TopK selection on decoder-norm-scaled pre-activations")
         }
@@ -161,7 +160,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
         }
         try options.writeOutputs(result, config: trainer.config, data: data, fingerprint: current, to: outURL)
         let report = MPITrafficReport(ranks: comm.size, steps: result.steps, batchSize: trainer.config.batchSize, dIn: dIn,
-                                      dSAE: d, k: trainer.config.architecture == .topk ? trainer.config.k : 0, perRank: perRank)
+                                      dSAE: d, k: trainer.config.architecture.usesK ? trainer.config.k : 0, perRank: perRank)
         try JSONFile.write(report, to: outURL.appendingPathComponent("mpi_traffic.json"))
         StandardError.writeLine(report.summary)
     }
