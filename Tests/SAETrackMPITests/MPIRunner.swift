@@ -77,18 +77,25 @@ enum MPIRunner {
                        environment: environment, timeout: timeout)
     }
 
+    struct MissingTensor: Error, CustomStringConvertible {
+        var name: String
+        var description: String { "an SAE directory compared has no tensor \(name)" }
+    }
+
     struct MPIMissing: Error, CustomStringConvertible {
         var description: String {
             "mpirun is not on PATH but SAETRACK_REQUIRE_MPI=1: install Open MPI (make setup installs libopenmpi-dev openmpi-bin)"
         }
     }
 
-    /// max |a − b| / max |a| per tensor of two SAE directories.
-    static func relativeDifferences(_ a: URL, _ b: URL) throws -> [String: Double] {
+    /// max |a − b| / max |a| per tensor of two SAE directories (with `threshold`, JumpReLU's θ too,
+    /// which must then be in both).
+    static func relativeDifferences(_ a: URL, _ b: URL, threshold: Bool = false) throws -> [String: Double] {
         let ta = try SAEDirectory.read(a).tensors, tb = try SAEDirectory.read(b).tensors
         var out: [String: Double] = [:]
-        for name in ["W_enc", "b_enc", "W_dec", "b_dec"] {
-            let (x, y) = (ta[name]!.storage, tb[name]!.storage)
+        for name in ["W_enc", "b_enc", "W_dec", "b_dec"] + (threshold ? ["threshold"] : []) {
+            guard let ea = ta[name], let eb = tb[name] else { throw MissingTensor(name: name) }
+            let (x, y) = (ea.storage, eb.storage)
             precondition(x.count == y.count)
             let scale = x.map { Double(abs($0)) }.max() ?? 0
             let diff = zip(x, y).map { Double(abs($0 - $1)) }.max() ?? 0

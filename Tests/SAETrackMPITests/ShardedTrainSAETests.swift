@@ -53,8 +53,8 @@ struct ShardedTrainSAETests {
         return out
     }
 
-    func expectClose(_ a: URL, _ b: URL, tolerance: Double, _ what: String) throws {
-        for (name, rel) in try MPIRunner.relativeDifferences(a, b).sorted(by: { $0.key < $1.key }) {
+    func expectClose(_ a: URL, _ b: URL, tolerance: Double, _ what: String, threshold: Bool = false) throws {
+        for (name, rel) in try MPIRunner.relativeDifferences(a, b, threshold: threshold).sorted(by: { $0.key < $1.key }) {
             #expect(rel <= tolerance, "\(what): \(name) differs by \(rel) relative")
         }
     }
@@ -95,6 +95,51 @@ struct ShardedTrainSAETests {
         let again = try sharded(2, args, "np2-again")
         #expect(try MPIRunner.relativeDifferences(two, again).values.allSatisfy { $0 == 0 }, "2-rank rerun not bit-identical")
         #expect(try SAEDirectory.readConfig(three) == SAEDirectory.readConfig(one))
+    }
+
+    @Test("BatchTopK (global k·B cut over the shards' candidates, running threshold): 2 and 3 ranks agree with one process; reruns bit-identical; bytes per step")
+    func batchTopKMatchesSingleProcess() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = common(["--architecture", "batchtopk", "--k", "8"])
+        let one = try single(args, "single")
+        let two = try sharded(2, args, "np2")
+        let three = try sharded(3, args, "np3")
+        // The saved SAE is SAELens's JumpReLU inference SAE at the running threshold: compared too.
+        try expectClose(one, two, tolerance: 1e-5, "np 2", threshold: true)
+        try expectClose(one, three, tolerance: 1e-5, "np 3", threshold: true)
+        #expect(try SAEDirectory.read(three).tensors["threshold"]!.storage.allSatisfy { $0 > 0 }, "the running threshold never moved")
+        let again = try sharded(3, args, "np3-again")
+        #expect(try MPIRunner.relativeDifferences(three, again, threshold: true).values.allSatisfy { $0 == 0 }, "3-rank rerun not bit-identical")
+        let files = { (u: URL) in Set(try FileManager.default.contentsOfDirectory(atPath: u.path)) }
+        #expect(try files(three) == files(one).union(["mpi_traffic.json"]))
+        #expect(try SAEDirectory.readConfig(three) == SAEDirectory.readConfig(one))
+        let logA = try JSONDecoder().decode([SAETrainingLogEntry].self, from: Data(contentsOf: one.appendingPathComponent("training_log.json")))
+        let logB = try JSONDecoder().decode([SAETrainingLogEntry].self, from: Data(contentsOf: three.appendingPathComponent("training_log.json")))
+        #expect(logA.map(\.step) == logB.map(\.step))
+        for (a, b) in zip(logA, logB) {
+            #expect(abs(a.terms.loss - b.terms.loss) <= 1e-5 * abs(a.terms.loss), "step \(a.step) loss \(a.terms.loss) vs \(b.terms.loss)")
+            #expect(a.terms.l0 == b.terms.l0, "step \(a.step) L0")
+        }
+        // Bytes: the (B, d) ring all-reduce plus (n − 1) ring rounds of each rank's k·B 12-byte candidate slots.
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: three.appendingPathComponent("mpi_traffic.json"))) as! [String: Any]
+        #expect(json["k"] as? Int == 8)
+        let (b, d, k, n, steps) = (128.0, 32.0, 8.0, 3.0, 30.0)
+        for r in json["per_rank"] as! [[String: Any]] {
+            let bytes = r["bytes"] as! [String: Int]
+            #expect(abs(Double(bytes["reconstruction"]!) / steps - 2 * (n - 1) / n * b * d * 4) <= 2 * (n - 1) * 4)
+            #expect(Double(bytes["batchtopk_candidates"]!) / steps == (n - 1) * k * b * 12)
+            #expect(bytes["topk_candidates"] ?? 0 == 0)
+        }
+
+        // Dead latents (k 2 at a high rate, a 2-step window): AuxK over the shards' dead candidates.
+        let aux = ["train-sae", "--activations", activations.path, "--d-sae", "100", "--steps", "40", "--batch-size", "128",
+                   "--warmup", "5", "--log-every", "1", "--buffer-tokens", "1024", "--threads", "1", "--dead-window", "2",
+                   "--architecture", "batchtopk", "--k", "2", "--lr", "0.01"]
+        let auxOne = try single(aux, "aux-single")
+        let auxThree = try sharded(3, aux, "aux-np3")
+        let auxLog = try JSONDecoder().decode([SAETrainingLogEntry].self, from: Data(contentsOf: auxOne.appendingPathComponent("training_log.json")))
+        #expect(auxLog.contains { $0.terms.auxK > 0 }, "the AuxK loss never came into play")
+        try expectClose(auxOne, auxThree, tolerance: 1e-5, "AuxK np 3", threshold: true)
     }
 
     @Test("JumpReLU (local thresholds, sharded gradient clipping): 2 and 3 ranks agree with one process to 1e-5; reruns bit-identical")
@@ -200,9 +245,11 @@ struct ShardedTrainSAETests {
         #expect(!m.timedOut && m.status != 0)
         #expect(m.stderr.contains("nowhere.safetensors"), "\(m.stderr)")
 
-        let j = try MPIRunner.mpi(2, common(["--architecture", "batchtopk", "--out", dir.appendingPathComponent("j").path]), timeout: 60)
+        let j = try MPIRunner.mpi(2, common(["--architecture", "matryoshka", "--matryoshka-widths", "20,100",
+                                             "--out", dir.appendingPathComponent("j").path]), timeout: 60)
         #expect(!j.timedOut && j.status != 0)
-        #expect(j.stderr.contains("--architecture batchtopk is not supported by the latent-sharded trainer"), "\(j.stderr)")
+        #expect(j.stderr.contains("--architecture matryoshka is not supported by the latent-sharded trainer"), "\(j.stderr)")
+        #expect(j.stderr.contains("sharded architectures: standard, topk, batchtopk, jumprelu"), "\(j.stderr)")
     }
 
     @Test("saetrack-mpi train-sae takes exactly the options of saetrack train-sae")
