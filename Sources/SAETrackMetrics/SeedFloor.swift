@@ -26,7 +26,7 @@ extension OneToOneMatching {
 /// ```
 ///
 /// 1 − mean is how far apart two dictionaries are from the seed alone; a change of dictionary
-/// smaller than that cannot be told from re-seeding (Docs/Method.md §8.5).
+/// smaller than that cannot be told from re-seeding (Docs/Method.md §8.4).
 public struct SeedFloor: Codable, Equatable, Sendable {
     /// One pair of seeds.
     public struct Pair: Codable, Equatable, Sendable {

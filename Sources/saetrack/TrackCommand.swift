@@ -39,6 +39,8 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("baseline-steps"), help: "Checkpoint steps at which to also train a from-scratch SAE (comma-separated; 'last' = the final checkpoint).")
     var baselineSteps = ""
     @Option(name: .customLong("baseline-budget"), help: "cumulative (as many SAE steps as the chain so far) or first-stage.") var baselineBudget = BaselineBudgetChoice.cumulative
+    @Option(name: .customLong("baseline-seeds"), help: "From-scratch SAEs per baseline step, each with its own seed: 2 or more measure the seed-noise floor there (pairwise dictionary MCC, Docs/Method.md §8.4). Fixed for the track: a rerun must pass the same number.")
+    var baselineSeeds = 1
     @Option(name: .customLong("checkpoint-every"), help: "Save a resumable trainer state every N SAE steps.") var checkpointEvery = 100
     @Option(name: .customLong("sae-seed"), help: "Seed of SAE initialisation and batch order.") var seed: UInt64 = 42
     @Option(name: .long, help: "tokenizer.json, recorded for decoding feature cards in `analyze`.") var tokenizer: String?
@@ -87,6 +89,15 @@ struct TrackOptions: ParsableArguments {
 
     func budget() -> BaselineBudget { baselineBudget.budget }
 
+    /// `--baseline-seeds`, checked: at least 1, and more than 1 only with baseline steps.
+    func seeds() throws -> Int {
+        guard baselineSeeds >= 1 else { throw ValidationError("--baseline-seeds must be at least 1 (got \(baselineSeeds))") }
+        if baselineSeeds > 1 && baselineSteps.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--baseline-seeds \(baselineSeeds) needs --baseline-steps (the checkpoints at which to train the seeds)")
+        }
+        return baselineSeeds
+    }
+
     /// Baseline steps; "last" resolves to `lastStep`.
     func baselines(lastStep: Int?) throws -> [Int] {
         try baselineSteps.split(separator: ",").map { item in
@@ -122,7 +133,7 @@ struct TrackOptions: ParsableArguments {
         let (p, inputs) = try provider(tokensFile: tokensFile)
         let live = LiveTrack(directory: URL(fileURLWithPath: directory), series: URL(fileURLWithPath: series).standardizedFileURL,
                              settings: try settings(), hook: hook, centered: center, provider: p,
-                             baselineSteps: try baselines(lastStep: lastStep), baselineBudget: budget(),
+                             baselineSteps: try baselines(lastStep: lastStep), baselineBudget: budget(), baselineSeeds: try seeds(),
                              checkpointEvery: checkpointEvery)
         live.evaluationInputs = inputs
         return live
@@ -218,7 +229,7 @@ struct TrackCommand: ParsableCommand {
         let ordered = trackOrder == .forward ? chosen.sorted() : chosen.sorted(by: >)
         let config = try options.settings().trackConfig(
             series: seriesURL.path, hook: options.hook, centered: options.center, dIn: dIn, steps: ordered, order: trackOrder,
-            baselineSteps: options.baselines(lastStep: chosen.max()), baselineBudget: options.budget(),
+            baselineSteps: options.baselines(lastStep: chosen.max()), baselineBudget: options.budget(), baselineSeeds: options.seeds(),
             checkpointEvery: options.checkpointEvery)
         let urls = Dictionary(uniqueKeysWithValues: series.checkpoints.map { ($0.step, $0.url) })
         let run = try SAETrackRun(directory: outURL, config: config, checkpoints: urls, provider: provider,
@@ -236,7 +247,7 @@ struct TrackCommand: ParsableCommand {
         // state at SAE step ≥ N has been saved, as a crash would.
         if let killAt = ProcessInfo.processInfo.environment["SAETRACK_FAULT_KILL_AT_STEP"].flatMap({ Int($0) }) {
             run.stopAt = { event in
-                if case let .trainerStateSaved(_, saeStep, _) = event, saeStep >= killAt { kill(getpid(), SIGKILL) }
+                if case let .trainerStateSaved(_, saeStep, _, _) = event, saeStep >= killAt { kill(getpid(), SIGKILL) }
                 return false
             }
         }

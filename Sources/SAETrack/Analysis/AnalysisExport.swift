@@ -12,7 +12,7 @@ public enum AnalysisExport {
     public static let csvFiles = ["summary.csv", "progress.csv", "progress_population.csv", "random_baseline.csv", "drift_quantiles.csv",
                                   "drift_features.csv", "chain_vs_scratch.csv", "cosine_histograms.csv", "trajectories.csv",
                                   "convergence.csv", "ground_truth.csv", "feature_cards.csv", "life_history.csv",
-                                  "dissolutions.csv", "curriculum.csv"]
+                                  "dissolutions.csv", "curriculum.csv", "seed_floor.csv", "seed_floor_pairs.csv", "seed_floor_intervals.csv"]
 
     /// The encoder of `analysis.json`: snake_case keys, sorted, non-finite numbers as strings.
     public static var jsonEncoder: JSONEncoder { JSONFile.encoder(keys: .snakeCase, nonFinite: .strings) }
@@ -171,6 +171,23 @@ public enum AnalysisExport {
             s += "\(q(e.feature)),\(e.event.rawValue),\(e.scheduledStep),\(i(e.expectedStep)),\(i(e.detectedStep)),\(i(e.errorIntervals)),\(i(e.errorSteps))\n"
         }
         out.append(("curriculum.csv", s))
+        s = "step,seeds,method,live_chain,floor_mean,floor_min,floor_max,chain_vs_scratch_mean\n"
+        for c in a.seedFloor?.checkpoints ?? [] {
+            s += "\(c.step),\(c.seeds),\(c.method),\(c.liveChain),\(v(c.floorMean)),\(v(c.floorMin)),\(v(c.floorMax)),\(v(c.chainVsScratchMean))\n"
+        }
+        out.append(("seed_floor.csv", s))
+        s = "step,first,second,live_first,live_second,mcc\n"
+        for c in a.seedFloor?.checkpoints ?? [] {
+            func live(_ seed: Int) -> String { seed < c.liveScratch.count ? String(c.liveScratch[seed]) : "" }
+            for p in c.pairs { s += "\(c.step),seed\(p.seedA),seed\(p.seedB),\(live(p.seedA)),\(live(p.seedB)),\(v(p.mcc))\n" }
+            for (k, m) in c.chainVsScratch.enumerated() { s += "\(c.step),chain,seed\(k),\(c.liveChain),\(live(k)),\(v(m))\n" }
+        }
+        out.append(("seed_floor_pairs.csv", s))
+        s = "from_step,to_step,mcc,index_aligned_cosine_mean,floor_step,floor_mean,exceeds_floor\n"
+        for iv in a.seedFloor?.intervals ?? [] {
+            s += "\(iv.fromStep),\(iv.toStep),\(v(iv.mcc)),\(v(iv.indexAlignedCosineMean)),\(iv.floorStep),\(v(iv.floorMean)),\(iv.exceedsFloor.map(String.init) ?? "")\n"
+        }
+        out.append(("seed_floor_intervals.csv", s))
         return out
     }
 }

@@ -42,13 +42,17 @@ public struct TrackAnalysis: Codable, Equatable {
     /// Detected onsets and dissolutions of curriculum features against their schedule (nil: the
     /// series followed no curriculum; ``TrackAnalysis/CurriculumTiming``).
     public var curriculum: CurriculumTiming? = nil
+    /// Pairwise dictionary MCC among the from-scratch SAEs of each baseline step with two or more
+    /// seeds, the chain's MCC to them, and every chain interval against it (nil: no such step;
+    /// ``TrackAnalysis/SeedNoiseFloor``).
+    public var seedFloor: SeedNoiseFloor? = nil
 
     /// Whether this analysis describes an unfinished track.
     public var isPartial: Bool { !(missingStages ?? []).isEmpty }
 
     enum CodingKeys: String, CodingKey {
         case meta, summary, progress, randomBaseline, drift, cosineHistograms, trajectories, convergence, groundTruth
-        case featureCards, warnings, missingStages, lifeHistory, curriculum
+        case featureCards, warnings, missingStages, lifeHistory, curriculum, seedFloor
     }
 
     /// Statistics of every feature at every checkpoint (checkpoint-major arrays of d_sae values).

@@ -113,6 +113,12 @@ public struct TrackAnalyzer {
         var cards = FeatureCardBuilder(features: tracked, tokens: usable?.tokens, context: context, decode: decode)
         var lensMissing: [Int] = []
         var allDensity: [[Double]] = [], allMax: [[Double]] = []
+        // Seed-noise floor: baseline steps with two or more finished seeds, and (only then) the
+        // matched MCC of every pair of consecutive chain SAEs.
+        let seedSteps = Set(Dictionary(grouping: state.baselines.filter { $0.status == .done }, by: \.step).filter { $0.value.count >= 2 }.keys)
+        var floors: [TrackAnalysis.SeedNoiseFloor.Checkpoint] = []
+        var consecutive: [(mcc: Double?, indexAligned: Double?)] = []
+        var previousChain: (decoder: Matrix, alive: [Bool])?
         var life = FeatureLifeHistoryBuilder(labels: labels.map(\.name), threshold: TrackFindings.formationThreshold,
                                              tokens: usable?.tokens, context: context, decode: decode)
 
@@ -129,6 +135,20 @@ public struct TrackAnalyzer {
                 allMax.append(m)
             }
             drift.add(step: stage.step, decoder: sae.wDec, alive: firing.alive)
+            if !seedSteps.isEmpty {
+                if let p = previousChain {
+                    let toPrevious = drift.checkpoints.last?.cosineToPrevious.compactMap { $0 }.map(Double.init) ?? []
+                    consecutive.append((OneToOneMatching(p.decoder, sae.wDec, aliveA: p.alive, aliveB: firing.alive).mcc.map(Double.init),
+                                        toPrevious.isEmpty ? nil : toPrevious.reduce(0, +) / Double(toPrevious.count)))
+                }
+                previousChain = (sae.wDec, firing.alive)
+                if seedSteps.contains(stage.step) {
+                    let seeds = state.baselines.filter { $0.step == stage.step && $0.status == .done }.sorted { $0.seedIndex < $1.seedIndex }
+                    let scratch = try seeds.map { try TrackSAEFiles.read(from: directory.appendingPathComponent($0.sae)) }
+                    floors.append(.init(step: stage.step, chain: sae.wDec, chainAlive: firing.alive, scratch: scratch.map(\.wDec),
+                                        scratchAlive: scratch.map { FeatureFiring(sae: $0, activations: eval).alive }))
+                }
+            }
             formation.checkpoints.append(ProgressMeasures.measure(step: stage.step, representations: datapoints.gather(from: eval),
                                                                   sae: sae, datapoints: datapoints))
             var aurocs: [[Double?]]? = nil
@@ -153,7 +173,7 @@ public struct TrackAnalyzer {
             cards.add(step: stage.step, sae: sae, codes: codes, groundTruth: groundTruth.last.flatMap { $0.step == stage.step ? $0 : nil },
                       threshold: TrackFindings.formationThreshold, snapshot: isCardStep, lens: lens)
         }
-        if let b = state.baselines.first(where: { $0.step == finalStage.step && $0.status == .done }) {
+        if let b = state.baselines.first(where: { $0.step == finalStage.step && $0.seedIndex == 0 && $0.status == .done }) {
             let scratch = try TrackSAEFiles.read(from: directory.appendingPathComponent(b.sae))
             let scratchAlive = FeatureFiring(sae: scratch, activations: finalEval).alive
             scratchComparison = .init(step: b.step, chain: final.wDec, chainAlive: finalFiring.alive, scratch: scratch.wDec, scratchAlive: scratchAlive)
@@ -218,7 +238,7 @@ public struct TrackAnalyzer {
                          cosToFinalMedian: driftResult.checkpoints[c].medianToFinal.map(Double.init) ?? .nan,
                          cosToPreviousMedian: driftResult.checkpoints[c].medianToPrevious.map(Double.init), saeTrainingSteps: s.trainingSteps)
         }
-        let convergence = state.baselines.filter { $0.status == .done }.compactMap { b -> TrackAnalysis.ConvergenceComparison? in
+        let convergence = state.baselines.filter { $0.status == .done && $0.seedIndex == 0 }.compactMap { b -> TrackAnalysis.ConvergenceComparison? in
             guard let s = state.stages.first(where: { $0.step == b.step && $0.status == .done }) else { return nil }
             let target = s.log.last?.explainedVariance ?? 1
             return .init(checkpointStep: b.step, chain: Self.curve(s.log, run: "SAE-Track"), scratch: Self.curve(b.log, run: "from scratch"),
@@ -249,12 +269,14 @@ public struct TrackAnalyzer {
                 "First stage: lr \(first.lr), warm-up \(first.warmupSteps), l1 \(first.l1Coefficient), batch \(first.batchSize) tokens; continual: lr \(cont.lr), warm-up \(cont.warmupSteps), l1 \(cont.l1Coefficient).",
                 "Progress-measure datapoints: top-25 activating evaluation tokens of each feature under the final SAE and model; random baseline of \(baselineTokens) seeded tokens (Docs/Method.md §7).",
                 "Dead features (never firing on the evaluation tokens) are masked in drift and excluded from datapoint selection.",
-                "Baselines: \(state.config.baselineBudget == .cumulative ? "same number of SAE steps as the whole chain up to that checkpoint" : "as many steps as the first stage"), first-stage settings, same activations.",
+                "Baselines: \(state.config.baselineBudget == .cumulative ? "same number of SAE steps as the whole chain up to that checkpoint" : "as many steps as the first stage"), first-stage settings, same activations"
+                    + (state.config.baselineSeeds > 1 ? "; \(state.config.baselineSeeds) seeds at each baseline step (the seed-noise floor)." : "."),
             ])
         var analysis = TrackAnalysis(meta: meta, summary: summary, progress: progressFigures, randomBaseline: randomBaselines, drift: driftSummary,
                              cosineHistograms: histograms, trajectories: trajectories, convergence: convergence, groundTruth: gtCurves,
                              featureCards: featureCards, warnings: warnings)
         analysis.lifeHistory = life.result
+        if !floors.isEmpty { analysis.seedFloor = .init(steps: steps, floors: floors, consecutive: consecutive) }
         let windows = curriculum ?? (try? TrainingLog.read(from: URL(fileURLWithPath: state.config.series)))?.curriculum
         if let windows, !windows.isEmpty, !gtCurves.isEmpty {
             analysis.curriculum = .compare(windows: windows, groundTruth: gtCurves, threshold: TrackFindings.formationThreshold)

@@ -51,6 +51,7 @@ public enum TrackFindings {
             }
             out.append(s + ".")
         }
+        if let f = analysis.seedFloor { out.append(contentsOf: seedFloorSentences(f)) }
         for c in analysis.convergence {
             var s = "Convergence at step \(c.checkpointStep): the warm-started stage reached held-out EV \(fmt(c.chainFinalEV, 3)) in \(c.chain.steps.last ?? 0) steps; "
             s += "from scratch reached \(fmt(c.scratchFinalEV, 3)) in \(c.scratch.steps.last ?? 0) steps"
@@ -91,6 +92,31 @@ public enum TrackFindings {
                 + (e.detectedStep.map { "detected \($0) (ε \(e.errorIntervals.map { $0 > 0 ? "+\($0)" : String($0) } ?? "–"))" } ?? "not detected")
         }
         return s + " (" + each.joined(separator: "; ") + ")."
+    }
+
+    /// The seed-noise floor: per baseline step the pairwise MCC among seeds and the chain's MCC
+    /// to them, then how many chain intervals drift more than the seeds differ.
+    public static func seedFloorSentences(_ f: TrackAnalysis.SeedNoiseFloor) -> [String] {
+        var out = f.checkpoints.map { c in
+            "Seed floor at step \(c.step): \(c.seeds) from-scratch SAEs with different seeds agree to dictionary MCC \(fmt(c.floorMean ?? .nan, 3)) "
+                + "(pairwise, min \(fmt(c.floorMin ?? .nan, 3)), max \(fmt(c.floorMax ?? .nan, 3))); the chain SAE's MCC to them is "
+                + "\(fmt(c.chainVsScratchMean ?? .nan, 3)) (mean over seeds: "
+                + c.chainVsScratch.map { fmt($0 ?? .nan, 3) }.joined(separator: ", ") + ")."
+        }
+        let judged = f.intervals.filter { $0.exceedsFloor != nil }
+        if !judged.isEmpty {
+            let over = f.exceedingIntervals
+            var s = "Drift against seed noise: \(over.count) of \(judged.count) chain intervals change the dictionary more than re-seeding does "
+                + "(1 − MCC of consecutive chain SAEs above 1 − floor mean)"
+            if !over.isEmpty {
+                s += ": " + over.prefix(4).map { "\($0.fromStep)→\($0.toStep) (MCC \(fmt($0.mcc ?? .nan, 3)))" }.joined(separator: ", ")
+                    + (over.count > 4 ? " and \(over.count - 4) more" : "")
+            }
+            let mccs = judged.compactMap(\.mcc)
+            if let lo = mccs.min(), let hi = mccs.max() { s += "; consecutive MCC ranges \(fmt(lo, 3))–\(fmt(hi, 3))" }
+            out.append(s + ".")
+        }
+        return out
     }
 
     /// Up to five quoted names with their kind, then "+N more".

@@ -184,7 +184,7 @@ public enum TrackReport {
         var figs: [(svg: String, caption: String)] = []
         var series: [LineSeries] = []
         let q = (0..<5).map { k in d.toFinalQuantiles.map { $0.count == 5 ? $0[k] : .nan } }
-        let bands = [LineBand(name: "cos to final, 10–90 %", x: x(d.steps), lower: q[0], upper: q[4], color: Palette.color(0), opacity: 0.12),
+        var bands = [LineBand(name: "cos to final, 10–90 %", x: x(d.steps), lower: q[0], upper: q[4], color: Palette.color(0), opacity: 0.12),
                      LineBand(name: "cos to final, 25–75 %", x: x(d.steps), lower: q[1], upper: q[3], color: Palette.color(0), opacity: 0.22)]
         series.append(LineSeries(name: "cos to final, median", x: x(d.steps), y: q[2], color: Palette.color(0), markers: true, lineWidth: 2.2))
         let prevPoints = zip(d.steps, d.toPreviousMedian).compactMap { s, v in v.map { (Double(s), $0) } }
@@ -192,21 +192,23 @@ public enum TrackReport {
             series.append(LineSeries(name: "cos to previous, median", x: prevPoints.map(\.0), y: prevPoints.map(\.1),
                                      color: Palette.color(1), markers: true))
         }
-        let refs: [ReferenceLine] = []
+        var refs: [ReferenceLine] = []
         var driftMarkers: [PointMarker] = []
         if let c = d.scratch, let med = c.matchedMedian {
             driftMarkers.append(PointMarker(x: Double(c.step), y: med, shape: .square, color: Palette.color(3),
                                             legend: "from scratch, matched median",
                                             hover: "from-scratch SAE at step \(c.step), Hungarian-matched to the chain: median cosine \(LineChart.value(med))"))
         }
+        let floor = seedFloorChartElements(a, steps: x(d.steps))
+        bands += floor.bands; series += floor.series; driftMarkers += floor.markers; refs += floor.references
         // Cosines can go negative early in training: extend the axis below −0.1 when they do.
         func cosineDomain(_ values: [Double]) -> ClosedRange<Double> {
             let lo = values.filter(\.isFinite).min() ?? 0
             return (lo < -0.1 ? (lo * 10).rounded(.down) / 10 : -0.1)...1.0
         }
         figs.append((LineChart(title: "Decoder cosine across the chain", xLabel: stepAxis, yLabel: "cosine", xScale: .stepLog,
-                               yDomain: cosineDomain(series.flatMap(\.y) + q[0]), series: series, bands: bands, markers: driftMarkers, references: refs, width: 600, height: 330).svg(id: "driftq") + liveStrip(a, id: "driftqlive"),
-                     "Quantiles over live features of cos(W_dec[c][i], W_dec[final][i]), and the median cosine between consecutive chained SAEs. The red square is an SAE trained from scratch on the final checkpoint, matched one to one to the chain's final SAE (Hungarian on decoder cosine): its index carries no identity, so it is compared after matching." + liveCaption(a)))
+                               yDomain: cosineDomain(series.flatMap(\.y) + q[0] + floor.bands.flatMap(\.lower)), series: series, bands: bands, markers: driftMarkers, references: refs, width: 600, height: 330).svg(id: "driftq") + liveStrip(a, id: "driftqlive"),
+                     "Quantiles over live features of cos(W_dec[c][i], W_dec[final][i]), and the median cosine between consecutive chained SAEs. The red square is an SAE trained from scratch on the final checkpoint, matched one to one to the chain's final SAE (Hungarian on decoder cosine): its index carries no identity, so it is compared after matching." + seedFloorCaption(a) + liveCaption(a)))
         if !d.features.isEmpty {
             let fs = d.features.enumerated().map { i, fc in
                 LineSeries(name: "#\(fc.feature) \(fc.label)", x: x(d.steps), y: fc.values.map { $0 ?? .nan }, color: Palette.color(i), markers: true)
@@ -226,8 +228,9 @@ public enum TrackReport {
                               c.matchedCosineMean.map { f($0, 3) } ?? "–", c.mmcsChainToScratch.map { f($0, 3) } ?? "–",
                               c.mmcsScratchToChain.map { f($0, 3) } ?? "–", c.sharedFraction.map { f($0 * 100, 1) + "%" } ?? "–",
                               c.method == "exactHungarian" ? "Hungarian (exact)" : "greedy top-k"]],
-                      caption: "Chain vs from-scratch SAE at the same checkpoint, matched by decoder cosine over live features: one to one (Hungarian) and best partner (MMCS, mean max cosine). Index-aligned cosine between independent SAEs is ≈ 0 by construction and is not shown.")
+                      caption: "Chain vs from-scratch SAE at the same checkpoint, matched by decoder cosine over live features: one to one (Hungarian) and best partner (MMCS, mean max cosine); the matched mean is the dictionary MCC. Index-aligned cosine between independent SAEs is ≈ 0 by construction and is not shown.")
         }
+        seedFloorTables(a, into: &doc)
         if !a.cosineHistograms.isEmpty {
             let n = a.cosineHistograms.count
             let hs = a.cosineHistograms.enumerated().map { i, h in

@@ -22,6 +22,8 @@ public final class LiveTrack {
     public let provider: any CheckpointActivationProvider
     public var baselineSteps: [Int]
     public var baselineBudget: BaselineBudget
+    /// From-scratch SAEs (seeds) per baseline step (``TrackConfig/baselineSeeds``).
+    public var baselineSeeds: Int
     public var checkpointEvery: Int
     /// Recorded into the track for `analyze` when the run starts.
     public var evaluationInputs: EvaluationInputs?
@@ -31,9 +33,10 @@ public final class LiveTrack {
 
     public init(directory: URL, series: URL, settings: TrackSettings, hook: String, centered: Bool,
                 provider: any CheckpointActivationProvider, baselineSteps: [Int] = [], baselineBudget: BaselineBudget = .cumulative,
-                checkpointEvery: Int = 100) {
+                baselineSeeds: Int = 1, checkpointEvery: Int = 100) {
         self.directory = directory; self.series = series; self.settings = settings; self.hook = hook; self.centered = centered
         self.provider = provider; self.baselineSteps = baselineSteps; self.baselineBudget = baselineBudget
+        self.baselineSeeds = baselineSeeds
         self.checkpointEvery = checkpointEvery
     }
 
@@ -44,7 +47,7 @@ public final class LiveTrack {
         let existing = TrackState.exists(in: directory) ? try TrackState.read(from: directory) : nil
         let config = settings.trackConfig(series: series.path, hook: hook, centered: centered, dIn: dIn,
                                           steps: existing?.config.steps ?? [], baselineSteps: baselineSteps,
-                                          baselineBudget: baselineBudget, checkpointEvery: checkpointEvery)
+                                          baselineBudget: baselineBudget, baselineSeeds: baselineSeeds, checkpointEvery: checkpointEvery)
         let urls = Dictionary(uniqueKeysWithValues: (existing?.stages ?? []).map { ($0.step, URL(fileURLWithPath: $0.checkpoint)) })
         let r = try SAETrackRun(directory: directory, config: config, checkpoints: urls, provider: provider,
                                 modelName: series.lastPathComponent)

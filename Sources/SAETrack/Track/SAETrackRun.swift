@@ -13,10 +13,11 @@ import SAETrackSAE
 /// ```
 /// track.json                       config, stages (status, log, metrics), baselines, warnings
 /// saes/step{N}/                    SAELens layout: cfg.json + sae_weights.safetensors
-/// baselines/step{N}/               from-scratch SAEs at the baseline checkpoints
+/// baselines/step{N}/               from-scratch SAEs at the baseline checkpoints (seed index 0)
+/// baselines/step{N}-seed{k}/       the other seeds' (`baselineSeeds` > 1: the seed-noise floor)
 /// cache/eval-step{N}.safetensors   `activations` (N_eval, d_in): held-out activations for analysis
 /// state/...                        resumable trainer states of unfinished runs (removed when done)
-/// logs/step{N}.csv                 full training logs (with throughput)
+/// logs/step{N}.csv                 full training logs (with throughput); logs/baseline-step{N}[-seed{k}].csv
 /// ```
 /// Every file is written atomically and `track.json` is updated only after the files it refers
 /// to exist, so a run killed at any moment and restarted ends with the same files as an
@@ -52,6 +53,9 @@ public final class SAETrackRun {
         self.modelName = modelName
         guard Set(config.steps).count == config.steps.count else {
             throw TrackError.invalidCheckpoints("duplicate steps in \(config.steps)")
+        }
+        guard config.baselineSeeds >= 1 else {
+            throw TrackError.invalidSetting("baseline seeds must be at least 1 (got \(config.baselineSeeds))")
         }
         if TrackState.exists(in: directory), let existing = try? TrackState.read(from: directory), !existing.config.differences(from: config).isEmpty,
            existing.hasNoWork(in: directory) {
@@ -153,39 +157,46 @@ public final class SAETrackRun {
             state.stages[i].metrics = record.metrics
             state.stages[i].streamEnd = record.streamEnd
             state.stages[i].status = .done
-            try finish(step: stage.step, baseline: false)
+            try finish(step: stage.step, baseline: false, seed: 0)
         }
-        if let b = state.baselines.firstIndex(where: { $0.step == stage.step }), state.baselines[b].status != .done {
-            let config = state.config.baselineConfig(index: i)
-            progress("baseline at step \(stage.step): from scratch, \(config.steps) SAE steps (same budget as the chain so far)")
+        // The from-scratch baselines of this checkpoint, one per seed index, in order; a resumed
+        // run trains only those not done (a finished seed is never retrained).
+        for b in state.baselines.indices where state.baselines[b].step == stage.step && state.baselines[b].status != .done {
+            let seed = state.baselines[b].seedIndex
+            let config = state.config.baselineConfig(index: i, seed: seed)
+            let seeds = state.config.baselineSeeds
+            let name = seeds > 1 ? "baseline \(stage.step) seed \(seed)" : "baseline \(stage.step)"
+            progress("baseline at step \(stage.step)" + (seeds > 1 ? ", seed index \(seed) of 0–\(seeds - 1) (SAE seed \(config.seed))" : "")
+                     + ": from scratch, \(config.steps) SAE steps "
+                     + (state.config.baselineBudget == .cumulative ? "(same budget as the chain so far)" : "(the first stage's budget)"))
             state.baselines[b].status = .training
             state.baselines[b].weightsSHA256 = acts.weightsSHA256
             if state.config.stream != nil && state.baselines[b].streamStart == nil {
                 state.baselines[b].streamStart = state.stages[i].streamStart ?? ActivationProducerPosition(epoch: 0, offset: 0)
             }
             try state.write(to: directory)
-            let record = try train(config: config, initial: nil, activations: acts, step: stage.step, index: i, baseline: true,
-                                   streamStart: state.baselines[b].streamStart, label: "baseline \(stage.step)")
+            let record = try train(config: config, initial: nil, activations: acts, step: stage.step, index: i, baseline: true, seed: seed,
+                                   streamStart: state.baselines[b].streamStart, label: name)
             state.baselines[b].log = record.log
             state.baselines[b].metrics = record.metrics
             state.baselines[b].streamEnd = record.streamEnd
             state.baselines[b].status = .done
-            try finish(step: stage.step, baseline: true)
+            try finish(step: stage.step, baseline: true, seed: seed)
         }
     }
 
-    private func finish(step: Int, baseline: Bool) throws {
+    private func finish(step: Int, baseline: Bool, seed: Int) throws {
         try state.write(to: directory)
-        try? FileManager.default.removeItem(at: stateDirectory(step: step, baseline: baseline))
+        try? FileManager.default.removeItem(at: stateDirectory(step: step, baseline: baseline, seed: seed))
         let states = url("state")
         if (try? FileManager.default.contentsOfDirectory(atPath: states.path))?.isEmpty == true {
             try? FileManager.default.removeItem(at: states)
         }
-        try checkpoint(.stageFinished(step: step, baseline: baseline))
+        try checkpoint(.stageFinished(step: step, baseline: baseline, seed: seed))
     }
 
-    private func stateDirectory(step: Int, baseline: Bool) -> URL {
-        url("state/\(baseline ? "baseline" : "stage")-step\(step)")
+    private func stateDirectory(step: Int, baseline: Bool, seed: Int) -> URL {
+        url(baseline ? "state/baseline-" + TrackStage.baselineName(step: step, seed: seed) : "state/stage-step\(step)")
     }
 
     private func checkpoint(_ event: TrackEvent) throws {
@@ -208,7 +219,7 @@ public final class SAETrackRun {
 
     /// The training data of one run: the mixing store over the checkpoint's LM stream (streamed
     /// tracks), else seeded epochs over the in-memory activations.
-    private func source(config: SAETrainingConfig, activations acts: CheckpointActivations, index: Int, baseline: Bool,
+    private func source(config: SAETrainingConfig, activations acts: CheckpointActivations, index: Int, baseline: Bool, seed: Int,
                         streamStart: ActivationProducerPosition?) throws -> any ActivationSource {
         guard let stream = state.config.stream else { return InMemoryActivations(acts.train, seed: config.seed) }
         guard var producer = acts.stream else {
@@ -219,15 +230,16 @@ public final class SAETrackRun {
         }
         try producer.seek(to: streamStart ?? ActivationProducerPosition(epoch: 0, offset: 0))
         return try MixingActivationStore(producer: producer, halfBufferTokens: stream.halfBufferTokens,
-                                         seed: state.config.storeSeed(index: index, baseline: baseline))
+                                         seed: state.config.storeSeed(index: index, baseline: baseline, seed: seed))
     }
 
     /// Trains one SAE (resuming from its saved trainer state when present), writes it, its log and
     /// the evaluation cache, and evaluates it.
     private func train(config: SAETrainingConfig, initial: SparseAutoencoder?, activations acts: CheckpointActivations,
-                       step: Int, index: Int, baseline: Bool, streamStart: ActivationProducerPosition?, label: String) throws -> RunRecord {
-        let stateDir = stateDirectory(step: step, baseline: baseline)
-        let source = try self.source(config: config, activations: acts, index: index, baseline: baseline, streamStart: streamStart)
+                       step: Int, index: Int, baseline: Bool, seed: Int = 0, streamStart: ActivationProducerPosition?,
+                       label: String) throws -> RunRecord {
+        let stateDir = stateDirectory(step: step, baseline: baseline, seed: seed)
+        let source = try self.source(config: config, activations: acts, index: index, baseline: baseline, seed: seed, streamStart: streamStart)
         let trainer: SAETrainer
         if FileManager.default.fileExists(atPath: stateDir.appendingPathComponent("trainer_state.json").path) {
             trainer = try SAETrainer(resumingFrom: stateDir, source: source)
@@ -263,10 +275,10 @@ public final class SAETrackRun {
             }
             try trainer.saveState(to: stateDir)
             kept = trainer.step
-            try checkpoint(.trainerStateSaved(step: step, saeStep: trainer.step, baseline: baseline))
+            try checkpoint(.trainerStateSaved(step: step, saeStep: trainer.step, baseline: baseline, seed: seed))
         }
         let result = try trainer.train()
-        let saeDir = url(baseline ? "baselines/step\(step)" : "saes/step\(step)")
+        let saeDir = url(baseline ? "baselines/" + TrackStage.baselineName(step: step, seed: seed) : "saes/step\(step)")
         let stageIndex = state.stages.firstIndex { $0.step == step }
         let parent = baseline ? nil : stageIndex.flatMap { state.stages[$0].warmStartedFrom }
         try TrackSAEFiles.write(result.sae, provenance: .init(modelName: modelName, hookName: state.config.hook, checkpointStep: step,
@@ -274,13 +286,13 @@ public final class SAETrackRun {
                                                               weightsSHA256: acts.weightsSHA256), to: saeDir)
         var csv = SAETrainingLogEntry.csvHeader + "\n"
         for e in result.log { csv += e.csvRow + "\n" }
-        try AtomicFile.write(csv, to: url("logs/\(baseline ? "baseline-" : "")step\(step).csv"))
+        try AtomicFile.write(csv, to: url(baseline ? "logs/baseline-" + TrackStage.baselineName(step: step, seed: seed) + ".csv" : "logs/step\(step).csv"))
         if writeEvaluationCache && !baseline {
             try ActivationShard.write(acts.eval, metadata: ["step": String(step), "hook": state.config.hook,
                                                             "centered": String(state.config.centered), "include_bos": "true"],
                                       to: url("cache/eval-step\(step).safetensors"))
         }
-        try checkpoint(.saeWritten(step: step, baseline: baseline))
+        try checkpoint(.saeWritten(step: step, baseline: baseline, seed: seed))
         var (metrics, _) = StageEvaluation.evaluate(result.sae, on: acts.eval, l1Coefficient: Double(config.l1Coefficient))
         if let splice = acts.spliceLosses {
             let l = try splice(result.sae)

@@ -34,6 +34,16 @@ public struct TrackConfig: Codable, Equatable, Sendable {
     /// Steps at which a from-scratch baseline is also trained.
     public var baselineSteps: [Int]
     public var baselineBudget: BaselineBudget
+    /// From-scratch SAEs trained at each baseline step, each with its own seed
+    /// (``baselineConfig(index:seed:)``): 1 (the default) is the single baseline of every track
+    /// written before seed counts existed; S ≥ 2 measures the seed-noise floor there
+    /// (``TrackAnalysis/SeedFloor``, Docs/Method.md §8.4). Recorded in `track.json` as
+    /// `baseline_seeds` only when it is not 1, so tracks with one baseline keep their files.
+    public var baselineSeeds: Int {
+        get { recordedBaselineSeeds ?? 1 }
+        set { recordedBaselineSeeds = newValue == 1 ? nil : newValue }
+    }
+    private var recordedBaselineSeeds: Int?
     /// Save a resumable trainer state every this many SAE steps.
     public var checkpointEvery: Int
     /// Streamed training data (``TrackStream``: fresh tokens per stage through the mixing buffer);
@@ -44,27 +54,29 @@ public struct TrackConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case series, hook, centered, steps, order
         case firstStage = "first_stage", continualStage = "continual_stage"
-        case baselineSteps = "baseline_steps", baselineBudget = "baseline_budget"
+        case baselineSteps = "baseline_steps", baselineBudget = "baseline_budget", recordedBaselineSeeds = "baseline_seeds"
         case checkpointEvery = "checkpoint_every", stream
     }
 
     public init(series: String, hook: String, centered: Bool, steps: [Int], order: TrackOrder = .forward,
                 firstStage: SAETrainingConfig, continualStage: SAETrainingConfig, baselineSteps: [Int] = [],
-                baselineBudget: BaselineBudget = .cumulative, checkpointEvery: Int = 50, stream: TrackStream? = nil) {
+                baselineBudget: BaselineBudget = .cumulative, baselineSeeds: Int = 1, checkpointEvery: Int = 50,
+                stream: TrackStream? = nil) {
         self.series = series; self.hook = hook; self.centered = centered
         self.steps = order == .forward ? steps.sorted() : steps.sorted(by: >)
         self.order = order; self.firstStage = firstStage; self.continualStage = continualStage
         self.baselineSteps = baselineSteps; self.baselineBudget = baselineBudget
+        self.recordedBaselineSeeds = baselineSeeds == 1 ? nil : baselineSeeds
         self.checkpointEvery = checkpointEvery
         self.stream = stream
     }
 
-    /// Seed of the mixing store of stage `index` (or its baseline): with ``StageTokens/same`` one
-    /// seed for every stage, so every checkpoint sees its tokens in the same order; otherwise the
-    /// stage's (or baseline's) own seed.
-    public func storeSeed(index: Int, baseline: Bool) -> UInt64 {
+    /// Seed of the mixing store of stage `index` (or its baseline of seed index `seed`): with
+    /// ``StageTokens/same`` one seed for every stage and baseline, so every checkpoint sees its
+    /// tokens in the same order; otherwise the stage's (or baseline's) own seed.
+    public func storeSeed(index: Int, baseline: Bool, seed: Int = 0) -> UInt64 {
         if stream?.stageTokens == .same { return firstStage.seed ^ 0x5707_E5EE_D000_0000 }
-        return (baseline ? baselineConfig(index: index) : stageConfig(index: index)).seed ^ 0x5707_E5EE_D000_0000
+        return (baseline ? baselineConfig(index: index, seed: seed) : stageConfig(index: index)).seed ^ 0x5707_E5EE_D000_0000
     }
 
     /// SAE training steps of the baseline at chain position `index` (0-based).
@@ -82,12 +94,27 @@ public struct TrackConfig: Codable, Equatable, Sendable {
         return c
     }
 
-    /// The from-scratch baseline configuration at stage `index` (first-stage settings, the budget's steps).
-    public func baselineConfig(index: Int) -> SAETrainingConfig {
+    /// The from-scratch baseline configuration at stage `index` (first-stage settings, the budget's
+    /// steps) for seed index `seed` in `0..<baselineSeeds`; seed index 0 is the single baseline of
+    /// tracks with one seed (``baselineSeed(_:seedIndex:)`` derives the others).
+    public func baselineConfig(index: Int, seed: Int = 0) -> SAETrainingConfig {
         var c = firstStage
         c.steps = baselineTrainingSteps(atStageIndex: index)
-        c.seed = firstStage.seed &+ 0xBA5E &+ UInt64(index) &* 7919
+        c.seed = Self.baselineSeed(firstStage.seed &+ 0xBA5E &+ UInt64(index) &* 7919, seedIndex: seed)
         return c
+    }
+
+    /// The SAE seed of baseline seed index `k` from the baseline's base seed: `base` for k = 0, else
+    /// `base ⊕ mix(k · 0xD1B54A32D192ED03)` with `mix` the splitmix64 finaliser. Both steps are
+    /// bijections of UInt64 and mix(x) = 0 only for x = 0, so the seeds of k = 0, 1, 2, … are all
+    /// distinct, and they are not neighbours in splitmix64's sequence (`SeededRandom` seeds
+    /// xoshiro through splitmix64, so `base + k · golden ratio` would give overlapping states).
+    public static func baselineSeed(_ base: UInt64, seedIndex k: Int) -> UInt64 {
+        guard k != 0 else { return base }
+        var x = UInt64(k) &* 0xD1B5_4A32_D192_ED03
+        x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+        return base ^ (x ^ (x >> 31))
     }
 
     /// Human-readable differences from `other`, empty when equal (``changes(from:)`` as text).

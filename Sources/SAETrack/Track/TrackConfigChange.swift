@@ -95,6 +95,7 @@ extension TrackConfig {
         out += TrackConfigChange.changes(continualStage, from: recorded.continualStage, prefix: "continual_stage.")
         compare("baseline_steps", baselineSteps, recorded.baselineSteps) { "\($0)" }
         compare("baseline_budget", baselineBudget, recorded.baselineBudget) { $0.rawValue }
+        compare("baseline_seeds", baselineSeeds, recorded.baselineSeeds) { "\($0)" }
         compare("checkpoint_every", checkpointEvery, recorded.checkpointEvery, safe: true) { "\($0)" }
         out += TrackConfigChange.changes(stream, from: recorded.stream)
         return out

@@ -18,6 +18,8 @@ public enum TrackError: Error, CustomStringConvertible, Equatable {
     case interrupted(String)
     /// A streamed track (``TrackStream``) cannot get or continue its token stream.
     case streamUnavailable(String)
+    /// A setting of the configuration is out of its range.
+    case invalidSetting(String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum TrackError: Error, CustomStringConvertible, Equatable {
         case let .shapeMismatch(reason): return "shape mismatch: \(reason)"
         case let .interrupted(point): return "interrupted at \(point)"
         case let .streamUnavailable(reason): return "streamed track: \(reason)"
+        case let .invalidSetting(reason): return "invalid track setting: \(reason)"
         }
     }
 }

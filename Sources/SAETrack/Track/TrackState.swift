@@ -35,18 +35,34 @@ public struct TrackStage: Codable, Equatable, Sendable {
     /// when the run finished (``TrackStream``; nil otherwise).
     public var streamStart: ActivationProducerPosition?
     public var streamEnd: ActivationProducerPosition?
+    /// A baseline's seed index at its step, in `0..<baselineSeeds` (``TrackConfig/baselineConfig(index:seed:)``);
+    /// 0 for chain stages. Recorded in `track.json` as `seed_index` only when it is not 0.
+    public var seedIndex: Int {
+        get { recordedSeedIndex ?? 0 }
+        set { recordedSeedIndex = newValue == 0 ? nil : newValue }
+    }
+    private var recordedSeedIndex: Int?
 
     enum CodingKeys: String, CodingKey {
         case step, checkpoint, status, sae, log, metrics
         case warmStartedFrom = "warm_started_from", trainingSteps = "training_steps", weightsSHA256 = "weights_sha256"
-        case streamStart = "stream_start", streamEnd = "stream_end"
+        case streamStart = "stream_start", streamEnd = "stream_end", recordedSeedIndex = "seed_index"
     }
 
     public init(step: Int, checkpoint: String, status: StageStatus = .pending, sae: String, warmStartedFrom: Int?,
-                trainingSteps: Int, log: [TrainingPoint] = [], metrics: StageMetrics? = nil, weightsSHA256: String? = nil) {
+                trainingSteps: Int, log: [TrainingPoint] = [], metrics: StageMetrics? = nil, weightsSHA256: String? = nil,
+                seedIndex: Int = 0) {
         self.step = step; self.checkpoint = checkpoint; self.status = status; self.sae = sae
         self.warmStartedFrom = warmStartedFrom; self.trainingSteps = trainingSteps; self.log = log
         self.metrics = metrics; self.weightsSHA256 = weightsSHA256
+        self.recordedSeedIndex = seedIndex == 0 ? nil : seedIndex
+    }
+
+    /// The files of a from-scratch baseline at `step` with seed index `seed`, relative to the track
+    /// directory: `baselines/step{N}` for seed 0 (every track with one seed), `baselines/step{N}-seed{k}`
+    /// otherwise; its log and resumable trainer state take the same suffix.
+    public static func baselineName(step: Int, seed: Int) -> String {
+        "step\(step)" + (seed == 0 ? "" : "-seed\(seed)")
     }
 }
 
@@ -84,14 +100,18 @@ public struct TrackState: Codable, Equatable, Sendable {
         }
     }
 
-    /// Adds the stage for a newly available checkpoint (live tracking) and its baseline if requested.
+    /// Adds the stage for a newly available checkpoint (live tracking) and its baselines if requested
+    /// (one per seed index, in order).
     public mutating func appendStage(step: Int, checkpoint: String, index: Int) {
         let previous = index == 0 ? nil : config.steps[index - 1]
         stages.append(TrackStage(step: step, checkpoint: checkpoint, sae: "saes/step\(step)", warmStartedFrom: previous,
                                  trainingSteps: config.stageConfig(index: index).steps))
         if config.baselineSteps.contains(step) {
-            baselines.append(TrackStage(step: step, checkpoint: checkpoint, sae: "baselines/step\(step)", warmStartedFrom: nil,
-                                        trainingSteps: config.baselineTrainingSteps(atStageIndex: index)))
+            for seed in 0..<max(1, config.baselineSeeds) {
+                baselines.append(TrackStage(step: step, checkpoint: checkpoint, sae: "baselines/" + TrackStage.baselineName(step: step, seed: seed),
+                                            warmStartedFrom: nil, trainingSteps: config.baselineTrainingSteps(atStageIndex: index),
+                                            seedIndex: seed))
+            }
         }
     }
 
