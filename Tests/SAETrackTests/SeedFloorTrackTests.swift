@@ -92,7 +92,7 @@ struct SeedFloorTrackTests {
         let intervals = try String(contentsOf: out.appendingPathComponent("seed_floor_intervals.csv"), encoding: .utf8).split(separator: "\n")
         #expect(intervals.count == 3 && intervals[0] == "from_step,to_step,mcc,index_aligned_cosine_mean,floor_step,floor_mean,exceeds_floor")
         let html = try String(contentsOf: report, encoding: .utf8)
-        #expect(html.contains("Seed-noise floor") && html.contains("seed floor at step 2") && !html.contains("NaN"))
+        #expect(html.contains("Seed-noise floor") && html.contains("seed floor, mean MCC") && html.contains("measured at step 2 (2 seeds)") && !html.contains("NaN"))
         #expect(TrackFindings.sentences(for: a).contains { $0.hasPrefix("Seed floor at step 2: 2 from-scratch SAEs") })
     }
 

@@ -101,7 +101,8 @@ public enum TrackFindings {
             "Seed floor at step \(c.step): \(c.seeds) from-scratch SAEs with different seeds agree to dictionary MCC \(fmt(c.floorMean ?? .nan, 3)) "
                 + "(pairwise, min \(fmt(c.floorMin ?? .nan, 3)), max \(fmt(c.floorMax ?? .nan, 3))); the chain SAE's MCC to them is "
                 + "\(fmt(c.chainVsScratchMean ?? .nan, 3)) (mean over seeds: "
-                + c.chainVsScratch.map { fmt($0 ?? .nan, 3) }.joined(separator: ", ") + ")."
+                + c.chainVsScratch.map { fmt($0 ?? .nan, 3) }.joined(separator: ", ") + "; live features: chain \(c.liveChain), seeds "
+                + c.liveScratch.map(String.init).joined(separator: ", ") + ")."
         }
         let judged = f.intervals.filter { $0.exceedsFloor != nil }
         if !judged.isEmpty {
