@@ -25,7 +25,9 @@ struct DemoTests {
         let state = try TrackState.read(from: out.appendingPathComponent("track"))
         #expect(state.stages.map(\.step) == [0, 8, 24] && state.stages.allSatisfy { $0.status == .done })
         #expect(state.stages.allSatisfy { $0.metrics?.ceRecovered != nil && $0.metrics?.lmLoss != nil })
-        #expect(state.baselines.map(\.step) == [24] && state.baselines[0].status == .done)
+        // Three from-scratch seeds at the final checkpoint: the seed-noise floor.
+        #expect(state.config.baselineSeeds == 3 && state.baselines.map(\.step) == [24, 24, 24])
+        #expect(state.baselines.map(\.seedIndex) == [0, 1, 2] && state.baselines.allSatisfy { $0.status == .done })
         #expect(state.stages[1].warmStartedFrom == 0 && state.stages[2].warmStartedFrom == 8)
 
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("analysis/analysis.json"))) as! [String: Any]
@@ -45,6 +47,12 @@ struct DemoTests {
         let html = try String(contentsOf: result.report, encoding: .utf8)
         #expect(html.contains("<svg") && html.contains("Ground truth") && !html.contains("<script src"))
         #expect(result.summary.last?.hasPrefix("Report: ") == true)
+        // The printed summary states the floor (three pairs) and the chain-vs-scratch MCC beside it.
+        let floor = try #require(result.analysis.seedFloor?.checkpoints.first)
+        #expect(floor.step == 24 && floor.seeds == 3 && floor.pairs.count == 3 && floor.chainVsScratch.count == 3)
+        #expect(result.summary.contains { $0.hasPrefix("• Seed floor at step 24: 3 from-scratch SAEs with different seeds agree to dictionary MCC ") && $0.contains("the chain SAE's MCC to them is") })
+        #expect(result.summary.contains { $0.hasPrefix("• Drift against seed noise: ") } && html.contains("Seed-noise floor"))
+        #expect(result.analysis.seedFloor?.intervals.count == 2)
 
         // The quick curriculum (music enters at step 4, school leaves at 12) is recorded with the series and compared.
         let log = try TrainingLog.read(from: out.appendingPathComponent("series"))

@@ -21,6 +21,9 @@ public struct DemoSettings: Sendable {
     /// The demo's baseline gets the first stage's budget (800 steps, the paper's per-checkpoint
     /// from-scratch SAE); `.cumulative` (the chain's whole 3,500 steps) does not fit in 5 minutes.
     public var baselineBudget: BaselineBudget = .firstStage
+    /// From-scratch SAEs with different seeds at each baseline step: three give the seed-noise
+    /// floor (three pairwise MCCs) beside the chain-vs-scratch MCC (Docs/Method.md §8.4).
+    public var baselineSeeds = 3
     public var checkpointEvery = 100
 
     /// Docs/Demo.md: ~57k documents, 600 LM steps with checkpoints log:60 (19), d_sae 1024,

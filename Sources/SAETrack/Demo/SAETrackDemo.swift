@@ -5,7 +5,7 @@ import SAETrackLM
 
 /// The embedded demo end to end: synthetic corpus with planted features → tiny GPT-NeoX trained
 /// with a log-spaced checkpoint series → SAE-Track run live as checkpoints appear → from-scratch
-/// baseline → analysis → `report.html`. Every step is resumable: rerunning on the same output
+/// baselines (three seeds: the seed-noise floor) → analysis → `report.html`. Every step is resumable: rerunning on the same output
 /// directory continues where it stopped.
 ///
 /// ```
@@ -98,6 +98,7 @@ public struct SAETrackDemo {
         let finalStep = s.schedule.steps(upTo: s.lm.steps).last ?? s.lm.steps
         let live = LiveTrack(directory: trackDir, series: seriesDir, settings: s.track, hook: s.hook, centered: s.centered,
                              provider: provider, baselineSteps: s.baselineSteps ?? [finalStep], baselineBudget: s.baselineBudget,
+                             baselineSeeds: s.baselineSeeds,
                              checkpointEvery: s.checkpointEvery)
         live.evaluationInputs = EvaluationInputs(tokens: Array(corpus.tokens.tokens[evalSlice]), context: context,
                                                  tokenizer: tokenizerPath.path, labels: labels)
