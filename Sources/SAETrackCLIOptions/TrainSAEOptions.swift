@@ -134,6 +134,10 @@ public struct TrainSAEOptions: ParsableArguments {
         }
     }
 
+    /// The run log in `--out`: every line the run prints to standard error, UTC-stamped, appended
+    /// across resumes and kept by `--restart` (a record of every attempt).
+    public static let logFile = "train_sae.log"
+
     /// Files of a finished or started run in `--out` (removed by `--restart`).
     public static let outputs = ["cfg.json", "sae_weights.safetensors", "evaluation.json", "evaluation_full.json", "training_log.json",
                                  "training_log.csv", "sparsity.safetensors", "training_config.json", "trainer_state", RunFingerprint.fileName]

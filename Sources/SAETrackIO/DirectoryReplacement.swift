@@ -4,6 +4,10 @@ import Foundation
 /// (`.<name>.tmp-<pid>`), which is then renamed onto the destination. An existing destination is
 /// first renamed aside and removed afterwards, so readers see the old directory or the new one,
 /// never a mixture (a crash between the two renames leaves the old one beside, hidden).
+///
+/// Run logs (`*.log` files) of an existing destination move into the new directory first (a rename,
+/// so a log still open for appending keeps growing there): a run's record outlives the outputs the
+/// run replaces.
 public enum DirectoryReplacement {
     /// Calls `fill` with an empty temporary directory, then moves it to `url`.
     public static func replace(_ url: URL, fill: (URL) throws -> Void) throws {
@@ -16,6 +20,10 @@ public enum DirectoryReplacement {
             try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
             try fill(tmp)
             if fm.fileExists(atPath: url.path) {
+                for name in (try? fm.contentsOfDirectory(atPath: url.path)) ?? [] where name.hasSuffix(".log")
+                    && !fm.fileExists(atPath: tmp.appendingPathComponent(name).path) {
+                    try fm.moveItem(at: url.appendingPathComponent(name), to: tmp.appendingPathComponent(name))
+                }
                 try? fm.removeItem(at: old)
                 try fm.moveItem(at: url, to: old)
             }

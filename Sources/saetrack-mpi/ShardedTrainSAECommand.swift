@@ -47,7 +47,11 @@ struct ShardedTrainSAECommand: ParsableCommand {
         }
     }
 
-    private func say(_ s: String, _ comm: MPICommunicator) { if comm.isRoot { StandardError.writeLine(s) } }
+    /// Rank 0's run log (standard error and `--out`/train_sae.log, as `saetrack train-sae` keeps it);
+    /// the other ranks print nothing.
+    private final class RootLog: @unchecked Sendable {
+        var log = RunLog(echo: { _ in })
+    }
 
     /// Rank 0's decision, on every rank (a collective).
     private func agree(_ flag: Bool, _ comm: MPICommunicator) throws -> Bool {
@@ -57,6 +61,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
     }
 
     private func train(_ comm: MPICommunicator) throws {
+        let root = RootLog()
+        func say(_ s: String, _ comm: MPICommunicator) { if comm.isRoot { root.log.write(s) } }
         let a = options.architectureOptions
         // Unsharded settings are refused before anything is read or written.
         try ShardingError.check(a.architecture)
@@ -93,9 +99,11 @@ struct ShardedTrainSAECommand: ParsableCommand {
                 print("train-sae: \(outURL.path) already holds this run, finished (same inputs and settings); nothing to do. Pass --restart to train again.")
                 nothingToDo = true
             } else {
-                for c in accepted { StandardError.writeLine("warning: continuing with a changed input: \(c)") }
                 try OutputDirectory.requireWritable(outURL)
                 try current.write(to: outURL)
+                root.log = try RunLog(appendingTo: outURL.appendingPathComponent(TrainSAEOptions.logFile))
+                root.log.write("train-sae: " + CommandLine.arguments.dropFirst().joined(separator: " ") + " (\(comm.size) MPI ranks)")
+                for c in accepted { root.log.write("warning: continuing with a changed input: \(c)") }
             }
         }
         if try agree(nothingToDo, comm) { return }
@@ -129,7 +137,7 @@ struct ShardedTrainSAECommand: ParsableCommand {
             let logged = trainer.log.count
             let next = min(total, (trainer.step / every + 1) * every)
             let probeEnd = estimated ? next : min(next, trainer.step + 3)
-            try trainer.train(untilStep: probeEnd) { [self] e in
+            try trainer.train(untilStep: probeEnd) { e in
                 let done = Double(e.step), left = Double(total - e.step)
                 let eta = done > 0 ? Date().timeIntervalSince(started) / done * left : 0
                 say(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV %.3f  dead %d  %.0f tok/s  ETA %@",
@@ -162,7 +170,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
         let report = MPITrafficReport(ranks: comm.size, steps: result.steps, batchSize: trainer.config.batchSize, dIn: dIn,
                                       dSAE: d, k: trainer.config.architecture.usesK ? trainer.config.k : 0, perRank: perRank)
         try JSONFile.write(report, to: outURL.appendingPathComponent("mpi_traffic.json"))
-        StandardError.writeLine(report.summary)
+        root.log.write(report.summary)
+        root.log.record("train-sae: finished; SAE written to \(outURL.path)")
     }
 
     /// Every rank's byte counts and timings on rank 0 (nil elsewhere).

@@ -18,7 +18,8 @@ struct TrainSAECommand: ParsableCommand {
             and needs --init. Activations come from --model/--hook/--tokens through the half-buffer shuffling \
             store (Docs/Method.md §2.4), optionally cached on disk (--cache), or from --activations FILE (safetensors \
             `activations` [N, d]). Writes <out>/cfg.json + sae_weights.safetensors (SAELens layout, provenance in \
-            metadata), training_log.json/.csv, evaluation.json, sparsity.safetensors. A resumable trainer state \
+            metadata), training_log.json/.csv, evaluation.json, sparsity.safetensors, and train_sae.log (every \
+            progress and warning line, UTC-stamped, appended across resumes). A resumable trainer state \
             is kept in <out>/trainer_state during the run: rerunning the same command continues it. \
             <out>/fingerprint.json records the inputs (files, settings, SAETrack version); a rerun whose inputs \
             differ is refused before any work (--resume-changed continues anyway, --restart starts over), and a \
@@ -29,21 +30,24 @@ struct TrainSAECommand: ParsableCommand {
 
     @OptionGroup var options: TrainSAEOptions
 
-    private func say(_ s: String) { StandardError.writeLine(s) }
-
     func run() throws {
         if let threads = options.threads { Threads.setDefault(threads) }
         let outURL = URL(fileURLWithPath: options.out).standardizedFileURL
-        guard let current = try claimOutput(outURL) else { return }
+        guard let (current, accepted) = try claimOutput(outURL) else { return }
+        let log = try RunLog(appendingTo: outURL.appendingPathComponent(TrainSAEOptions.logFile))
+        log.write("train-sae: " + CommandLine.arguments.dropFirst().joined(separator: " "))
+        for c in accepted { log.write("warning: continuing with a changed input: \(c)") }
         let data = try options.trainingData()
         let config = try options.trainingConfig(dIn: data.source.dIn)
-        let (trainer, result) = try train(config, on: data, into: outURL)
+        let (trainer, result) = try train(config, on: data, into: outURL, log: log)
         try options.writeOutputs(result, config: trainer.config, data: data, fingerprint: current, to: outURL)
+        log.record("train-sae: finished; SAE written to \(outURL.path)")
     }
 
     /// Readies `outURL` for this run: removes interrupted writes, checks (and records) the
-    /// fingerprint, applies --restart. Nil when the directory already holds this run, finished.
-    private func claimOutput(_ outURL: URL) throws -> RunFingerprint? {
+    /// fingerprint, applies --restart. Nil when the directory already holds this run, finished;
+    /// else the fingerprint and the changed inputs a resume accepted.
+    private func claimOutput(_ outURL: URL) throws -> (RunFingerprint, [String])? {
         let fm = FileManager.default
         try OutputDirectory.removeInterruptedWrites(in: outURL)
         // Fingerprint first: a changed rerun is refused before anything is read or written.
@@ -62,17 +66,17 @@ struct TrainSAECommand: ParsableCommand {
             print("train-sae: \(outURL.path) already holds this run, finished (same inputs and settings); nothing to do. Pass --restart to train again.")
             return nil
         }
-        for c in accepted { say("warning: continuing with a changed input: \(c)") }
         try OutputDirectory.requireWritable(outURL)
         try current.write(to: outURL)
-        return current
+        return (current, accepted)
     }
 
     /// Trains (or resumes) in chunks of --save-every steps, saving the state after each chunk that
     /// passed the divergence check, so a diverged run keeps its last good state.
-    private func train(_ config: SAETrainingConfig, on data: TrainSAEData, into outURL: URL) throws
+    private func train(_ config: SAETrainingConfig, on data: TrainSAEData, into outURL: URL, log: RunLog) throws
         -> (SAETrainer, SAETrainingResult) {
         let fm = FileManager.default
+        let say = log.write
         let (source, dataTokens, dIn, d) = (data.source, data.dataTokens, config.dIn, config.dSAE)
         let initialSAE = try options.initial.map { try SparseAutoencoder.load(from: URL(fileURLWithPath: $0)) }
         let anchor = try (options.previous ?? (options.reg > 0 ? options.initial : nil)).map { try SparseAutoencoder.load(from: URL(fileURLWithPath: $0)) }
@@ -105,7 +109,7 @@ struct TrainSAECommand: ParsableCommand {
             let logged = trainer.log.count
             let next = min(total, (trainer.step / every + 1) * every)
             let probeEnd = estimated ? next : min(next, trainer.step + 3)
-            result = try trainer.train(untilStep: probeEnd) { [self] e in
+            result = try trainer.train(untilStep: probeEnd) { e in
                 let eta = clock.secondsLeft(at: Double(e.step))
                 say(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV %.3f  dead %d  %.0f tok/s  ETA %@",
                            e.step, total, e.terms.loss, e.terms.mse, e.terms.l0, e.terms.explainedVariance,

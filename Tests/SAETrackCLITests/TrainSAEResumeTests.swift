@@ -72,5 +72,14 @@ struct TrainSAEResumeTests {
         let logB = try String(contentsOf: killed.appendingPathComponent("training_log.csv"), encoding: .utf8)
         func stepsAndLoss(_ csv: String) -> [String] { csv.split(separator: "\n").map { $0.split(separator: ",").prefix(4).joined(separator: ",") } }
         #expect(stepsAndLoss(logA) == stepsAndLoss(logB))
+        // The run log beside the SAE keeps both processes' lines: the killed run's up to its last
+        // printed step, then the resumed run's, each stamped with UTC time.
+        let runLog = try String(contentsOf: killed.appendingPathComponent("train_sae.log"), encoding: .utf8)
+        let lines = runLog.split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { $0.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z  "#, options: .regularExpression) != nil },
+                "every line stamped: \(runLog)")
+        let killedAt = lines.firstIndex { $0.contains("step 25/40") }, resumedAt = lines.firstIndex { $0.contains("resuming at step 20/40") }
+        #expect(killedAt != nil && resumedAt != nil && killedAt! < resumedAt!, "\(runLog)")
+        #expect(lines.last?.contains("finished; SAE written to") == true, "\(runLog)")
     }
 }

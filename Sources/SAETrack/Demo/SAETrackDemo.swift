@@ -39,15 +39,8 @@ public struct SAETrackDemo {
     public func run() throws -> Result {
         let fm = FileManager.default
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
-        let logURL = out.appendingPathComponent("demo.log")
-        if !fm.fileExists(atPath: logURL.path) { _ = fm.createFile(atPath: logURL.path, contents: nil) }
-        let logHandle = try FileHandle(forWritingTo: logURL)
-        logHandle.seekToEndOfFile()
-        defer { try? logHandle.close() }
-        let say: (String) -> Void = { [progress] line in
-            progress(line)
-            logHandle.write(Data((line + "\n").utf8))
-        }
+        let log = try RunLog(appendingTo: out.appendingPathComponent("demo.log"), echo: progress)
+        let say = log.write
         var timings: [(String, Double)] = []
         var clock = Date()
         func lap(_ phase: String) {

@@ -70,23 +70,37 @@ public enum StandardError {
 
 /// A progress line redrawn on standard error: at most every `terminalInterval` seconds in place on
 /// a terminal, and as a plain line at most every `plainInterval` seconds elsewhere (a log file
-/// gets a readable record instead of a line per update). A forced line always shows.
+/// gets a readable record instead of a line per update). A forced line always shows. With a
+/// ``RunLog`` that has a file, the file gets a plain line at most every `plainInterval` seconds
+/// (and every forced one), whatever standard error is.
 public final class ProgressPrinter: @unchecked Sendable {
-    private let interval: TimeInterval
-    private var last = Date.distantPast
+    private let interval: TimeInterval, fileInterval: TimeInterval
+    private let log: RunLog
+    private var last = Date.distantPast, lastRecorded = Date.distantPast
     private var shown = false
 
-    public init(terminalInterval: TimeInterval = 0.25, plainInterval: TimeInterval = 10) {
+    public init(terminalInterval: TimeInterval = 0.25, plainInterval: TimeInterval = 10, log: RunLog = .standardError) {
         interval = StandardError.isTerminal ? terminalInterval : plainInterval
+        fileInterval = plainInterval
+        self.log = log
     }
 
     /// Shows `line` if the interval has passed since the last one shown, or when `force`d.
     public func show(_ line: @autoclosure () -> String, force: Bool = false) {
         let now = Date()
-        guard force || now.timeIntervalSince(last) >= interval else { return }
-        last = now
-        shown = true
-        StandardError.redraw(line())
+        let toScreen = force || now.timeIntervalSince(last) >= interval
+        let toFile = log.file != nil && (force || now.timeIntervalSince(lastRecorded) >= fileInterval)
+        guard toScreen || toFile else { return }
+        let text = line()
+        if toScreen {
+            last = now
+            shown = true
+            StandardError.redraw(text)
+        }
+        if toFile {
+            lastRecorded = now
+            log.record(text)
+        }
     }
 
     /// Ends the line (after the last ``show(_:force:)``).
