@@ -148,9 +148,9 @@ struct TrackCommand: ParsableCommand {
         discussion: """
             SAE[first] is trained from scratch with the first-stage settings; each next SAE starts from all four \
             tensors of the previous one with the continual settings and a fresh Adam (Docs/Method.md §5.1). \
-            Writes <out>/track.json, saes/step{N}/ (SAELens layout), logs/, cache/ (held-out activations for \
+            Writes <out>/track.json, track.log (every line printed, UTC-stamped), saes/step{N}/ (SAELens layout), logs/, cache/ (held-out activations for \
             `analyze`). Killed at any moment, the same command continues from the last saved state and ends \
-            with identical files. By default each checkpoint is run through the language model once over \
+            with identical files (track.log aside: it records every attempt). By default each checkpoint is run through the language model once over \
             --train-rows rows, whose activations (held in memory) serve the chain stage, the baseline and the \
             evaluation. With --tokens-per-stage N each stage instead streams N fresh tokens from its checkpoint's \
             LM through the paper's half-refill mixing buffer (Docs/Method.md §2.4), with memory bounded by the \
@@ -195,6 +195,10 @@ struct TrackCommand: ParsableCommand {
         try Preflight.check(tokens: tokenData, file: tokens, fit: firstConfig, model: used[0].url.path)
         if let t = options.tokenizer { try Preflight.check(tokenizer: t) }
         try OutputDirectory.requireWritable(outURL)
+        // Every line from here on also goes to <out>/track.log (kept by --restart: a record of every
+        // attempt), once the run is accepted: a refused rerun leaves the track exactly as it was.
+        var early = ["track: " + CommandLine.arguments.dropFirst().joined(separator: " ")]
+        let say = { (line: String) in StandardError.writeLine(line); early.append(line) }
 
         // Fingerprint: token file, tokenizer, every checkpoint, SAETrack version (the settings are
         // compared field by field with track.json's configuration).
@@ -212,17 +216,17 @@ struct TrackCommand: ParsableCommand {
             hashedBytes += try RunFingerprint.checkpointBytes(c.url)
         }
         let hashSeconds = Date().timeIntervalSince(hashStart)
-        StandardError.writeLine("fingerprint: \(used.count) checkpoints, \(CostEstimate.compact(Double(hashedBytes)))B of weights hashed (SHA-256) in "
+        say("fingerprint: \(used.count) checkpoints, \(CostEstimate.compact(Double(hashedBytes)))B of weights hashed (SHA-256) in "
                    + String(format: "%.2f s", hashSeconds))
         if resume.restart { try Self.removeTrack(in: outURL) }
         // Compared only when the track holds work (a stage started); otherwise nothing is at stake.
         let hasWork = TrackState.exists(in: outURL) && !((try? TrackState.read(from: outURL))?.hasNoWork(in: outURL) ?? false)
         let changed = hasWork ? try resume.check(fingerprint, in: outURL, command: "track", growable: ["checkpoint step "]) : []
-        for c in changed { StandardError.writeLine("warning: continuing with a changed input: \(c)") }
+        for c in changed { say("warning: continuing with a changed input: \(c)") }
         try series.warnAboutIdenticalWeights(among: used.map(\.step), candidates: digests)
         var warnings = series.warnings
         warnings += changed.map { "resumed with a changed input (--resume-changed): \($0)" }
-        for w in warnings { StandardError.writeLine("warning: \(w)") }
+        for w in warnings { say("warning: \(w)") }
 
         let (provider, inputs) = try options.provider(tokens: tokenData, file: tokens)
         let dIn = firstConfig.dModel
@@ -235,14 +239,17 @@ struct TrackCommand: ParsableCommand {
         let run = try SAETrackRun(directory: outURL, config: config, checkpoints: urls, provider: provider,
                                   modelName: seriesURL.lastPathComponent, warnings: warnings,
                                   acceptingSafeChanges: resume.resumeChanged)
-        for c in run.acceptedChanges { StandardError.writeLine("warning: continuing with a changed setting: \(c.setting): \(c.old) → \(c.new)") }
+        let log = try RunLog(appendingTo: outURL.appendingPathComponent(Self.logFile))
+        for line in early { log.record(line) }
+        for c in run.acceptedChanges { log.write("warning: continuing with a changed setting: \(c.setting): \(c.old) → \(c.new)") }
         try fingerprint.write(to: outURL)
         try inputs.write(to: outURL)
-        StandardError.writeLine("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads")
+        log.write("track: \(ordered.count) checkpoints, d_in \(dIn), d_sae \(config.firstStage.dSAE), \(Threads.count) threads")
         let f = config.firstStage
-        StandardError.writeLine("track: first stage " + SAEInitChoices.Resolved(weightInit: f.weightInit, bDecInit: f.bDecInit, clipGradNorm: f.clipGradNorm).summary
+        log.write("track: first stage " + SAEInitChoices.Resolved(weightInit: f.weightInit, bDecInit: f.bDecInit, clipGradNorm: f.clipGradNorm).summary
                    + "; continual stages clip grad norm " + (config.continualStage.clipGradNorm.map { "\($0)" } ?? "none"))
-        try Self.printCost(run.state, provider: provider, checkpoint: used[0].url)
+        try Self.printCost(run.state, provider: provider, checkpoint: used[0].url, log: log)
+        run.progress = log.write
         // Fault injection for the tests (as train-sae's): SIGKILL this process once a trainer
         // state at SAE step ≥ N has been saved, as a crash would.
         if let killAt = ProcessInfo.processInfo.environment["SAETRACK_FAULT_KILL_AT_STEP"].flatMap({ Int($0) }) {
@@ -252,9 +259,13 @@ struct TrackCommand: ParsableCommand {
             }
         }
         try run.run()
+        log.record("track: finished")
         print("track finished: \(outURL.appendingPathComponent(TrackState.fileName).path)")
         print("next: saetrack analyze --track \(out) --out \(out)/analysis")
     }
+
+    /// The track's run log in its directory: every line the run prints to standard error, UTC-stamped.
+    static let logFile = "track.log"
 
     /// Files and directories of a track (removed by --restart).
     static func removeTrack(in directory: URL) throws {
@@ -268,7 +279,7 @@ struct TrackCommand: ParsableCommand {
     /// short measured probe predicts: real SAE training steps at the run's d_in × d_sae, extrapolated
     /// to its batch (``CostEstimate/probeSAESteps(_:rows:budget:maxSteps:)``, ≈ 1 s) and one LM forward over 128
     /// tokens of the first checkpoint (``CostEstimate/probeLMForward(_:tokens:hook:centered:probeTokens:)``).
-    static func printCost(_ state: TrackState, provider: LMActivationProvider, checkpoint: URL) throws {
+    static func printCost(_ state: TrackState, provider: LMActivationProvider, checkpoint: URL, log: RunLog) throws {
         let pendingBaseline = Set(state.baselines.filter { $0.status != .done }.map(\.step))
         let todo = state.stages.enumerated().filter { $0.element.status != .done || pendingBaseline.contains($0.element.step) }
         guard !todo.isEmpty else { return }
@@ -298,19 +309,19 @@ struct TrackCommand: ParsableCommand {
         let saeSeconds = Double(steps) * sae.secondsPerUnit
         if let streaming {
             let held = 2 * streaming.halfBufferTokens * state.dIn * 4
-            StandardError.writeLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
+            log.write("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
                        + "; the LM streams \(CostEstimate.compact(Double(streamed))) activations through the mixing buffer "
                        + "(\(streaming.tokensPerStage) tokens per continual stage, stage tokens: \(streaming.stageTokens.rawValue); "
                        + "buffer 2 × \(streaming.halfBufferTokens) activations ≈ \(CostEstimate.compact(Double(held)))B) "
                        + "and \(todo.count) evaluation pass(es) over \(CostEstimate.compact(Double(passTokens))) tokens")
         } else {
-            StandardError.writeLine("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
+            log.write("cost: \(todo.count) stage(s) to run: " + CostEstimate.line(steps: steps, batchSize: first.batchSize, dataTokens: dataTokens)
                        + ", and \(todo.count) LM pass(es) over \(CostEstimate.compact(Double(passTokens))) tokens")
         }
         if todo.contains(where: { $0.offset == 0 && $0.element.status != .done }) {
-            StandardError.writeLine("cost: the first stage alone is \(first.steps) SAE steps ≈ " + CostEstimate.duration(Double(first.steps) * sae.secondsPerUnit))
+            log.write("cost: the first stage alone is \(first.steps) SAE steps ≈ " + CostEstimate.duration(Double(first.steps) * sae.secondsPerUnit))
         }
-        StandardError.writeLine("estimate: ≈ " + CostEstimate.duration(saeSeconds + lmSeconds) + " on \(Threads.count) threads: "
+        log.write("estimate: ≈ " + CostEstimate.duration(saeSeconds + lmSeconds) + " on \(Threads.count) threads: "
                    + CostEstimate.duration(saeSeconds) + " of SAE training + " + CostEstimate.duration(lmSeconds) + " of LM passes "
                    + String(format: "(probe: %d SAE training steps ⇒ %.3g s per step of %d tokens, LM load %.2f s and %.3g ms per token over %d tokens; %.1f s in all; "
                             + "the first steps of a fresh SAE and long-context attention run slower)",

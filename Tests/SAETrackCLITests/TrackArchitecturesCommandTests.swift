@@ -30,6 +30,9 @@ struct TrackArchitecturesCommandTests {
         #expect(state.stages.map(\.step) == Self.steps && state.stages.allSatisfy { $0.status == .done })
         #expect(state.stages.dropFirst().enumerated().allSatisfy { $0.element.warmStartedFrom == Self.steps[$0.offset] },
                 "each stage warm-starts from the previous one")
+        // The run log beside track.json holds the command line and each stage's progress, stamped.
+        let log = try String(contentsOfFile: h.path("\(out)/track.log"), encoding: .utf8)
+        #expect(log.contains("track: track") && log.contains("stage 1/\(Self.steps.count)") && log.hasSuffix("track: finished\n"), "\(log.suffix(800))")
         let dirs = state.stages.map { stageDirectory(h, out, $0) }
         return (state, try dirs.map { try SparseAutoencoder.load(from: $0) }, dirs)
     }
