@@ -5,7 +5,7 @@ extension TrackAnalysis {
     /// The seed-noise floor and the chain's drift set against it (Docs/Method.md §8.4).
     ///
     /// At each baseline step with S ≥ 2 finished from-scratch SAEs (`track --baseline-seeds S`),
-    /// the floor is the pairwise dictionary MCC among them (``SAETrackMetrics/OneToOneMatching/mcc``:
+    /// the floor is the pairwise dictionary MCC among them (`OneToOneMatching.mcc`:
     /// mean decoder cosine under the optimal one-to-one assignment, live features), beside the
     /// chain SAE's MCC to each of them. Every interval of the chain gets the MCC of its two
     /// consecutive chain SAEs (same measure) and the floor it is compared with:

@@ -37,7 +37,7 @@ public struct TrackConfig: Codable, Equatable, Sendable {
     /// From-scratch SAEs trained at each baseline step, each with its own seed
     /// (``baselineConfig(index:seed:)``): 1 (the default) is the single baseline of every track
     /// written before seed counts existed; S ≥ 2 measures the seed-noise floor there
-    /// (``TrackAnalysis/SeedFloor``, Docs/Method.md §8.4). Recorded in `track.json` as
+    /// (``TrackAnalysis/SeedNoiseFloor``, Docs/Method.md §8.4). Recorded in `track.json` as
     /// `baseline_seeds` only when it is not 1, so tracks with one baseline keep their files.
     public var baselineSeeds: Int {
         get { recordedBaselineSeeds ?? 1 }

@@ -44,7 +44,7 @@ public struct AdamW: Sendable {
     /// every gradient is multiplied by it first, in the same pass: bit for bit what scaling the
     /// gradients in place and then stepping gives, one read-and-write of the gradients fewer.
     /// `gradients` are only read. One pass over parameters, gradients and moments: Core's
-    /// ``SAETrackCore/AdamWStep`` over each tensor's span.
+    /// `AdamWStep` over each tensor's span.
     public mutating func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>,
                               learningRate lr: Float, gradientScale: Float = 1) {
         precondition(parameters.count == m.count && gradients.count == m.count, "AdamW.step: buffer sizes differ")

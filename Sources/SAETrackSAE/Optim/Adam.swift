@@ -7,7 +7,7 @@ import SAETrackCore
 /// ```
 /// The update is dense over every parameter, so parameters whose gradient is zero in a step (the
 /// inactive features) still move with their momentum, as in PyTorch. Each step is Core's
-/// ``SAETrackCore/AdamWStep`` with no weight decay over the four tensors.
+/// `AdamWStep` with no weight decay over the four tensors.
 public struct Adam: Sendable, Equatable {
     public var beta1: Float
     public var beta2: Float

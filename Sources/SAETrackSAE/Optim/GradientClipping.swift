@@ -3,7 +3,7 @@ import SAETrackCore
 /// Clipping of the total gradient norm, as `torch.nn.utils.clip_grad_norm_` (which SAELens's trainer
 /// applies with max norm 1 before every Adam step): with N = ‖(∇W_enc, ∇b_enc, ∇W_dec, ∇b_dec, ∇θ)‖₂
 /// over every parameter, each gradient is multiplied by Core's
-/// ``SAETrackCore/GradientClipping/coefficient(norm:maxNorm:)``, min(1, maxNorm / (N + 1e-6)).
+/// `GradientClipping.coefficient(norm:maxNorm:)`, min(1, maxNorm / (N + 1e-6)).
 ///
 /// The trainer does not scale the gradients in a pass of their own: it hands the factor to
 /// ``Adam/update(_:gradients:lr:normaliseDecoderRows:gradientScale:)``, which multiplies each
