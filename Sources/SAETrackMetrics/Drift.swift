@@ -153,6 +153,9 @@ public struct DriftResult: Codable, Equatable, Sendable {
     /// One entry per checkpoint in chain order; the last is the final checkpoint.
     public var checkpoints: [DriftCheckpoint]
 
+    /// The drift of these checkpoints (chain order; the last is the final one).
+    public init(checkpoints: [DriftCheckpoint]) { self.checkpoints = checkpoints }
+
     /// Steps of the checkpoints.
     public var steps: [Int] { checkpoints.map(\.step) }
 
