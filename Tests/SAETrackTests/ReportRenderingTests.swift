@@ -129,6 +129,29 @@ struct ReportRenderingTests {
         #expect(short.count >= 3, "\(short.map(\.label))")
     }
 
+    @Test("heatmap outlines are drawn row by row, left to right, whatever the set's order, so report.html is the same on every run")
+    func heatmapOutlineOrder() throws {
+        let cells = (0..<6).flatMap { r in [(r * 5) % 7, (r * 3 + 1) % 7].map { [r, $0] } }
+        var roomy = Set<[Int]>(minimumCapacity: 4096)         // another bucket count: another iteration order
+        for c in cells.reversed() { roomy.insert(c) }
+        let values = (0..<6).map { r in (0..<7).map { c -> Double? in Double(r * 7 + c) / 42 } }
+        func chart(_ outlined: Set<[Int]>) -> String {
+            HeatmapChart(rows: (0..<6).map { "label \($0)" }, columns: Array(0..<7), values: values, range: 0...1,
+                         outlined: outlined, valueName: "AUROC").svg(id: "h")
+        }
+        let svg = chart(Set(cells))
+        #expect(svg == chart(roomy))
+        // The outlines' (y, x) in drawing order.
+        let outline = try Regex(##"<rect x="([0-9.]+)" y="([0-9.]+)" width="[0-9.]+" height="[0-9.]+" fill="none" stroke="#d62728" stroke-width="2"/>"##)
+        var drawn: [(y: Double, x: Double)] = []
+        for m in svg.matches(of: outline) {
+            let x = Double(String(m.output[1].substring ?? "")) ?? .nan, y = Double(String(m.output[2].substring ?? "")) ?? .nan
+            drawn.append((y, x))
+        }
+        #expect(drawn.count == Set(cells).count)
+        #expect(zip(drawn, drawn.dropFirst()).allSatisfy { a, b in a.y < b.y || (a.y == b.y && a.x < b.x) }, "\(drawn)")
+    }
+
     @Test("log ticks: decades labelled 10^k with unlabelled minor ticks 2…9")
     func logTicks() {
         let s = PlotScale(kind: .log, lower: 1, upper: 1000, pixelStart: 0, pixelEnd: 300)

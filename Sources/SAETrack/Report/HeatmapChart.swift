@@ -65,7 +65,8 @@ public struct HeatmapChart {
                 }
             }
         }
-        for cell in outlined where cell.count == 2 && cell[0] < rows.count && cell[1] < columns.count {
+        // Row by row, left to right: a Set's order changes from run to run (hash seeding).
+        for cell in outlined.sorted(by: { $0.lexicographicallyPrecedes($1) }) where cell.count == 2 && cell[0] < rows.count && cell[1] < columns.count {
             let x = left + Double(cell[1]) * cellW, y = top + Double(cell[0]) * rowH
             svg.raw("<rect x=\"\(SVGCanvas.number(x + 1))\" y=\"\(SVGCanvas.number(y + 1))\" width=\"\(SVGCanvas.number(cellW - 2))\" height=\"\(SVGCanvas.number(rowH - 2))\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\"/>")
         }
