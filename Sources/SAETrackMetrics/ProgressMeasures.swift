@@ -201,9 +201,19 @@ public enum ProgressMeasures {
     ///   - datapoints: the fixed datapoints
     public static func measure(step: Int, representations: Matrix, sae: SparseAutoencoder?,
                                datapoints: FormationDatapoints) -> FormationCheckpoint {
+        measure(step: step, representations: representations,
+                codes: sae.map { SparseCodes(encoding: representations, with: $0) }, datapoints: datapoints)
+    }
+
+    /// The same from codes already computed: `codes` holds SAE[c]'s codes of the rows of
+    /// `representations` (one per entry of ``FormationDatapoints/tokens``), e.g. gathered from the
+    /// codes of every evaluation token, so an analysis encodes each checkpoint once.
+    public static func measure(step: Int, representations: Matrix, codes: SparseCodes?,
+                               datapoints: FormationDatapoints) -> FormationCheckpoint {
         precondition(representations.rows == datapoints.tokens.count,
                      "ProgressMeasures.measure: \(representations.rows) representation rows for \(datapoints.tokens.count) tokens (step \(step))")
-        let codes = sae.map { SparseCodes(encoding: representations, with: $0) }     // (tokens, d_sae) sparse
+        precondition(codes == nil || codes!.rows == datapoints.tokens.count,
+                     "ProgressMeasures.measure: \(codes!.rows) code rows for \(datapoints.tokens.count) tokens (step \(step))")
         func values(_ rows: [Int]) -> MeasureValues {
             var v = MeasureValues()
             v.activationCosine = Similarity.meanOffDiagonal(representations.rows(at: rows), .cosine)

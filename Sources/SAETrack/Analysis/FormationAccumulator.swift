@@ -3,10 +3,9 @@ import SAETrackMetrics
 
 /// The four progress measures (Docs/Method.md §7) on the fixed datapoints at every checkpoint:
 /// the tracked features' curves with their detected phases, the population bands, and the
-/// random-token baseline. `ProgressMeasures` encodes the datapoint tokens' activations (a few
-/// hundred rows) with the checkpoint's SAE on their own: their rows of the checkpoint's codes can
-/// differ from these in the last bit (the products are blocked differently), and the published
-/// numbers come from this encode.
+/// random-token baseline. The feature-space measures read the datapoint tokens' rows of the
+/// checkpoint's codes (gathered, not encoded again), so every number of the analysis comes from one
+/// encode of each checkpoint.
 struct FormationAccumulator: TrackAccumulator {
     let features: TrackedFeatureSelection
     private var formation: FormationResult
@@ -21,7 +20,7 @@ struct FormationAccumulator: TrackAccumulator {
         let datapoints = features.datapoints
         steps.append(c.step)
         formation.checkpoints.append(ProgressMeasures.measure(step: c.step, representations: datapoints.gather(from: c.activations),
-                                                              sae: c.sae, datapoints: datapoints))
+                                                              codes: c.codes.gathering(datapoints.tokens), datapoints: datapoints))
     }
 
     func finish(_ analysis: inout TrackAnalysis) {
