@@ -38,8 +38,10 @@ extension TrainSAEOptions {
     ///   - writesCache: whether this process writes a `--cache` that does not exist yet.
     ///   - cacheWritten: called after the cache was written, before it is read (the sharded
     ///     trainer's ranks wait there for rank 0).
+    ///   - say: where a progress line goes (the run's log).
     public func trainingData(evaluates: Bool = true, writesCache: Bool = true,
-                             cacheWritten: () throws -> Void = {}) throws -> TrainSAEData {
+                             cacheWritten: () throws -> Void = {},
+                             say: (String) -> Void = StandardError.writeLine) throws -> TrainSAEData {
         if let activations {
             let all = try ActivationShard.read(URL(fileURLWithPath: activations))
             try NonFiniteDataError.check(all, source: activations, tensor: "activations", rowMeaning: "row")
@@ -78,7 +80,7 @@ extension TrainSAEOptions {
         if let cache {
             let cacheURL = URL(fileURLWithPath: cache)
             if writesCache && !FileManager.default.fileExists(atPath: cacheURL.appendingPathComponent("cache.json").path) {
-                StandardError.writeLine("caching activations of \(trainRows) token rows to \(cache) (\(cacheDType.dtype.rawValue))")
+                say("caching activations of \(trainRows) token rows to \(cache) (\(cacheDType.dtype.rawValue))")
                 _ = try ActivationCache.write(producer, to: cacheURL, dtype: cacheDType.dtype)
             }
             try cacheWritten()

@@ -110,7 +110,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
 
         // Activations: every rank builds the same source and so draws the same batches; rank 0
         // evaluates, and writes a new cache while the others wait for it.
-        let data = try options.trainingData(evaluates: comm.isRoot, writesCache: comm.isRoot, cacheWritten: { try comm.barrier() })
+        let data = try options.trainingData(evaluates: comm.isRoot, writesCache: comm.isRoot, cacheWritten: { try comm.barrier() },
+                                            say: { say($0, comm) })
         let (source, dataTokens) = (data.source, data.dataTokens)
 
         // Config: the stage column, then the flags (as `saetrack train-sae`).

@@ -37,7 +37,7 @@ struct TrainSAECommand: ParsableCommand {
         let log = try RunLog(appendingTo: outURL.appendingPathComponent(TrainSAEOptions.logFile))
         log.write("train-sae: " + CommandLine.arguments.dropFirst().joined(separator: " "))
         for c in accepted { log.write("warning: continuing with a changed input: \(c)") }
-        let data = try options.trainingData()
+        let data = try options.trainingData(say: log.write)
         let config = try options.trainingConfig(dIn: data.source.dIn)
         let (trainer, result) = try train(config, on: data, into: outURL, log: log)
         try options.writeOutputs(result, config: trainer.config, data: data, fingerprint: current, to: outURL)
