@@ -47,12 +47,6 @@ struct ShardedTrainSAECommand: ParsableCommand {
         }
     }
 
-    /// Rank 0's run log (standard error and `--out`/train_sae.log, as `saetrack train-sae` keeps it);
-    /// the other ranks print nothing.
-    private final class RootLog: @unchecked Sendable {
-        var log = RunLog(echo: { _ in })
-    }
-
     /// Rank 0's decision, on every rank (a collective).
     private func agree(_ flag: Bool, _ comm: MPICommunicator) throws -> Bool {
         var v = [comm.isRoot && flag ? 1.0 : 0.0]
@@ -61,8 +55,10 @@ struct ShardedTrainSAECommand: ParsableCommand {
     }
 
     private func train(_ comm: MPICommunicator) throws {
-        let root = RootLog()
-        func say(_ s: String, _ comm: MPICommunicator) { if comm.isRoot { root.log.write(s) } }
+        // Rank 0's run log (standard error and `--out`/train_sae.log, as `saetrack train-sae` keeps
+        // it, opened once the output directory is claimed); the other ranks print nothing.
+        var log = RunLog(echo: { _ in })
+        func say(_ s: String, _ comm: MPICommunicator) { if comm.isRoot { log.write(s) } }
         let a = options.architectureOptions
         // Unsharded settings are refused before anything is read or written.
         try ShardingError.check(a.architecture)
@@ -101,9 +97,9 @@ struct ShardedTrainSAECommand: ParsableCommand {
             } else {
                 try OutputDirectory.requireWritable(outURL)
                 try current.write(to: outURL)
-                root.log = try RunLog(appendingTo: outURL.appendingPathComponent(TrainSAEOptions.logFile))
-                root.log.write("train-sae: " + CommandLine.arguments.dropFirst().joined(separator: " ") + " (\(comm.size) MPI ranks)")
-                for c in accepted { root.log.write("warning: continuing with a changed input: \(c)") }
+                log = try RunLog(appendingTo: outURL.appendingPathComponent(TrainSAEOptions.logFile))
+                log.write("train-sae: " + CommandLine.arguments.dropFirst().joined(separator: " ") + " (\(comm.size) MPI ranks)")
+                for c in accepted { log.write("warning: continuing with a changed input: \(c)") }
             }
         }
         if try agree(nothingToDo, comm) { return }
@@ -171,8 +167,8 @@ struct ShardedTrainSAECommand: ParsableCommand {
         let report = MPITrafficReport(ranks: comm.size, steps: result.steps, batchSize: trainer.config.batchSize, dIn: dIn,
                                       dSAE: d, k: trainer.config.architecture.usesK ? trainer.config.k : 0, perRank: perRank)
         try JSONFile.write(report, to: outURL.appendingPathComponent("mpi_traffic.json"))
-        root.log.write(report.summary)
-        root.log.record("train-sae: finished; SAE written to \(outURL.path)")
+        log.write(report.summary)
+        log.record("train-sae: finished; SAE written to \(outURL.path)")
     }
 
     /// Every rank's byte counts and timings on rank 0 (nil elsewhere).
