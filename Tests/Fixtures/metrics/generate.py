@@ -322,6 +322,48 @@ def pca_fixture(rng):
     })
 
 
+def recovery_fixture(rng):
+    """Planted-label recovery (Docs/Metrics.md): AUROC table, scipy's one-to-one assignment on
+    1 - AUROC over the candidate latents, the assigned latents' firing precision / recall / F1, and
+    uniqueness over the detecting latents."""
+    n, m, n_labels, theta = 300, 16, 5, 0.85
+    codes = np.maximum(rng.standard_normal((n, m)) - 0.6, 0).astype(np.float32)
+    masks = np.zeros((n_labels, n), bool)
+    for li in range(n_labels - 1):
+        masks[li] = rng.random(n) < 0.15
+        # latent 2·li detects label li (fires mostly on it); latent 2·li+1 a weaker copy for li < 2
+        codes[:, 2 * li] = np.where(masks[li], 1 + rng.random(n), np.where(rng.random(n) < 0.05, 0.3 * rng.random(n), 0)).astype(np.float32)
+        if li < 2:
+            codes[:, 2 * li + 1] = np.where(masks[li] & (rng.random(n) < 0.8), 0.5 + rng.random(n), 0).astype(np.float32)
+    masks[n_labels - 1] = rng.random(n) < 0.2              # a label nothing detects
+    codes[:, 13] = 0                                       # dead
+    candidates = (codes > 0).any(axis=0)
+    candidates[5] = False                                  # a live latent that is not a candidate
+    table = [[auroc(codes[:, f], masks[li]) for f in range(m)] for li in range(n_labels)]
+    ids = [f for f in range(m) if candidates[f]]
+    cost = np.array([[1 - table[li][f] for f in ids] for li in range(n_labels)])
+    rows, cols = scipy.optimize.linear_sum_assignment(cost)
+    labels = []
+    for li in range(n_labels):
+        best = max(((table[li][f], -f) for f in ids))
+        j = ids[cols[list(rows).index(li)]]
+        fires = codes[:, j] > 0
+        hits = (fires & masks[li]).sum()
+        p = hits / fires.sum() if fires.sum() else 0.0
+        r = hits / masks[li].sum()
+        labels.append({"best_latent": -best[1], "best_auroc": best[0], "assigned_latent": j, "assigned_auroc": table[li][j],
+                       "precision": float(p), "recall": float(r), "f1": float(2 * p * r / (p + r)) if p + r else 0.0})
+    detectors = [f for f in ids if max(table[li][f] for li in range(n_labels)) >= theta]
+    detected = {int(np.argmax([table[li][f] for li in range(n_labels)])) for f in detectors}
+    write("recovery.json", {
+        "codes": tolist(codes), "masks": masks.astype(int).tolist(), "candidates": candidates.tolist(), "threshold": theta,
+        "labels": labels, "recovered": sum(1 for l in labels if l["assigned_auroc"] >= theta),
+        "detectors": len(detectors), "uniqueness": len(detected) / len(detectors),
+        "precision": float(np.mean([l["precision"] for l in labels])), "recall": float(np.mean([l["recall"] for l in labels])),
+        "f1": float(np.mean([l["f1"] for l in labels])), "mean_best_auroc": float(np.mean([l["best_auroc"] for l in labels])),
+    })
+
+
 def main():
     rng = np.random.default_rng(20241217)
     cosine_fixture(rng)
@@ -331,6 +373,7 @@ def main():
     auroc_fixture(rng)
     pca_fixture(rng)
     mcc_fixture(np.random.default_rng(250520254))  # its own stream: the fixtures above are unchanged
+    recovery_fixture(np.random.default_rng(2509172))
 
 
 if __name__ == "__main__":
