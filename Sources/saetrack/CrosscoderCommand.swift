@@ -56,29 +56,6 @@ struct CrosscoderCommand: ParsableCommand {
         if trainRows <= 0 || evalRows <= 0 { throw ValidationError("--train-rows and --eval-rows must be positive") }
     }
 
-    /// What config.json records: the inputs and every setting.
-    struct Record: Codable {
-        var series: String
-        var tokens: String
-        var hook: String
-        var centered: Bool
-        var checkpoints: [Int]
-        var checkpointSHA256: [String]
-        var dIn: Int
-        var trainTokens: Int
-        var evalTokens: Int
-        var activationBytes: Int
-        var training: CrosscoderTrainingConfig
-        var inputScales: [Float]
-        var version: String
-
-        enum CodingKeys: String, CodingKey {
-            case series, tokens, hook, centered, checkpoints, checkpointSHA256 = "checkpoint_sha256", dIn = "d_in"
-            case trainTokens = "train_tokens", evalTokens = "eval_tokens", activationBytes = "activation_bytes", training
-            case inputScales = "input_scales", version
-        }
-    }
-
     func run() throws {
         if let threads { Threads.setDefault(threads) }
         let seriesURL = URL(fileURLWithPath: series).standardizedFileURL
@@ -123,39 +100,15 @@ struct CrosscoderCommand: ParsableCommand {
         let eval = (tokenData.rows - evalRows)..<tokenData.rows
         let provider = LMActivationProvider(tokens: tokenData.tokens, context: tokenData.context, trainRows: train, evalRows: eval,
                                             hook: hookPoint, centered: center)
-        let trainTokens = train.count * tokenData.context, evalTokens = eval.count * tokenData.context
-        let bytes = used.count * (trainTokens + evalTokens) * dIn * MemoryLayout<Float>.size
+        let tokenCount = (train.count + eval.count) * tokenData.context
         StandardError.writeLine("crosscoder: \(used.count) checkpoints (steps \(chosen.map(String.init).joined(separator: ","))) at \(hook), d_in \(dIn), d_sae \(d), "
                    + "\(sparsity.rawValue), \(steps) steps × \(batchSize) tokens, \(Threads.count) threads")
-        StandardError.writeLine("memory: every checkpoint's activations are held together: \(used.count) × \(trainTokens + evalTokens) tokens × \(dIn) floats ≈ "
-                   + "\(CostEstimate.compact(Double(bytes)))B (the chain holds one checkpoint's at a time)")
-        var trainSets: [Matrix] = [], evalSets: [Matrix] = [], digests: [String] = []
-        for (i, c) in used.enumerated() {
-            let started = Date()
-            let a = try provider.activations(step: c.step, checkpoint: c.url)
-            trainSets.append(a.train); evalSets.append(a.eval); digests.append(a.weightsSHA256 ?? "")
-            StandardError.writeLine(String(format: "activations %d/%d: step %d, %d + %d tokens in %.2f s", i + 1, used.count, c.step,
-                              a.train.rows, a.eval.rows, Date().timeIntervalSince(started)))
-        }
-        var trainer = try CrosscoderTrainer(snapshots: trainSets, config: config, names: used.map { "\($0.url.path) at \(hook)" })
-        trainSets = []
-        let clock = ProgressClock(total: Double(steps))
-        try trainer.train { e in
-            let eta = clock.secondsLeft(at: Double(e.step))
-            let ev = e.terms.explainedVariancePerSnapshot.map { String(format: "%.3f", $0) }.joined(separator: " ")
-            StandardError.writeLine(String(format: "step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV per checkpoint [%@]  ETA %@",
-                              e.step, steps, e.terms.loss, e.terms.mse, e.terms.l0, ev, ProgressClock.format(eta)))
-        }
-        let terms = try trainer.evaluate(evalSets)
-        let evaluation = CrosscoderEvaluation(terms: terms, steps: chosen, inputScales: trainer.inputScales, tokens: evalSets[0].rows)
-        let record = Record(series: seriesURL.path, tokens: URL(fileURLWithPath: tokens).standardizedFileURL.path, hook: hook,
-                            centered: center, checkpoints: chosen, checkpointSHA256: digests, dIn: dIn, trainTokens: trainTokens,
-                            evalTokens: evalTokens, activationBytes: bytes, training: config, inputScales: trainer.inputScales,
-                            version: SAETrackVersion.current)
-        try CrosscoderFiles.write(trainer, steps: chosen, evaluation: evaluation, record: record, to: outURL)
-        for s in evaluation.snapshots {
-            StandardError.writeLine(String(format: "held out, step %d: EV %.4f  MSE %.4g  L0 %.1f", s.step, s.explainedVariance, s.mse, s.l0))
-        }
+        StandardError.writeLine("memory: every checkpoint's activations are held together: \(used.count) × \(tokenCount) tokens × \(dIn) floats ≈ "
+                   + "\(CostEstimate.compact(Double(used.count * tokenCount * dIn * MemoryLayout<Float>.size)))B (the chain holds one checkpoint's at a time)")
+        let run = CrosscoderRun(checkpoints: used, provider: provider, config: config,
+                                inputs: .init(series: seriesURL.path, tokens: URL(fileURLWithPath: tokens).standardizedFileURL.path,
+                                              hook: hook, centered: center))
+        try run.run(to: outURL)
         print("crosscoder finished: \(outURL.appendingPathComponent(CrosscoderFiles.weightsFile).path)")
     }
 }

@@ -83,4 +83,21 @@ import SAETrackIO
         }
         #expect(relu.map { $0 > 0 } != expected.map { $0 > 0 }, "the fixture must tell the weighted selection from the plain one")
     }
+
+    @Test("codes(_:) is PyTorch's shared code f, as CSR rows, for both forms", arguments: ["l1", "batchtopk"])
+    func codesMatchTorch(_ name: String) throws {
+        let c = try Self.load(name)
+        let expected = try c.file.floats("code")                                  // (B, d_sae)
+        let dense = CrosscoderObjective.codes(c.parameters, inputs: c.inputs, sparsity: c.sparsity)
+        #expect(dense.rows == Self.B && dense.cols == Self.M && maxRelativeError(dense.storage, expected) <= 1e-5)
+        // Unit scales, one batch: the sparse rows hold exactly the non-zeros of f.
+        let sparse = try CrosscoderTrainer.codes(c.parameters, c.inputs, scales: [1, 1, 1], sparsity: c.sparsity, batchSize: Self.B)
+        #expect(sparse.rows == Self.B && sparse.nnz == expected.filter { $0 > 0 }.count)
+        #expect(maxRelativeError(sparse.dense().storage, expected) <= 1e-5)
+        // Scales multiply the inputs: scaling every input by 2 and passing scale ½ gives the same code.
+        let doubled = c.inputs.map { m in Matrix(rows: m.rows, cols: m.cols, storage: m.storage.map { 2 * $0 }) }
+        let halved = try CrosscoderTrainer.codes(c.parameters, doubled, scales: [0.5, 0.5, 0.5], sparsity: c.sparsity, batchSize: Self.B)
+        #expect(maxRelativeError(halved.dense().storage, expected) <= 1e-5)
+        #expect(throws: CrosscoderError.self) { try CrosscoderTrainer.codes(c.parameters, Array(c.inputs.prefix(2)), scales: [1, 1], sparsity: c.sparsity, batchSize: 4) }
+    }
 }

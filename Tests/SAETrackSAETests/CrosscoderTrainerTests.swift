@@ -122,4 +122,40 @@ import SAETrackIO
             #expect(!t.parameters.values.contains { !$0.isFinite })
         }
     }
+
+    @Test("a written crosscoder reads back exactly and encodes as the trainer does; a damaged file is refused by name")
+    func filesRoundTrip() throws {
+        var config = CrosscoderTrainingConfig(dSAE: 16, sparsity: .batchTopK(k: 2), steps: 20, batchSize: 128, lr: 1e-2)
+        config.logEvery = 10
+        let data = Self.snapshots()
+        var trainer = try Threads.withCount(1) { try CrosscoderTrainer(snapshots: data, config: config) }
+        try Threads.withCount(1) { try trainer.train() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crosscoder-files-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let evaluation = CrosscoderEvaluation(terms: try trainer.evaluate(data), steps: [0, 10, 20], inputScales: trainer.inputScales,
+                                              tokens: data[0].rows)
+        try CrosscoderFiles.write(trainer, steps: [0, 10, 20], evaluation: evaluation, record: ["note": "test"], to: dir)
+        let saved = try CrosscoderFiles.read(from: dir)
+        #expect(saved.parameters == trainer.parameters && saved.inputScales == trainer.inputScales && saved.steps == [0, 10, 20])
+        #expect(saved.config == config)
+        let held = Array(data.map { $0.rows(0..<300) })
+        #expect(try saved.codes(held) == trainer.codes(held))
+        // A W_dec of the wrong shape, and a stray tensor, are refused naming the file and the tensor.
+        let file = dir.appendingPathComponent(CrosscoderFiles.weightsFile)
+        let p = trainer.parameters
+        var tensors: [String: TensorData] = [:]
+        for t in CrosscoderTensor.allCases { tensors[t.rawValue] = TensorData(shape: p.shape(t), floats: p.tensor(t)) }
+        tensors["input_scale"] = TensorData(shape: [3], floats: trainer.inputScales)
+        tensors["steps"] = TensorData(shape: [3], int32s: [0, 10, 20])
+        var bad = tensors
+        bad["W_dec"] = TensorData(shape: [3, 8, 16], floats: p.tensor(.wDec))
+        try SafetensorsWriter.write(bad, metadata: ["crosscoder_config": "{}"], to: file)
+        #expect { try CrosscoderFiles.read(from: dir) } throws: { "\($0)".contains(file.path) && "\($0)".contains("W_dec has shape [3, 8, 16]") }
+        bad = tensors
+        bad["extra"] = TensorData(shape: [1], floats: [0])
+        try SafetensorsWriter.write(bad, metadata: [:], to: file)
+        #expect { try CrosscoderFiles.read(from: dir) } throws: { "\($0)".contains("unexpected tensor 'extra'") }
+        try SafetensorsWriter.write(tensors, metadata: [:], to: file)
+        #expect { try CrosscoderFiles.read(from: dir) } throws: { "\($0)".contains("no crosscoder_config") }
+    }
 }

@@ -8,6 +8,8 @@ public enum CrosscoderError: Error, CustomStringConvertible, Equatable {
     case nonFiniteInput(snapshot: String, row: Int, value: Float)
     /// Training diverged (loss or parameters not finite, or the loss exploded) at this step.
     case diverged(step: Int, reason: String)
+    /// A saved crosscoder's file is missing a tensor, has one of the wrong shape, or lacks its config.
+    case unreadable(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum CrosscoderError: Error, CustomStringConvertible, Equatable {
             return "crosscoder: activations of \(snapshot) hold \(value) at token row \(row); nothing was trained"
         case let .diverged(step, reason):
             return "crosscoder training diverged at step \(step): \(reason); lower --lr (or the L1 coefficient) and rerun"
+        case let .unreadable(file, reason): return "\(file): not a crosscoder this version can read: \(reason)"
         }
     }
 }

@@ -75,4 +75,47 @@ public enum CrosscoderFiles {
                              to: directory.appendingPathComponent("training_log.csv"))
         try JSONFile.write(record, to: directory.appendingPathComponent(configFile))
     }
+
+    /// Reads the crosscoder that ``write(_:steps:evaluation:record:to:)`` saved in `directory`,
+    /// refusing a missing or extra tensor, a shape that disagrees with the others, or a missing
+    /// config, by name.
+    public static func read(from directory: URL) throws -> SavedCrosscoder {
+        let url = directory.appendingPathComponent(weightsFile)
+        let file = try SafetensorsFile(contentsOf: url)
+        func fail(_ reason: String) -> CrosscoderError { .unreadable(file: url.path, reason: reason) }
+        let expected = Set(CrosscoderTensor.allCases.map(\.rawValue) + ["input_scale", "steps"])
+        if let extra = file.tensorNames.first(where: { !expected.contains($0) }) { throw fail("unexpected tensor '\(extra)'") }
+        for name in expected.sorted() where file.info(name) == nil { throw fail("no tensor '\(name)'") }
+        let wEnc = file.info(CrosscoderTensor.wEnc.rawValue)!.shape
+        guard wEnc.count == 3, wEnc.allSatisfy({ $0 > 0 }) else { throw fail("W_enc has shape \(wEnc); expected (S, d_in, d_sae)") }
+        let (S, d, m) = (wEnc[0], wEnc[1], wEnc[2])
+        let shapes: [String: [Int]] = ["b_enc": [m], "W_dec": [S, m, d], "b_dec": [S, d], "input_scale": [S], "steps": [S]]
+        for (name, shape) in shapes.sorted(by: { $0.key < $1.key }) where file.info(name)!.shape != shape {
+            throw fail("\(name) has shape \(file.info(name)!.shape); W_enc's (S \(S), d_in \(d), d_sae \(m)) needs \(shape)")
+        }
+        guard let json = file.metadata["crosscoder_config"] else { throw fail("no crosscoder_config in the metadata") }
+        let config: CrosscoderTrainingConfig
+        do { config = try JSONDecoder().decode(CrosscoderTrainingConfig.self, from: Data(json.utf8)) } catch {
+            throw fail("crosscoder_config is not a training config: \(error)")
+        }
+        let p = CrosscoderParameters(snapshots: S, dIn: d, dSAE: m, wEnc: try file.floats("W_enc"), bEnc: try file.floats("b_enc"),
+                                     wDec: try file.floats("W_dec"), bDec: try file.floats("b_dec"))
+        return SavedCrosscoder(parameters: p, inputScales: try file.floats("input_scale"), steps: try file.int32s("steps").map(Int.init),
+                               config: config)
+    }
+}
+
+/// A crosscoder read back from its directory (``CrosscoderFiles/read(from:)``).
+public struct SavedCrosscoder: Sendable {
+    public var parameters: CrosscoderParameters
+    /// The factor each snapshot's activations are multiplied by before encoding.
+    public var inputScales: [Float]
+    /// The training step of each snapshot.
+    public var steps: [Int]
+    public var config: CrosscoderTrainingConfig
+
+    /// The shared code of one (N, d_in) matrix of unscaled activations per snapshot (``CrosscoderTrainer/codes(_:)``).
+    public func codes(_ snapshots: [Matrix]) throws -> SparseActivations {
+        try CrosscoderTrainer.codes(parameters, snapshots, scales: inputScales, sparsity: config.sparsity, batchSize: config.batchSize)
+    }
 }

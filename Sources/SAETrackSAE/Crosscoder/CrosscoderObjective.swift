@@ -55,35 +55,14 @@ public enum CrosscoderObjective {
         workspace.norms.withUnsafeMutableBufferPointer { normB in
             let v = vb.baseAddress!, pre = preB.baseAddress!, code = codeB.baseAddress!, gc = gcB.baseAddress!
             let err = errB.baseAddress!, norms = normB.baseAddress!
-            // Decoder norms ‖W_dec[s,i]‖ and their sums n_i (kept in row 0's place after the loop
-            // in `total`).
-            var total = [Float](repeating: 0, count: m)
-            for s in 0..<S {
-                let dec = v + p.wDecOffset(s)
-                for i in 0..<m {
-                    let n = BLAS.nrm2(n: d, x: dec + i * d)
-                    norms[s * m + i] = n; total[i] += n
-                }
-            }
-            // pre = b_enc + Σ_s x_s W_enc[s]
-            for b in 0..<B { (pre + b * m).update(from: v + p.bEncOffset, count: m) }
-            for s in 0..<S {
-                inputs[s].withUnsafeBufferPointer { x in
-                    BLAS.gemm(.none, .none, m: B, n: m, k: d, a: x.baseAddress!, lda: d, b: v + p.wEncOffset(s), ldb: m,
-                              beta: 1, c: pre, ldc: m)
-                }
-            }
-            for t in 0..<(B * m) { code[t] = max(pre[t], 0) }
-            switch sparsity {
-            case let .l1(lambda):
+            let total = encode(p, inputs: inputs, sparsity: sparsity, values: v, pre: pre, code: code, norms: norms)
+            if case let .l1(lambda) = sparsity {
                 var acc: Double = 0
                 for b in 0..<B {
                     let row = code + b * m
                     for i in 0..<m where row[i] > 0 { acc += Double(row[i]) * Double(total[i]) }
                 }
                 sparsityTerm = Float(Double(lambda) * acc / Double(B))
-            case let .batchTopK(k):
-                selectBatchTopK(code: code, rows: B, cols: m, weights: total, keep: min(k * B, B * m))
             }
             for t in 0..<(B * m) where code[t] > 0 { active += 1 }
             // Per snapshot: x̂_s = f W_dec[s] + b_dec[s]; error e_s = x̂_s − x_s.
@@ -157,6 +136,50 @@ public enum CrosscoderObjective {
         let mse = msePer.reduce(0, +)
         return CrosscoderLossTerms(loss: mse + sparsityTerm, mse: mse, sparsity: sparsityTerm, l0: Float(active) * invB,
                                    msePerSnapshot: msePer, explainedVariancePerSnapshot: evPer)
+    }
+
+    /// The shared code of `inputs` (one (B, d_in) matrix per snapshot, already scaled), (B, d_sae)
+    /// row-major: the forward of ``evaluate(_:inputs:sparsity:gradients:workspace:)`` up to `f`.
+    public static func codes(_ p: CrosscoderParameters, inputs: [Matrix], sparsity: CrosscoderSparsity,
+                             workspace: Workspace = Workspace()) -> Matrix {
+        let B = inputs.first?.rows ?? 0
+        precondition(inputs.count == p.snapshots && B > 0 && inputs.allSatisfy { $0.rows == B && $0.cols == p.dIn },
+                     "CrosscoderObjective.codes: inputs must be \(p.snapshots) matrices of shape (B, \(p.dIn))")
+        workspace.reserve(batch: B, dIn: p.dIn, dSAE: p.dSAE, snapshots: p.snapshots)
+        p.values.withUnsafeBufferPointer { vb in
+        workspace.pre.withUnsafeMutableBufferPointer { preB in
+        workspace.code.withUnsafeMutableBufferPointer { codeB in
+        workspace.norms.withUnsafeMutableBufferPointer { normB in
+            _ = encode(p, inputs: inputs, sparsity: sparsity, values: vb.baseAddress!, pre: preB.baseAddress!, code: codeB.baseAddress!,
+                       norms: normB.baseAddress!)
+        } } } }
+        return Matrix(rows: B, cols: p.dSAE, storage: Array(workspace.code[0..<(B * p.dSAE)]))
+    }
+
+    /// The encoder: decoder norms `norms[s·m + i] = ‖W_dec[s,i]‖`, `pre = b_enc + Σ_s x_s W_enc[s]`,
+    /// `code = f` (ReLU, then BatchTopK's selection); returns `n_i = Σ_s ‖W_dec[s,i]‖`.
+    private static func encode(_ p: CrosscoderParameters, inputs: [Matrix], sparsity: CrosscoderSparsity, values v: UnsafePointer<Float>,
+                               pre: UnsafeMutablePointer<Float>, code: UnsafeMutablePointer<Float>,
+                               norms: UnsafeMutablePointer<Float>) -> [Float] {
+        let (S, d, m, B) = (p.snapshots, p.dIn, p.dSAE, inputs[0].rows)
+        var total = [Float](repeating: 0, count: m)
+        for s in 0..<S {
+            let dec = v + p.wDecOffset(s)
+            for i in 0..<m {
+                let n = BLAS.nrm2(n: d, x: dec + i * d)
+                norms[s * m + i] = n; total[i] += n
+            }
+        }
+        for b in 0..<B { (pre + b * m).update(from: v + p.bEncOffset, count: m) }
+        for s in 0..<S {
+            inputs[s].withUnsafeBufferPointer { x in
+                BLAS.gemm(.none, .none, m: B, n: m, k: d, a: x.baseAddress!, lda: d, b: v + p.wEncOffset(s), ldb: m,
+                          beta: 1, c: pre, ldc: m)
+            }
+        }
+        for t in 0..<(B * m) { code[t] = max(pre[t], 0) }
+        if case let .batchTopK(k) = sparsity { selectBatchTopK(code: code, rows: B, cols: m, weights: total, keep: min(k * B, B * m)) }
+        return total
     }
 
     /// BatchTopK over the batch: keeps `keep` entries of `code` (B, d_sae, already ReLU'd) with the

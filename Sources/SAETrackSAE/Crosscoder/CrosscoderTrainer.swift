@@ -183,11 +183,7 @@ public struct CrosscoderTrainer {
             throw CrosscoderError.shapeMismatch("evaluation needs \(p.snapshots) matrices of the same (N > 0, \(p.dIn)) shape")
         }
         let S = p.snapshots, d = p.dIn
-        let scaled = snapshots.enumerated().map { s, x -> Matrix in
-            var y = x
-            if scales[s] != 1 { y.withUnsafeMutableBufferPointer { BLAS.scal(n: $0.count, alpha: scales[s], x: $0.baseAddress!) } }
-            return y
-        }
+        let scaled = scale(snapshots, by: scales)
         var se = [Double](repeating: 0, count: S), centred = [Double](repeating: 0, count: S)
         for s in 0..<S {
             scaled[s].withUnsafeBufferPointer { x in
@@ -213,6 +209,46 @@ public struct CrosscoderTrainer {
         let mse = msePer.reduce(0, +)
         return CrosscoderLossTerms(loss: mse + Float(sparse / Double(n)), mse: mse, sparsity: Float(sparse / Double(n)),
                                    l0: Float(active / Double(n)), msePerSnapshot: msePer, explainedVariancePerSnapshot: evPer)
+    }
+
+    /// The shared code of held-out activations (one (N, d_in) matrix per snapshot, unscaled: the
+    /// training scales are applied), in batches of the training batch size as ``evaluate(_:)``.
+    public func codes(_ snapshots: [Matrix]) throws -> SparseActivations {
+        try Self.codes(parameters, snapshots, scales: inputScales, sparsity: config.sparsity, batchSize: config.batchSize)
+    }
+
+    /// ``codes(_:)`` for any crosscoder parameters: (N, d_sae), only the non-zero latents of each token.
+    public static func codes(_ p: CrosscoderParameters, _ snapshots: [Matrix], scales: [Float], sparsity: CrosscoderSparsity,
+                             batchSize: Int) throws -> SparseActivations {
+        guard snapshots.count == p.snapshots, scales.count == p.snapshots, let n = snapshots.first?.rows, n > 0,
+              snapshots.allSatisfy({ $0.rows == n && $0.cols == p.dIn }) else {
+            throw CrosscoderError.shapeMismatch("encoding needs \(p.snapshots) matrices of the same (N > 0, \(p.dIn)) shape and \(p.snapshots) scales")
+        }
+        let scaled = scale(snapshots, by: scales)
+        let workspace = CrosscoderObjective.Workspace()
+        var rowStart = [0], index: [Int32] = [], value: [Float] = []
+        var start = 0
+        while start < n {
+            let end = min(n, start + max(1, batchSize))
+            let f = CrosscoderObjective.codes(p, inputs: scaled.map { $0.rows(start..<end) }, sparsity: sparsity, workspace: workspace)
+            f.withUnsafeBufferPointer { fb in
+                for b in 0..<(end - start) {
+                    for i in 0..<p.dSAE where fb[b * p.dSAE + i] > 0 { index.append(Int32(i)); value.append(fb[b * p.dSAE + i]) }
+                    rowStart.append(index.count)
+                }
+            }
+            start = end
+        }
+        return SparseActivations(rows: n, cols: p.dSAE, rowStart: rowStart, index: index, value: value)
+    }
+
+    /// Each snapshot's activations multiplied by its scale (a copy; scale 1 leaves it as it is).
+    private static func scale(_ snapshots: [Matrix], by scales: [Float]) -> [Matrix] {
+        snapshots.enumerated().map { s, x -> Matrix in
+            var y = x
+            if scales[s] != 1 { y.withUnsafeMutableBufferPointer { BLAS.scal(n: $0.count, alpha: scales[s], x: $0.baseAddress!) } }
+            return y
+        }
     }
 
     /// The trained crosscoder's formation curves, labelled with the snapshots' training steps.
