@@ -41,6 +41,8 @@ struct TrackOptions: ParsableArguments {
     @Option(name: .customLong("baseline-budget"), help: "cumulative (as many SAE steps as the chain so far) or first-stage.") var baselineBudget = BaselineBudgetChoice.cumulative
     @Option(name: .customLong("baseline-seeds"), help: "From-scratch SAEs per baseline step, each with its own seed: 2 or more measure the seed-noise floor there (pairwise dictionary MCC, Docs/Method.md §8.4). Fixed for the track: a rerun must pass the same number.")
     var baselineSeeds = 1
+    @Option(name: .customLong("baseline-seed-steps"), help: "With --baseline-seeds S: the baseline steps that get all S seeds (comma-separated; 'last' = the final checkpoint); the other baseline steps get one SAE each, e.g. independent SAEs at many checkpoints beside a seed floor at the last (default: every baseline step gets S).")
+    var baselineSeedSteps = ""
     @Option(name: .customLong("checkpoint-every"), help: "Save a resumable trainer state every N SAE steps.") var checkpointEvery = 100
     @Option(name: .customLong("sae-seed"), help: "Seed of SAE initialisation and batch order.") var seed: UInt64 = 42
     @Option(name: .long, help: "tokenizer.json, recorded for decoding feature cards in `analyze`.") var tokenizer: String?
@@ -100,10 +102,27 @@ struct TrackOptions: ParsableArguments {
 
     /// Baseline steps; "last" resolves to `lastStep`.
     func baselines(lastStep: Int?) throws -> [Int] {
-        try baselineSteps.split(separator: ",").map { item in
+        try Self.steps(baselineSteps, option: "--baseline-steps", lastStep: lastStep)
+    }
+
+    /// `--baseline-seed-steps` (nil when not given), each one of the baseline steps.
+    func seedSteps(lastStep: Int?) throws -> [Int]? {
+        guard !baselineSeedSteps.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        guard baselineSeeds > 1 else { throw ValidationError("--baseline-seed-steps needs --baseline-seeds 2 or more") }
+        let steps = try Self.steps(baselineSeedSteps, option: "--baseline-seed-steps", lastStep: lastStep)
+        let baselines = try baselines(lastStep: lastStep)
+        if let stray = steps.first(where: { !baselines.contains($0) }) {
+            throw ValidationError("--baseline-seed-steps: \(stray) is not one of --baseline-steps \(baselineSteps)")
+        }
+        return steps
+    }
+
+    /// A comma-separated step list; "last" resolves to `lastStep`.
+    private static func steps(_ list: String, option: String, lastStep: Int?) throws -> [Int] {
+        try list.split(separator: ",").map { item in
             let t = item.trimmingCharacters(in: .whitespaces)
             if t == "last", let lastStep { return lastStep }
-            guard let v = Int(t) else { throw ValidationError("--baseline-steps: '\(t)' is not a step") }
+            guard let v = Int(t) else { throw ValidationError("\(option): '\(t)' is not a step") }
             return v
         }
     }
@@ -134,7 +153,7 @@ struct TrackOptions: ParsableArguments {
         let live = LiveTrack(directory: URL(fileURLWithPath: directory), series: URL(fileURLWithPath: series).standardizedFileURL,
                              settings: try settings(), hook: hook, centered: center, provider: p,
                              baselineSteps: try baselines(lastStep: lastStep), baselineBudget: budget(), baselineSeeds: try seeds(),
-                             checkpointEvery: checkpointEvery)
+                             baselineSeedSteps: try seedSteps(lastStep: lastStep), checkpointEvery: checkpointEvery)
         live.evaluationInputs = inputs
         return live
     }
@@ -234,7 +253,7 @@ struct TrackCommand: ParsableCommand {
         let config = try options.settings().trackConfig(
             series: seriesURL.path, hook: options.hook, centered: options.center, dIn: dIn, steps: ordered, order: trackOrder,
             baselineSteps: options.baselines(lastStep: chosen.max()), baselineBudget: options.budget(), baselineSeeds: options.seeds(),
-            checkpointEvery: options.checkpointEvery)
+            baselineSeedSteps: options.seedSteps(lastStep: chosen.max()), checkpointEvery: options.checkpointEvery)
         let urls = Dictionary(uniqueKeysWithValues: series.checkpoints.map { ($0.step, $0.url) })
         let run = try SAETrackRun(directory: outURL, config: config, checkpoints: urls, provider: provider,
                                   modelName: seriesURL.lastPathComponent, warnings: warnings,
@@ -269,7 +288,7 @@ struct TrackCommand: ParsableCommand {
 
     /// Files and directories of a track (removed by --restart).
     static func removeTrack(in directory: URL) throws {
-        for name in [TrackState.fileName, RunFingerprint.fileName, "saes", "baselines", "cache", "logs", "state"] {
+        for name in [TrackState.fileName, RunFingerprint.fileName, TrackCompute.fileName, "saes", "baselines", "cache", "logs", "state"] {
             let u = directory.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: u.path) { try FileManager.default.removeItem(at: u) }
         }

@@ -29,4 +29,21 @@ struct BaselineSeedsCLITests {
         #expect(again != 0 && againLog.contains("baseline_seeds: 2 → 3 (changes the results)"), "\(againLog)")
         #expect(try h.snapshot("track") == before, "a refused rerun changed the track")
     }
+
+    @Test("--baseline-seed-steps: the seeds only there, one SAE at the other baseline steps; a step outside --baseline-steps, or no seeds, refused")
+    func seedSteps() throws {
+        let h = try CLIHarness("seedsteps")
+        defer { h.remove() }
+        try h.corpus(); try h.series()
+        let (single, singleLog) = try h.track(extra: ["--baseline-steps", "0,last", "--baseline-seed-steps", "last"])
+        #expect(single != 0 && singleLog.contains("--baseline-seed-steps needs --baseline-seeds 2 or more"), "\(singleLog)")
+        let (stray, strayLog) = try h.track(extra: ["--baseline-steps", "0,last", "--baseline-seeds", "2", "--baseline-seed-steps", "4"])
+        #expect(stray != 0 && strayLog.contains("--baseline-seed-steps: 4 is not one of --baseline-steps 0,last"), "\(strayLog)")
+        let (ok, log) = try h.track(extra: ["--baseline-steps", "0,last", "--baseline-seeds", "2", "--baseline-seed-steps", "last"])
+        #expect(ok == 0, "\(log)")
+        let state = try TrackState.read(from: URL(fileURLWithPath: h.path("track")))
+        #expect(state.config.baselineSeedSteps == [8] && state.baselines.map(\.sae) == ["baselines/step0", "baselines/step8", "baselines/step8-seed1"])
+        let compute = try TrackCompute.read(from: URL(fileURLWithPath: h.path("track")))
+        #expect(compute.runs.keys.contains("baseline step8-seed1") && compute.runs.keys.contains("baseline step0"))
+    }
 }

@@ -24,6 +24,8 @@ public final class LiveTrack {
     public var baselineBudget: BaselineBudget
     /// From-scratch SAEs (seeds) per baseline step (``TrackConfig/baselineSeeds``).
     public var baselineSeeds: Int
+    /// The baseline steps that get every seed (``TrackConfig/baselineSeedSteps``; nil: all of them).
+    public var baselineSeedSteps: [Int]?
     public var checkpointEvery: Int
     /// Recorded into the track for `analyze` when the run starts.
     public var evaluationInputs: EvaluationInputs?
@@ -33,10 +35,10 @@ public final class LiveTrack {
 
     public init(directory: URL, series: URL, settings: TrackSettings, hook: String, centered: Bool,
                 provider: any CheckpointActivationProvider, baselineSteps: [Int] = [], baselineBudget: BaselineBudget = .cumulative,
-                baselineSeeds: Int = 1, checkpointEvery: Int = 100) {
+                baselineSeeds: Int = 1, baselineSeedSteps: [Int]? = nil, checkpointEvery: Int = 100) {
         self.directory = directory; self.series = series; self.settings = settings; self.hook = hook; self.centered = centered
         self.provider = provider; self.baselineSteps = baselineSteps; self.baselineBudget = baselineBudget
-        self.baselineSeeds = baselineSeeds
+        self.baselineSeeds = baselineSeeds; self.baselineSeedSteps = baselineSeedSteps
         self.checkpointEvery = checkpointEvery
     }
 
@@ -47,7 +49,8 @@ public final class LiveTrack {
         let existing = TrackState.exists(in: directory) ? try TrackState.read(from: directory) : nil
         let config = settings.trackConfig(series: series.path, hook: hook, centered: centered, dIn: dIn,
                                           steps: existing?.config.steps ?? [], baselineSteps: baselineSteps,
-                                          baselineBudget: baselineBudget, baselineSeeds: baselineSeeds, checkpointEvery: checkpointEvery)
+                                          baselineBudget: baselineBudget, baselineSeeds: baselineSeeds,
+                                          baselineSeedSteps: baselineSeedSteps, checkpointEvery: checkpointEvery)
         let urls = Dictionary(uniqueKeysWithValues: (existing?.stages ?? []).map { ($0.step, URL(fileURLWithPath: $0.checkpoint)) })
         let r = try SAETrackRun(directory: directory, config: config, checkpoints: urls, provider: provider,
                                 modelName: series.lastPathComponent)

@@ -164,7 +164,7 @@ public final class SAETrackRun {
         for b in state.baselines.indices where state.baselines[b].step == stage.step && state.baselines[b].status != .done {
             let seed = state.baselines[b].seedIndex
             let config = state.config.baselineConfig(index: i, seed: seed)
-            let seeds = state.config.baselineSeeds
+            let seeds = state.config.baselineSeeds(atStep: stage.step)
             let name = seeds > 1 ? "baseline \(stage.step) seed \(seed)" : "baseline \(stage.step)"
             progress("baseline at step \(stage.step)" + (seeds > 1 ? ", seed index \(seed) of 0–\(seeds - 1) (SAE seed \(config.seed))" : "")
                      + ": from scratch, \(config.steps) SAE steps "
@@ -249,6 +249,7 @@ public final class SAETrackRun {
         }
         let every = max(1, state.config.checkpointEvery)
         let started = Date()
+        let watch = Stopwatch()
         let startStep = trainer.step
         let clock = ProgressClock(total: Double(config.steps), startingAt: Double(startStep), started: started)
         var lastPrint = Date.distantPast
@@ -278,6 +279,12 @@ public final class SAETrackRun {
             try checkpoint(.trainerStateSaved(step: step, saeStep: trainer.step, baseline: baseline, seed: seed))
         }
         let result = try trainer.train()
+        let span = watch.elapsed
+        let heldRows = (state.config.stream.map { 2 * $0.halfBufferTokens } ?? acts.train.rows) + acts.eval.rows
+        try TrackCompute.record(.init(saeSteps: config.steps, tokens: config.steps * config.batchSize, wallSeconds: span.wallSeconds,
+                                      cpuSeconds: span.cpuSeconds, activationBytes: heldRows * state.dIn * MemoryLayout<Float>.size,
+                                      resumedAtStep: startStep > 0 ? startStep : nil),
+                                key: TrackCompute.key(step: step, baseline: baseline, seed: seed), in: directory)
         let saeDir = url(baseline ? "baselines/" + TrackStage.baselineName(step: step, seed: seed) : "saes/step\(step)")
         let stageIndex = state.stages.firstIndex { $0.step == step }
         let parent = baseline ? nil : stageIndex.flatMap { state.stages[$0].warmStartedFrom }

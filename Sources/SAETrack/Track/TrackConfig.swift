@@ -44,6 +44,11 @@ public struct TrackConfig: Codable, Equatable, Sendable {
         set { recordedBaselineSeeds = newValue == 1 ? nil : newValue }
     }
     private var recordedBaselineSeeds: Int?
+    /// The baseline steps that get all ``baselineSeeds`` seeds; the other baseline steps get seed
+    /// index 0 only (the independent per-checkpoint SAEs of a head-to-head beside a seed floor at a
+    /// few checkpoints). nil — and every track written before the option existed — gives every
+    /// baseline step all its seeds. Recorded as `baseline_seed_steps` only when set.
+    public var baselineSeedSteps: [Int]?
     /// Save a resumable trainer state every this many SAE steps.
     public var checkpointEvery: Int
     /// Streamed training data (``TrackStream``: fresh tokens per stage through the mixing buffer);
@@ -55,20 +60,27 @@ public struct TrackConfig: Codable, Equatable, Sendable {
         case series, hook, centered, steps, order
         case firstStage = "first_stage", continualStage = "continual_stage"
         case baselineSteps = "baseline_steps", baselineBudget = "baseline_budget", recordedBaselineSeeds = "baseline_seeds"
-        case checkpointEvery = "checkpoint_every", stream
+        case baselineSeedSteps = "baseline_seed_steps", checkpointEvery = "checkpoint_every", stream
     }
 
     public init(series: String, hook: String, centered: Bool, steps: [Int], order: TrackOrder = .forward,
                 firstStage: SAETrainingConfig, continualStage: SAETrainingConfig, baselineSteps: [Int] = [],
-                baselineBudget: BaselineBudget = .cumulative, baselineSeeds: Int = 1, checkpointEvery: Int = 50,
-                stream: TrackStream? = nil) {
+                baselineBudget: BaselineBudget = .cumulative, baselineSeeds: Int = 1, baselineSeedSteps: [Int]? = nil,
+                checkpointEvery: Int = 50, stream: TrackStream? = nil) {
         self.series = series; self.hook = hook; self.centered = centered
         self.steps = order == .forward ? steps.sorted() : steps.sorted(by: >)
         self.order = order; self.firstStage = firstStage; self.continualStage = continualStage
         self.baselineSteps = baselineSteps; self.baselineBudget = baselineBudget
         self.recordedBaselineSeeds = baselineSeeds == 1 ? nil : baselineSeeds
+        self.baselineSeedSteps = baselineSeedSteps
         self.checkpointEvery = checkpointEvery
         self.stream = stream
+    }
+
+    /// From-scratch SAEs at baseline step `step`: ``baselineSeeds`` where ``baselineSeedSteps``
+    /// allows (or is nil), else 1.
+    public func baselineSeeds(atStep step: Int) -> Int {
+        baselineSeedSteps.map { $0.contains(step) } ?? true ? max(1, baselineSeeds) : 1
     }
 
     /// Seed of the mixing store of stage `index` (or its baseline of seed index `seed`): with

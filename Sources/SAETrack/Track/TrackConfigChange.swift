@@ -96,6 +96,7 @@ extension TrackConfig {
         compare("baseline_steps", baselineSteps, recorded.baselineSteps) { "\($0)" }
         compare("baseline_budget", baselineBudget, recorded.baselineBudget) { $0.rawValue }
         compare("baseline_seeds", baselineSeeds, recorded.baselineSeeds) { "\($0)" }
+        compare("baseline_seed_steps", baselineSeedSteps, recorded.baselineSeedSteps) { $0.map { "\($0)" } ?? "every baseline step" }
         compare("checkpoint_every", checkpointEvery, recorded.checkpointEvery, safe: true) { "\($0)" }
         out += TrackConfigChange.changes(stream, from: recorded.stream)
         return out

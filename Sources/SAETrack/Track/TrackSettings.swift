@@ -123,10 +123,10 @@ public struct TrackSettings: Codable, Equatable, Sendable {
     /// A track configuration over `steps` of `series` at `hook`.
     public func trackConfig(series: String, hook: String, centered: Bool, dIn: Int, steps: [Int], order: TrackOrder = .forward,
                             baselineSteps: [Int] = [], baselineBudget: BaselineBudget = .cumulative, baselineSeeds: Int = 1,
-                            checkpointEvery: Int = 100) -> TrackConfig {
+                            baselineSeedSteps: [Int]? = nil, checkpointEvery: Int = 100) -> TrackConfig {
         let (first, continual) = stageConfigs(dIn: dIn)
         return TrackConfig(series: series, hook: hook, centered: centered, steps: steps, order: order, firstStage: first,
                            continualStage: continual, baselineSteps: baselineSteps, baselineBudget: baselineBudget, baselineSeeds: baselineSeeds,
-                           checkpointEvery: checkpointEvery, stream: stream)
+                           baselineSeedSteps: baselineSeedSteps, checkpointEvery: checkpointEvery, stream: stream)
     }
 }

@@ -107,7 +107,7 @@ public struct TrackState: Codable, Equatable, Sendable {
         stages.append(TrackStage(step: step, checkpoint: checkpoint, sae: "saes/step\(step)", warmStartedFrom: previous,
                                  trainingSteps: config.stageConfig(index: index).steps))
         if config.baselineSteps.contains(step) {
-            for seed in 0..<max(1, config.baselineSeeds) {
+            for seed in 0..<config.baselineSeeds(atStep: step) {
                 baselines.append(TrackStage(step: step, checkpoint: checkpoint, sae: "baselines/" + TrackStage.baselineName(step: step, seed: seed),
                                             warmStartedFrom: nil, trainingSteps: config.baselineTrainingSteps(atStageIndex: index),
                                             seedIndex: seed))
