@@ -6,7 +6,7 @@ import SAETrack
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Synthetic corpus → tiny LM with a log-spaced checkpoint series → live SAE-Track → baseline → report.html.",
+        abstract: "Synthetic corpus → tiny LM with a log-spaced checkpoint series → live SAE-Track → baselines and a crosscoder (the head-to-head) → report.html.",
         discussion: """
             Defaults (Docs/Demo.md) finish in about 5 minutes on 2 cores; --quick is a sub-minute smoke run. \
             Rerunning on the same --out resumes. Progress on stderr and in <out>/demo.log; a summary of the \

@@ -75,9 +75,11 @@ struct AnalysisTests {
         for f in AnalysisExport.csvFiles {
             let text = try String(contentsOf: out.appendingPathComponent(f), encoding: .utf8)
             // A chain where no detector dissolved has a header-only dissolutions.csv; one without a curriculum, a header-only
-            // curriculum.csv; one with a single seed per baseline step, header-only seed_floor*.csv.
+            // curriculum.csv; one with a single seed per baseline step, header-only seed_floor*.csv; one with
+            // independent SAEs at fewer than two steps and no crosscoder, header-only head_to_head*.csv.
             let rows = f == "curriculum.csv" ? (a.curriculum == nil ? 0 : 1)
                 : f.hasPrefix("seed_floor") ? (a.seedFloor == nil ? 0 : 1)
+                : f.hasPrefix("head_to_head") ? (a.headToHead == nil ? 0 : 1)
                 : a.lifeHistory!.intervals.contains { !$0.dissolutions.isEmpty } || f != "dissolutions.csv" ? 1 : 0
             #expect(text.split(separator: "\n").count > rows, "\(f) has no rows")
         }

@@ -18,6 +18,8 @@ struct DemoTests {
         settings.track.dSAE = 128
         settings.saeTrainRows = 64
         settings.evalRows = 12
+        settings.headToHeadSteps = [8, 24]
+        settings.crosscoder.steps = 20
         var demo = SAETrackDemo(settings: settings, out: out)
         demo.progress = { _ in }
         let result = try demo.run()
@@ -25,9 +27,9 @@ struct DemoTests {
         let state = try TrackState.read(from: out.appendingPathComponent("track"))
         #expect(state.stages.map(\.step) == [0, 8, 24] && state.stages.allSatisfy { $0.status == .done })
         #expect(state.stages.allSatisfy { $0.metrics?.ceRecovered != nil && $0.metrics?.lmLoss != nil })
-        // Three from-scratch seeds at the final checkpoint: the seed-noise floor.
-        #expect(state.config.baselineSeeds == 3 && state.baselines.map(\.step) == [24, 24, 24])
-        #expect(state.baselines.map(\.seedIndex) == [0, 1, 2] && state.baselines.allSatisfy { $0.status == .done })
+        // Three from-scratch seeds at the final checkpoint (the seed-noise floor), one at the other head-to-head step.
+        #expect(state.config.baselineSeeds == 3 && state.config.baselineSeedSteps == [24] && state.baselines.map(\.step) == [8, 24, 24, 24])
+        #expect(state.baselines.map(\.seedIndex) == [0, 0, 1, 2] && state.baselines.allSatisfy { $0.status == .done })
         #expect(state.stages[1].warmStartedFrom == 0 && state.stages[2].warmStartedFrom == 8)
 
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("analysis/analysis.json"))) as! [String: Any]
@@ -63,5 +65,29 @@ struct DemoTests {
         let csv = try String(contentsOf: out.appendingPathComponent("analysis/curriculum.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 5 && csv.hasPrefix("feature,event,scheduled_step,expected_step,detected_step,error_intervals,error_steps\n"))
         #expect(result.summary.contains { $0.hasPrefix("• Curriculum timing: ") } && html.contains("Curriculum: scheduled against detected timing"))
+
+        // The head-to-head: chain, independent SAEs and the crosscoder on steps 8 and 24, with measured costs.
+        let h = try #require(result.analysis.headToHead)
+        #expect(h.steps == [8, 24] && h.methods.map(\.kind) == [.chain, .independent, .crosscoder])
+        #expect(h.methods.allSatisfy { $0.recovery.map(\.step) == [8, 24] && $0.recovery.allSatisfy { $0.labels == result.analysis.groundTruth.count } })
+        #expect(h.methods.allSatisfy { $0.curriculum?.events.count == 4 && ($0.cost.cpuSeconds ?? 0) > 0 })
+        let chainCost = h.method(.chain)!.cost, scratchCost = h.method(.independent)!.cost, crossCost = h.method(.crosscoder)!.cost
+        #expect(chainCost.optimizerSteps == state.stages.map(\.trainingSteps).reduce(0, +) && chainCost.runs == 3)
+        #expect(scratchCost.runs == 2 && scratchCost.optimizerSteps == 2 * 80 && crossCost.optimizerSteps == 20)
+        // The crosscoder holds both checkpoints' training and evaluation activations at once; the chain one checkpoint's.
+        #expect(crossCost.activationBytesHeld == 2 * chainCost.activationBytesHeld!)
+        let record = try #require(CrosscoderRun.Record.existing(in: out.appendingPathComponent("track/crosscoder")))
+        #expect(record.checkpoints == [8, 24] && record.checkpointSHA256 == [8, 24].map { s in state.stages.first { $0.step == s }!.weightsSHA256! })
+        let rows = try String(contentsOf: out.appendingPathComponent("analysis/head_to_head.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 7 && rows[0] == "method,step,labels,candidates,recovered,detectors,mean_best_auroc,precision,recall,f1,uniqueness")
+        #expect(html.contains("Head-to-head: chain, independent SAEs, crosscoder") && result.summary.contains { $0.hasPrefix("• Head-to-head on steps 8, 24") })
+
+        // A rerun on the same directory trains nothing again, the crosscoder included.
+        var again = SAETrackDemo(settings: settings, out: out)
+        var lines: [String] = []
+        again.progress = { lines.append($0) }
+        let second = try again.run()
+        #expect(lines.contains("demo: crosscoder over steps 8,24 already trained") && second.analysis.headToHead?.steps == [8, 24])
+        #expect(second.analysis.headToHead?.methods.map(\.recovery) == h.methods.map(\.recovery))
     }
 }

@@ -13,6 +13,9 @@ struct DriftingDictionary: CheckpointActivationProvider {
     /// Rotation per checkpoint index, as the interpolation weight toward a second random dictionary.
     var driftPerCheckpoint: Float = 0.12
     var seed: UInt64 = 7
+    /// The same training "tokens" at every checkpoint (as an LM series gives, and a crosscoder
+    /// needs); false draws new ones per checkpoint.
+    var sameTrainTokens = false
 
     private func directions(_ seed: UInt64) -> [[Float]] {
         var rng = SeededRandom(seed: seed)
@@ -66,7 +69,7 @@ struct DriftingDictionary: CheckpointActivationProvider {
     func activations(step: Int, checkpoint: URL) throws -> CheckpointActivations {
         let k = Int(checkpoint.lastPathComponent.dropFirst(4)) ?? 0        // "step{k}": k is the index here
         let dict = dictionary(checkpointIndex: k)
-        return CheckpointActivations(train: sample(rows: trainRows, dictionary: dict, seed: seed &+ UInt64(100 + k)),
+        return CheckpointActivations(train: sample(rows: trainRows, dictionary: dict, seed: seed &+ UInt64(100 + (sameTrainTokens ? 0 : k))),
                                      eval: sample(rows: evalRows, dictionary: dict, seed: seed &+ 10_000))
     }
 }

@@ -24,7 +24,7 @@ struct AnalysisCheckpoint {
     let groundTruth: GroundTruthCheckpoint?
     let aurocs: [[Double?]]?
     /// The finished from-scratch baselines read at this step, by increasing seed index: every seed
-    /// at a seed-floor step, else seed 0 at the final step (for the warm-vs-scratch comparison).
+    /// at a seed-floor step, else seed 0 (the warm-vs-scratch comparison, the head-to-head).
     let baselines: [Baseline]
     /// The previous checkpoint's SAE and firing (nil at the first).
     let previous: (sae: SparseAutoencoder, firing: FeatureFiring)?
@@ -36,7 +36,8 @@ struct AnalysisCheckpoint {
     struct Baseline {
         let seedIndex: Int
         let sae: SparseAutoencoder
-        /// Live flags on this checkpoint's evaluation activations.
+        /// Its codes of this checkpoint's evaluation activations, and the live flags they give.
+        let codes: SparseCodes
         let alive: [Bool]
     }
 }

@@ -12,7 +12,8 @@ public enum AnalysisExport {
     public static let csvFiles = ["summary.csv", "progress.csv", "progress_population.csv", "random_baseline.csv", "drift_quantiles.csv",
                                   "drift_features.csv", "chain_vs_scratch.csv", "cosine_histograms.csv", "trajectories.csv",
                                   "convergence.csv", "ground_truth.csv", "feature_cards.csv", "life_history.csv",
-                                  "dissolutions.csv", "curriculum.csv", "seed_floor.csv", "seed_floor_pairs.csv", "seed_floor_intervals.csv"]
+                                  "dissolutions.csv", "curriculum.csv", "seed_floor.csv", "seed_floor_pairs.csv", "seed_floor_intervals.csv",
+                                  "head_to_head.csv", "head_to_head_cost.csv"]
 
     /// The encoder of `analysis.json`: snake_case keys, sorted, non-finite numbers as strings.
     public static var jsonEncoder: JSONEncoder { JSONFile.encoder(keys: .snakeCase, nonFinite: .strings) }
@@ -188,6 +189,19 @@ public enum AnalysisExport {
             s += "\(iv.fromStep),\(iv.toStep),\(v(iv.mcc)),\(v(iv.indexAlignedCosineMean)),\(iv.floorStep),\(v(iv.floorMean)),\(iv.exceedsFloor.map(String.init) ?? "")\n"
         }
         out.append(("seed_floor_intervals.csv", s))
+        s = "method,step,labels,candidates,recovered,detectors,mean_best_auroc,precision,recall,f1,uniqueness\n"
+        for m in a.headToHead?.methods ?? [] {
+            for r in m.recovery {
+                s += "\(m.kind.rawValue),\(r.step),\(r.labels),\(r.candidates),\(r.recovered),\(r.detectors),\(v(r.meanBestAUROC)),\(v(r.precision)),\(v(r.recall)),\(v(r.f1)),\(v(r.uniqueness))\n"
+            }
+        }
+        out.append(("head_to_head.csv", s))
+        s = "method,runs,optimizer_steps,activation_vectors,cpu_seconds,wall_seconds,activation_bytes_held,onset_median_abs_error_intervals,events,undetected\n"
+        for m in a.headToHead?.methods ?? [] {
+            let c = m.cost
+            s += "\(m.kind.rawValue),\(c.runs),\(c.optimizerSteps),\(c.activationVectors),\(v(c.cpuSeconds)),\(v(c.wallSeconds)),\(i(c.activationBytesHeld)),\(v(m.curriculum?.medianAbsErrorIntervals)),\(m.curriculum?.events.count ?? 0),\(m.curriculum?.undetected ?? 0)\n"
+        }
+        out.append(("head_to_head_cost.csv", s))
         return out
     }
 }

@@ -46,13 +46,16 @@ public struct TrackAnalysis: Codable, Equatable {
     /// seeds, the chain's MCC to them, and every chain interval against it (nil: no such step;
     /// ``TrackAnalysis/SeedNoiseFloor``).
     public var seedFloor: SeedNoiseFloor? = nil
+    /// The chain against independent per-checkpoint SAEs and a crosscoder on the planted labels
+    /// (nil: no such comparison in the track; ``TrackAnalysis/HeadToHead``).
+    public var headToHead: HeadToHead? = nil
 
     /// Whether this analysis describes an unfinished track.
     public var isPartial: Bool { !(missingStages ?? []).isEmpty }
 
     enum CodingKeys: String, CodingKey {
         case meta, summary, progress, randomBaseline, drift, cosineHistograms, trajectories, convergence, groundTruth
-        case featureCards, warnings, missingStages, lifeHistory, curriculum, seedFloor
+        case featureCards, warnings, missingStages, lifeHistory, curriculum, seedFloor, headToHead
     }
 
     /// Statistics of every feature at every checkpoint (checkpoint-major arrays of d_sae values).

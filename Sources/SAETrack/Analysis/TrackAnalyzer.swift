@@ -78,9 +78,10 @@ public struct TrackAnalyzer {
         // Baseline steps with two or more finished seeds: the seed-noise floor.
         let seedSteps = Set(Dictionary(grouping: state.baselines.filter { $0.status == .done }, by: \.step).filter { $0.value.count >= 2 }.keys)
         let cardSteps = Self.snapshotIndices(count: stages.count, snapshots: cardSnapshots).map { stages[$0].step }
+        let windows = curriculum ?? (try? TrainingLog.read(from: URL(fileURLWithPath: state.config.series)))?.curriculum
         var accumulators: [any TrackAccumulator] = [
             CheckpointTableAccumulator(), DriftAccumulator(features: features), FormationAccumulator(features: features),
-            GroundTruthAccumulator(kinds: kinds, curriculum: curriculum ?? (try? TrainingLog.read(from: URL(fileURLWithPath: state.config.series)))?.curriculum),
+            GroundTruthAccumulator(kinds: kinds, curriculum: windows),
             LifeHistoryAccumulator(builder: FeatureLifeHistoryBuilder(labels: labels.map(\.name), threshold: TrackFindings.formationThreshold,
                                                                       tokens: usable?.tokens, context: usable?.context ?? 1, decode: decode)),
             FeatureCardAccumulator(features: features, cardSteps: cardSteps, inputs: usable.map { ($0.tokens, $0.context) },
@@ -88,6 +89,10 @@ public struct TrackAnalyzer {
             PCAAccumulator(features: features), SeedFloorAccumulator(seedSteps: seedSteps), ConvergenceAccumulator(state: state),
         ]
         if exportAllFeatures { accumulators.append(AllFeaturesAccumulator()) }
+        if let h = HeadToHeadAccumulator.make(directory: directory, state: state, labels: labels, kinds: kinds, windows: windows,
+                                              warnings: &warnings) {
+            accumulators.append(h)
+        }
 
         var drift = SAETrackMetrics.Drift(final: final.sae.wDec, finalAlive: final.firing.alive)
         var previous: (sae: SparseAutoencoder, firing: FeatureFiring)?
@@ -97,10 +102,13 @@ public struct TrackAnalyzer {
             let e = isFinal ? final : try encode(stage, labels: labels)
             drift.add(step: stage.step, decoder: e.sae.wDec, alive: e.firing.alive)
             let done = state.baselines.filter { $0.step == stage.step && $0.status == .done }.sorted { $0.seedIndex < $1.seedIndex }
-            let read = seedSteps.contains(stage.step) ? done : isFinal ? Array(done.filter { $0.seedIndex == 0 }.prefix(1)) : []
+            // Every seed at a seed-floor step; elsewhere seed 0 (the warm-vs-scratch comparison at
+            // the final step, the independent SAEs of the head-to-head at every baseline step).
+            let read = seedSteps.contains(stage.step) ? done : Array(done.filter { $0.seedIndex == 0 }.prefix(1))
             let baselines = try read.map { b -> AnalysisCheckpoint.Baseline in
                 let sae = try TrackSAEFiles.read(from: directory.appendingPathComponent(b.sae))
-                return .init(seedIndex: b.seedIndex, sae: sae, alive: FeatureFiring(sae: sae, activations: e.activations).alive)
+                let codes = SparseCodes(encoding: e.activations, with: sae)
+                return .init(seedIndex: b.seedIndex, sae: sae, codes: codes, alive: FeatureFiring(codes).alive)
             }
             let checkpoint = AnalysisCheckpoint(
                 index: c, count: stages.count, stage: stage, sae: e.sae, activations: e.activations, codes: e.codes, firing: e.firing,

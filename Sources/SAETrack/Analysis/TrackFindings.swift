@@ -52,6 +52,7 @@ public enum TrackFindings {
             out.append(s + ".")
         }
         if let f = analysis.seedFloor { out.append(contentsOf: seedFloorSentences(f)) }
+        if let h = analysis.headToHead { out.append(headToHeadSentence(h)) }
         for c in analysis.convergence {
             var s = "Convergence at step \(c.checkpointStep): the warm-started stage reached held-out EV \(fmt(c.chainFinalEV, 3)) in \(c.chain.steps.last ?? 0) steps; "
             s += "from scratch reached \(fmt(c.scratchFinalEV, 3)) in \(c.scratch.steps.last ?? 0) steps"
@@ -129,5 +130,21 @@ public enum TrackFindings {
     /// `v` with `digits` decimals ("–" for non-finite).
     public static func fmt(_ v: Double, _ digits: Int) -> String {
         v.isFinite ? String(format: "%.\(digits)f", v) : "–"
+    }
+
+    /// One sentence per method of the head-to-head: mean F1 and best AUROC, onset error, cost.
+    static func headToHeadSentence(_ h: TrackAnalysis.HeadToHead) -> String {
+        let parts = h.methods.map { m -> String in
+            let f1 = TrackAnalysis.HeadToHead.mean(m.recovery.map(\.f1)), auroc = TrackAnalysis.HeadToHead.mean(m.recovery.map(\.meanBestAUROC))
+            var s = "\(m.kind.rawValue) F1 \(f1.map { fmt($0, 2) } ?? "–"), best AUROC \(auroc.map { fmt($0, 2) } ?? "–")"
+            if let t = m.curriculum {
+                s += ", onset |ε| median \(t.medianAbsErrorIntervals.map { fmt($0, 1) } ?? "–") (\(t.events.count - t.undetected) of \(t.events.count) events detected)"
+            }
+            s += ", \(m.cost.optimizerSteps) optimizer steps"
+            if let cpu = m.cost.cpuSeconds { s += ", \(fmt(cpu, 1)) CPU s" }
+            if let b = m.cost.activationBytesHeld { s += ", \(CostEstimate.compact(Double(b)))B of activations held" }
+            return s
+        }
+        return "Head-to-head on steps \(h.steps.map(String.init).joined(separator: ", ")) (means over them): " + parts.joined(separator: "; ") + "."
     }
 }

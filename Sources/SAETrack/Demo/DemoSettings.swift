@@ -1,5 +1,6 @@
 import Foundation
 import SAETrackLM
+import SAETrackSAE
 
 /// What `saetrack demo` runs: the synthetic corpus, the tiny LM and its log-spaced checkpoint
 /// series, the hook, and the SAE-Track settings known to show the paper's phenomena
@@ -25,14 +26,23 @@ public struct DemoSettings: Sendable {
     /// floor (three pairwise MCCs) beside the chain-vs-scratch MCC (Docs/Method.md §8.4).
     public var baselineSeeds = 3
     public var checkpointEvery = 100
+    /// The head-to-head's checkpoints (nil: none): an independent from-scratch SAE at each (seed 0,
+    /// the baseline budget; the seed floor's extra seeds stay at the final step) and one crosscoder
+    /// over all of them, written to `<out>/track/crosscoder/`.
+    public var headToHeadSteps: [Int]? = nil
+    /// The head-to-head's crosscoder (its d_sae is the chain's).
+    public var crosscoder = CrosscoderTrainingConfig(dSAE: 1024, sparsity: .batchTopK(k: 16), steps: 800, batchSize: 1024, lr: 2e-3)
 
     /// Docs/Demo.md: ~57k documents, 600 LM steps with checkpoints log:60 (19), d_sae 1024,
     /// 164k SAE training tokens and 8k evaluation tokens per checkpoint.
     public static var standard: DemoSettings {
         var corpus = SyntheticCorpusConfig.demo
         corpus.curriculum = curriculum
-        return DemoSettings(corpus: corpus, lm: LMTrainingConfig(), schedule: .logSpaced(every: 60), track: .demo,
-                            saeTrainRows: 1280, evalRows: 64)
+        var s = DemoSettings(corpus: corpus, lm: LMTrainingConfig(), schedule: .logSpaced(every: 60), track: .demo,
+                             saeTrainRows: 1280, evalRows: 64)
+        s.headToHeadSteps = [60, 120, 180, 240, 300, 360, 420, 480, 600]
+        s.crosscoder.warmupSteps = 50
+        return s
     }
 
     /// The demo's curriculum (Docs/Demo.md): three topics' documents enter the LM's training stream
@@ -53,7 +63,10 @@ public struct DemoSettings: Sendable {
         lm.steps = 60; lm.batchRows = 8; lm.warmupSteps = 10; lm.logEvery = 20
         var corpus = SyntheticCorpusConfig.quick
         corpus.curriculum = topic("music", enter: 4) + topic("school", enter: 0, leave: 12)
-        return DemoSettings(corpus: corpus, lm: lm, schedule: .explicit([0, 4, 16, 32, 60]), track: .quick,
-                            saeTrainRows: 128, evalRows: 16, checkpointEvery: 50)
+        var s = DemoSettings(corpus: corpus, lm: lm, schedule: .explicit([0, 4, 16, 32, 60]), track: .quick,
+                             saeTrainRows: 128, evalRows: 16, checkpointEvery: 50)
+        s.headToHeadSteps = [4, 16, 32, 60]
+        s.crosscoder = CrosscoderTrainingConfig(dSAE: 256, sparsity: .batchTopK(k: 8), steps: 60, batchSize: 256, lr: 2e-3)
+        return s
     }
 }

@@ -2,16 +2,18 @@ import Foundation
 import SAETrackCore
 import SAETrackIO
 import SAETrackLM
+import SAETrackSAE
 
 /// The embedded demo end to end: synthetic corpus with planted features → tiny GPT-NeoX trained
 /// with a log-spaced checkpoint series → SAE-Track run live as checkpoints appear → from-scratch
-/// baselines (three seeds: the seed-noise floor) → analysis → `report.html`. Every step is resumable: rerunning on the same output
-/// directory continues where it stopped.
+/// baselines (three seeds at the final checkpoint: the seed-noise floor; one at each other head-to-head checkpoint) →
+/// a crosscoder over the head-to-head checkpoints → analysis → `report.html`. Every step is resumable: rerunning on the
+/// same output directory continues where it stopped.
 ///
 /// ```
 /// <out>/corpus/     tokens.safetensors, labels.safetensors, features.json, tokenizer.json
 /// <out>/series/     step{N}/ HF checkpoints + LM training log
-/// <out>/track/      track.json, saes/, baselines/, cache/, logs/
+/// <out>/track/      track.json, compute.json, saes/, baselines/, crosscoder/, cache/, logs/
 /// <out>/analysis/   analysis.json, *.csv, report.html
 /// <out>/demo.log    every progress line;  <out>/timings.json
 /// ```
@@ -88,10 +90,16 @@ public struct SAETrackDemo {
         }
         let tokenizerPath = corpusDir.appendingPathComponent("tokenizer.json")
         let seriesDir = out.appendingPathComponent("series"), trackDir = out.appendingPathComponent("track")
-        let finalStep = s.schedule.steps(upTo: s.lm.steps).last ?? s.lm.steps
+        let scheduled = s.schedule.steps(upTo: s.lm.steps)
+        let finalStep = scheduled.last ?? s.lm.steps
+        if let stray = (s.headToHeadSteps ?? []).first(where: { !scheduled.contains($0) }) {
+            throw TrackError.invalidSetting("head-to-head step \(stray) is not a checkpoint of the schedule (\(scheduled.map(String.init).joined(separator: ", ")))")
+        }
+        let seedSteps = s.baselineSteps ?? [finalStep]
+        let baselineSteps = Array(Set(seedSteps + (s.headToHeadSteps ?? []))).sorted()
         let live = LiveTrack(directory: trackDir, series: seriesDir, settings: s.track, hook: s.hook, centered: s.centered,
-                             provider: provider, baselineSteps: s.baselineSteps ?? [finalStep], baselineBudget: s.baselineBudget,
-                             baselineSeeds: s.baselineSeeds,
+                             provider: provider, baselineSteps: baselineSteps, baselineBudget: s.baselineBudget,
+                             baselineSeeds: s.baselineSeeds, baselineSeedSteps: baselineSteps == seedSteps ? nil : seedSteps,
                              checkpointEvery: s.checkpointEvery)
         live.evaluationInputs = EvaluationInputs(tokens: Array(corpus.tokens.tokens[evalSlice]), context: context,
                                                  tokenizer: tokenizerPath.path, labels: labels)
@@ -104,9 +112,35 @@ public struct SAETrackDemo {
             try live.checkpointWritten(step: step, directory: dir)
         }
         try live.catchUp()
-        lap("LM training + live SAE-Track + baseline")
+        lap("LM training + live SAE-Track + baselines")
 
-        // 4. Analysis and report.
+        // 4. The head-to-head's crosscoder over the compared checkpoints (skipped when already trained).
+        if let steps = s.headToHeadSteps {
+            let series = try CheckpointSeries(seriesDir).checkpoints
+            var config = s.crosscoder
+            config.dSAE = live.run?.state.dSAE ?? config.dSAE
+            let run = CrosscoderRun(checkpoints: try steps.map { step in
+                                        guard let c = series.first(where: { $0.step == step }) else {
+                                            throw TrackError.missingCheckpoint(step: step, series: seriesDir.path)
+                                        }
+                                        return (step, c.url)
+                                    },
+                                    provider: provider, config: config,
+                                    inputs: .init(series: seriesDir.path, tokens: corpusDir.appendingPathComponent("tokens.safetensors").path,
+                                                  hook: s.hook, centered: s.centered))
+            let dir = trackDir.appendingPathComponent("crosscoder")
+            if let record = CrosscoderRun.Record.existing(in: dir), run.isFinished(by: record) {
+                say("demo: crosscoder over steps \(steps.map(String.init).joined(separator: ",")) already trained")
+            } else {
+                say("demo: crosscoder over \(steps.count) checkpoints (the head-to-head's alternative): \(config.steps) steps × \(config.batchSize) tokens, d_sae \(config.dSAE)")
+                var logged = run
+                logged.progress = say
+                try logged.run(to: dir)
+            }
+            lap("crosscoder")
+        }
+
+        // 5. Analysis and report.
         var analyzer = TrackAnalyzer(directory: trackDir)
         analyzer.title = "SAE-Track on the synthetic corpus"
         analyzer.modelDescription = "\(modelConfig.summary) trained \(s.lm.steps) steps on \(s.corpus.documents) synthetic documents"

@@ -23,6 +23,7 @@ public enum TrackReport {
         formation(analysis, into: &doc)
         groundTruth(analysis, into: &doc)
         curriculum(analysis, into: &doc)
+        headToHead(analysis, into: &doc)
         drift(analysis, into: &doc)
         lifeHistory(analysis, into: &doc)
         convergence(analysis, into: &doc)
@@ -33,7 +34,7 @@ public enum TrackReport {
     }
 
     private static func x(_ steps: [Int]) -> [Double] { steps.map { Double($0) } }
-    private static let stepAxis = "Training step (log scale; 0 shown)"
+    static let stepAxis = "Training step (log scale; 0 shown)"
 
     private static func summaryTable(_ a: TrackAnalysis, into doc: inout HTMLDocument) {
         guard !a.summary.isEmpty else { return }
