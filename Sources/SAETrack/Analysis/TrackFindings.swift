@@ -53,15 +53,10 @@ public enum TrackFindings {
         }
         if let f = analysis.seedFloor { out.append(contentsOf: seedFloorSentences(f)) }
         if let h = analysis.headToHead { out.append(headToHeadSentence(h)) }
-        for c in analysis.convergence {
-            var s = "Convergence at step \(c.checkpointStep): the warm-started stage reached held-out EV \(fmt(c.chainFinalEV, 3)) in \(c.chain.steps.last ?? 0) steps; "
-            s += "from scratch reached \(fmt(c.scratchFinalEV, 3)) in \(c.scratch.steps.last ?? 0) steps"
-            if let m = c.scratchStepsToMatchChain, let chainSteps = c.chain.steps.last, chainSteps > 0 {
-                s += " and needed \(m) steps to match the chain (\(fmt(Double(m) / Double(chainSteps), 1))× the stage budget)"
-            } else {
-                s += " and never matched the chain"
-            }
-            out.append(s + ".")
+        if analysis.convergence.count > 3 {
+            out.append(convergenceSummary(analysis.convergence))
+        } else {
+            for c in analysis.convergence { out.append(convergenceSentence(c)) }
         }
         let m = analysis.meta
         if m.steps.count > 1, m.firstStageSteps > 0 {
@@ -146,5 +141,35 @@ public enum TrackFindings {
             return s
         }
         return "Head-to-head on steps \(h.steps.map(String.init).joined(separator: ", ")) (means over them): " + parts.joined(separator: "; ") + "."
+    }
+
+    /// One comparison of a warm-started stage with the from-scratch SAE at its checkpoint.
+    static func convergenceSentence(_ c: TrackAnalysis.ConvergenceComparison) -> String {
+        var s = "Convergence at step \(c.checkpointStep): the warm-started stage reached held-out EV \(fmt(c.chainFinalEV, 3)) in \(c.chain.steps.last ?? 0) steps; "
+        s += "from scratch reached \(fmt(c.scratchFinalEV, 3)) in \(c.scratch.steps.last ?? 0) steps"
+        if let m = c.scratchStepsToMatchChain, let chainSteps = c.chain.steps.last, chainSteps > 0 {
+            s += " and needed \(m) steps to match the chain (\(fmt(Double(m) / Double(chainSteps), 1))× the stage budget)"
+        } else {
+            s += " and never matched the chain"
+        }
+        return s + "."
+    }
+
+    /// Many comparisons (independent SAEs at many checkpoints) in one sentence: the range of the
+    /// from-scratch steps needed to match each warm-started stage, and where it never did.
+    static func convergenceSummary(_ all: [TrackAnalysis.ConvergenceComparison]) -> String {
+        let ratios = all.compactMap { c -> (Int, Double)? in
+            guard let m = c.scratchStepsToMatchChain, let n = c.chain.steps.last, n > 0 else { return nil }
+            return (c.checkpointStep, Double(m) / Double(n))
+        }
+        let never = all.filter { $0.scratchStepsToMatchChain == nil }.map { String($0.checkpointStep) }
+        var s = "Convergence at \(all.count) checkpoints: "
+        if let lo = ratios.min(by: { $0.1 < $1.1 }), let hi = ratios.max(by: { $0.1 < $1.1 }) {
+            s += "from scratch needed \(fmt(lo.1, 1))× (step \(lo.0)) to \(fmt(hi.1, 1))× (step \(hi.0)) the warm-started stage's budget to match its held-out EV"
+        } else {
+            s += "from scratch never matched the warm-started stage's held-out EV"
+        }
+        if !never.isEmpty && !ratios.isEmpty { s += ", and never matched it at step\(never.count == 1 ? "" : "s") " + never.joined(separator: ", ") }
+        return s + " (per checkpoint: the Convergence section of the report)."
     }
 }
