@@ -18,6 +18,16 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         s = (splitmix(), splitmix(), splitmix(), splitmix())
     }
 
+    /// The generator's four state words: saved with a resumable run, so that
+    /// ``init(state:)`` continues the very same stream.
+    public var state: [UInt64] { [s.0, s.1, s.2, s.3] }
+
+    /// A generator continuing the stream whose ``state`` was saved.
+    public init(state words: [UInt64]) {
+        precondition(words.count == 4, "SeededRandom(state:) needs 4 words, got \(words.count)")
+        s = (words[0], words[1], words[2], words[3])
+    }
+
     @inline(__always)
     private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 

@@ -21,7 +21,9 @@ struct CrosscoderCommand: ParsableCommand {
             are held in memory together (the cost is printed). Writes <out>/crosscoder.safetensors, \
             trajectories.json/.csv (‖W_dec[s,i]‖ per latent and checkpoint, peak and onset steps), evaluation.json/.csv \
             (per-checkpoint MSE, explained variance, L0 on the held-out rows), training_log.json/.csv and config.json. \
-            Training stops with an error when the loss is not finite or exceeds 1000× its first value.
+            Training stops with an error when the loss is not finite or exceeds 1000× its first value. \
+            A resumable state is saved in <out>/state/ every 100 steps: rerun the same command after a kill and it \
+            continues from there with the same result (a state made from other checkpoints, tokens or settings is refused).
             """
     )
 

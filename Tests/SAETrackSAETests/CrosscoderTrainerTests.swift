@@ -158,4 +158,28 @@ import SAETrackIO
         try SafetensorsWriter.write(tensors, metadata: [:], to: file)
         #expect { try CrosscoderFiles.read(from: dir) } throws: { "\($0)".contains("no crosscoder_config") }
     }
+
+    @Test("a run saved part-way and resumed ends with the same parameters and log as one run; other settings are refused", arguments: [CrosscoderSparsity.batchTopK(k: 2), .l1(coefficient: 0.05)])
+    func resume(_ sparsity: CrosscoderSparsity) throws {
+        var config = CrosscoderTrainingConfig(dSAE: 16, sparsity: sparsity, steps: 60, batchSize: 1000, lr: 1e-2)
+        config.logEvery = 7; config.warmupSteps = 10; config.l1WarmupSteps = 5
+        let data = Self.snapshots()                                          // 3000 tokens: epochs of 3 batches, so a resume lands mid-epoch
+        var whole = try Threads.withCount(1) { try CrosscoderTrainer(snapshots: data, config: config) }
+        try Threads.withCount(1) { try whole.train() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crosscoder-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var first = try Threads.withCount(1) { try CrosscoderTrainer(snapshots: data, config: config) }
+        try Threads.withCount(1) { try first.train(untilStep: 25) }
+        try first.saveState(to: dir)
+        #expect(CrosscoderTrainer.hasState(in: dir))
+        var resumed = try CrosscoderTrainer(resumingFrom: dir, snapshots: data, config: config)
+        #expect(resumed.step == 25)
+        try Threads.withCount(1) { try resumed.train() }
+        #expect(resumed.parameters == whole.parameters, "resumed parameters differ from the uninterrupted run's")
+        #expect(resumed.log.map(\.step) == whole.log.map(\.step) && resumed.log.map(\.terms) == whole.log.map(\.terms))
+        var other = config
+        other.lr = 2e-2
+        #expect { try CrosscoderTrainer(resumingFrom: dir, snapshots: data, config: other) } throws: { "\($0)".contains("other training settings") }
+        #expect { try CrosscoderTrainer(resumingFrom: dir, snapshots: Array(data.prefix(2)), config: config) } throws: { "\($0)".contains("saved for 3 snapshots") }
+    }
 }

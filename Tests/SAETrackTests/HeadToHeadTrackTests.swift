@@ -97,4 +97,44 @@ struct HeadToHeadTrackTests {
         #expect(c.headToHead?.methods.map(\.kind) == [.chain, .independent])
         #expect(c.warnings.contains { $0.contains("left out of the head-to-head") && $0.contains("other weights at step 1") })
     }
+
+    @Test("CrosscoderRun: killed part-way and rerun, it resumes from its state and writes the same crosscoder; a state from other inputs is refused")
+    func crosscoderRunResumes() throws {
+        let dir = temporaryDirectory("cc-resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let checkpoints = tinyCheckpoints(3).sorted { $0.key < $1.key }.map { (step: $0.key, url: $0.value) }
+        var cc = CrosscoderTrainingConfig(dSAE: 32, sparsity: .batchTopK(k: 3), steps: 90, batchSize: 256, lr: 3e-3)
+        cc.logEvery = 30
+        var run = CrosscoderRun(checkpoints: checkpoints, provider: DigestedDictionary(), config: cc,
+                                inputs: .init(series: "/synthetic", tokens: "-", hook: "blocks.0.hook_resid_pre", centered: false))
+        run.progress = { _ in }
+        run.checkpointEvery = 40
+        try run.run(to: dir.appendingPathComponent("whole"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("whole/state").path), "a finished run keeps no state")
+
+        // The state a run killed after step 40 leaves behind: trainer state and the inputs it was made from.
+        let out = dir.appendingPathComponent("killed"), state = out.appendingPathComponent("state")
+        let provider = DigestedDictionary()
+        let acts = try checkpoints.map { try provider.activations(step: $0.step, checkpoint: $0.url) }
+        var partial = try CrosscoderTrainer(snapshots: acts.map(\.train), config: cc)
+        try partial.train(untilStep: 40)
+        try partial.saveState(to: state)
+        let made = CrosscoderRun.StateInputs(inputs: run.inputs, checkpoints: [0, 1, 2], checkpointSHA256: acts.map { $0.weightsSHA256! })
+        try JSONFile.write(made, to: state.appendingPathComponent("run.json"))
+        var lines: [String] = []
+        var again = run
+        again.progress = { lines.append($0) }
+        let record = try again.run(to: out)
+        #expect(lines.contains { $0.hasPrefix("crosscoder: resuming at step 40/90") })
+        let a = try CrosscoderFiles.read(from: dir.appendingPathComponent("whole")), b = try CrosscoderFiles.read(from: out)
+        #expect(a.parameters == b.parameters, "the resumed run's crosscoder differs from the uninterrupted one's")
+        #expect(record.trainingCPUSeconds == nil && !FileManager.default.fileExists(atPath: state.path))
+
+        // A state made from other weights is not resumed.
+        try partial.saveState(to: state)
+        var stale = made
+        stale.checkpointSHA256[2] = "sha-other"
+        try JSONFile.write(stale, to: state.appendingPathComponent("run.json"))
+        #expect { try again.run(to: out) } throws: { "\($0)".contains("run.json") && "\($0)".contains("made from other checkpoints") }
+    }
 }

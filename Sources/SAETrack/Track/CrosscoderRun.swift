@@ -6,8 +6,9 @@ import SAETrackSAE
 /// One cross-snapshot crosscoder trained over chosen checkpoints of a series (Docs/Method.md
 /// §5.7), from the same activation provider a track uses: every checkpoint's training and
 /// evaluation activations are read and held together, the crosscoder is trained, evaluated on the
-/// held-out rows, and written with its record (``CrosscoderFiles``). `saetrack crosscoder` and the
-/// demo's head-to-head both run it.
+/// held-out rows, and written with its record (``CrosscoderFiles``). Training saves a resumable
+/// state in `<out>/state/` every ``checkpointEvery`` steps, and a rerun continues from it.
+/// `saetrack crosscoder` and the demo's head-to-head both run it.
 ///
 /// ```swift
 /// let run = CrosscoderRun(checkpoints: [(60, dir60), (120, dir120)], provider: provider, config: config,
@@ -41,7 +42,8 @@ public struct CrosscoderRun {
         public var activationBytes: Int
         public var training: CrosscoderTrainingConfig
         public var inputScales: [Float]
-        /// Wall and process CPU seconds of the training loop (activations and evaluation left out).
+        /// Wall and process CPU seconds of the training loop (activations and evaluation left out);
+        /// nil after a resume, whose time before the interruption is not kept.
         public var trainingWallSeconds: Double?
         public var trainingCPUSeconds: Double?
         public var version: String
@@ -67,7 +69,18 @@ public struct CrosscoderRun {
     public var provider: any CheckpointActivationProvider
     public var config: CrosscoderTrainingConfig
     public var inputs: Inputs
+    /// Save a resumable state (`<out>/state/`) every this many steps; a killed run rerun with the
+    /// same inputs and settings continues from the last one, with the same result.
+    public var checkpointEvery = 100
     public var progress: (String) -> Void = StandardError.writeLine
+
+    /// What a saved state was made from (`<out>/state/run.json`): a resume must read the same.
+    struct StateInputs: Codable, Equatable {
+        var inputs: Inputs
+        var checkpoints: [Int]
+        var checkpointSHA256: [String]
+        enum CodingKeys: String, CodingKey { case inputs, checkpoints, checkpointSHA256 = "checkpoint_sha256" }
+    }
 
     public init(checkpoints: [(step: Int, url: URL)], provider: any CheckpointActivationProvider, config: CrosscoderTrainingConfig,
                 inputs: Inputs) {
@@ -97,16 +110,34 @@ public struct CrosscoderRun {
                             a.train.rows, a.eval.rows, Date().timeIntervalSince(started)))
         }
         let (dIn, trainTokens, evalTokens) = (trainSets[0].cols, trainSets[0].rows, evalSets[0].rows)
-        var trainer = try CrosscoderTrainer(snapshots: trainSets, config: config, names: checkpoints.map { "\($0.url.path) at \(inputs.hook)" })
+        let names = checkpoints.map { "\($0.url.path) at \(inputs.hook)" }
+        let stateDir = out.appendingPathComponent("state")
+        let runFile = stateDir.appendingPathComponent("run.json")
+        let made = StateInputs(inputs: inputs, checkpoints: checkpoints.map(\.step), checkpointSHA256: digests)
+        var trainer: CrosscoderTrainer
+        if CrosscoderTrainer.hasState(in: stateDir) {
+            guard let saved = try? JSONFile.read(StateInputs.self, from: runFile), saved == made else {
+                throw CrosscoderError.unreadable(file: runFile.path, reason: "the saved state was made from other checkpoints, weights, tokens or hook; remove \(stateDir.path) to start over")
+            }
+            trainer = try CrosscoderTrainer(resumingFrom: stateDir, snapshots: trainSets, config: config, names: names)
+            progress("crosscoder: resuming at step \(trainer.step)/\(config.steps) from \(stateDir.path)")
+        } else {
+            trainer = try CrosscoderTrainer(snapshots: trainSets, config: config, names: names)
+            try FileManager.default.createDirectory(at: stateDir, withIntermediateDirectories: true)
+            try JSONFile.write(made, to: runFile)
+        }
         trainSets = []
-        let steps = config.steps
-        let clock = ProgressClock(total: Double(steps))
+        let steps = config.steps, resumedAt = trainer.step
+        let clock = ProgressClock(total: Double(steps), startingAt: Double(resumedAt))
         let watch = Stopwatch()
-        try trainer.train { [progress] e in
-            let ev = e.terms.explainedVariancePerSnapshot.map { String(format: "%.3f", $0) }.joined(separator: " ")
-            progress(String(format: "crosscoder: step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV per checkpoint [%@]  ETA %@",
-                            e.step, steps, e.terms.loss, e.terms.mse, e.terms.l0, ev,
-                            ProgressClock.format(clock.secondsLeft(at: Double(e.step)))))
+        while trainer.step < steps {
+            try trainer.train(untilStep: min(steps, (trainer.step / max(1, checkpointEvery) + 1) * max(1, checkpointEvery))) { [progress] e in
+                let ev = e.terms.explainedVariancePerSnapshot.map { String(format: "%.3f", $0) }.joined(separator: " ")
+                progress(String(format: "crosscoder: step %d/%d  loss %.5g  mse %.4g  L0 %.1f  EV per checkpoint [%@]  ETA %@",
+                                e.step, steps, e.terms.loss, e.terms.mse, e.terms.l0, ev,
+                                ProgressClock.format(clock.secondsLeft(at: Double(e.step)))))
+            }
+            if trainer.step < steps { try trainer.saveState(to: stateDir) }
         }
         let span = watch.elapsed
         let terms = try trainer.evaluate(evalSets)
@@ -115,9 +146,11 @@ public struct CrosscoderRun {
         let record = Record(series: inputs.series, tokens: inputs.tokens, hook: inputs.hook, centered: inputs.centered,
                             checkpoints: stepsList, checkpointSHA256: digests, dIn: dIn, trainTokens: trainTokens, evalTokens: evalTokens,
                             activationBytes: checkpoints.count * (trainTokens + evalTokens) * dIn * MemoryLayout<Float>.size,
-                            training: config, inputScales: trainer.inputScales, trainingWallSeconds: span.wallSeconds,
-                            trainingCPUSeconds: span.cpuSeconds, version: SAETrackVersion.current)
+                            training: config, inputScales: trainer.inputScales,
+                            trainingWallSeconds: resumedAt == 0 ? span.wallSeconds : nil,
+                            trainingCPUSeconds: resumedAt == 0 ? span.cpuSeconds : nil, version: SAETrackVersion.current)
         try CrosscoderFiles.write(trainer, steps: stepsList, evaluation: evaluation, record: record, to: out)
+        try? FileManager.default.removeItem(at: stateDir)
         for s in evaluation.snapshots {
             progress(String(format: "crosscoder: held out, step %d: EV %.4f  MSE %.4g  L0 %.1f", s.step, s.explainedVariance, s.mse, s.l0))
         }

@@ -114,6 +114,22 @@ public struct CrosscoderTrainer {
         rng = SeededRandom(seed: config.seed &+ 1)
     }
 
+    /// What ``saveState(to:)`` writes.
+    var resumable: (state: CrosscoderTrainerState, m: [Float], v: [Float], order: [Int]) {
+        (CrosscoderTrainerState(config: config, snapshots: data.count, dIn: data[0].cols, rows: data[0].rows, step: step,
+                                adamStep: adam.step, rng: rng.state, cursor: cursor, elapsedSeconds: elapsed, log: log), m, v, order)
+    }
+
+    /// Puts a saved run's state in place (``init(resumingFrom:snapshots:config:names:)``).
+    mutating func restore(parameters values: [Float], m: [Float], v: [Float], state: CrosscoderTrainerState, order: [Int]) {
+        parameters.values = values
+        self.m = m; self.v = v
+        step = state.step; adam.step = state.adamStep
+        rng = SeededRandom(state: state.rng)
+        self.order = order; cursor = state.cursor
+        elapsed = state.elapsedSeconds; log = state.log
+    }
+
     /// The next batch's row indices (the same rows for every snapshot).
     private mutating func nextRows() -> [Int] {
         let n = data[0].rows, B = config.batchSize
