@@ -5,7 +5,7 @@ extension TrackAnalysis {
     /// The chain against the field's two alternatives on the same checkpoints (Docs/Metrics.md,
     /// "Head-to-head"): independent from-scratch SAEs at each checkpoint (the track's seed-0
     /// baselines) and one cross-snapshot crosscoder over them (`<track>/crosscoder/`), scored on
-    /// the planted labels at every compared checkpoint (``LabelRecovery``), on onset timing against
+    /// the planted labels at every compared checkpoint (`LabelRecovery`), on onset timing against
     /// the curriculum, and on what each cost.
     public struct HeadToHead: Codable, Equatable {
         /// The compared checkpoints: those every method has.
@@ -13,7 +13,7 @@ extension TrackAnalysis {
         /// The AUROC threshold θ of recovery and onset detection.
         public var threshold: Double
         /// A crosscoder latent is a candidate at a snapshot when its decoder norm there is at least
-        /// this fraction of its largest (its onset rule, ``CrosscoderTrajectories``).
+        /// this fraction of its largest (its onset rule, `CrosscoderTrajectories`).
         public var crosscoderPresenceFraction: Double
         /// chain, independent, crosscoder (those present), in that order.
         public var methods: [Method]
@@ -35,7 +35,7 @@ extension TrackAnalysis {
             public var cost: Cost
         }
 
-        /// ``LabelRecovery`` at one step, without the per-label detail.
+        /// `LabelRecovery` at one step, without the per-label detail.
         public struct StepRecovery: Codable, Equatable {
             public var step: Int
             public var labels: Int

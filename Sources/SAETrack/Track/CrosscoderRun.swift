@@ -6,7 +6,7 @@ import SAETrackSAE
 /// One cross-snapshot crosscoder trained over chosen checkpoints of a series (Docs/Method.md
 /// §5.7), from the same activation provider a track uses: every checkpoint's training and
 /// evaluation activations are read and held together, the crosscoder is trained, evaluated on the
-/// held-out rows, and written with its record (``CrosscoderFiles``). Training saves a resumable
+/// held-out rows, and written with its record (`CrosscoderFiles`). Training saves a resumable
 /// state in `<out>/state/` every ``checkpointEvery`` steps, and a rerun continues from it.
 /// `saetrack crosscoder` and the demo's head-to-head both run it.
 ///
@@ -94,7 +94,7 @@ public struct CrosscoderRun {
     }
 
     /// Reads every checkpoint's activations, trains, evaluates and writes `out`.
-    /// - Throws: ``CrosscoderError`` (settings, shapes, non-finite activations, divergence) or the
+    /// - Throws: `CrosscoderError` (settings, shapes, non-finite activations, divergence) or the
     ///   provider's and the file system's errors.
     @discardableResult
     public func run(to out: URL) throws -> Record {
