@@ -191,8 +191,8 @@ public enum AnalysisExport {
         out.append(("seed_floor_intervals.csv", s))
         s = "method,step,labels,candidates,recovered,detectors,mean_best_auroc,precision,recall,f1,uniqueness\n"
         for m in a.headToHead?.methods ?? [] {
-            for r in m.recovery {
-                s += "\(m.kind.rawValue),\(r.step),\(r.labels),\(r.candidates),\(r.recovered),\(r.detectors),\(v(r.meanBestAUROC)),\(v(r.precision)),\(v(r.recall)),\(v(r.f1)),\(v(r.uniqueness))\n"
+            for (step, r) in zip(a.headToHead!.steps, m.recovery) {
+                s += "\(m.kind.rawValue),\(step),\(r.labels.count),\(r.candidates),\(r.recovered),\(r.detectors),\(v(r.meanBestAUROC)),\(v(r.precision)),\(v(r.recall)),\(v(r.f1)),\(v(r.uniqueness))\n"
             }
         }
         out.append(("head_to_head.csv", s))

@@ -27,34 +27,12 @@ extension TrackAnalysis {
         public struct Method: Codable, Equatable {
             public enum Kind: String, Codable, Sendable { case chain, independent, crosscoder }
             public var kind: Kind
-            /// Planted-label recovery at each compared step, in ``HeadToHead/steps`` order.
-            public var recovery: [StepRecovery]
+            /// Planted-label recovery (`LabelRecovery`) at each compared step, in ``HeadToHead/steps`` order.
+            public var recovery: [LabelRecovery]
             /// Onsets and dissolutions detected on this method's best-AUROC curves over the compared
             /// steps (nil without a curriculum).
             public var curriculum: CurriculumTiming?
             public var cost: Cost
-        }
-
-        /// `LabelRecovery` at one step, without the per-label detail.
-        public struct StepRecovery: Codable, Equatable {
-            public var step: Int
-            public var labels: Int
-            public var candidates: Int
-            public var recovered: Int
-            public var detectors: Int
-            public var meanBestAUROC: Double?
-            public var precision: Double?
-            public var recall: Double?
-            public var f1: Double?
-            public var uniqueness: Double?
-            /// Each label's best AUROC, in label order (the onset curves).
-            public var bestAUROC: [Double?]
-
-            public init(step: Int, _ r: LabelRecovery) {
-                self.step = step; labels = r.labels.count; candidates = r.candidates; recovered = r.recovered; detectors = r.detectors
-                meanBestAUROC = r.meanBestAUROC; precision = r.precision; recall = r.recall; f1 = r.f1; uniqueness = r.uniqueness
-                bestAUROC = r.labels.map(\.bestAUROC)
-            }
         }
 
         /// What a method cost to produce the dictionaries compared.

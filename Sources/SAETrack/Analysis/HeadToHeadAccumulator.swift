@@ -17,8 +17,8 @@ struct HeadToHeadAccumulator: TrackAccumulator {
     private let crosscoder: (saved: SavedCrosscoder, record: CrosscoderRun.Record)?
     private let state: TrackState
     private let compute: TrackCompute
-    private var chain: [TrackAnalysis.HeadToHead.StepRecovery] = []
-    private var scratch: [TrackAnalysis.HeadToHead.StepRecovery] = []
+    private var chain: [LabelRecovery] = []
+    private var scratch: [LabelRecovery] = []
     private var snapshots: [Int: Matrix] = [:]
     static let presenceFraction: Float = 0.5
 
@@ -83,11 +83,10 @@ struct HeadToHeadAccumulator: TrackAccumulator {
     mutating func add(_ c: AnalysisCheckpoint) {
         if let crosscoder, crosscoder.saved.steps.contains(c.step) { snapshots[c.step] = c.activations }
         guard steps.contains(c.step) else { return }
-        chain.append(.init(step: c.step, LabelRecovery(codes: c.codes, labels: labels, candidates: c.firing.alive, aurocs: c.aurocs,
-                                                       threshold: TrackFindings.formationThreshold)))
+        chain.append(LabelRecovery(codes: c.codes, labels: labels, candidates: c.firing.alive, aurocs: c.aurocs,
+                                   threshold: TrackFindings.formationThreshold))
         if independent, let b = c.baselines.first(where: { $0.seedIndex == 0 }) {
-            scratch.append(.init(step: c.step, LabelRecovery(codes: b.codes, labels: labels, candidates: b.alive,
-                                                             threshold: TrackFindings.formationThreshold)))
+            scratch.append(LabelRecovery(codes: b.codes, labels: labels, candidates: b.alive, threshold: TrackFindings.formationThreshold))
         }
     }
 
@@ -111,7 +110,7 @@ struct HeadToHeadAccumulator: TrackAccumulator {
     }
 
     /// The shared code of the evaluation tokens, and at each compared snapshot the latents present there.
-    private func crosscoderRecovery(_ saved: SavedCrosscoder) throws -> [TrackAnalysis.HeadToHead.StepRecovery] {
+    private func crosscoderRecovery(_ saved: SavedCrosscoder) throws -> [LabelRecovery] {
         let codes = SparseCodes(try saved.codes(saved.steps.map { snapshots[$0]! }))
         let alive = FeatureFiring(codes).alive
         let table = GroundTruth.aurocs(codes: codes, labels: labels)
@@ -121,17 +120,16 @@ struct HeadToHeadAccumulator: TrackAccumulator {
         return steps.map { step in
             let s = saved.steps.firstIndex(of: step)!
             let present = (0..<m).map { alive[$0] && peak[$0] > 0 && norms[s, $0] >= Self.presenceFraction * peak[$0] }
-            return .init(step: step, LabelRecovery(codes: codes, labels: labels, candidates: present, aurocs: table,
-                                                   threshold: TrackFindings.formationThreshold))
+            return LabelRecovery(codes: codes, labels: labels, candidates: present, aurocs: table, threshold: TrackFindings.formationThreshold)
         }
     }
 
     /// Onsets and dissolutions on the method's best-AUROC curves over the compared steps.
-    private func timing(_ recovery: [TrackAnalysis.HeadToHead.StepRecovery]) -> TrackAnalysis.CurriculumTiming? {
+    private func timing(_ recovery: [LabelRecovery]) -> TrackAnalysis.CurriculumTiming? {
         guard let windows, !windows.isEmpty, recovery.count == steps.count else { return nil }
         let curves = labels.indices.map { li in
             TrackAnalysis.GroundTruthCurve(name: labels[li].name, kind: kinds[labels[li].name] ?? "unknown", steps: steps,
-                                           auroc: recovery.map { $0.bestAUROC[li] }, bestFeature: recovery.map { _ in nil }, formedStep: nil)
+                                           auroc: recovery.map { $0.labels[li].bestAUROC }, bestFeature: recovery.map { _ in nil }, formedStep: nil)
         }
         return .compare(windows: windows, groundTruth: curves, threshold: TrackFindings.formationThreshold)
     }
