@@ -102,11 +102,8 @@ struct CrosscoderCommand: ParsableCommand {
         let eval = (tokenData.rows - evalRows)..<tokenData.rows
         let provider = LMActivationProvider(tokens: tokenData.tokens, context: tokenData.context, trainRows: train, evalRows: eval,
                                             hook: hookPoint, centered: center)
-        let tokenCount = (train.count + eval.count) * tokenData.context
         StandardError.writeLine("crosscoder: \(used.count) checkpoints (steps \(chosen.map(String.init).joined(separator: ","))) at \(hook), d_in \(dIn), d_sae \(d), "
                    + "\(sparsity.rawValue), \(steps) steps × \(batchSize) tokens, \(Threads.count) threads")
-        StandardError.writeLine("memory: every checkpoint's activations are held together: \(used.count) × \(tokenCount) tokens × \(dIn) floats ≈ "
-                   + "\(CostEstimate.compact(Double(used.count * tokenCount * dIn * MemoryLayout<Float>.size)))B (the chain holds one checkpoint's at a time)")
         let run = CrosscoderRun(checkpoints: used, provider: provider, config: config,
                                 inputs: .init(series: seriesURL.path, tokens: URL(fileURLWithPath: tokens).standardizedFileURL.path,
                                               hook: hook, centered: center))

@@ -20,7 +20,7 @@ struct CrosscoderCommandTests {
         try h.series()
         for (out, form) in [("cc-topk", ["--sparsity", "batchtopk", "--k", "4"]), ("cc-l1", ["--sparsity", "l1", "--l1-coefficient", "3e-3", "--lr", "3e-3"])] {
             let log = try h.succeed(arguments(h, out: out, ["--checkpoints", "0,4,8"] + form))
-            #expect(log.contains("memory: every checkpoint's activations are held together"))
+            #expect(log.contains("crosscoder: every checkpoint's activations are held together"))
             #expect(log.contains("step 120/120"))
             let dir = URL(fileURLWithPath: h.path(out))
             for file in CrosscoderFiles.all { #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), "\(out)/\(file)") }

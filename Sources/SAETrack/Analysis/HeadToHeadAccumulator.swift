@@ -33,7 +33,7 @@ struct HeadToHeadAccumulator: TrackAccumulator {
         let scratchSteps = Set(state.baselines.filter { $0.status == .done && $0.seedIndex == 0 }.map(\.step)).intersection(stageSteps)
         let crosscoder = readCrosscoder(in: directory.appendingPathComponent("crosscoder"), state: state, stages: done, warnings: &warnings)
         let independent = scratchSteps.count >= 2
-        var steps: Set<Int>
+        let steps: Set<Int>
         switch (independent, crosscoder) {
         case (true, let c?): steps = scratchSteps.intersection(c.saved.steps)
         case (true, nil): steps = scratchSteps
@@ -44,7 +44,6 @@ struct HeadToHeadAccumulator: TrackAccumulator {
             warnings.append("head-to-head left out: the crosscoder's checkpoints \(crosscoder!.saved.steps) share fewer than 2 with the independent SAEs' \(scratchSteps.sorted())")
             return nil
         }
-        if independent && crosscoder != nil { steps.formIntersection(stageSteps) }
         let compute = (try? TrackCompute.read(from: directory)) ?? TrackCompute()
         return HeadToHeadAccumulator(labels: labels, kinds: kinds, windows: windows, steps: done.map(\.step).filter(steps.contains),
                                      independent: independent, crosscoder: crosscoder, state: state, compute: compute)

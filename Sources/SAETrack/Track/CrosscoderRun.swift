@@ -106,6 +106,11 @@ public struct CrosscoderRun {
             let started = Date()
             let a = try provider.activations(step: c.step, checkpoint: c.url)
             trainSets.append(a.train); evalSets.append(a.eval); digests.append(a.weightsSHA256 ?? "")
+            if i == 0 {
+                let tokens = a.train.rows + a.eval.rows
+                progress("crosscoder: every checkpoint's activations are held together: \(checkpoints.count) × \(tokens) tokens × \(a.train.cols) floats ≈ "
+                         + "\(CostEstimate.compact(Double(checkpoints.count * tokens * a.train.cols * MemoryLayout<Float>.size)))B (the chain holds one checkpoint's at a time)")
+            }
             progress(String(format: "crosscoder: activations %d/%d: step %d, %d + %d tokens in %.2f s", i + 1, checkpoints.count, c.step,
                             a.train.rows, a.eval.rows, Date().timeIntervalSince(started)))
         }
