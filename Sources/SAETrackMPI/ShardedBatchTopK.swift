@@ -1,3 +1,4 @@
+import SAETrackCore
 import SAETrackSAE
 
 /// BatchTopK's global selection (the `total` = k·B largest positive pre-activations of the whole
@@ -15,12 +16,12 @@ enum ShardedBatchTopK {
     /// The shard's entries of the global selection, and the smallest selected value over all ranks
     /// (nil when nothing is selected), which BatchTopK's running threshold follows.
     struct Selection {
-        var codes: SparseActivations
+        var codes: SparseRows
         var smallestSelected: Float?
     }
 
     /// Filters `local` (the shard's candidates, local latent ids, at most `total`) to the global top `total`.
-    static func select(_ local: SparseActivations, total: Int, shard: LatentShard, comm: MPICommunicator,
+    static func select(_ local: SparseRows, total: Int, shard: LatentShard, comm: MPICommunicator,
                        kind: MPITrafficKind) throws -> Selection {
         precondition(local.nnz <= total, "ShardedBatchTopK: more than total candidates on a shard")
         let b = local.rows
@@ -59,7 +60,7 @@ enum ShardedBatchTopK {
             }
             rowStart[r + 1] = index.count
         }
-        return Selection(codes: SparseActivations(rows: b, cols: local.cols, rowStart: rowStart, index: index, value: kept),
+        return Selection(codes: SparseRows(rows: b, cols: local.cols, rowStart: rowStart, index: index, value: kept),
                          smallestSelected: smallest)
     }
 }

@@ -51,7 +51,7 @@ enum ShardedLosses {
     /// SAELens's TopK auxiliary loss over dead latents (the single-process `AuxKLoss`), with the
     /// selection `auxCodes` already global (``ShardedTopK``): the partial a·W_dec is all-reduced,
     /// the loss and upstream are replicated, the gradients stay in the shard. Returns the loss.
-    static func auxK(auxCodes: SparseActivations, deadCount: Int, coefficient: Float, error e: Matrix, saeIn: Matrix,
+    static func auxK(auxCodes: SparseRows, deadCount: Int, coefficient: Float, error e: Matrix, saeIn: Matrix,
                      wDec: Matrix, gradients g: inout SAEParameters, comm: MPICommunicator) throws -> Float {
         let (b, d) = (e.rows, e.cols)
         let scale = min(Float(deadCount) / Float(d / 2), 1)

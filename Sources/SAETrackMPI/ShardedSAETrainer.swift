@@ -270,8 +270,8 @@ public final class ShardedSAETrainer {
                                                        saeIn: saeIn, wDec: p.wDec, gradients: &g, comm: comm)
         }
         if useAuxK {
-            let local = enc.auxCodes ?? SparseActivations(rows: b, cols: mLocal, rowStart: [Int](repeating: 0, count: b + 1),
-                                                          index: [], value: [])
+            let local = enc.auxCodes ?? SparseRows(rows: b, cols: mLocal, rowStart: [Int](repeating: 0, count: b + 1),
+                                                   index: [], value: [])
             let aux = try ShardedTopK.select(local, k: kAux, shard: shard, comm: comm, kind: .topkCandidates)
             terms.auxK = try ShardedLosses.auxK(auxCodes: aux, deadCount: globalDead, coefficient: config.auxKCoefficient,
                                                 error: e, saeIn: saeIn, wDec: p.wDec, gradients: &g, comm: comm)

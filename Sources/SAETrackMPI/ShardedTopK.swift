@@ -1,3 +1,4 @@
+import SAETrackCore
 import SAETrackSAE
 
 /// The global per-token top-k over latents that live on different ranks.
@@ -10,8 +11,8 @@ import SAETrackSAE
 /// A rank keeps the entries of its shard that are among the first k.
 enum ShardedTopK {
     /// Filters `local` (the shard's per-token candidates, local latent ids) to the global top-`k` per row.
-    static func select(_ local: SparseActivations, k: Int, shard: LatentShard, comm: MPICommunicator,
-                       kind: MPITrafficKind) throws -> SparseActivations {
+    static func select(_ local: SparseRows, k: Int, shard: LatentShard, comm: MPICommunicator,
+                       kind: MPITrafficKind) throws -> SparseRows {
         let b = local.rows
         guard comm.size > 1 else { return local }
         // (value bits, global id) per slot; id −1 marks an empty slot.
@@ -58,6 +59,6 @@ enum ShardedTopK {
                 rowStart[r + 1] = index.count
             }
         }
-        return SparseActivations(rows: b, cols: local.cols, rowStart: rowStart, index: index, value: value)
+        return SparseRows(rows: b, cols: local.cols, rowStart: rowStart, index: index, value: value)
     }
 }

@@ -27,20 +27,20 @@ public struct FeatureFiring: Codable, Equatable, Sendable {
     public var frequencies: [Double] { counts.map { tokens == 0 ? 0 : Double($0) / Double(tokens) } }
 
     /// Firing counts from sparse codes.
-    public init(_ codes: SparseCodes) {
+    public init(_ codes: SparseRows) {
         tokens = codes.rows
-        var c = [Int](repeating: 0, count: codes.width)
-        for (j, v) in zip(codes.indices, codes.values) where v > 0 { c[Int(j)] += 1 }
+        var c = [Int](repeating: 0, count: codes.cols)
+        for (j, v) in zip(codes.index, codes.value) where v > 0 { c[Int(j)] += 1 }
         counts = c
     }
 
     /// Firing counts from a dense code matrix (N, d_sae).
     public init(codes: Matrix) {
-        self.init(SparseCodes(dense: codes))
+        self.init(SparseRows(dense: codes))
     }
 
     /// Firing counts of `sae` on `activations` (N, d_in), encoded in batches.
     public init(sae: SparseAutoencoder, activations: Matrix, batchRows: Int = 1024) {
-        self.init(SparseCodes(encoding: activations, with: sae, batchRows: batchRows))
+        self.init(sae.encode(activations, chunkRows: batchRows))
     }
 }

@@ -75,23 +75,23 @@ public enum GroundTruth {
     ///   - codes: (N, d_sae) sparse non-negative codes of the evaluation tokens
     ///   - labels: masks of N tokens each
     /// - Returns: `[label][feature]` AUROC (`nil` where undefined).
-    public static func aurocs(codes: SparseCodes, labels: [PlantedLabel]) -> [[Double?]] {
-        let n = codes.rows, width = codes.width
+    public static func aurocs(codes: SparseRows, labels: [PlantedLabel]) -> [[Double?]] {
+        let n = codes.rows, width = codes.cols
         for l in labels {
             precondition(l.mask.count == n, "GroundTruth: label \(l.name) has \(l.mask.count) tokens, codes have \(n)")
         }
         // Transpose the non-zeros to per-feature lists (CSC): columnStart, (token, value).
         // Values that are not > 0 (negative or NaN from a diverged SAE) count as zeros.
         var columnStart = [Int](repeating: 0, count: width + 1)
-        for (j, v) in zip(codes.indices, codes.values) where v > 0 { columnStart[Int(j) + 1] += 1 }
+        for (j, v) in zip(codes.index, codes.value) where v > 0 { columnStart[Int(j) + 1] += 1 }
         for j in 0..<width { columnStart[j + 1] += columnStart[j] }
         var fill = columnStart
         var tokens = [Int](repeating: 0, count: columnStart[width])
         var values = [Float](repeating: 0, count: columnStart[width])
         for t in 0..<n {
-            for p in codes.rowStart[t]..<codes.rowStart[t + 1] where codes.values[p] > 0 {
-                let j = Int(codes.indices[p])
-                tokens[fill[j]] = t; values[fill[j]] = codes.values[p]; fill[j] += 1
+            for p in codes.rowStart[t]..<codes.rowStart[t + 1] where codes.value[p] > 0 {
+                let j = Int(codes.index[p])
+                tokens[fill[j]] = t; values[fill[j]] = codes.value[p]; fill[j] += 1
             }
         }
         let positives = labels.map { $0.mask.filter { $0 }.count }
@@ -129,13 +129,13 @@ public enum GroundTruth {
     /// The best live feature of every label at one checkpoint.
     /// - Parameters:
     ///   - codes: (N, d_sae) sparse codes of SAE[c] on model@c's activations of the evaluation tokens
-    public static func evaluate(step: Int, codes: SparseCodes, labels: [PlantedLabel]) -> GroundTruthCheckpoint {
+    public static func evaluate(step: Int, codes: SparseRows, labels: [PlantedLabel]) -> GroundTruthCheckpoint {
         let all = aurocs(codes: codes, labels: labels)
         let alive = FeatureFiring(codes).alive
         var matches: [LabelMatch] = []
         for (li, label) in labels.enumerated() {
             var best: (Int, Double)? = nil
-            for f in 0..<codes.width where alive[f] {
+            for f in 0..<codes.cols where alive[f] {
                 if let a = all[li][f], best == nil || a > best!.1 { best = (f, a) }
             }
             matches.append(LabelMatch(label: label.name, positives: label.mask.filter { $0 }.count,
@@ -147,7 +147,7 @@ public enum GroundTruth {
     /// The same, encoding `activations` (N, d_in) with `sae` first.
     public static func evaluate(step: Int, sae: SparseAutoencoder, activations: Matrix,
                                 labels: [PlantedLabel]) -> GroundTruthCheckpoint {
-        evaluate(step: step, codes: SparseCodes(encoding: activations, with: sae), labels: labels)
+        evaluate(step: step, codes: sae.encode(activations), labels: labels)
     }
 
     /// When each label formed over a chain of checkpoint evaluations (in step order).

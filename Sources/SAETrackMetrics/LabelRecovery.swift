@@ -66,9 +66,9 @@ public struct LabelRecovery: Codable, Equatable, Sendable {
     /// - Parameters:
     ///   - candidates: which latents may be chosen (d_sae flags; nil: every latent that fires on the N tokens)
     ///   - aurocs: `[label][latent]` AUROCs when already computed for these codes and labels
-    public init(codes: SparseCodes, labels: [PlantedLabel], candidates: [Bool]? = nil, aurocs: [[Double?]]? = nil,
+    public init(codes: SparseRows, labels: [PlantedLabel], candidates: [Bool]? = nil, aurocs: [[Double?]]? = nil,
                 threshold: Double = GroundTruth.defaultThreshold) {
-        let width = codes.width
+        let width = codes.cols
         let allowed = candidates ?? FeatureFiring(codes).alive
         precondition(allowed.count == width, "LabelRecovery: \(allowed.count) candidate flags for \(width) latents")
         let table = aurocs ?? GroundTruth.aurocs(codes: codes, labels: labels)
@@ -88,8 +88,8 @@ public struct LabelRecovery: Codable, Equatable, Sendable {
         for (r, li) in scored.enumerated() { if let c = assignment[r] { assignedOf[ids[c], default: []].append(li) } }
         var fired = [Int](repeating: 0, count: labels.count), hits = [Int](repeating: 0, count: labels.count)
         for t in 0..<codes.rows {
-            for p in codes.rowStart[t]..<codes.rowStart[t + 1] where codes.values[p] > 0 {
-                guard let owners = assignedOf[Int(codes.indices[p])] else { continue }
+            for p in codes.rowStart[t]..<codes.rowStart[t + 1] where codes.value[p] > 0 {
+                guard let owners = assignedOf[Int(codes.index[p])] else { continue }
                 for li in owners { fired[li] += 1; if labels[li].mask[t] { hits[li] += 1 } }
             }
         }

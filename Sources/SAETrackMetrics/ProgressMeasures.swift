@@ -202,13 +202,13 @@ public enum ProgressMeasures {
     public static func measure(step: Int, representations: Matrix, sae: SparseAutoencoder?,
                                datapoints: FormationDatapoints) -> FormationCheckpoint {
         measure(step: step, representations: representations,
-                codes: sae.map { SparseCodes(encoding: representations, with: $0) }, datapoints: datapoints)
+                codes: sae.map { $0.encode(representations) }, datapoints: datapoints)
     }
 
     /// The same from codes already computed: `codes` holds SAE[c]'s codes of the rows of
     /// `representations` (one per entry of ``FormationDatapoints/tokens``), e.g. gathered from the
     /// codes of every evaluation token, so an analysis encodes each checkpoint once.
-    public static func measure(step: Int, representations: Matrix, codes: SparseCodes?,
+    public static func measure(step: Int, representations: Matrix, codes: SparseRows?,
                                datapoints: FormationDatapoints) -> FormationCheckpoint {
         precondition(representations.rows == datapoints.tokens.count,
                      "ProgressMeasures.measure: \(representations.rows) representation rows for \(datapoints.tokens.count) tokens (step \(step))")

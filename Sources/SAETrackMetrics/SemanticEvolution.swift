@@ -221,8 +221,7 @@ public struct SemanticEvolution: Codable, Equatable, Sendable {
             let lo = max(0, pos - rule.contextBefore)
             return Array(Set(tokens[(row * context + lo)..<(row * context + pos)])).sorted()
         }
-        let codes = SparseCodes(width: vocabulary.idf.count, supports: sets, weights: vocabulary.idf)
-        return Double(Similarity.meanOffDiagonal(codes, .weightedJaccard) ?? 0)
+        return Double(Similarity.meanOffDiagonal(vocabulary.vectors(sets), .weightedJaccard) ?? 0)
     }
 
     /// H(empirical distribution of `ids`) / ln(ids.count); 0 for fewer than two ids.
@@ -254,5 +253,18 @@ struct ContextVocabulary {
             }
         }
         idf = df.map { Float(max(0, Foundation.log(Double(rows) / Double(1 + $0)))) }
+    }
+
+    /// One row per id set with idf(v) at each of its ids (increasing, distinct, below `idf.count`);
+    /// the ids whose idf is 0 store nothing.
+    func vectors(_ sets: [[Int32]]) -> SparseRows {
+        var rowStart = [0], index: [Int32] = [], value: [Float] = []
+        for ids in sets {
+            precondition(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 } && ids.allSatisfy { $0 >= 0 && Int($0) < idf.count },
+                         "ContextVocabulary.vectors: ids must be increasing and below \(idf.count)")
+            index.append(contentsOf: ids); value.append(contentsOf: ids.map { idf[Int($0)] })
+            rowStart.append(index.count)
+        }
+        return SparseRows(rows: sets.count, cols: idf.count, rowStart: rowStart, index: index, value: value).droppingZeros()
     }
 }

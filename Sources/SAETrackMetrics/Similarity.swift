@@ -21,7 +21,7 @@ public enum SimilarityKind: String, Codable, CaseIterable, Sendable {
 /// than two vectors have no pairs and give `nil`.
 ///
 /// Dense vectors use one sgemm for the cosine Gram matrix. SAE latent vectors are sparse and use
-/// ``SparseCodes``: each pair is a merge over the two supports (O(L0) instead of O(d_sae)), and
+/// `SparseRows`: each pair is a merge over the two supports (O(L0) instead of O(d_sae)), and
 /// the sums run in Double.
 public enum Similarity {
     /// The Jaccard denominators' additive constant (as in the authors' code).
@@ -33,12 +33,12 @@ public enum Similarity {
         if vectors.rows < 2 { return nil }
         switch kind {
         case .cosine: return meanOffDiagonalCosine(vectors)
-        case .weightedJaccard, .binaryJaccard: return meanOffDiagonal(SparseCodes(dense: vectors), kind)
+        case .weightedJaccard, .binaryJaccard: return meanOffDiagonal(SparseRows(dense: vectors), kind)
         }
     }
 
     /// S(V) for sparse vectors (the rows of `codes`).
-    public static func meanOffDiagonal(_ codes: SparseCodes, _ kind: SimilarityKind) -> Float? {
+    public static func meanOffDiagonal(_ codes: SparseRows, _ kind: SimilarityKind) -> Float? {
         let n = codes.rows
         if n < 2 { return nil }
         var sum = 0.0
@@ -52,7 +52,7 @@ public enum Similarity {
     }
 
     /// The full n×n similarity matrix of sparse vectors (diagonal included), for reports and tests.
-    public static func matrix(_ codes: SparseCodes, _ kind: SimilarityKind) -> Matrix {
+    public static func matrix(_ codes: SparseRows, _ kind: SimilarityKind) -> Matrix {
         let n = codes.rows
         let norms = kind == .cosine ? (0..<n).map { norm(codes, $0) } : []
         var out = Matrix(rows: n, cols: n)
@@ -83,20 +83,20 @@ public enum Similarity {
         return Float(sum / Double(n * (n - 1)))
     }
 
-    static func norm(_ c: SparseCodes, _ i: Int) -> Double {
+    static func norm(_ c: SparseRows, _ i: Int) -> Double {
         var s = 0.0
-        for p in c.rowStart[i]..<c.rowStart[i + 1] { s += Double(c.values[p]) * Double(c.values[p]) }
+        for p in c.rowStart[i]..<c.rowStart[i + 1] { s += Double(c.value[p]) * Double(c.value[p]) }
         return s.squareRoot()
     }
 
     /// sim(cᵢ, cⱼ) by a merge over the union of the two supports.
-    static func pair(_ c: SparseCodes, _ i: Int, _ j: Int, _ kind: SimilarityKind, norms: [Double]) -> Double {
+    static func pair(_ c: SparseRows, _ i: Int, _ j: Int, _ kind: SimilarityKind, norms: [Double]) -> Double {
         var (p, pEnd) = (c.rowStart[i], c.rowStart[i + 1])
         var (q, qEnd) = (c.rowStart[j], c.rowStart[j + 1])
         var dot = 0.0, sumMin = 0.0, sumMax = 0.0
         var inter = 0, union = 0
-        c.indices.withUnsafeBufferPointer { idx in
-            c.values.withUnsafeBufferPointer { val in
+        c.index.withUnsafeBufferPointer { idx in
+            c.value.withUnsafeBufferPointer { val in
                 while p < pEnd || q < qEnd {
                     let a = p < pEnd ? idx[p] : Int32.max
                     let b = q < qEnd ? idx[q] : Int32.max

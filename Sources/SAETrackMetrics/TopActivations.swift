@@ -75,15 +75,15 @@ public struct TopActivations: Sendable {
     /// - Parameters:
     ///   - codes: (B, d_sae) sparse codes of B consecutive tokens
     ///   - firstToken: flat token index of the first row
-    public mutating func add(codes: SparseCodes, firstToken: Int) {
-        precondition(codes.width == features, "TopActivations.add: codes have width \(codes.width), tracking \(features)")
+    public mutating func add(codes: SparseRows, firstToken: Int) {
+        precondition(codes.cols == features, "TopActivations.add: codes have \(codes.cols) columns, tracking \(features)")
         let k = self.k
         heapValues.withUnsafeMutableBufferPointer { hv in
             heapTokens.withUnsafeMutableBufferPointer { ht in
                 for r in 0..<codes.rows {
-                    for p in codes.rowStart[r]..<codes.rowStart[r + 1] where codes.values[p] > 0 {
-                        let f = Int(codes.indices[p])
-                        TopActivations.offer(codes.values[p], firstToken + r, values: hv.baseAddress! + f * k,
+                    for p in codes.rowStart[r]..<codes.rowStart[r + 1] where codes.value[p] > 0 {
+                        let f = Int(codes.index[p])
+                        TopActivations.offer(codes.value[p], firstToken + r, values: hv.baseAddress! + f * k,
                                              tokens: ht.baseAddress! + f * k, count: &heapCount[f], k: k)
                     }
                 }
@@ -98,7 +98,7 @@ public struct TopActivations: Sendable {
         var r0 = 0
         while r0 < activations.rows {
             let r1 = min(activations.rows, r0 + max(1, batchRows))
-            add(codes: SparseCodes(sae.encode(activations.rows(r0..<r1))), firstToken: firstToken + r0)
+            add(codes: sae.encode(activations.rows(r0..<r1)), firstToken: firstToken + r0)
             r0 = r1
         }
     }

@@ -62,16 +62,17 @@ public struct SparseAutoencoder: Sendable, Equatable {
                           rescalesActsByDecoderNorm: rescalesActsByDecoderNorm)
     }
 
-    /// Codes f of rows x (B, d_in) → (B, d_sae) CSR, features increasing within each row. The dense
-    /// pre-activations exist only `chunkRows` rows at a time.
-    public func encode(_ x: Matrix, chunkRows: Int = 1024) -> SparseActivations {
+    /// Codes f of rows x (B, d_in) → (B, d_sae) CSR, features increasing within each row. Exactly the
+    /// non-zeros of f are stored (every activation keeps only values > 0), so the codes equal
+    /// `SparseRows(dense:)` of the dense f. The dense pre-activations exist only `chunkRows` rows at a time.
+    public func encode(_ x: Matrix, chunkRows: Int = 1024) -> SparseRows {
         encodeKeepingNormalization(x, chunkRows: chunkRows).codes
     }
 
     /// x̂' for codes f (B, d_sae) → (B, d_in): a sparse gather-decode (B·L0·d_in work).
     /// With an input normalisation this is in the normalised space (SAELens keeps the per-row
     /// statistics of the last `encode` on the module; here ``reconstruct(_:chunkRows:)`` carries them).
-    public func decode(_ codes: SparseActivations) -> Matrix {
+    public func decode(_ codes: SparseRows) -> Matrix {
         precondition(codes.cols == dSAE, "SparseAutoencoder.decode: codes have \(codes.cols) features, d_sae is \(dSAE)")
         var codes = codes
         if rescalesActsByDecoderNorm {
@@ -87,7 +88,7 @@ public struct SparseAutoencoder: Sendable, Equatable {
     }
 
     /// Codes and reconstruction of x (B, d_in) in one pass.
-    public func encodeAndReconstruct(_ x: Matrix, chunkRows: Int = 1024) -> (codes: SparseActivations, reconstruction: Matrix) {
+    public func encodeAndReconstruct(_ x: Matrix, chunkRows: Int = 1024) -> (codes: SparseRows, reconstruction: Matrix) {
         let (codes, inverse) = encodeKeepingNormalization(x, chunkRows: chunkRows)
         var xHat = decode(codes)
         if let inverse { SAEInputNormalization.restore(&xHat, with: inverse) }
@@ -102,7 +103,7 @@ public struct SparseAutoencoder: Sendable, Equatable {
         }
     }
 
-    private func encodeKeepingNormalization(_ x: Matrix, chunkRows: Int) -> (codes: SparseActivations, inverse: SAEInputNormalization.Inverse?) {
+    private func encodeKeepingNormalization(_ x: Matrix, chunkRows: Int) -> (codes: SparseRows, inverse: SAEInputNormalization.Inverse?) {
         precondition(x.cols == dIn, "SparseAutoencoder.encode: input has \(x.cols) columns, d_in is \(dIn)")
         let (normalised, inverse) = inputNormalization.normalise(x)
         let saeIn = appliesBDecToInput ? DecoderBiasInput.subtract(bDec, from: normalised) : normalised   // (B, d_in)

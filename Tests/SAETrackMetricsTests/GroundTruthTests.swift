@@ -19,7 +19,7 @@ struct GroundTruthTests {
     @Test("per-feature AUROC from sparse codes and the best live feature match numpy; dead feature excluded")
     func bestFeatureAgainstNumpy() throws {
         let fx = try Fixture("auroc.json")
-        let codes = SparseCodes(dense: fx.matrix("codes"))
+        let codes = SparseRows(dense: fx.matrix("codes"))
         let masks = fx["masks"] as! [[Int]]
         let labels = masks.enumerated().map { PlantedLabel(name: "label\($0.offset)", mask: $0.element.map { UInt8($0) }) }
         let all = GroundTruth.aurocs(codes: codes, labels: labels)
@@ -31,7 +31,7 @@ struct GroundTruthTests {
             }
         }
         // The sparse path equals the dense reference on one column.
-        let col = (0..<200).map { codes.gathering([$0]).values.isEmpty ? Float(0) : fx.matrix("codes")[$0, 3] }
+        let col = (0..<200).map { codes.gathering([$0]).value.isEmpty ? Float(0) : fx.matrix("codes")[$0, 3] }
         #expect(all[0][3] == AUROC.compute(scores: col, labels: labels[0].mask))
         let cp = GroundTruth.evaluate(step: 5, codes: codes, labels: labels)
         let best = fx["best"] as! [Any]
@@ -43,8 +43,8 @@ struct GroundTruthTests {
         var withNaN = fx.matrix("codes"), zeroed = fx.matrix("codes")
         withNaN[10, 3] = .nan
         zeroed[10, 3] = 0
-        let a = GroundTruth.aurocs(codes: SparseCodes(dense: withNaN), labels: labels)
-        let b = GroundTruth.aurocs(codes: SparseCodes(dense: zeroed), labels: labels)
+        let a = GroundTruth.aurocs(codes: SparseRows(dense: withNaN), labels: labels)
+        let b = GroundTruth.aurocs(codes: SparseRows(dense: zeroed), labels: labels)
         #expect(a[0][3] == b[0][3] && a[0][3] != nil)
     }
 

@@ -8,7 +8,7 @@ struct LabelRecoveryTests {
     @Test("every field equals numpy/scipy's (AUROC midranks, linear_sum_assignment on 1 − AUROC, firing P/R/F1)")
     func againstScipy() throws {
         let fx = try Fixture("recovery.json")
-        let codes = SparseCodes(dense: Fixture.matrix(fx["codes"]))
+        let codes = SparseRows(dense: Fixture.matrix(fx["codes"]))
         let masks = (fx["masks"] as! [[Int]]).enumerated().map { PlantedLabel(name: "l\($0.offset)", mask: $0.element.map { $0 != 0 }) }
         let r = LabelRecovery(codes: codes, labels: masks, candidates: fx["candidates"] as? [Bool], threshold: fx.double("threshold"))
         let expected = fx["labels"] as! [[String: Any]]
@@ -37,7 +37,7 @@ struct LabelRecoveryTests {
         // 8 tokens; label A on tokens 0–3, latents 0 and 1 both fire exactly there; label B on none.
         let dense = Matrix(rows: 8, cols: 3, storage: (0..<8).flatMap { t in t < 4 ? [1, 2, 0] : [0, 0, Float(t)] })
         let labels = [PlantedLabel(name: "A", mask: (0..<8).map { $0 < 4 }), PlantedLabel(name: "B", mask: [Bool](repeating: false, count: 8))]
-        let r = LabelRecovery(codes: SparseCodes(dense: dense), labels: labels)
+        let r = LabelRecovery(codes: SparseRows(dense: dense), labels: labels)
         #expect(r.labels[0].recall == 1 && r.labels[0].precision == 1 && r.recovered == 1)
         #expect(r.detectors == 2 && r.uniqueness == 0.5)
         #expect(r.labels[1].assignedLatent == nil && r.labels[1].f1 == nil && r.f1 == 1)

@@ -12,7 +12,7 @@ struct SimilarityAndProgressTests {
         #expect(abs(Double(Similarity.meanOffDiagonal(v, .cosine)!) - fx.double("sparse_cos")) < 1e-5)
         #expect(abs(Double(Similarity.meanOffDiagonal(v, .weightedJaccard)!) - fx.double("sparse_wj")) < 1e-5)
         #expect(abs(Double(Similarity.meanOffDiagonal(v, .binaryJaccard)!) - fx.double("sparse_j")) < 1e-5)
-        let codes = SparseCodes(dense: v)
+        let codes = SparseRows(dense: v)
         #expect(abs(Double(Similarity.meanOffDiagonal(codes, .cosine)!) - fx.double("sparse_cos")) < 1e-5)
         #expect(maxAbsDiff(Similarity.matrix(codes, .weightedJaccard).storage,
                            Fixture.matrix(fx["sparse_wj_matrix"]).storage) < 1e-6)
@@ -46,8 +46,8 @@ struct SimilarityAndProgressTests {
         #expect(top.all.map { $0.map(\.token) } == expected)
 
         var fromSparse = TopActivations(features: finalSAE.dSAE, k: fx.int("k"))
-        fromSparse.add(codes: SparseCodes(encoding: xFinal.rows(0..<50), with: finalSAE), firstToken: 0)
-        fromSparse.add(codes: SparseCodes(encoding: xFinal.rows(50..<xFinal.rows), with: finalSAE), firstToken: 50)
+        fromSparse.add(codes: finalSAE.encode(xFinal.rows(0..<50)), firstToken: 0)
+        fromSparse.add(codes: finalSAE.encode(xFinal.rows(50..<xFinal.rows)), firstToken: 50)
         // The same datapoints; activations agree to rounding only: the two paths encode through GEMMs
         // of different shapes (37-row batches against 50-row ones), and a BLAS kernel may order a
         // product's k-sum by the shape, so the last bits can differ (they do under Prescott/Haswell).

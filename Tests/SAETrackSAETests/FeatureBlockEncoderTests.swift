@@ -26,7 +26,7 @@ struct FeatureBlockEncoderTests {
                                     batchTopK: batchTopK, bandwidth: bandwidth, workspace: nil)
     }
 
-    func expectSame(_ a: SparseActivations?, _ b: SparseActivations?, _ what: String) {
+    func expectSame(_ a: SparseRows?, _ b: SparseRows?, _ what: String) {
         guard let a, let b else { Issue.record("\(what): missing"); return }
         #expect(a.rowStart == b.rowStart && a.index == b.index, "\(what): different entries")
         #expect(maxRelativeError(a.value, b.value) <= 1e-5, "\(what): different values")   // GEMM blocking differs

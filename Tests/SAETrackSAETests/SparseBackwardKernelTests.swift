@@ -18,7 +18,7 @@ struct SparseBackwardKernelTests {
         var rng = SeededRandom(seed: 31)
         var f = Matrix(rows: b, cols: m)
         for i in 0..<m { for r in rng.permutation(b).prefix(i % 10) { f[r, i] = rng.uniform(0.1, 2) } }
-        let codes = SparseActivations(dense: f)
+        let codes = SparseRows(dense: f)
         let cols = codes.columns()
         let x = random(b, d, seed: 32), w = random(m, d, seed: 33)
         let c = (0..<m).map { Float($0) * 0.01 - 0.1 }

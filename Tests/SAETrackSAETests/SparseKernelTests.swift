@@ -28,21 +28,6 @@ struct SparseKernelTests {
         return m
     }
 
-    @Test("CSR round-trips a dense matrix; CSC lists every entry once, rows increasing")
-    func csrRoundTrip() {
-        let f = randomCodes(rows: 13, cols: 29, seed: 1)
-        let codes = SparseActivations(dense: f)
-        #expect(codes.dense() == f)
-        let cols = codes.columns()
-        #expect(cols.colStart.last == codes.nnz)
-        for i in 0..<29 {
-            for k in cols.colStart[i]..<cols.colStart[i + 1] {
-                #expect(codes.index[Int(cols.entry[k])] == Int32(i))
-                if k > cols.colStart[i] { #expect(cols.row[k] > cols.row[k - 1]) }
-            }
-        }
-    }
-
     @Test("sparse decoder equals f·W_dec + b_dec (rows with L0 = 0, 1–3, random and all-active)",
           arguments: [1, 2])
     func decoderMatchesDense(threads: Int) {
@@ -50,7 +35,7 @@ struct SparseKernelTests {
             let f = randomCodes(rows: 21, cols: 37, seed: 2)
             let w = random(37, 19, seed: 3)
             let bias = (0..<19).map { Float($0) * 0.1 }
-            let sparse = SparseDecoder.decode(SparseActivations(dense: f), wDec: w, bias: bias)
+            let sparse = SparseDecoder.decode(SparseRows(dense: f), wDec: w, bias: bias)
             var dense = Matrix(rows: 21, cols: 19)
             for r in 0..<21 { for j in 0..<19 { dense[r, j] = bias[j] } }
             BLAS.gemm(f, w, beta: 1, into: &dense)
@@ -66,7 +51,7 @@ struct SparseKernelTests {
             let f = randomCodes(rows: 200, cols: 37, seed: 12)
             let w = random(37, 19, seed: 13)
             let bias = (0..<19).map { Float($0) * 0.1 }
-            let codes = SparseActivations(dense: f)
+            let codes = SparseRows(dense: f)
             let featureMajor = SparseDecoder.decode(codes, columns: codes.columns(), wDec: w, bias: bias)
             #expect(featureMajor == SparseDecoder.decode(codes, wDec: w, bias: bias))
             var dense = Matrix(rows: 200, cols: 19)
@@ -86,7 +71,7 @@ struct SparseKernelTests {
             let f = randomCodes(rows: b, cols: m, seed: 14)
             let w = random(m, d, seed: 15)
             let bias = (0..<d).map { Float($0) * 0.1 - 0.5 }
-            let codes = SparseActivations(dense: f)
+            let codes = SparseRows(dense: f)
             let ends = [0, 5, 6, 17, 37]                                   // empty, one feature, all
             var prefixes = Matrix(rows: (ends.count + 1) * b, cols: d)     // one spare block, left alone
             for t in (ends.count * b * d)..<prefixes.count { prefixes.storage[t] = 7 }
@@ -97,7 +82,7 @@ struct SparseKernelTests {
                 var masked = f
                 for r in 0..<b { for i in end..<m { masked[r, i] = 0 } }
                 let block = prefixes.rows((h * b)..<((h + 1) * b))
-                #expect(block == SparseDecoder.decode(SparseActivations(dense: masked), wDec: w, bias: bias), "end \(end)")
+                #expect(block == SparseDecoder.decode(SparseRows(dense: masked), wDec: w, bias: bias), "end \(end)")
                 var dense = Matrix(rows: b, cols: d)
                 for r in 0..<b { for j in 0..<d { dense[r, j] = bias[j] } }
                 BLAS.gemm(masked, w, beta: 1, into: &dense)
@@ -115,7 +100,7 @@ struct SparseKernelTests {
             let f = randomCodes(rows: b, cols: m, seed: 4)
             let y = random(b, d, seed: 5), x = random(b, d, seed: 6), w = random(m, d, seed: 7)
             let c = (0..<m).map { Float($0) * 0.01 }
-            let codes = SparseActivations(dense: f)
+            let codes = SparseRows(dense: f)
             var gDec = Matrix(rows: m, cols: d, repeating: 9), gEnc = Matrix(rows: m, cols: d, repeating: 9)
             var gB = [Float](repeating: 9, count: m)
             SparseBackward.accumulate(codes: codes, columns: codes.columns(), upstream: y, saeIn: x, wDec: w,
@@ -183,5 +168,32 @@ struct SparseKernelTests {
             let kept = (topk.codes.rowStart[r]..<topk.codes.rowStart[r + 1]).map { Int(topk.codes.index[$0]) }
             #expect(Set(kept) == Set((0..<m).filter { pre[$0] >= threshold && pre[$0] > 0 }))
         }
+    }
+
+    @Test("SparseAutoencoder.encode stores exactly the non-zeros of f: ReLU, TopK with k = d_sae (plain and rescaled), JumpReLU")
+    func encodeStoresOnlyNonZeros() {
+        let (b, m, d) = (17, 24, 6)
+        // b_enc of −1, −0.5 and 0 leaves many pre-activations ≤ 0, so f has zeros a TopK of k = d_sae must not store.
+        let bEnc = (0..<m).map { Float($0 % 3) * 0.5 - 1 }
+        let (wEnc, wDec, x) = (random(d, m, seed: 11), random(m, d, seed: 12), random(b, d, seed: 13))
+        func sae(_ activation: SAEActivation, rescaled: Bool = false) -> SparseAutoencoder {
+            SparseAutoencoder(wEnc: wEnc, bEnc: bEnc, wDec: wDec, bDec: [Float](repeating: 0, count: d), activation: activation,
+                              rescalesActsByDecoderNorm: rescaled)
+        }
+        func codes(_ activation: SAEActivation, rescaled: Bool = false) -> SparseRows {
+            sae(activation, rescaled: rescaled).encode(x, chunkRows: 5)
+        }
+        let relu = codes(.relu)
+        #expect(relu.nnz > 0 && relu.nnz < b * m)
+        #expect(maxRelativeError(relu.dense().storage, denseReLUReference(sae(.relu), x).storage) <= 1e-5)
+        for (name, c) in [("relu", relu), ("topK", codes(.topK(m))), ("rescaled topK", codes(.topK(m), rescaled: true)),
+                          ("jumpReLU", codes(.jumpReLU(threshold: [Float](repeating: 0.3, count: m))))] {
+            #expect(c.value.allSatisfy { $0 > 0 }, "\(name)")
+            #expect(c == SparseRows(dense: c.dense()), "\(name)")
+        }
+        // TopK over every feature is ReLU: the same entries, not k per row.
+        let topK = codes(.topK(m))
+        #expect(topK.rowStart == relu.rowStart && topK.index == relu.index)
+        #expect(maxRelativeError(topK.value, relu.value) <= 1e-6)
     }
 }

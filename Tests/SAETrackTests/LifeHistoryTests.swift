@@ -9,12 +9,12 @@ struct LifeHistoryTests {
     static let label = PlantedLabel(name: "L", mask: [true, true, true, true, false, false, false, false])
 
     /// Codes where feature f fires (value 1 + token/10) on the tokens in `fires[f]`.
-    static func codes(_ fires: [[Int]]) -> SparseCodes {
+    static func codes(_ fires: [[Int]]) -> SparseRows {
         let supports = (0..<8).map { t in fires.indices.filter { fires[$0].contains(t) }.map(Int32.init) }
-        var c = SparseCodes(width: fires.count)
+        var c = SparseRows(cols: fires.count)
         for (t, ids) in supports.enumerated() {
-            c.append(SparseActivations(rows: 1, cols: fires.count, rowStart: [0, ids.count], index: ids,
-                                       value: ids.map { _ in 1 + Float(t) / 10 }))
+            c.append(SparseRows(rows: 1, cols: fires.count, rowStart: [0, ids.count], index: ids,
+                                value: ids.map { _ in 1 + Float(t) / 10 }))
         }
         return c
     }

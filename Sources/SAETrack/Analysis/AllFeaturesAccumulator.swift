@@ -13,7 +13,7 @@ struct AllFeaturesAccumulator: TrackAccumulator {
         steps.append(c.step)
         density.append(c.firing.frequencies)
         var m = [Double](repeating: 0, count: c.sae.dSAE)
-        for (k, i) in c.codes.indices.enumerated() { m[Int(i)] = max(m[Int(i)], Double(c.codes.values[k])) }
+        for (k, i) in c.codes.index.enumerated() { m[Int(i)] = max(m[Int(i)], Double(c.codes.value[k])) }
         maxActivation.append(m)
         cosToFinal.append(c.drift.cosineToFinal.map { $0.map(Double.init) })
         cosToPrevious.append(c.drift.cosineToPrevious.map { $0.map(Double.init) })

@@ -15,7 +15,7 @@ struct AnalysisCheckpoint {
     /// (N, d_in) evaluation activations of model@step.
     let activations: Matrix
     /// (N, d_sae) codes of `sae` on `activations`.
-    let codes: SparseCodes
+    let codes: SparseRows
     let firing: FeatureFiring
     /// Cosines of this decoder's rows to the final and the previous decoder's (dead rows masked).
     let drift: DriftCheckpoint
@@ -37,7 +37,7 @@ struct AnalysisCheckpoint {
         let seedIndex: Int
         let sae: SparseAutoencoder
         /// Its codes of this checkpoint's evaluation activations, and the live flags they give.
-        let codes: SparseCodes
+        let codes: SparseRows
         let alive: [Bool]
     }
 }

@@ -27,13 +27,13 @@ struct FeatureCardBuilder {
     }
 
     /// Each tracked feature's activation at every token: columns of `codes` (N, d_sae).
-    func columns(_ codes: SparseCodes) -> [Int: [Float]] {
+    func columns(_ codes: SparseRows) -> [Int: [Float]] {
         var slot = [Int: Int]()
         for (i, f) in features.enumerated() { slot[f] = i }
         var cols = [[Float]](repeating: [Float](repeating: 0, count: codes.rows), count: features.count)
         for r in 0..<codes.rows {
             for k in codes.rowStart[r]..<codes.rowStart[r + 1] {
-                if let s = slot[Int(codes.indices[k])] { cols[s][r] = codes.values[k] }
+                if let s = slot[Int(codes.index[k])] { cols[s][r] = codes.value[k] }
             }
         }
         return Dictionary(uniqueKeysWithValues: features.enumerated().map { ($0.element, cols[$0.offset]) })
@@ -68,7 +68,7 @@ struct FeatureCardBuilder {
                      position: pos - lo, band: band)
     }
 
-    mutating func add(step: Int, sae: SparseAutoencoder, codes: SparseCodes, groundTruth: GroundTruthCheckpoint?, threshold: Double,
+    mutating func add(step: Int, sae: SparseAutoencoder, codes: SparseRows, groundTruth: GroundTruthCheckpoint?, threshold: Double,
                       snapshot: Bool, lens: LogitLens?) {
         let cols = columns(codes)
         for f in features {

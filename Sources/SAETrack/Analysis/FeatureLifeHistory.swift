@@ -1,4 +1,5 @@
 import Foundation
+import SAETrackCore
 import SAETrackMetrics
 
 extension TrackAnalysis {
@@ -105,7 +106,7 @@ struct FeatureLifeHistoryBuilder {
 
     /// Adds checkpoint `step`: its codes, live flags, and (with labels) every feature's AUROC
     /// `[label][feature]` and the best-feature summary.
-    mutating func add(step: Int, codes: SparseCodes, alive: [Bool], aurocs: [[Double?]]?, groundTruth: GroundTruthCheckpoint?) {
+    mutating func add(step: Int, codes: SparseRows, alive: [Bool], aurocs: [[Double?]]?, groundTruth: GroundTruthCheckpoint?) {
         var detectors: [(feature: Int, label: Int, auroc: Double)] = []
         if let aurocs {
             for (li, row) in aurocs.enumerated() {

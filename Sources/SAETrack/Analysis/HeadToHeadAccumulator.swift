@@ -110,7 +110,7 @@ struct HeadToHeadAccumulator: TrackAccumulator {
 
     /// The shared code of the evaluation tokens, and at each compared snapshot the latents present there.
     private func crosscoderRecovery(_ saved: SavedCrosscoder) throws -> [LabelRecovery] {
-        let codes = SparseCodes(try saved.codes(saved.steps.map { snapshots[$0]! }))
+        let codes = try saved.codes(saved.steps.map { snapshots[$0]! })
         let alive = FeatureFiring(codes).alive
         let table = GroundTruth.aurocs(codes: codes, labels: labels)
         let norms = saved.parameters.decoderNorms()                       // (S, d_sae)

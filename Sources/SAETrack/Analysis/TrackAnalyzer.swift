@@ -107,7 +107,7 @@ public struct TrackAnalyzer {
             let read = seedSteps.contains(stage.step) ? done : Array(done.filter { $0.seedIndex == 0 }.prefix(1))
             let baselines = try read.map { b -> AnalysisCheckpoint.Baseline in
                 let sae = try TrackSAEFiles.read(from: directory.appendingPathComponent(b.sae))
-                let codes = SparseCodes(encoding: e.activations, with: sae)
+                let codes = sae.encode(e.activations)
                 return .init(seedIndex: b.seedIndex, sae: sae, codes: codes, alive: FeatureFiring(codes).alive)
             }
             let checkpoint = AnalysisCheckpoint(
@@ -126,10 +126,10 @@ public struct TrackAnalyzer {
     /// A checkpoint's SAE and evaluation activations, encoded once, with its firing and (given
     /// planted labels) its ground truth.
     private func encode(_ stage: TrackStage, labels: [PlantedLabel])
-        throws -> (sae: SparseAutoencoder, activations: Matrix, codes: SparseCodes, firing: FeatureFiring, groundTruth: GroundTruthCheckpoint?) {
+        throws -> (sae: SparseAutoencoder, activations: Matrix, codes: SparseRows, firing: FeatureFiring, groundTruth: GroundTruthCheckpoint?) {
         let sae = try TrackSAEFiles.read(from: directory.appendingPathComponent(stage.sae))
         let activations = try evalActivations(step: stage.step)
-        let codes = SparseCodes(encoding: activations, with: sae)
+        let codes = sae.encode(activations)
         return (sae, activations, codes, FeatureFiring(codes),
                 labels.isEmpty ? nil : GroundTruth.evaluate(step: stage.step, codes: codes, labels: labels))
     }

@@ -21,7 +21,7 @@ struct TrackedFeatureSelection {
     ///     codes and live flags
     ///   - groundTruth: the planted labels' best matches under the final SAE (nil without labels)
     ///   - kinds: each planted label's kind (token, concept, structural, …)
-    init(sae: SparseAutoencoder, activations: Matrix, codes: SparseCodes, alive liveFlags: [Bool], groundTruth: GroundTruthCheckpoint?,
+    init(sae: SparseAutoencoder, activations: Matrix, codes: SparseRows, alive liveFlags: [Bool], groundTruth: GroundTruthCheckpoint?,
          kinds: [String: String], context: Int, settings a: TrackAnalyzer) {
         var tracked: [Int] = []
         var plantedLabel: [Int: String] = [:]

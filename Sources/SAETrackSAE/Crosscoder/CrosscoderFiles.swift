@@ -115,7 +115,7 @@ public struct SavedCrosscoder: Sendable {
     public var config: CrosscoderTrainingConfig
 
     /// The shared code of one (N, d_in) matrix of unscaled activations per snapshot (``CrosscoderTrainer/codes(_:)``).
-    public func codes(_ snapshots: [Matrix]) throws -> SparseActivations {
+    public func codes(_ snapshots: [Matrix]) throws -> SparseRows {
         try CrosscoderTrainer.codes(parameters, snapshots, scales: inputScales, sparsity: config.sparsity, batchSize: config.batchSize)
     }
 }

@@ -229,13 +229,13 @@ public struct CrosscoderTrainer {
 
     /// The shared code of held-out activations (one (N, d_in) matrix per snapshot, unscaled: the
     /// training scales are applied), in batches of the training batch size as ``evaluate(_:)``.
-    public func codes(_ snapshots: [Matrix]) throws -> SparseActivations {
+    public func codes(_ snapshots: [Matrix]) throws -> SparseRows {
         try Self.codes(parameters, snapshots, scales: inputScales, sparsity: config.sparsity, batchSize: config.batchSize)
     }
 
     /// ``codes(_:)`` for any crosscoder parameters: (N, d_sae), only the non-zero latents of each token.
     public static func codes(_ p: CrosscoderParameters, _ snapshots: [Matrix], scales: [Float], sparsity: CrosscoderSparsity,
-                             batchSize: Int) throws -> SparseActivations {
+                             batchSize: Int) throws -> SparseRows {
         guard snapshots.count == p.snapshots, scales.count == p.snapshots, let n = snapshots.first?.rows, n > 0,
               snapshots.allSatisfy({ $0.rows == n && $0.cols == p.dIn }) else {
             throw CrosscoderError.shapeMismatch("encoding needs \(p.snapshots) matrices of the same (N > 0, \(p.dIn)) shape and \(p.snapshots) scales")
@@ -255,7 +255,7 @@ public struct CrosscoderTrainer {
             }
             start = end
         }
-        return SparseActivations(rows: n, cols: p.dSAE, rowStart: rowStart, index: index, value: value)
+        return SparseRows(rows: n, cols: p.dSAE, rowStart: rowStart, index: index, value: value)
     }
 
     /// Each snapshot's activations multiplied by its scale (a copy; scale 1 leaves it as it is).

@@ -1,4 +1,5 @@
 import Foundation
+import SAETrackCore
 import SAETrackIO
 
 /// SAE codes of a stream of rows, gathered batch by batch and written as safetensors: CSR by default
@@ -14,35 +15,29 @@ import SAETrackIO
 /// ```
 public struct SAECodesFile {
     /// Dictionary size d_sae.
-    public let width: Int
+    public var width: Int { codes.cols }
     /// Rows gathered so far.
-    public private(set) var rows = 0
-    private var indptr: [Int64] = [0]
-    private var indices: [Int32] = []
-    private var values: [Float] = []
+    public var rows: Int { codes.rows }
+    private var codes: SparseRows                                          // (rows, d_sae)
     /// (d_sae) how many rows each feature fired on.
     public private(set) var firingCounts: [Int]
 
     public init(width: Int) {
-        self.width = width
+        codes = SparseRows(cols: width)
         firingCounts = [Int](repeating: 0, count: width)
     }
 
-    /// Appends a batch of codes (B, d_sae).
-    public mutating func append(_ codes: SparseActivations) {
-        precondition(codes.cols == width, "SAECodesFile: codes have \(codes.cols) features, width is \(width)")
-        indices.append(contentsOf: codes.index)
-        values.append(contentsOf: codes.value)
-        let base = indptr.last!
-        for r in 0..<codes.rows { indptr.append(base + Int64(codes.rowStart[r + 1])) }
-        for i in codes.index { firingCounts[Int(i)] += 1 }
-        rows += codes.rows
+    /// Appends a batch of codes (B, d_sae), as `SparseAutoencoder.encode(_:chunkRows:)` gives them.
+    public mutating func append(_ batch: SparseRows) {
+        precondition(batch.cols == width, "SAECodesFile: codes have \(batch.cols) features, width is \(width)")
+        codes.append(batch)
+        for i in batch.index { firingCounts[Int(i)] += 1 }
     }
 
     /// Stored entries.
-    public var nnz: Int { indices.count }
+    public var nnz: Int { codes.nnz }
     /// Mean active features per row.
-    public var l0: Double { rows > 0 ? Double(nnz) / Double(rows) : 0 }
+    public var l0: Double { codes.meanRowCount }
     /// Features that never fired on the gathered rows.
     public var deadCount: Int { firingCounts.filter { $0 == 0 }.count }
 
@@ -51,21 +46,14 @@ public struct SAECodesFile {
         var meta = metadata
         meta["format"] = dense ? "dense" : "csr"
         meta["l0"] = String(l0); meta["dead_features"] = String(deadCount)
-        let tensors: [String: TensorData]
-        if dense {
-            var out = [Float](repeating: 0, count: rows * width)              // (N, d_sae)
-            for r in 0..<rows {
-                for e in Int(indptr[r])..<Int(indptr[r + 1]) { out[r * width + Int(indices[e])] = values[e] }
-            }
-            tensors = ["codes": TensorData(shape: [rows, width], floats: out)]
-        } else {
-            tensors = [
-                "indptr": Self.int64Tensor(indptr),
-                "indices": TensorData(shape: [nnz], int32s: indices),
-                "values": TensorData(shape: [nnz], floats: values),
+        let tensors: [String: TensorData] = dense
+            ? ["codes": TensorData(shape: [rows, width], floats: codes.dense().storage)]              // (N, d_sae)
+            : [
+                "indptr": Self.int64Tensor(codes.rowStart.map(Int64.init)),
+                "indices": TensorData(shape: [nnz], int32s: codes.index),
+                "values": TensorData(shape: [nnz], floats: codes.value),
                 "shape": Self.int64Tensor([Int64(rows), Int64(width)]),
             ]
-        }
         try SafetensorsWriter.write(tensors, metadata: meta, to: url)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SAETrackCore
 
 /// BatchTopK's code selection (SAELens `BatchTopK`, 6.54.12): over the whole batch of pre-activations
 /// (B, d_sae), ReLU, then keep the `total` = k·B largest values, wherever they are:
@@ -58,7 +59,7 @@ final class BatchTopKSelection: @unchecked Sendable {
     }
 
     /// The selected codes (rows, cols) in CSR, features increasing within each row.
-    func assemble(rows: Int, cols: Int) -> SparseActivations {
+    func assemble(rows: Int, cols: Int) -> SparseRows {
         parts.sort { $0.first < $1.first }
         var all = Candidates(total: total)
         for p in parts {
@@ -87,7 +88,7 @@ final class BatchTopKSelection: @unchecked Sendable {
                 index[c] = f; value[c] = v
             }
         }
-        return SparseActivations(rows: rows, cols: cols, rowStart: rowStart, index: index, value: value)
+        return SparseRows(rows: rows, cols: cols, rowStart: rowStart, index: index, value: value)
     }
 
     /// The k-th largest of `values` (1-based k ≤ count), by an iterative quickselect on a copy.

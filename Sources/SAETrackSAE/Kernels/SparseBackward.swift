@@ -28,7 +28,7 @@ package enum SparseBackward {
     ///   - overwrite: zero every gradient row first (else accumulate)
     ///   - dPre: (nnz) written with dpre in CSR entry order, if given
     package static func accumulate(
-        codes: SparseActivations, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
+        codes: SparseRows, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
         featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
         overwrite: Bool, dPre: UnsafeMutablePointer<Float>? = nil, upstreamGroupEnds: [Int]? = nil
     ) {
@@ -43,7 +43,7 @@ package enum SparseBackward {
     /// The same, choosing the per-feature kernel: AVX in C (`avx`) or the Swift loop; both do the
     /// same float operations in the same order.
     static func accumulate(
-        codes: SparseActivations, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
+        codes: SparseRows, columns: SparseColumns, upstream: Matrix, saeIn: Matrix, wDec: Matrix,
         featureConstant: [Float]?, gradWDec: inout Matrix, gradWEncT: inout Matrix, gradBEnc: inout [Float],
         overwrite: Bool, dPre: UnsafeMutablePointer<Float>?, upstreamGroupEnds: [Int]?, avx: Bool
     ) {

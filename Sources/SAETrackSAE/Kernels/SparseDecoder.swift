@@ -10,7 +10,7 @@ package enum SparseDecoder {
     ///   - wDec: (d_sae, d_in)
     ///   - bias: (d_in) added to every row, or nil for none
     /// - Returns: (B, d_in)
-    package static func decode(_ codes: SparseActivations, wDec: Matrix, bias: [Float]?) -> Matrix {
+    package static func decode(_ codes: SparseRows, wDec: Matrix, bias: [Float]?) -> Matrix {
         let (b, d) = (codes.rows, wDec.cols)
         precondition(codes.cols == wDec.rows, "SparseDecoder: codes have \(codes.cols) features, W_dec has \(wDec.rows) rows")
         precondition(bias == nil || bias!.count == d, "SparseDecoder: bias has \(bias!.count) entries, d_in is \(d)")
@@ -47,7 +47,7 @@ package enum SparseDecoder {
     /// ``decode(_:wDec:bias:)`` bit for bit; but W_dec (75 MB at d_sae 24576) is streamed once
     /// instead of gathered B·L0 times, and the gathers hit the (B, d_in) output, which stays in cache.
     /// - Parameter columns: `codes.columns()` (rows ascending within each feature).
-    package static func decode(_ codes: SparseActivations, columns: SparseColumns, wDec: Matrix, bias: [Float]?) -> Matrix {
+    package static func decode(_ codes: SparseRows, columns: SparseColumns, wDec: Matrix, bias: [Float]?) -> Matrix {
         var none = Matrix(rows: 0, cols: wDec.cols)
         return decode(codes, columns: columns, wDec: wDec, bias: bias, prefixEnds: [], prefixes: &none)
     }
@@ -62,7 +62,7 @@ package enum SparseDecoder {
     /// - Parameters:
     ///   - prefixEnds: P increasing feature bounds, each in 0...d_sae
     ///   - prefixes: (≥ P·B, d_in); rows past P·B are left as they are
-    package static func decode(_ codes: SparseActivations, columns: SparseColumns, wDec: Matrix, bias: [Float]?,
+    package static func decode(_ codes: SparseRows, columns: SparseColumns, wDec: Matrix, bias: [Float]?,
                               prefixEnds: [Int], prefixes: inout Matrix) -> Matrix {
         let (b, d, m) = (codes.rows, wDec.cols, wDec.rows)
         precondition(codes.cols == m && columns.colStart.count == m + 1,

@@ -6,7 +6,7 @@ import SAETrackCore
 /// ```
 /// pre = sae_in · W_enc + b_enc        (rows, d_sae)   one GEMM per chunk of `chunkRows` rows
 /// f   = ReLU(pre), TopK_k(pre)→ReLU  or  JumpReLU_θ(pre)  (``SAEActivation``)
-///                                                     kept as CSR (SparseActivations), never dense
+///                                                     kept as CSR (SparseRows), never dense
 /// ```
 /// The dense pre-activations never exist whole: training steps (W_enc stored transposed) run the
 /// feature-block pass (FeatureBlockEncoder.swift), whose (rows per thread, 1024) blocks stay in the
@@ -18,15 +18,15 @@ package enum SparseEncoder {
     /// What the encoder returns.
     package struct Output {
         /// (B, d_sae) nonzero activations.
-        package var codes: SparseActivations
+        package var codes: SparseRows
         /// (B, n_dead) pre-activations of the requested dead features, if requested.
         package var deadPre: Matrix?
         /// (B, d_sae) AuxK codes: per row the `auxK` largest pre-activations among dead features
         /// (raw values, not ReLU'd), if requested.
-        package var auxCodes: SparseActivations?
+        package var auxCodes: SparseRows?
         /// (B, d_sae) JumpReLU training: the pre-activations inside the straight-through window,
         /// −1/2 < (pre − θ_i)/bandwidth < 1/2 (values are pre), if requested.
-        package var thresholdWindow: SparseActivations? = nil
+        package var thresholdWindow: SparseRows? = nil
     }
 
     /// Encodes `saeIn` (B, d_in) = x − b_dec with `wEncT` (d_sae, d_in) and `bEnc` (d_sae).
@@ -223,7 +223,7 @@ package enum SparseEncoder {
     static let featureBlock = 1024
 
     /// ReLU codes without a (B, d_sae) pre-activation buffer (``encodeInCache``'s ReLU case).
-    static func encodeReLUInCache(saeIn: Matrix, wEncT: Matrix, bEnc: [Float]) -> SparseActivations {
+    static func encodeReLUInCache(saeIn: Matrix, wEncT: Matrix, bEnc: [Float]) -> SparseRows {
         encodeInCache(saeIn: saeIn, wEncT: wEncT, bEnc: bEnc, selection: .gate(nil)).codes
     }
 
@@ -244,7 +244,7 @@ final class RowBlocks: @unchecked Sendable {
         lock.lock(); blocks.append((start, counts, index, value)); lock.unlock()
     }
 
-    func assemble(cols: Int) -> SparseActivations {
+    func assemble(cols: Int) -> SparseRows {
         blocks.sort { $0.start < $1.start }
         var rowStart = [Int](); rowStart.reserveCapacity(rows + 1); rowStart.append(0)
         let total = blocks.reduce(0) { $0 + $1.index.count }
@@ -255,6 +255,6 @@ final class RowBlocks: @unchecked Sendable {
             index.append(contentsOf: blk.index); value.append(contentsOf: blk.value)
         }
         precondition(rowStart.count == rows + 1, "SparseEncoder: row blocks do not cover the batch")
-        return SparseActivations(rows: rows, cols: cols, rowStart: rowStart, index: index, value: value)
+        return SparseRows(rows: rows, cols: cols, rowStart: rowStart, index: index, value: value)
     }
 }

@@ -14,7 +14,7 @@ enum AuxKLoss {
     ///   - auxCodes: (B, d_sae) the selected dead pre-activations a
     ///   - error: (B, d) e = x̂ − x
     ///   - saeIn: (B, d)
-    static func apply(auxCodes: SparseActivations, kAux: Int, deadCount: Int, coefficient: Float, error e: Matrix,
+    static func apply(auxCodes: SparseRows, kAux: Int, deadCount: Int, coefficient: Float, error e: Matrix,
                       saeIn: Matrix, wDec: Matrix, gradients g: inout SAEParameters) -> Float {
         let (b, d) = (e.rows, e.cols)
         let scale = min(Float(deadCount) / Float(d / 2), 1)

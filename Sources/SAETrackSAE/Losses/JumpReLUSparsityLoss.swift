@@ -34,7 +34,7 @@ package enum JumpReLUSparsityLoss {
     ///   - threshold: θ (d_sae)
     ///   - decoderNorms: n (d_sae), needed by tanh
     package static func forward(mode: SAEJumpReLUSparsity, coefficient c: Float, targetL0 t: Float, tanhScale s: Float,
-                        codes: SparseActivations, window: SparseActivations?, threshold: [Float],
+                        codes: SparseRows, window: SparseRows?, threshold: [Float],
                         decoderNorms n: [Float]) -> Output {
         let b = codes.rows
         switch mode {

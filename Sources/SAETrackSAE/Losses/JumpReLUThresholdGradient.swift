@@ -23,9 +23,9 @@ enum JumpReLUThresholdGradient {
     ///   - windowCodeGradient: (window nnz) h at the window entries, or empty
     ///   - toInput: also return −t per window entry
     /// - Returns: ∂L/∂θ (d_sae), and with `toInput` the window's ∂L/∂pre additions
-    static func compute(window: SparseActivations, threshold: [Float], upstream: Matrix, wDec: Matrix,
+    static func compute(window: SparseRows, threshold: [Float], upstream: Matrix, wDec: Matrix,
                         bandwidth: Float, rowL0Coefficient: [Float], windowCodeGradient: [Float] = [],
-                        toInput: Bool = false) -> (threshold: [Float], preGradient: SparseActivations?) {
+                        toInput: Bool = false) -> (threshold: [Float], preGradient: SparseRows?) {
         let (b, d, m) = (window.rows, wDec.cols, wDec.rows)
         var acc = [Double](repeating: 0, count: m)
         var perEntry = [Float](repeating: 0, count: toInput ? window.nnz : 0)
@@ -58,8 +58,8 @@ enum JumpReLUThresholdGradient {
                 }
             }
         } } } } } } } } } }
-        let pre = toInput ? SparseActivations(rows: window.rows, cols: window.cols, rowStart: window.rowStart,
-                                              index: window.index, value: perEntry) : nil
+        let pre = toInput ? SparseRows(rows: window.rows, cols: window.cols, rowStart: window.rowStart,
+                                       index: window.index, value: perEntry) : nil
         return (acc.map { Float($0) }, pre)
     }
 }

@@ -65,7 +65,7 @@ enum MatryoshkaAuxKLoss {
 
     /// Per row, the k largest of `pre[:, columns]` (ties: the smaller feature id), as (B, cols) CSR
     /// codes over the features `features[columns]`.
-    static func select(_ pre: Matrix, columns: Range<Int>, features: [Int32], k: Int, cols: Int) -> SparseActivations {
+    static func select(_ pre: Matrix, columns: Range<Int>, features: [Int32], k: Int, cols: Int) -> SparseRows {
         let (b, nDead) = (pre.rows, pre.cols)
         let blocks = RowBlocks(rows: b)
         pre.withUnsafeBufferPointer { pb in

@@ -9,7 +9,7 @@ import SAETrackCore
 enum PreActivationGradient {
     /// D given sparsely (CSR), e.g. on the codes' or the straight-through window's entries; each
     /// feature's rows are added in increasing batch order.
-    static func addSparse(_ dPre: SparseActivations, saeIn: Matrix, gradients g: inout SAEParameters) {
+    static func addSparse(_ dPre: SparseRows, saeIn: Matrix, gradients g: inout SAEParameters) {
         let d = saeIn.cols
         let columns = dPre.columns()
         saeIn.withUnsafeBufferPointer { x in

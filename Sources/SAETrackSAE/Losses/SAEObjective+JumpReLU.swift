@@ -8,7 +8,7 @@ extension SAEObjective {
     ///   - window: the straight-through window (nil when no gradients are taken)
     ///   - deadFeatures: the dead latents of the pre-activation loss (empty: off), with `deadPre` their pre
     /// - Returns: ∂L/∂θ (nil without a window) and the pre-activation loss
-    package func jumpReLUBackward(sparsity: JumpReLUSparsityLoss.Output, codes: SparseActivations, window: SparseActivations?,
+    package func jumpReLUBackward(sparsity: JumpReLUSparsityLoss.Output, codes: SparseRows, window: SparseRows?,
                           threshold: [Float], upstream: Matrix, saeIn: Matrix, wDec: Matrix, decoderNorms: [Float],
                           deadFeatures: [Int32], deadPre: Matrix?,
                           gradients g: inout SAEParameters) -> (threshold: [Float]?, preAct: Float) {

@@ -5,7 +5,7 @@ import SAETrackCore
 /// high-loss inputs, and re-initialising the features' weights and Adam moments toward them.
 package enum DeadFeatureResampler {
     /// Features with no non-zero code in `codes` (B, d_sae), increasing.
-    package static func silentFeatures(_ codes: SparseActivations) -> [Int32] {
+    package static func silentFeatures(_ codes: SparseRows) -> [Int32] {
         var fired = [Bool](repeating: false, count: codes.cols)
         for i in codes.index { fired[Int(i)] = true }
         return fired.indices.filter { !fired[$0] }.map { Int32($0) }

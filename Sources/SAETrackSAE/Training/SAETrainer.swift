@@ -203,7 +203,7 @@ public final class SAETrainer {
         }
     }
 
-    private func updateCounters(_ codes: SparseActivations) {
+    private func updateCounters(_ codes: SparseRows) {
         let m = config.dSAE
         firingCounts.withUnsafeMutableBufferPointer { counts in
             passesSinceFired.withUnsafeMutableBufferPointer { passes in
