@@ -102,13 +102,14 @@ public enum Similarity {
                     let b = q < qEnd ? idx[q] : Int32.max
                     var u = 0.0, v = 0.0
                     if a == b {
-                        u = Double(val[p]); v = Double(val[q]); p += 1; q += 1; inter += 1
+                        u = Double(val[p]); v = Double(val[q]); p += 1; q += 1
                     } else if a < b {
                         u = Double(val[p]); p += 1
                     } else {
                         v = Double(val[q]); q += 1
                     }
-                    union += 1
+                    if u != 0 && v != 0 { inter += 1 }      // stored zeros are outside the supports
+                    if u != 0 || v != 0 { union += 1 }
                     dot += u * v
                     sumMin += min(u, v)
                     sumMax += max(u, v)

@@ -35,6 +35,17 @@ struct SimilarityAndProgressTests {
         for kind in SimilarityKind.allCases { #expect(Similarity.meanOffDiagonal(zeros, kind)! == 0) }
     }
 
+    @Test("an entry stored with value 0 is outside the supports: every kind equals the dense rows' value")
+    func storedZerosAreNotSupport() {
+        // Row 0 = (1, 0, 2, 0) with a stored 0 at column 1; row 1 = (0, 3, 2, 0) with stored 0s at columns 0 and 3.
+        let rows = SparseRows(rows: 2, cols: 4, rowStart: [0, 3, 7], index: [0, 1, 2, 0, 1, 2, 3], value: [1, 0, 2, 0, 3, 2, 0])
+        for kind in SimilarityKind.allCases {
+            #expect(abs(Similarity.meanOffDiagonal(rows, kind)! - Similarity.meanOffDiagonal(rows.dense(), kind)!) < 1e-6, "\(kind)")
+        }
+        // Supports {0, 2} and {1, 2}: one shared of three.
+        #expect(abs(Similarity.meanOffDiagonal(rows, .binaryJaccard)! - 1.0 / 3) < 1e-6)
+    }
+
     @Test("top-25 datapoints under the final SAE and the four progress measures minus baseline match numpy")
     func progressAgainstNumpy() throws {
         let fx = try Fixture("progress.json")
