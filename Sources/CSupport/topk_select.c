@@ -40,8 +40,23 @@ static void select_first(float *v, int32_t *id, ptrdiff_t n, ptrdiff_t k) {
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+// The lanes of x selected by m, packed, to dst[0..<popcount(m)]. Compressing into a register and
+// writing the packed lanes with a masked store is the same result as a compress store to memory
+// (vcompressps m512{k}), which Zen 4 runs as microcode at tens of cycles each: there it took three
+// quarters of the TopK scan's and the selection's time. Masked-off lanes are neither written nor
+// faulted on, so dst needs room for popcount(m) values only.
+__attribute__((target("avx512f"))) static inline void store_packed_ps(float *dst, __mmask16 m, __m512 x) {
+    const __mmask16 head = (__mmask16)((1u << __builtin_popcount(m)) - 1);
+    _mm512_mask_storeu_ps(dst, head, _mm512_maskz_compress_ps(m, x));
+}
+
+__attribute__((target("avx512f"))) static inline void store_packed_epi32(int32_t *dst, __mmask16 m, __m512i x) {
+    const __mmask16 head = (__mmask16)((1u << __builtin_popcount(m)) - 1);
+    _mm512_mask_storeu_epi32(dst, head, _mm512_maskz_compress_epi32(m, x));
+}
+
 /// select_first without data-dependent branches per element: each pass splits the candidates by a
-/// median-of-three pivot with compress stores (the part that comes first, the pivot included, in
+/// median-of-three pivot with packed (compressed) stores (the part that comes first, the pivot included, in
 /// place; the rest through `sv` / `si`, room for n), then continues in the side holding the k-th.
 __attribute__((target("avx512f"))) static void select_first_avx512(float *v, int32_t *id, ptrdiff_t n, ptrdiff_t k,
                                                                    float *sv, int32_t *si) {
@@ -67,10 +82,10 @@ __attribute__((target("avx512f"))) static void select_first_avx512(float *v, int
             const __mmask16 eq = _mm512_cmp_ps_mask(x, pvv, _CMP_EQ_OQ);
             const __mmask16 le = _mm512_cmp_epi32_mask(xi, piv, _MM_CMPINT_LE);
             const __mmask16 first = (gt | (eq & le)) & live, rest = ~first & live;
-            _mm512_mask_compressstoreu_ps(v + left, first, x);       // left ≤ j: only lanes already loaded
-            _mm512_mask_compressstoreu_epi32(id + left, first, xi);
-            _mm512_mask_compressstoreu_ps(sv + right, rest, x);
-            _mm512_mask_compressstoreu_epi32(si + right, rest, xi);
+            store_packed_ps(v + left, first, x);                      // left ≤ j: only lanes already loaded
+            store_packed_epi32(id + left, first, xi);
+            store_packed_ps(sv + right, rest, x);
+            store_packed_epi32(si + right, rest, xi);
             left += __builtin_popcount(first); right += __builtin_popcount(rest);
         }
         for (ptrdiff_t t = 0; t < right; t++) { v[left + t] = sv[t]; id[left + t] = si[t]; }
@@ -163,8 +178,8 @@ __attribute__((target("avx512f"))) static void scan_avx512(const saetrack_topk_r
         const __mmask16 hit = _mm512_cmp_ps_mask(v, thr, _CMP_GT_OQ);
         if (hit) {
             const __m512i id = _mm512_add_epi32(lane, _mm512_set1_epi32(first + (int32_t)j));
-            _mm512_mask_compressstoreu_ps(vals + count, hit, v);
-            _mm512_mask_compressstoreu_epi32(ids + count, hit, id);
+            store_packed_ps(vals + count, hit, v);
+            store_packed_epi32(ids + count, hit, id);
             count += __builtin_popcount(hit);
             if (count > s->capacity - 16) {               // room for the next 16 lanes
                 s->count[r] = count;
