@@ -6,7 +6,8 @@
 // with a smaller id. Each row keeps a buffer of candidates and a threshold, the k-th kept value
 // after the last prune; an offer is admitted only when it beats the threshold (ids come in
 // increasing order, so an equal value loses its tie). A full buffer is pruned to its k first by
-// quickselect. NaN and −∞ are never admitted.
+// quickselect. NaN and −∞ are never admitted. A row's threshold starts at its floor (−∞, or 0
+// when only positive values are wanted).
 
 static inline int comes_first(float av, int32_t ai, float bv, int32_t bi) {
     return av > bv || (av == bv && ai < bi);
@@ -124,8 +125,8 @@ static void prune(const saetrack_topk_rows *s, size_t r) {
     s->threshold[r] = m;
 }
 
-void saetrack_topk_reset(const saetrack_topk_rows *s, size_t rows) {
-    for (size_t r = 0; r < rows; r++) { s->count[r] = 0; s->threshold[r] = -INFINITY; }
+void saetrack_topk_reset(const saetrack_topk_rows *s, size_t rows, float floor_value) {
+    for (size_t r = 0; r < rows; r++) { s->count[r] = 0; s->threshold[r] = floor_value; }
 }
 
 void saetrack_topk_offer(const saetrack_topk_rows *s, size_t r, float value, int32_t id) {
@@ -156,6 +157,7 @@ __attribute__((target("avx512f"))) static void scan_avx512(const saetrack_topk_r
         // their minimum and the row's k first all do. Admitting v ≥ that bound loses nothing.
         // NaN counts as −∞ (max_ps returns its second operand when either is NaN): a NaN that
         // reached a run's maximum would drop that run from the minimum and raise the bound.
+        // The bound only ever raises the threshold (an empty row may already have a floor).
         const size_t per = groups / sets;
         const __m512 ninf = _mm512_set1_ps(-INFINITY);
         __m512 low = _mm512_set1_ps(INFINITY);
@@ -168,7 +170,10 @@ __attribute__((target("avx512f"))) static void scan_avx512(const saetrack_topk_r
             low = _mm512_min_ps(low, mx);
         }
         const float bound = _mm512_reduce_min_ps(low);
-        if (bound == bound && bound > -INFINITY) s->threshold[r] = nextafterf(bound, -INFINITY);
+        if (bound == bound && bound > -INFINITY) {
+            const float below = nextafterf(bound, -INFINITY);
+            if (below > s->threshold[r]) s->threshold[r] = below;
+        }
     }
     __m512 thr = _mm512_set1_ps(s->threshold[r]);
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);

@@ -51,7 +51,7 @@ struct TopKSelectionTests {
     }
 
     func select(_ rows: [Row], k: Int, positiveOnly: Bool, seed: UInt64) -> (counts: [Int], index: [Int32], value: [Float]) {
-        let selector = TopKRows(rows: rows.count, k: k)
+        let selector = TopKRows(rows: rows.count, k: k, positiveOnly: positiveOnly)
         var rng = SeededRandom(seed: seed)
         for (r, row) in rows.enumerated() {
             var j = 0
@@ -66,7 +66,7 @@ struct TopKSelectionTests {
                 j += run
             }
         }
-        return selector.sortedByIndex(positiveOnly: positiveOnly)
+        return selector.sortedByIndex()
     }
 
     @Test("TopKRows keeps exactly the brute-force first k (ties to the smaller id, NaN and −∞ never), native and portable",
@@ -99,27 +99,73 @@ struct TopKSelectionTests {
         var row = Row()
         row.pre = (0..<128).map { j in j == 0 ? 0.5 : j == 16 ? .nan : (j / 16) % 2 == 0 ? 2 : 0.1 }
         row.bias = [Float](repeating: 0, count: 128)
-        let selector = TopKRows(rows: 1, k: 64)
+        let selector = TopKRows(rows: 1, k: 64, positiveOnly: false)
         let got = SIMDMath.withKernelForm(form) { () -> (counts: [Int], index: [Int32], value: [Float]) in
             row.pre.withUnsafeBufferPointer { p in row.bias.withUnsafeBufferPointer { b in
                 selector.scan(0, pre: p.baseAddress!, bias: b.baseAddress!, first: 0, count: 128)
             } }
-            return selector.sortedByIndex(positiveOnly: false)
+            return selector.sortedByIndex()
         }
         let want = reference(row, k: 64, positiveOnly: false)
         #expect(got.index == want.index && got.value == want.value, "kept \(got.index.count): \(got.index.prefix(3))")
     }
 
+    @Test("Positive-only rows refuse offers ≤ 0 from the start and still keep the positive ones of their k first: 0, k − 1, k, k + 1 and 3k positive offers among many negative ones, zeros and −0",
+          arguments: SIMDMath.KernelForm.allCases)
+    func positiveOnlyFloor(form: SIMDMath.KernelForm) {
+        let (k, n) = (64, 4096)
+        var rng = SeededRandom(seed: 77)
+        var rows: [Row] = []
+        for positives in [0, k - 1, k, k + 1, 3 * k] {
+            var row = Row()
+            // Negative values, with ties, far more numerous than k; then `positives` positive values
+            // (ties among them too) at random places, the last one near the end.
+            row.pre = (0..<n).map { _ in
+                rng.uniform(0, 1) < 0.5 ? [-0.0, 0.0, -0.25, -1][Int(rng.uniform(0, 3.999))] : rng.uniform(-2, -0.001)
+            }
+            var slots = Array(0..<n)
+            for t in 0..<positives {
+                let pick = t == 0 ? n - 1 - Int(rng.uniform(0, 8)) : Int(rng.uniform(0, Float(slots.count) - 0.001))
+                let slot = slots.firstIndex(of: pick) ?? Int(rng.uniform(0, Float(slots.count) - 0.001))
+                row.pre[slots.remove(at: slot)] = [0.5, 1, 2][t % 3] + (t % 5 == 0 ? 0 : rng.uniform(0, 1))
+            }
+            row.bias = [Float](repeating: 0, count: n)
+            row.single = [Bool](repeating: false, count: n)
+            rows.append(row)
+        }
+        // Offered as the feature-block encoder does: blocks of 1,024 features, every row per block.
+        let selector = TopKRows(rows: rows.count, k: k, positiveOnly: true)
+        let got = SIMDMath.withKernelForm(form) { () -> (counts: [Int], index: [Int32], value: [Float]) in
+            for n0 in stride(from: 0, to: n, by: 1024) {
+                for (r, row) in rows.enumerated() {
+                    row.pre.withUnsafeBufferPointer { p in row.bias.withUnsafeBufferPointer { b in
+                        selector.scan(r, pre: p.baseAddress! + n0, bias: b.baseAddress! + n0, first: n0, count: min(1024, n - n0))
+                    } }
+                }
+            }
+            return selector.sortedByIndex()
+        }
+        var start = 0
+        for (r, row) in rows.enumerated() {
+            let want = reference(row, k: k, positiveOnly: true)
+            let c = got.counts[r]
+            #expect(c == min(k, [0, k - 1, k, k + 1, 3 * k][r]), "row \(r): kept \(c)")
+            #expect(Array(got.index[start..<start + c]) == want.index, "row \(r): kept ids differ")
+            #expect(Array(got.value[start..<start + c]).map(\.bitPattern) == want.value.map(\.bitPattern), "row \(r): kept values differ")
+            start += c
+        }
+    }
+
     @Test("A reset selector forgets its rows")
     func resetForgets() {
         let row = makeRow(features: 500, seed: 9)
-        let selector = TopKRows(rows: 1, k: 8)
+        let selector = TopKRows(rows: 1, k: 8, positiveOnly: false)
         row.pre.withUnsafeBufferPointer { p in row.bias.withUnsafeBufferPointer { b in
             selector.scan(0, pre: p.baseAddress!, bias: b.baseAddress!, first: 0, count: 500)
         } }
         selector.reset()
         selector.offer(0, -3, 4)
-        let got = selector.sortedByIndex(positiveOnly: false)
+        let got = selector.sortedByIndex()
         #expect(got.counts == [1] && got.index == [4] && got.value == [-3])
     }
 }

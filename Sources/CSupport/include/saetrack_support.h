@@ -64,7 +64,8 @@ float saetrack_sparse_backward_feature(const float *y, const float *x, const flo
 ///
 /// The selection is exact and defined without reference to the algorithm: each row keeps its `k`
 /// first offers in the order "larger value first; equal values: smaller id first", NaN and −∞
-/// never kept. Offers to a row must come in increasing id order.
+/// never kept, and, when the rows were reset with a floor, no value ≤ the floor either. Offers to
+/// a row must come in increasing id order.
 typedef struct {
     float *values;          ///< rows · capacity
     int32_t *ids;           ///< rows · capacity
@@ -76,8 +77,11 @@ typedef struct {
     int32_t capacity;
 } saetrack_topk_rows;
 
-/// Empties rows 0..<rows.
-void saetrack_topk_reset(const saetrack_topk_rows *s, size_t rows);
+/// Empties rows 0..<rows; offers ≤ `floor_value` will never be kept (−∞: none refused). With floor 0 and
+/// positive_only at the finish, a row keeps exactly the positive values among its k first offers:
+/// when fewer than k offers are positive they are all kept (they come first), and the rest were
+/// never wanted. Refusing them from the start saves buffering and pruning them.
+void saetrack_topk_reset(const saetrack_topk_rows *s, size_t rows, float floor_value);
 /// Offers (value, id) to row r.
 void saetrack_topk_offer(const saetrack_topk_rows *s, size_t r, float value, int32_t id);
 /// Offers pre[j] + bias[j] as id first + j for j < n to row r (16 lanes at a time with AVX-512).

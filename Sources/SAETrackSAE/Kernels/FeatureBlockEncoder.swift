@@ -63,8 +63,8 @@ extension SparseEncoder {
                 var localRow: [Int32] = [], feature: [Int32] = [], value: [Float] = []
                 var wRow: [Int32] = [], wFeature: [Int32] = [], wValue: [Float] = []
                 var candidates = BatchTopKSelection.Candidates(total: batchSelection?.total ?? 0)
-                let heaps = TopKRows(rows: k > 0 ? rows : 0, k: k)
-                let auxHeaps = TopKRows(rows: kAux > 0 ? rows : 0, k: kAux)
+                let heaps = TopKRows(rows: k > 0 ? rows : 0, k: k, positiveOnly: true)
+                let auxHeaps = TopKRows(rows: kAux > 0 ? rows : 0, k: kAux, positiveOnly: false)
                 var deadLo = 0                                                     // first dead feature ≥ n0
                 var n0 = 0
                 while n0 < m {
@@ -158,7 +158,7 @@ extension SparseEncoder {
                     let (counts, index, values) = Self.groupByRow(rows: rows, localRow, feature, value)
                     mainRows.store(start: r0, counts: counts, index: index, value: values)
                 case .topK:
-                    let (counts, index, values) = heaps.sortedByIndex(positiveOnly: true)
+                    let (counts, index, values) = heaps.sortedByIndex()
                     mainRows.store(start: r0, counts: counts, index: index, value: values)
                 case .batchTopK:
                     batchSelection!.store(candidates, first: r0)
@@ -168,7 +168,7 @@ extension SparseEncoder {
                     windowRows.store(start: r0, counts: counts, index: index, value: values)
                 }
                 if kAux > 0 {
-                    let (counts, index, values) = auxHeaps.sortedByIndex(positiveOnly: false)
+                    let (counts, index, values) = auxHeaps.sortedByIndex()
                     auxRows.store(start: r0, counts: counts, index: index, value: values)
                 }
             }

@@ -137,8 +137,8 @@ package enum SparseEncoder {
                         Parallel.forEachChunk(rows, minChunk: 16) { range in
                             var idx: [Int32] = [], val: [Float] = [], counts: [Int] = []
                             var aIdx: [Int32] = [], aVal: [Float] = [], aCounts: [Int] = []
-                            let topRows = TopKRows(rows: 1, k: activationK(activation))
-                            let auxRows1 = TopKRows(rows: 1, k: min(auxK, nDead))
+                            let topRows = TopKRows(rows: 1, k: activationK(activation), positiveOnly: true)
+                            let auxRows1 = TopKRows(rows: 1, k: min(auxK, nDead), positiveOnly: false)
                             var candidates = BatchTopKSelection.Candidates(total: batchTopK)
                             var wIdx: [Int32] = [], wVal: [Float] = [], wCounts: [Int] = []
                             for r in range {
@@ -173,7 +173,7 @@ package enum SparseEncoder {
                                     precondition(k == topRows.k)
                                     topRows.reset()
                                     topRows.scan(0, pre: row, bias: be.baseAddress!, first: 0, count: m)
-                                    topRows.appendSorted(0, positiveOnly: true, to: &idx, &val)
+                                    topRows.appendSorted(0, to: &idx, &val)
                                 }
                                 }
                                 counts.append(idx.count - before)
@@ -195,7 +195,7 @@ package enum SparseEncoder {
                                     let aBefore = aIdx.count
                                     auxRows1.reset()
                                     for i in dead { auxRows1.offer(0, row[Int(i)] + be[Int(i)], i) }
-                                    auxRows1.appendSorted(0, positiveOnly: false, to: &aIdx, &aVal)
+                                    auxRows1.appendSorted(0, to: &aIdx, &aVal)
                                     aCounts.append(aIdx.count - aBefore)
                                 }
                             }

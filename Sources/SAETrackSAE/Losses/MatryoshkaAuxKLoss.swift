@@ -71,13 +71,13 @@ enum MatryoshkaAuxKLoss {
         pre.withUnsafeBufferPointer { pb in
             let base = pb.baseAddress!
             Parallel.forEachChunk(b, minChunk: 64) { rows in
-                let top = TopKRows(rows: 1, k: k)
+                let top = TopKRows(rows: 1, k: k, positiveOnly: false)
                 var counts: [Int] = [], index: [Int32] = [], value: [Float] = []
                 for r in rows {
                     top.reset()
                     let row = base + r * nDead
                     for t in columns { top.offer(0, row[t], features[t]) }
-                    counts.append(top.appendSorted(0, positiveOnly: false, to: &index, &value))
+                    counts.append(top.appendSorted(0, to: &index, &value))
                 }
                 blocks.store(start: rows.lowerBound, counts: counts, index: index, value: value)
             }
